@@ -1,0 +1,93 @@
+# capsim — Monte Carlo simulator of AI compute capacity.
+#
+# Targets: all (default) run test bench check plots clean deps
+# Settings (override on the command line: make CC=clang OPT=-O0):
+CC_DEFAULT  := gcc
+ifeq ($(origin CC),default)
+CC          := $(CC_DEFAULT)
+endif
+OPT         ?= -O2
+BUILD       ?= build
+SAN         ?=
+PYTHON      ?= /usr/bin/python3
+RUN_OUT     ?= results/default.h5
+THREADS     ?=
+
+# Determinism across thread counts needs strict C11 and no FP contraction.
+STDFLAGS    := -std=c11 -D_DEFAULT_SOURCE -ffp-contract=off
+WARNFLAGS   := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+# Lazily expanded (=): pkg-config runs after `deps` has installed what is missing.
+PKG_CFLAGS   = $(shell pkg-config --cflags gsl hdf5 yaml-0.1 2>/dev/null)
+PKG_LIBS     = $(shell pkg-config --libs gsl hdf5 yaml-0.1 2>/dev/null) -lhdf5_hl
+TEST_CFLAGS  = $(shell pkg-config --cflags cmocka 2>/dev/null)
+TEST_LIBS    = $(shell pkg-config --libs cmocka 2>/dev/null)
+ifeq ($(SAN),1)
+SANFLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT         := -O1
+endif
+CFLAGS_ALL   = $(STDFLAGS) $(OPT) -g $(WARNFLAGS) -fopenmp $(SANFLAGS) -I. -Isim -Imodels -Ioutput $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS_ALL  = -fopenmp $(SANFLAGS) $(LDFLAGS)
+LIBS_ALL     = $(PKG_LIBS) -lm
+
+# Sources: every .c in the module folders; main.c is the binary's own.
+LIB_SRC     := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c output/*.c))
+LIB_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/default_scenario.o
+TEST_SRC    := $(wildcard tests/test_*.c)
+TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+DEFAULT_SCENARIO := scenarios/multicloud-2026.yaml
+CAPSIM      := $(BUILD)/capsim
+
+.PHONY: all run test unit-tests cli-tests py-tests bench check plots clean deps
+all: capsim
+
+deps: $(BUILD)/.deps-ok
+$(BUILD)/.deps-ok: tools/install-deps.sh
+	@mkdir -p $(BUILD)
+	@sh tools/install-deps.sh
+	@touch $@
+
+capsim: $(CAPSIM)
+	@ln -sf $(CAPSIM) capsim
+
+$(CAPSIM): $(BUILD)/sim/main.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+$(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# The default scenario is compiled into the binary from its file, not copied by hand.
+$(BUILD)/gen/default_scenario.c: $(DEFAULT_SCENARIO) tools/embed.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh $< capsim_default_scenario > $@
+
+$(BUILD)/gen/default_scenario.o: $(BUILD)/gen/default_scenario.c
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(LIB_OBJ) | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) $(LDFLAGS_ALL) -o $@ $< $(LIB_OBJ) $(LIBS_ALL) $(TEST_LIBS)
+
+run: capsim
+	@mkdir -p $(dir $(RUN_OUT))
+	./$(CAPSIM) run -o $(RUN_OUT) $(if $(THREADS),--threads $(THREADS))
+	./$(CAPSIM) summary $(RUN_OUT)
+
+# The whole suite: unit tests (cmocka), command-line tests, file-format tests.
+test: $(CAPSIM) $(TEST_BIN)
+	@sh tests/run_tests.sh $(BUILD)
+
+bench: $(CAPSIM)
+	@sh tests/bench.sh $(BUILD)
+
+# ASan + UBSan build of everything, then the whole suite under it.
+check:
+	$(MAKE) BUILD=build-san SAN=1 test
+
+plots: run
+	$(PYTHON) output/plot.py $(RUN_OUT) -o docs/img
+
+clean:
+	rm -rf build build-san capsim
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

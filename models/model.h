@@ -1,0 +1,94 @@
+/*
+ * model: one Monte Carlo path of the capsim model (DESIGN.md 4).
+ *
+ * A path is a pure function of (scenario, the path's sampled uncertain values, the
+ * monthly random streams). Its outputs are one flat row of doubles: every monthly
+ * series of DESIGN.md 4.8 followed by every per-path total, at the offsets given by a
+ * model_layout. The engine, the statistics and the HDF5 writer all walk the same tables
+ * (model_series, model_totals) so a new output is added in one place.
+ *
+ * model_run_path() allocates nothing: all scratch lives in a model_ws made once per
+ * thread with model_ws_alloc().
+ */
+#ifndef CAPSIM_MODEL_H
+#define CAPSIM_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../sim/scenario.h"
+
+typedef enum { DIM_NONE, DIM_SEGMENT, DIM_CLOUD, DIM_CONTRACT } dim_kind;
+
+typedef enum {
+    S_DEMAND, S_SERVED, S_UNMET,                 /* time x segment, H100e */
+    S_CAPACITY, S_USED, S_UTILISATION,           /* time x cloud: H100e, H100e, 1 */
+    S_POWER_NEEDED, S_POWER_AVAILABLE,           /* time x cloud, MW */
+    S_SPEND, S_STRANDED,                         /* time x contract, USD per month */
+    S_SPOT_SPEND,                                /* time x cloud, USD per month */
+    S_REVENUE, S_TURNED_DOWN_REVENUE,            /* time, USD per month */
+    S_REVENUE_SHARE,                             /* time x contract, USD per month */
+    N_SERIES
+} series_id;
+
+typedef enum {
+    T_PV_SPEND,                 /* USD */
+    T_PV_SPEND_BY_CLOUD,        /* cloud, USD */
+    T_PV_STRANDED,
+    T_PV_REVENUE,
+    T_PV_TURNED_DOWN_REVENUE,
+    T_PV_REVENUE_SHARE,
+    T_UNMET_H100E_HOURS,        /* H100e-hours */
+    T_MONTHS_SHORT,             /* months */
+    T_OUTSTANDING_COMMITMENT,   /* USD, undiscounted */
+    N_TOTALS
+} total_id;
+
+typedef struct {
+    const char *name;       /* as in DESIGN.md 8: "unmet", "pv_spend" */
+    const char *units;      /* "H100e", "USD per month", "1" */
+    const char *long_name;
+    dim_kind dim;
+    int has_ppos;           /* probability of being above zero is meaningful */
+    int lower_is_better;    /* for compare: +1 lower better, -1 higher better, 0 neither */
+} output_info;
+
+extern const output_info model_series[N_SERIES];
+extern const output_info model_totals[N_TOTALS];
+
+/* Where each output lives in a path's row. Series s, month t, dimension element j is
+ * row[series_off[s] + t * dimlen(s) + j]; total k, element j is row[total_off[k] + j]. */
+typedef struct {
+    int months;
+    size_t dimlen[4];             /* indexed by dim_kind: 1, nsegments, nclouds, ncontracts */
+    size_t series_off[N_SERIES];
+    size_t series_len[N_SERIES];  /* months * dimlen */
+    size_t total_off[N_TOTALS];
+    size_t total_len[N_TOTALS];   /* dimlen */
+    size_t nseries;               /* values of all series */
+    size_t ntotals;               /* values of all totals */
+    size_t row_len;               /* nseries + ntotals */
+} model_layout;
+
+void model_layout_init(model_layout *L, const scenario *sc);
+
+/* Where the path's monthly random draws come from. `path` is the counter used for the
+ * draws (for an antithetic pair both paths use the even index); with mirror set every
+ * standard normal drawn is negated. */
+typedef struct {
+    uint64_t seed;
+    uint64_t path;
+    int mirror;
+} path_draws;
+
+typedef struct model_ws model_ws;
+
+/* Scratch for one thread; NULL on allocation failure. Free accepts NULL. */
+model_ws *model_ws_alloc(const scenario *sc);
+void model_ws_free(model_ws *ws);
+
+/* Simulate one path: values = the path's sampled uncertain values (sc->nuncertain),
+ * row = output row of layout L (row_len doubles, fully overwritten). */
+void model_run_path(const scenario *sc, const model_layout *L, const double *values,
+                    path_draws draws, model_ws *ws, double *row);
+
+#endif

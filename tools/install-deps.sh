@@ -1,0 +1,17 @@
+#!/bin/sh
+# install-deps.sh: install capsim's build and test dependencies from Debian packages
+# when any is missing. Runs `apt-get update` first, as root (or via sudo).
+set -e
+PKGS="gcc make pkg-config libgsl-dev libhdf5-dev hdf5-tools libyaml-dev librandom123-dev \
+libcmocka-dev netcdf-bin python3 python3-h5py python3-xarray python3-h5netcdf python3-netcdf4 \
+python3-matplotlib python3-numpy"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
