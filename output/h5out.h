@@ -1,0 +1,89 @@
+/*
+ * h5out: the results file (DESIGN.md 8). One self-describing HDF5 file per run, readable
+ * by h5py, xarray (h5netcdf and netcdf4 engines), ncdump and HDFView.
+ *
+ * Life cycle: h5out_open() creates the file under a temporary name in the target's
+ * directory; the engine streams per-path data into it (h5out_append, h5out_append_paths)
+ * and writes statistics at the end; h5out_finish() writes provenance, closes and renames
+ * it over the target atomically. h5out_abort() (or SIGINT/SIGTERM while open) removes the
+ * temporary file, leaving any existing file of the target name untouched.
+ *
+ * Variants: a plain run has one variant. compare and sweep have several (variant 0 is the
+ * baseline) and add a `variant` dimension and paired-difference statistics (variant v
+ * minus variant 0, path by path).
+ *
+ * All functions return 0 on success, -1 on failure with a message in the handle
+ * (h5out_error()); every HDF5 return value is checked.
+ */
+#ifndef CAPSIM_H5OUT_H
+#define CAPSIM_H5OUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../sim/scenario.h"
+#include "../sim/stats.h"
+#include "../models/model.h"
+
+typedef struct {
+    const scenario *sc;              /* time axis (start, months), discount rate, text */
+    const model_layout *L;           /* row layout of every variant (a common layout) */
+    const char *const *clouds;       /* L->dimlen[DIM_CLOUD] names */
+    const char *const *segments;     /* L->dimlen[DIM_SEGMENT] names */
+    const char *const *contracts;    /* L->dimlen[DIM_CONTRACT] names */
+    size_t nparams;                  /* sampled uncertain values (key paths) */
+    const char *const *params;
+    size_t nvariants;                /* 1 for run */
+    const char *const *variants;     /* variant labels (file names, or "key=value" for sweep) */
+    size_t nvary;                    /* sweep: varied key paths (0 otherwise) */
+    const char *const *vary_keys;
+    const double *vary_values;       /* nvariants x nvary: the varied values as coordinates */
+    uint64_t npaths;                 /* per variant */
+    size_t save_paths;               /* first K paths' monthly series to /paths */
+} h5out_desc;
+
+typedef struct {
+    const char *command_line;
+    const char *command;             /* run | compare | sweep */
+    uint64_t seed;
+    int threads, ranks;
+    double wall_seconds;
+    const char *sampling;
+    const char *stop_reason;         /* "paths" or "target-rse reached" ... */
+} h5out_run_info;
+
+typedef struct h5out h5out;
+
+/* Create the temporary file and its layout. NULL on failure with the reason in err. */
+h5out *h5out_open(const char *path, const h5out_desc *d, char *err, size_t errlen);
+
+/* Per-path totals (from model rows, row_len stride) and sampled values (n x nparams)
+ * of paths first .. first+n-1 of variant v. Written in chunks as they stream. */
+int h5out_append(h5out *o, size_t v, uint64_t first, size_t n, const double *rows, const double *values);
+
+/* Monthly series of the same paths into /paths (only those with index < save_paths). */
+int h5out_append_paths(h5out *o, size_t v, uint64_t first, size_t n, const double *rows);
+
+/* Statistics of variant v: s has L->row_len variables (series, then totals). */
+int h5out_write_stats(h5out *o, size_t v, const stats *s);
+
+/* Paired differences variant v minus variant 0 (v >= 1): same shape as the stats. */
+int h5out_write_diff_stats(h5out *o, size_t v, const stats *diff);
+
+/* Sensitivity of variant v: Spearman rank correlation of each total value (L->ntotals)
+ * with each param: rank_corr[k * nparams + j]. */
+int h5out_write_rank_corr(h5out *o, size_t v, const double *rank_corr);
+
+/* Sobol indices (saltelli sampling): first[k * nparams + j], total[...], and their
+ * confidence half-widths (95%). */
+int h5out_write_sobol(h5out *o, size_t v, const double *first, const double *total,
+                      const double *first_ci, const double *total_ci);
+
+/* Provenance attributes, close, rename over the target. The handle is freed. */
+int h5out_finish(h5out *o, const h5out_run_info *info);
+
+/* Close and remove the temporary file; accepts NULL. The handle is freed. */
+void h5out_abort(h5out *o);
+
+const char *h5out_error(const h5out *o);
+
+#endif
