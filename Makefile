@@ -25,6 +25,8 @@ ifeq ($(SAN),1)
 SANFLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT         := -O1
 endif
+GIT_REV     := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+PROVENANCE   = -DCAPSIM_GIT_REV='"$(GIT_REV)"' -DCAPSIM_CFLAGS='"$(STDFLAGS) $(OPT) $(SANFLAGS)"'
 CFLAGS_ALL   = $(STDFLAGS) $(OPT) -g $(WARNFLAGS) -fopenmp $(SANFLAGS) -I. -Isim -Imodels -Ioutput $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 LDFLAGS_ALL  = -fopenmp $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL     = $(PKG_LIBS) -lm
@@ -55,6 +57,9 @@ $(CAPSIM): $(BUILD)/sim/main.o $(LIB_OBJ)
 $(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+# Provenance macros only where they are used, so a new commit does not rebuild all.
+$(BUILD)/output/h5out.o $(BUILD)/sim/main.o: CFLAGS += $(PROVENANCE)
 
 # The default scenario is compiled into the binary from its file, not copied by hand.
 $(BUILD)/gen/default_scenario.c: $(DEFAULT_SCENARIO) tools/embed.sh

@@ -230,6 +230,13 @@ int scenario_month_index(const scenario *sc, int year, int month)
 void scenario_month_label(const scenario *sc, int t, char buf[8])
 {
     int m0 = sc->start_year * 12 + (sc->start_month - 1) + t;
-    int y = m0 / 12, m = m0 % 12 + 1;
-    snprintf(buf, 8, "%04d-%02d", y % 10000, m);
+    unsigned y = (unsigned)(m0 / 12) % 10000u, m = (unsigned)(m0 % 12) + 1u;
+    buf[0] = (char)('0' + y / 1000);
+    buf[1] = (char)('0' + y / 100 % 10);
+    buf[2] = (char)('0' + y / 10 % 10);
+    buf[3] = (char)('0' + y % 10);
+    buf[4] = '-';
+    buf[5] = (char)('0' + m / 10);
+    buf[6] = (char)('0' + m % 10);
+    buf[7] = '\0';
 }

@@ -1,0 +1,72 @@
+/*
+ * cli: shared pieces of the subcommands: strict number parsing, loading the scenario
+ * a command names (or the built-in default), and the common run options.
+ */
+#ifndef CAPSIM_CLI_H
+#define CAPSIM_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "scenario.h"
+
+/* Exit codes (DESIGN.md 7). */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_BAD_INPUT = 2 };
+
+/* Strict parsers: the whole string must be a number in range. 0 on success. */
+int cli_parse_u64(const char *s, uint64_t *out);
+int cli_parse_int(const char *s, int lo, int hi, int *out);
+int cli_parse_double(const char *s, double *out);
+
+/* Print "capsim CMD: message (see capsim CMD --help)" to stderr; returns EXIT_BAD_INPUT. */
+int cli_usage_error(const char *cmd, const char *fmt, ...);
+
+/* Load `path` (NULL: the built-in default scenario) with --set overrides. Errors go to
+ * stderr; NULL when the scenario is bad. */
+scenario *cli_load(const char *path, const char *const *sets, size_t nsets);
+
+/* The built-in default scenario's text (scenarios/multicloud-2026.yaml, compiled in). */
+extern const char capsim_default_scenario[];
+extern const unsigned long capsim_default_scenario_len;
+
+/* The command line as one string (for provenance); caller frees. */
+char *cli_join_argv(int argc, char **argv);
+
+/* Options shared by run, compare and sweep. */
+typedef struct {
+    const char *out;
+    uint64_t paths;       /* 0: from the scenario */
+    uint64_t seed;
+    int seed_set;
+    int threads;
+    size_t save_paths;
+    double target_rse;
+    const char *target_on;
+    int quiet;
+    const char **sets;    /* --set key=value, in order */
+    size_t nsets;
+} cli_run_opts;
+
+/* getopt_long option codes for the shared options, and the handler: returns 1 if the
+ * option was one of them (parsed into o), 0 if not, -1 on a bad value (message printed). */
+enum { OPT_PATHS = 1000, OPT_SEED, OPT_THREADS, OPT_SET, OPT_SAVE_PATHS, OPT_TARGET_RSE,
+       OPT_ON, OPT_QUIET, OPT_HELP, OPT_VARY };
+#define CLI_RUN_LONGOPTS                                           \
+    { "output", required_argument, NULL, 'o' },                    \
+    { "paths", required_argument, NULL, OPT_PATHS },               \
+    { "seed", required_argument, NULL, OPT_SEED },                 \
+    { "threads", required_argument, NULL, OPT_THREADS },           \
+    { "set", required_argument, NULL, OPT_SET },                   \
+    { "save-paths", required_argument, NULL, OPT_SAVE_PATHS },     \
+    { "target-rse", required_argument, NULL, OPT_TARGET_RSE },     \
+    { "on", required_argument, NULL, OPT_ON },                     \
+    { "quiet", no_argument, NULL, OPT_QUIET },                     \
+    { "help", no_argument, NULL, OPT_HELP }
+int cli_run_option(const char *cmd, int opt, const char *arg, cli_run_opts *o);
+/* Checks after parsing (--target-rse needs --on ...). EXIT_OK or EXIT_BAD_INPUT. */
+int cli_run_opts_check(const char *cmd, const cli_run_opts *o);
+void cli_run_opts_free(cli_run_opts *o);
+
+/* Apply --paths/--seed to a loaded scenario. */
+void cli_apply_run_opts(scenario *sc, const cli_run_opts *o);
+
+#endif
