@@ -82,8 +82,8 @@ run: capsim
 test: $(CAPSIM) $(TEST_BIN)
 	@sh tests/run_tests.sh $(BUILD)
 
-bench: $(CAPSIM)
-	@sh tests/bench.sh $(BUILD)
+bench: $(CAPSIM) $(BUILD)/bench_floor
+	$(PYTHON) tests/bench.py $(BUILD)
 
 # ASan + UBSan build of everything, then the whole suite under it.
 check:
@@ -96,3 +96,6 @@ clean:
 	rm -rf build build-san capsim
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+$(BUILD)/bench_floor: tests/bench_floor.c $(LIB_OBJ)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB_OBJ) $(LIBS_ALL)

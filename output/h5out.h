@@ -13,7 +13,13 @@
  * minus variant 0, path by path).
  *
  * All functions return 0 on success, -1 on failure with a message in the handle
- * (h5out_error()); every HDF5 return value is checked.
+ * (h5out_error()); every HDF5 return value is checked. After a failure the file is
+ * unusable: call h5out_abort(). Layout reference: docs/OUTPUT.md.
+ *
+ * Signals: while a file is open, SIGINT, SIGTERM and SIGHUP (unless ignored) remove the
+ * temporary file and re-raise with the default action; SIGXFSZ is ignored so that a file
+ * size limit is reported as a write error. Previous dispositions are restored when the
+ * last file is closed.
  */
 #ifndef CAPSIM_H5OUT_H
 #define CAPSIM_H5OUT_H
@@ -78,12 +84,15 @@ int h5out_write_rank_corr(h5out *o, size_t v, const double *rank_corr);
 int h5out_write_sobol(h5out *o, size_t v, const double *first, const double *total,
                       const double *first_ci, const double *total_ci);
 
-/* Provenance attributes, close, rename over the target. The handle is freed. */
+/* Provenance attributes, close, fsync, rename over the target. The handle is freed,
+ * also on failure: then the temporary file is removed and h5out_error(NULL) says why. */
 int h5out_finish(h5out *o, const h5out_run_info *info);
 
 /* Close and remove the temporary file; accepts NULL. The handle is freed. */
 void h5out_abort(h5out *o);
 
+/* The reason of the last failure on o; with o == NULL, of the last failed h5out_open()
+ * or h5out_finish(). */
 const char *h5out_error(const h5out *o);
 
 #endif

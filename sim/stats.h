@@ -19,6 +19,16 @@
 
 #include <stddef.h>
 
+/* Sketch parameters (see sim/stats.c for the design and the error derivation).
+ * Exact while n <= STATS_EXACT_BUDGET; then a compactor of buffer STATS_SKETCH_K with
+ * STATS_SKETCH_LEVELS levels. Fixed memory per variable: STATS_SKETCH_K * (1 +
+ * (STATS_SKETCH_LEVELS - 1) / 2) doubles = 2560 doubles = 20 KiB (+64 B padding, +40 B
+ * moments), whatever n is. Full resolution up to n = K * 2^(LEVELS-1) = 6.7e7 values;
+ * beyond, the top level saturates and the stated bound grows gracefully. */
+#define STATS_EXACT_BUDGET 2048
+#define STATS_SKETCH_K 256
+#define STATS_SKETCH_LEVELS 19
+
 #define STATS_NQ 9
 extern const double stats_quantile_levels[STATS_NQ]; /* 0.01 0.05 0.10 0.25 0.50 0.75 0.90 0.95 0.99 */
 
@@ -45,7 +55,8 @@ double stats_count(const stats *s);
 void stats_add_rows(stats *s, const double *rows, size_t nrows, size_t stride, size_t first);
 
 /* into := statistics of (into's values followed by from's values). Both must have the
- * same nvars. Returns 0, or -1 on allocation failure (into unchanged). */
+ * same nvars (and sketch parameters). Returns 0, or -1 on allocation failure or a
+ * mismatch (into unchanged). from is not changed; into == from is allowed. */
 int stats_merge(stats *into, const stats *from);
 
 /* Summary of variable v. */
@@ -58,7 +69,30 @@ double stats_quantile(const stats *s, size_t v, double p);
  * (mid-rank CDF), from the sketch: used for streaming rank correlations. */
 double stats_cdf(const stats *s, size_t v, double x);
 
-/* The stated bound on the sketch's rank error as a fraction of n (0 while exact). */
+/* The stated bound on the sketch's rank error as a fraction of n (0 while exact), for
+ * the default parameters and any sequence of adds and merges that totals n values. */
 double stats_rank_error_bound(double n);
+
+/* --- Additions beyond the core contract. --- */
+
+/* Like stats_alloc with explicit sketch parameters (tests, tuning): k even in [4, 1024],
+ * levels in [2, 40], exact_budget <= min(4096, k * (1 + (levels - 1) / 2)). NULL if the
+ * parameters are out of range or on allocation failure. */
+stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned levels, unsigned exact_budget);
+
+/* A deep copy (NULL on allocation failure). */
+stats *stats_clone(const stats *s);
+
+/* stats_rank_error_bound for explicit sketch parameters. */
+double stats_rank_error_bound_sketch(double n, unsigned k, unsigned levels, unsigned exact_budget);
+
+/* The rank error bound this accumulator can guarantee for its own history of adds and
+ * merges (a fraction of n, the same for all variables, 0 while exact). Tallied from the
+ * compactions actually done, so never above stats_rank_error_bound(n), and usually about
+ * half of it. */
+double stats_rank_error(const stats *s);
+
+/* Bytes held per variable (moments plus sketch slot); constant for the accumulator. */
+size_t stats_bytes_per_var(const stats *s);
 
 #endif

@@ -1,0 +1,59 @@
+/*
+ * contracts: what the lab pays and owes under its contracts (DESIGN.md 4.4, 4.6, 4.7).
+ *
+ * - reserved billing: powered chips online * HOURS * price * escalation, each month of
+ *   the term, used or not; the unused fraction of it is stranded;
+ * - usage billing: chip-hours used (used H100e / effective H100e per chip * HOURS) *
+ *   price * escalation;
+ * - escalation = (1 + escalator)^((t - from) / 12);
+ * - min_spend: floors per period (the term, or 12-month periods from `from` with a
+ *   pro-rated short last one), true-up max(0, floor - own billing in the period) in the
+ *   period's last month, stranded as well; periods that end after the horizon give the
+ *   outstanding commitment instead; spend before t = 0 counts 0;
+ * - revenue share: rate * revenue of the listed segments while from <= t < until, until
+ *   the cumulative nominal amount reaches the cap (the cap month pays the remainder).
+ *
+ * The state carried from month to month (spend in the current period, revenue share
+ * paid so far) lives in the workspace and is reset by contracts_begin_path().
+ */
+#ifndef CAPSIM_CONTRACTS_H
+#define CAPSIM_CONTRACTS_H
+
+#include <stddef.h>
+#include "supply.h"
+
+typedef struct contracts_ws contracts_ws;
+
+/* Scratch for one thread; NULL on allocation failure. Free accepts NULL. */
+contracts_ws *contracts_alloc(const scenario *sc);
+void contracts_free(contracts_ws *c);
+
+/* Resolve the path's prices and terms; reset period spend and revenue share paid. */
+void contracts_begin_path(contracts_ws *c, const scenario *sc, const double *values);
+
+/* (1 + escalator)^((t - from) / 12). */
+double contracts_escalation(double escalator, int from, int t);
+
+/* Marginal cost of each pool per H100e-hour in month t (0 <= t < months): 0 reserved,
+ * price * escalation / effective H100e usage (+inf when the chip yields nothing), spot
+ * price. */
+void contracts_costs(const contracts_ws *c, const scenario *sc, int t,
+                     const supply_pool *pools, size_t npools, double *cost);
+
+/* Bill month t: spend and stranded per contract (USD; true-ups included), given the
+ * H100e used of each pool. Call once per month, in month order. */
+void contracts_bill(contracts_ws *c, const scenario *sc, int t,
+                    const supply_pool *pools, size_t npools, const double *used,
+                    double *spend, double *stranded);
+
+/* Revenue share paid per contract in month t, given each segment's revenue (USD). Call
+ * once per month, in month order. */
+void contracts_revenue_share(contracts_ws *c, const scenario *sc, int t,
+                             const double *segment_revenue, double *paid);
+
+/* Outstanding commitment at the end of a horizon of `months` months (undiscounted):
+ * for every min_spend period that ends at or after month `months`, max(0, floor -
+ * billing in the period so far). Call after the last month was billed. */
+double contracts_outstanding(const contracts_ws *c, const scenario *sc, int months);
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * model: the output tables, the row layout and one path of the model (see model.h).
+ *
+ * model_run_path() is the orchestration only: each month it asks supply for the pools,
+ * contracts for their marginal costs, allocate for who gets what, contracts for the
+ * bills, and demand for next month's level, and writes everything into the row. The
+ * domain rules live in supply.c, demand.c, allocate.c and contracts.c.
+ *
+ * Invariants: the row is fully overwritten; nothing is allocated after model_ws_alloc();
+ * the result depends only on (scenario, values, draws), never on the thread or on
+ * earlier paths run with the same workspace.
+ */
+#include "model.h"
+#include "allocate.h"
+#include "contracts.h"
+#include "demand.h"
+#include "rng.h"
+#include "supply.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const output_info model_series[N_SERIES] = {
+    [S_DEMAND] = { "demand", "H100e", "Demand by segment", DIM_SEGMENT, 0, 0 },
+    [S_SERVED] = { "served", "H100e", "Demand served", DIM_SEGMENT, 0, -1 },
+    [S_UNMET] = { "unmet", "H100e", "Unmet demand (business turned down)", DIM_SEGMENT, 1, 1 },
+    [S_CAPACITY] = { "capacity", "H100e", "Capacity available (tranches and spot)", DIM_CLOUD, 0, 0 },
+    [S_USED] = { "used", "H100e", "Capacity used", DIM_CLOUD, 0, 0 },
+    [S_UTILISATION] = { "utilisation", "1", "Capacity used / capacity available", DIM_CLOUD, 0, -1 },
+    [S_POWER_NEEDED] = { "power_needed", "MW", "Power needed by the chips online", DIM_CLOUD, 0, 0 },
+    [S_POWER_AVAILABLE] = { "power_available", "MW", "Power available", DIM_CLOUD, 0, 0 },
+    [S_SPEND] = { "spend", "USD per month", "Contract spend (billing and true-ups)", DIM_CONTRACT, 0, 1 },
+    [S_STRANDED] = { "stranded", "USD per month", "Stranded spend (paid, not used; true-ups)", DIM_CONTRACT, 1, 1 },
+    [S_SPOT_SPEND] = { "spot_spend", "USD per month", "Spend on spot capacity", DIM_CLOUD, 0, 1 },
+    [S_REVENUE] = { "revenue", "USD per month", "Revenue from served demand", DIM_NONE, 0, -1 },
+    [S_TURNED_DOWN_REVENUE] = { "turned_down_revenue", "USD per month", "Revenue of unmet demand (turned down)", DIM_NONE, 1, 1 },
+    [S_REVENUE_SHARE] = { "revenue_share", "USD per month", "Revenue share paid", DIM_CONTRACT, 0, 1 },
+};
+
+const output_info model_totals[N_TOTALS] = {
+    [T_PV_SPEND] = { "pv_spend", "USD", "Present value of spend (contracts, true-ups, spot)", DIM_NONE, 0, 1 },
+    [T_PV_SPEND_BY_CLOUD] = { "pv_spend_by_cloud", "USD", "Present value of spend by cloud", DIM_CLOUD, 0, 1 },
+    [T_PV_STRANDED] = { "pv_stranded", "USD", "Present value of stranded spend", DIM_NONE, 1, 1 },
+    [T_PV_REVENUE] = { "pv_revenue", "USD", "Present value of revenue", DIM_NONE, 0, -1 },
+    [T_PV_TURNED_DOWN_REVENUE] = { "pv_turned_down_revenue", "USD", "Present value of turned-down revenue", DIM_NONE, 1, 1 },
+    [T_PV_REVENUE_SHARE] = { "pv_revenue_share", "USD", "Present value of revenue share paid", DIM_NONE, 0, 1 },
+    [T_UNMET_H100E_HOURS] = { "unmet_h100e_hours", "H100e-hours", "Total unmet demand", DIM_NONE, 1, 1 },
+    [T_MONTHS_SHORT] = { "months_short", "months", "Months with unmet demand", DIM_NONE, 1, 1 },
+    [T_OUTSTANDING_COMMITMENT] = { "outstanding_commitment", "USD", "Min-spend commitment outstanding at the horizon (undiscounted)", DIM_NONE, 0, 1 },
+};
+
+void model_layout_init(model_layout *L, const scenario *sc)
+{
+    memset(L, 0, sizeof *L);
+    L->months = sc->months;
+    L->dimlen[DIM_NONE] = 1;
+    L->dimlen[DIM_SEGMENT] = sc->nsegments;
+    L->dimlen[DIM_CLOUD] = sc->nclouds;
+    L->dimlen[DIM_CONTRACT] = sc->ncontracts;
+    size_t off = 0;
+    for (int s = 0; s < N_SERIES; s++) {
+        L->series_off[s] = off;
+        L->series_len[s] = (size_t)sc->months * L->dimlen[model_series[s].dim];
+        off += L->series_len[s];
+    }
+    L->nseries = off;
+    for (int k = 0; k < N_TOTALS; k++) {
+        L->total_off[k] = off;
+        L->total_len[k] = L->dimlen[model_totals[k].dim];
+        off += L->total_len[k];
+    }
+    L->ntotals = off - L->nseries;
+    L->row_len = off;
+}
+
+struct model_ws {
+    gsl_rng *rng;
+    supply *sup;
+    demand *dem;
+    allocate_ws *alloc;
+    contracts_ws *con;
+    size_t npools;
+    double *cost;      /* npools: marginal cost per H100e-hour */
+    double *used;      /* npools: H100e used */
+    double *seg_rev;   /* nsegments: revenue this month */
+    double *disc;      /* months: (1 + r)^(-t/12), the same for every path */
+};
+
+void model_ws_free(model_ws *ws)
+{
+    if (!ws) return;
+    gsl_rng_free(ws->rng);
+    supply_free(ws->sup);
+    demand_free(ws->dem);
+    allocate_free(ws->alloc);
+    contracts_free(ws->con);
+    free(ws->cost);
+    free(ws->used);
+    free(ws->seg_rev);
+    free(ws->disc);
+    free(ws);
+}
+
+model_ws *model_ws_alloc(const scenario *sc)
+{
+    model_ws *ws = calloc(1, sizeof *ws);
+    if (!ws) return NULL;
+    ws->rng = rng_alloc();
+    ws->sup = supply_alloc(sc);
+    ws->dem = demand_alloc(sc);
+    ws->con = contracts_alloc(sc);
+    if (!ws->rng || !ws->sup || !ws->dem || !ws->con) {
+        model_ws_free(ws);
+        return NULL;
+    }
+    ws->npools = supply_npools(ws->sup);
+    ws->alloc = allocate_alloc(sc, supply_pools(ws->sup), ws->npools);
+    size_t np = ws->npools ? ws->npools : 1;
+    ws->cost = calloc(np, sizeof *ws->cost);
+    ws->used = calloc(np, sizeof *ws->used);
+    ws->seg_rev = calloc(sc->nsegments ? sc->nsegments : 1, sizeof *ws->seg_rev);
+    ws->disc = calloc(sc->months > 0 ? (size_t)sc->months : 1, sizeof *ws->disc);
+    if (!ws->alloc || !ws->cost || !ws->used || !ws->seg_rev || !ws->disc) {
+        model_ws_free(ws);
+        return NULL;
+    }
+    for (int t = 0; t < sc->months; t++)
+        ws->disc[t] = pow(1.0 + sc->discount_rate, -(double)t / 12.0);
+    return ws;
+}
+
+/* Pointer to month t of series s in the row. */
+static double *series_at(const model_layout *L, double *row, series_id s, int t)
+{
+    return row + L->series_off[s] + (size_t)t * L->dimlen[model_series[s].dim];
+}
+
+/* Capacity, used and utilisation per cloud, and spot spend, from the pools. */
+static void write_clouds(const model_ws *ws, const scenario *sc, const model_layout *L,
+                         int t, double *row)
+{
+    double *cap = series_at(L, row, S_CAPACITY, t);
+    double *used = series_at(L, row, S_USED, t);
+    double *util = series_at(L, row, S_UTILISATION, t);
+    double *spot = series_at(L, row, S_SPOT_SPEND, t);
+    const supply_pool *pools = supply_pools(ws->sup);
+    for (size_t p = 0; p < ws->npools; p++) {
+        const supply_pool *q = &pools[p];
+        cap[q->cloud] += q->cap;
+        used[q->cloud] += ws->used[p];
+        if (q->kind == POOL_SPOT) spot[q->cloud] += ws->used[p] * q->spot_price * HOURS_PER_MONTH;
+    }
+    for (size_t cl = 0; cl < sc->nclouds; cl++)
+        util[cl] = cap[cl] > 0.0 ? used[cl] / cap[cl] : 0.0;
+}
+
+/* Demand, served, unmet per segment, revenue and turned-down revenue. Returns the
+ * month's total unmet demand. */
+static double write_segments(model_ws *ws, const scenario *sc, const model_layout *L,
+                             int t, double *row)
+{
+    const double *d = demand_levels(ws->dem);
+    double *dem = series_at(L, row, S_DEMAND, t);
+    double *served = series_at(L, row, S_SERVED, t);
+    double *unmet = series_at(L, row, S_UNMET, t);
+    double *rev = series_at(L, row, S_REVENUE, t);
+    double *lost = series_at(L, row, S_TURNED_DOWN_REVENUE, t);
+    double total_unmet = 0.0;
+    for (size_t s = 0; s < sc->nsegments; s++) {
+        double price = demand_price(ws->dem, s) * HOURS_PER_MONTH;
+        dem[s] = d[s];
+        ws->seg_rev[s] = served[s] * price;
+        *rev += ws->seg_rev[s];
+        *lost += unmet[s] * price;
+        total_unmet += unmet[s];
+    }
+    return total_unmet;
+}
+
+/* Add month t's money to the present-value totals. */
+static void add_totals(const model_ws *ws, const scenario *sc, const model_layout *L, int t,
+                       double *row)
+{
+    double disc = ws->disc[t];
+    const double *spend = series_at(L, row, S_SPEND, t);
+    const double *stranded = series_at(L, row, S_STRANDED, t);
+    const double *spot = series_at(L, row, S_SPOT_SPEND, t);
+    const double *rs = series_at(L, row, S_REVENUE_SHARE, t);
+    double *by_cloud = row + L->total_off[T_PV_SPEND_BY_CLOUD];
+    double month_spend = 0.0, month_stranded = 0.0, month_rs = 0.0;
+    for (size_t c = 0; c < sc->ncontracts; c++) {
+        month_spend += spend[c];
+        month_stranded += stranded[c];
+        month_rs += rs[c];
+        by_cloud[sc->contracts[c].cloud] += disc * spend[c];
+    }
+    for (size_t cl = 0; cl < sc->nclouds; cl++) {
+        month_spend += spot[cl];
+        by_cloud[cl] += disc * spot[cl];
+    }
+    row[L->total_off[T_PV_SPEND]] += disc * month_spend;
+    row[L->total_off[T_PV_STRANDED]] += disc * month_stranded;
+    row[L->total_off[T_PV_REVENUE_SHARE]] += disc * month_rs;
+    row[L->total_off[T_PV_REVENUE]] += disc * *series_at(L, row, S_REVENUE, t);
+    row[L->total_off[T_PV_TURNED_DOWN_REVENUE]] +=
+        disc * *series_at(L, row, S_TURNED_DOWN_REVENUE, t);
+}
+
+static void begin_path(model_ws *ws, const scenario *sc, const double *values)
+{
+    supply_begin_path(ws->sup, sc, values);
+    demand_begin_path(ws->dem, sc, values);
+    allocate_begin_path(ws->alloc, sc, values);
+    contracts_begin_path(ws->con, sc, values);
+}
+
+void model_run_path(const scenario *sc, const model_layout *L, const double *values,
+                    path_draws draws, model_ws *ws, double *row)
+{
+    memset(row, 0, L->row_len * sizeof *row);   /* all-bits-zero is 0.0 in IEEE 754 */
+    begin_path(ws, sc, values);
+    const supply_pool *pools = supply_pools(ws->sup);
+    double unmet_total = 0.0, months_short = 0.0;
+    for (int t = 0; t < L->months; t++) {
+        supply_month(ws->sup, sc, t, draws, ws->rng, series_at(L, row, S_POWER_NEEDED, t),
+                     series_at(L, row, S_POWER_AVAILABLE, t));
+        contracts_costs(ws->con, sc, t, pools, ws->npools, ws->cost);
+        allocate_month(ws->alloc, sc, t, pools, ws->cost, demand_levels(ws->dem),
+                       series_at(L, row, S_SERVED, t), series_at(L, row, S_UNMET, t),
+                       ws->used);
+        double unmet = write_segments(ws, sc, L, t, row);
+        write_clouds(ws, sc, L, t, row);
+        contracts_bill(ws->con, sc, t, pools, ws->npools, ws->used,
+                       series_at(L, row, S_SPEND, t), series_at(L, row, S_STRANDED, t));
+        contracts_revenue_share(ws->con, sc, t, ws->seg_rev,
+                                series_at(L, row, S_REVENUE_SHARE, t));
+        add_totals(ws, sc, L, t, row);
+        unmet_total += unmet;
+        /* Strictly positive: serving in full leaves exactly 0 (see allocate.c). */
+        if (unmet > 0.0) months_short += 1.0;
+        if (t + 1 < L->months) demand_step(ws->dem, sc, t, draws, ws->rng);
+    }
+    row[L->total_off[T_UNMET_H100E_HOURS]] = unmet_total * HOURS_PER_MONTH;
+    row[L->total_off[T_MONTHS_SHORT]] = months_short;
+    row[L->total_off[T_OUTSTANDING_COMMITMENT]] = contracts_outstanding(ws->con, sc, L->months);
+}

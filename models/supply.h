@@ -1,0 +1,62 @@
+/*
+ * supply: the capacity that exists in one month of one path (DESIGN.md 4.1, 4.2, 4.7).
+ *
+ * Capacity comes in pools: every tranche of every contract (contract order, then
+ * tranche order) and then one spot pool per cloud that offers spot (cloud order). That
+ * order is the "file order" of the allocation rules, and the pool array keeps it.
+ *
+ * Per path, supply_begin_path() resolves the sampled parameters (tranche start, ramp,
+ * delivered chips, chip factors, power and spot parameters). Per month, supply_month()
+ * works out the chips counted (cohorts, retirement, contract term), the power each
+ * cloud needs and has, the powered fraction, the effective H100e per chip (maturity),
+ * and draws spot availability. Nothing is allocated after supply_alloc().
+ */
+#ifndef CAPSIM_SUPPLY_H
+#define CAPSIM_SUPPLY_H
+
+#include <stddef.h>
+#include <gsl/gsl_rng.h>
+#include "model.h"
+
+typedef enum { POOL_TRANCHE, POOL_SPOT } pool_kind;
+
+typedef struct {
+    pool_kind kind;
+    int contract, tranche;  /* -1 for spot */
+    int chip;               /* -1 for spot */
+    int cloud;
+    double chips;           /* tranche: powered chips online this month (billed if reserved) */
+    double h100e;           /* tranche: effective H100e per chip this month; spot: 1 */
+    double cap;             /* capacity available this month, H100e */
+    double spot_price;      /* spot: USD per H100e-hour (sampled once per path) */
+} supply_pool;
+
+typedef struct supply supply;
+
+/* Scratch and pool table for one thread; NULL on allocation failure. Free accepts NULL. */
+supply *supply_alloc(const scenario *sc);
+void supply_free(supply *s);
+
+size_t supply_npools(const supply *s);
+/* The pools in file order; their month fields are those of the last supply_month(). */
+const supply_pool *supply_pools(const supply *s);
+
+/* Resolve the path's parameters (values = the path's sampled uncertain values). */
+void supply_begin_path(supply *s, const scenario *sc, const double *values);
+
+/* Fill the pools for month t. power_needed and power_available (nclouds each, MW) get
+ * the month's power figures; a cloud without a power block reports available = needed
+ * (power never binds there). rng is re-keyed for the spot draws. */
+void supply_month(supply *s, const scenario *sc, int t, path_draws draws, gsl_rng *rng,
+                  double *power_needed, double *power_available);
+
+/* Chips of cohorts online in month t for a tranche that starts at `start`, delivers
+ * `chips` over `ramp` months (cohorts of chips/ramp) and retires each cohort `life`
+ * months after it came online. Contract term not applied. Exposed for tests. */
+double supply_chips_online(int t, int start, int ramp, double chips, double life);
+
+/* Effective H100e per chip in month t: h100e * (from + (1 - from) * clip((t - start) /
+ * months, 0, 1)); months <= 0 means already mature (full h100e). Exposed for tests. */
+double supply_maturity(double h100e, double from, double months, int start, int t);
+
+#endif

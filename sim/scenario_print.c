@@ -1,0 +1,316 @@
+/*
+ * scenario_print: the resolved scenario as a scenario file (see scenario_print.h).
+ *
+ * Block style throughout, one field per line, so that each distribution can carry its
+ * mean and sd in a trailing comment; optional sections that are absent print as a
+ * comment saying so, so the reader sees that the key exists.
+ */
+#include "scenario_print.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void scenario_print_number(FILE *f, double x)
+{
+    if (isinf(x)) {
+        fputs(x > 0 ? ".inf" : "-.inf", f);
+        return;
+    }
+    char buf[40];
+    snprintf(buf, sizeof buf, "%.15g", x);
+    if (strtod(buf, NULL) != x) snprintf(buf, sizeof buf, "%.17g", x);
+    fputs(buf, f);
+}
+
+/* Parameter names of each family, in dist_spec.p order. */
+static const char *const param_names[DIST_NFAMILIES][3] = {
+    [DIST_CONSTANT] = { "value" },
+    [DIST_NORMAL] = { "mean", "sd" },
+    [DIST_LOGNORMAL] = { "median", "sigma" },
+    [DIST_UNIFORM] = { "min", "max" },
+    [DIST_TRIANGULAR] = { "min", "mode", "max" },
+    [DIST_PERT] = { "min", "mode", "max" },
+    [DIST_BETA] = { "mean", "sd" },
+    [DIST_GAMMA] = { "mean", "sd" },
+};
+
+static void print_list(FILE *f, const double *x, size_t n)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) {
+        if (i) fputs(", ", f);
+        scenario_print_number(f, x[i]);
+    }
+    fputc(']', f);
+}
+
+void scenario_print_dist(FILE *f, const dist_spec *d)
+{
+    if (d->family == DIST_CONSTANT) {
+        scenario_print_number(f, d->p[0]);
+        return;
+    }
+    fprintf(f, "{dist: %s", dist_family_name(d->family));
+    if (d->family == DIST_DISCRETE) {
+        fputs(", values: ", f);
+        print_list(f, d->values, d->n);
+        fputs(", weights: ", f);
+        print_list(f, d->weights, d->n);
+    }
+    for (int i = 0; i < 3 && d->family < DIST_NFAMILIES && param_names[d->family][i]; i++) {
+        fprintf(f, ", %s: ", param_names[d->family][i]);
+        scenario_print_number(f, d->p[i]);
+    }
+    int trunc = d->family == DIST_NORMAL || d->family == DIST_LOGNORMAL ||
+                d->family == DIST_BETA || d->family == DIST_GAMMA;
+    if (trunc && isfinite(d->lo)) {
+        fputs(", min: ", f);
+        scenario_print_number(f, d->lo);
+    }
+    if (trunc && isfinite(d->hi)) {
+        fputs(", max: ", f);
+        scenario_print_number(f, d->hi);
+    }
+    fputc('}', f);
+}
+
+static void moments_comment(FILE *f, const dist_spec *d, const char *what)
+{
+    fprintf(f, "   # %smean %.6g, sd %.6g\n", what, dist_mean(d), dist_sd(d));
+}
+
+/* `key: value` at the given indent; a distribution gets its moments in a comment. */
+static void put_param(FILE *f, const scenario *sc, int indent, const char *key, param p)
+{
+    fprintf(f, "%*s%s: ", indent, "", key);
+    if (p.idx < 0 || (size_t)p.idx >= sc->nuncertain) {
+        scenario_print_number(f, p.value);
+        fputc('\n', f);
+        return;
+    }
+    const dist_spec *d = &sc->uncertain[p.idx].dist;
+    scenario_print_dist(f, d);
+    moments_comment(f, d, "sampled once per path: ");
+}
+
+static void put_fresh(FILE *f, int indent, const char *key, const dist_spec *d, const char *when)
+{
+    fprintf(f, "%*s%s: ", indent, "", key);
+    scenario_print_dist(f, d);
+    if (d->family == DIST_CONSTANT) fputc('\n', f);
+    else moments_comment(f, d, when);
+}
+
+static void put_month(FILE *f, const scenario *sc, int indent, const char *key, int t)
+{
+    char label[8];
+    scenario_month_label(sc, t, label);
+    fprintf(f, "%*s%s: %s\n", indent, "", key, label);
+}
+
+/* A double-quoted YAML string. */
+static void put_quoted(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+        if (*c == '"' || *c == '\\') fprintf(f, "\\%c", *c);
+        else if (*c == '\n') fputs("\\n", f);
+        else if (*c == '\t') fputs("\\t", f);
+        else if (*c < 0x20) fprintf(f, "\\x%02x", *c);
+        else fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
+static void print_head(FILE *f, const scenario *sc)
+{
+    static const char *const sampling[] = { "random", "lhs", "sobol", "saltelli" };
+    char first[8], last[8];
+    scenario_month_label(sc, 0, first);
+    scenario_month_label(sc, sc->months - 1, last);
+    fprintf(f, "# %s, resolved: every key with its value, defaults included.\n",
+            sc->source_path ? sc->source_path : "scenario");
+    fputs("scenario:\n  name: ", f);
+    put_quoted(f, sc->name);
+    fputs("\n  description: ", f);
+    put_quoted(f, sc->description);
+    fprintf(f, "\n  start: %s\n  months: %d   # %s .. %s\n", first, sc->months, first, last);
+    fputs("  discount_rate: ", f);
+    scenario_print_number(f, sc->discount_rate);
+    fprintf(f, "\nsimulation:\n  paths: %ld\n  seed: %" PRIu64 "\n  sampling: %s\n"
+            "  antithetic: %s\n", sc->paths, sc->seed,
+            sampling[sc->sampling <= SAMPLING_SALTELLI ? sc->sampling : 0],
+            sc->antithetic ? "true" : "false");
+}
+
+static void print_chips(FILE *f, const scenario *sc)
+{
+    fputs(sc->nchips ? "chips:\n" : "chips: {}\n", f);
+    for (size_t i = 0; i < sc->nchips; i++) {
+        const chip_spec *c = &sc->chips[i];
+        fprintf(f, "  %s:\n", c->name);
+        put_param(f, sc, 4, "h100e", c->h100e);
+        put_param(f, sc, 4, "kw", c->kw);
+        put_param(f, sc, 4, "life_months", c->life_months);
+        if (!c->has_maturity) {
+            fputs("    # maturity: none (full h100e from the start)\n", f);
+            continue;
+        }
+        fputs("    maturity:\n", f);
+        put_param(f, sc, 6, "from", c->maturity_from);
+        put_param(f, sc, 6, "months", c->maturity_months);
+        put_month(f, sc, 6, "start", c->maturity_start);
+    }
+}
+
+static void print_clouds(FILE *f, const scenario *sc)
+{
+    fputs(sc->nclouds ? "clouds:\n" : "clouds: {}\n", f);
+    for (size_t i = 0; i < sc->nclouds; i++) {
+        const cloud_spec *c = &sc->clouds[i];
+        fprintf(f, "  %s:%s\n", c->name, c->has_power || c->has_spot ? "" : " {}");
+        if (c->has_power) {
+            fputs("    power_mw:\n", f);
+            put_param(f, sc, 6, "start", c->power_start);
+            put_param(f, sc, 6, "add_per_month", c->power_add_per_month);
+            put_param(f, sc, 6, "delay_months", c->power_delay_months);
+            put_param(f, sc, 6, "max", c->power_max);
+        } else {
+            fputs("    # power_mw: none (no power limit)\n", f);
+        }
+        if (c->has_spot) {
+            fputs("    spot:\n", f);
+            put_param(f, sc, 6, "max_h100e", c->spot_max_h100e);
+            put_fresh(f, 6, "availability", &c->spot_availability, "drawn afresh each month: ");
+            put_param(f, sc, 6, "usd_per_h100e_hour", c->spot_usd_per_h100e_hour);
+        } else {
+            fputs("    # spot: none\n", f);
+        }
+    }
+}
+
+static void print_segment(FILE *f, const scenario *sc, const segment_spec *s)
+{
+    fprintf(f, "  - name: %s\n", s->name);
+    put_param(f, sc, 4, "start_h100e", s->start_h100e);
+    put_param(f, sc, 4, "growth", s->growth);
+    put_param(f, sc, 4, "growth_halflife_months", s->growth_halflife_months);
+    put_param(f, sc, 4, "volatility", s->volatility);
+    if (s->has_jumps) {
+        fputs("    jumps:\n", f);
+        put_param(f, sc, 6, "per_year", s->jumps_per_year);
+        put_fresh(f, 6, "size", &s->jump_size, "drawn afresh for each jump: ");
+    } else {
+        fputs("    # jumps: none\n", f);
+    }
+    put_param(f, sc, 4, "usd_per_h100e_hour", s->usd_per_h100e_hour);
+    fprintf(f, "    priority: %d\n    chips:\n", s->priority);
+    for (size_t k = 0; k < sc->nchips; k++)
+        if (s->eligible[k]) put_param(f, sc, 6, sc->chips[k].name, s->efficiency[k]);
+    if (s->spot_eligible) put_param(f, sc, 6, "spot", s->spot_efficiency);
+}
+
+/* `key: [a, b]` of the segments flagged in flags. */
+static void put_segments(FILE *f, const scenario *sc, int indent, const char *key, const int *flags)
+{
+    fprintf(f, "%*s%s: [", indent, "", key);
+    int any = 0;
+    for (size_t s = 0; s < sc->nsegments; s++)
+        if (flags[s]) fprintf(f, "%s%s", any++ ? ", " : "", sc->segments[s].name);
+    fputs("]\n", f);
+}
+
+static void print_tranche(FILE *f, const scenario *sc, const tranche_spec *t)
+{
+    fprintf(f, "      - chip: %s\n", t->chip >= 0 && (size_t)t->chip < sc->nchips
+            ? sc->chips[t->chip].name : "?");
+    put_param(f, sc, 8, "count", t->count);
+    put_month(f, sc, 8, "online", t->online);
+    put_param(f, sc, 8, "ramp_months", t->ramp_months);
+    put_param(f, sc, 8, "delay_months", t->delay_months);
+    put_param(f, sc, 8, "fulfilled", t->fulfilled);
+}
+
+static void print_contract_terms(FILE *f, const scenario *sc, const contract_spec *c)
+{
+    if (c->has_min_spend) {
+        fputs("    min_spend:\n", f);
+        put_param(f, sc, 6, "usd", c->min_spend_usd);
+        fprintf(f, "      period: %s\n", c->min_spend_period == PERIOD_YEAR ? "year" : "term");
+    } else {
+        fputs("    # min_spend: none\n", f);
+    }
+    put_segments(f, sc, 4, "first_refusal", c->first_refusal);
+    if (c->has_exclusive) {
+        fputs("    exclusive:\n", f);
+        put_segments(f, sc, 6, "segments", c->exclusive);
+        put_month(f, sc, 6, "until", c->exclusive_until);
+    } else {
+        fputs("    # exclusive: none\n", f);
+    }
+    if (c->has_revenue_share) {
+        fputs("    revenue_share:\n", f);
+        put_param(f, sc, 6, "rate", c->rs_rate);
+        put_segments(f, sc, 6, "segments", c->rs_segments);
+        put_param(f, sc, 6, "cap_usd", c->rs_cap_usd);
+        put_month(f, sc, 6, "until", c->rs_until);
+    } else {
+        fputs("    # revenue_share: none\n", f);
+    }
+}
+
+static void print_contract(FILE *f, const scenario *sc, const contract_spec *c)
+{
+    fprintf(f, "  - name: %s\n    cloud: %s\n", c->name,
+            c->cloud >= 0 && (size_t)c->cloud < sc->nclouds ? sc->clouds[c->cloud].name : "?");
+    put_month(f, sc, 4, "from", c->from);
+    put_month(f, sc, 4, "to", c->to);
+    fprintf(f, "    # term: %d months\n    billing: %s\n", c->to - c->from + 1,
+            c->billing == BILLING_USAGE ? "usage" : "reserved");
+    int any = 0;
+    for (size_t k = 0; k < sc->nchips; k++) any |= c->has_price[k];
+    fputs(any ? "    price:\n" : "    price: {}\n", f);
+    for (size_t k = 0; k < sc->nchips; k++)
+        if (c->has_price[k]) put_param(f, sc, 6, sc->chips[k].name, c->price[k]);
+    put_param(f, sc, 4, "escalator", c->escalator);
+    fputs(c->ntranches ? "    capacity:\n" : "    capacity: []\n", f);
+    for (size_t j = 0; j < c->ntranches; j++) print_tranche(f, sc, &c->tranches[j]);
+    print_contract_terms(f, sc, c);
+}
+
+static void print_correlations(FILE *f, const scenario *sc)
+{
+    fputs(sc->ncorr ? "correlations:\n" : "correlations: []\n", f);
+    for (size_t i = 0; i < sc->ncorr; i++) {
+        const corr_spec *c = &sc->corr[i];
+        fprintf(f, "  - [%s, %s, ", sc->uncertain[c->a].keypath, sc->uncertain[c->b].keypath);
+        scenario_print_number(f, c->rho);
+        fputs("]\n", f);
+    }
+}
+
+static void print_uncertain_index(FILE *f, const scenario *sc)
+{
+    fprintf(f, "# %zu uncertain value%s, sampled once per path%s\n", sc->nuncertain,
+            sc->nuncertain == 1 ? "" : "s", sc->nuncertain ? ":" : ".");
+    for (size_t i = 0; i < sc->nuncertain; i++) {
+        const uncertain_spec *u = &sc->uncertain[i];
+        fprintf(f, "#   [%zu] %s: %s, mean %.6g, sd %.6g\n", i, u->keypath,
+                dist_family_name(u->dist.family), dist_mean(&u->dist), dist_sd(&u->dist));
+    }
+}
+
+void scenario_print(FILE *f, const scenario *sc)
+{
+    print_head(f, sc);
+    print_chips(f, sc);
+    print_clouds(f, sc);
+    fputs(sc->nsegments ? "demand:\n" : "demand: []\n", f);
+    for (size_t i = 0; i < sc->nsegments; i++) print_segment(f, sc, &sc->segments[i]);
+    fputs(sc->ncontracts ? "contracts:\n" : "contracts: []\n", f);
+    for (size_t i = 0; i < sc->ncontracts; i++) print_contract(f, sc, &sc->contracts[i]);
+    print_correlations(f, sc);
+    print_uncertain_index(f, sc);
+}

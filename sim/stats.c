@@ -1,0 +1,917 @@
+/*
+ * stats: streaming statistics of many variables over paths (DESIGN.md 6).
+ *
+ * LAYOUT. Moments live in five arrays indexed by variable (mean, M2, min, max, count of
+ * values > 0), so the consecutive variables of a row are consecutive in memory and the
+ * Welford update vectorises across variables. Each variable owns a fixed slot of `slot`
+ * doubles for its quantile sketch (padded so that slots do not alias in the caches).
+ * Every variable receives exactly one value per row, so the count n and the whole SHAPE
+ * of the sketch (how many items each level holds, which offset the next compaction at a
+ * level uses, the error tally) are the same for all variables: that state (sk_state) is
+ * kept once per accumulator, and the per-variable work is pure data movement driven by
+ * it. stats_add_rows() hands blocks of VBLOCK variables to threads; each thread replays
+ * the same shape changes on a private copy of the state, and the shared copy is advanced
+ * once afterwards by the same code with no data. Each variable is touched by one thread,
+ * in row order, with the same operations whatever the thread count: identical bits.
+ *
+ * SKETCH. While n <= budget (STATS_EXACT_BUDGET) the slot holds the raw values and the
+ * quantiles are exact (type 7, the formula of gsl_stats_quantile_from_sorted_data).
+ * Beyond, the slot holds a deterministic compactor hierarchy (Munro-Paterson style) with
+ * buffer k (STATS_SKETCH_K) and L levels, T = L - 1 the top:
+ *   level 0          up to k raw values, weight 1, unsorted;
+ *   level h, 0<h<T   0 or k/2 sorted items of weight 2^h;
+ *   level T          0 or k/2 sorted items of weight top_w (2^T until saturated).
+ * When level 0 fills it is sorted and the items at positions o, o+2, o+4, ... are kept
+ * and carried to level 1 with double weight; a carry that meets an occupied level merges
+ * with it (k items) and is compacted again, and so on up. The offset o of each level
+ * alternates 0, 1, 0, 1, ..., starting at h mod 2 on level h. At n = budget the raw values
+ * are sorted and turned into the same shape (groups of k 2^b consecutive sorted values
+ * halved b+1 times), which costs fewer compactions than streaming them would.
+ * Memory: slot = k (1 + (L-1)/2) doubles; default 256 * 10 = 2560 doubles = 20 KiB.
+ *
+ * ERROR. Fix a query x; let r be the number of items <= x (or < x: the argument is the
+ * same) among the k sorted items of one compaction of weight w. Before it they count
+ * w r; after it, 2w ceil(r/2) if o = 0, or 2w floor(r/2) if o = 1. So each compaction
+ * moves the estimate of rank(x) by +w (o = 0) or -w (o = 1) when r is odd, else by 0,
+ * whatever x is. Adding up, estimate(x) - rank(x) lies in [-N, P], P (N) the summed
+ * weights of the o = 0 (o = 1) compactions: |error| <= max(P, N) for every x. The
+ * accumulator tallies P and N as it goes: stats_rank_error().
+ * A priori bound (stats_rank_error_bound): weight is conserved and a compaction at level
+ * h consumes at least k items of weight 2^h (streaming, merging and the exact-to-sketch
+ * conversion all do), and the weight that ever reaches level h is at most n, so level h
+ * compacts at most floor(n / (k 2^h)) times, each time erring by at most 2^h:
+ *     E(n) <= sum_{h=0}^{T-1} floor(n / (k 2^h)) 2^h   (about n log2(n/k) / k).
+ * This holds after any merges. A single stream gets about half of it, because the
+ * alternating offsets split each level's compactions between P and N (the tally shows
+ * it: e.g. 2.3% vs 4.4% at n = 1e6); in practice the errors of successive compactions
+ * mostly cancel and the observed error is far smaller (see tests/test_stats.c).
+ * Saturation: above n = k 2^T a carry meets an occupied top with nowhere to go. The top
+ * then absorbs it by weighted resampling: the sorted union (total weight W) is replaced
+ * by k/2 items of weight W' = W / (k/2), the ones at cumulative weight W'/2 + j W'. For any
+ * x the count moves by at most W'/2 <= n/k. Each top block carries weight >= k 2^(T-1),
+ * so there are at most floor(n / (k 2^(T-1))) - 1 such merges: E(n) += that times n/k.
+ * Quantile: the sketch returns the smallest item y whose cumulative weight reaches
+ * t = p n. With |error| <= E for both "<= x" and "< x", rank(<= y) >= t - E and
+ * rank(< y) < t + E: the true rank interval of y lies within E of p n.
+ *
+ * NaN inputs should not occur; they do not crash anything: min and max ignore them,
+ * mean and sd become NaN, and the sketch orders them arbitrarily.
+ */
+#include "stats.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+const double stats_quantile_levels[STATS_NQ] = {0.01, 0.05, 0.10, 0.25, 0.50,
+                                                0.75, 0.90, 0.95, 0.99};
+
+enum {
+    K_MAX = 1024,       /* largest buffer k: bounds the stack scratch below */
+    L_MAX = 40,         /* most levels */
+    BUDGET_MAX = 4096,  /* largest exact budget */
+    BITS_MAX = 16,      /* bits of n / k at conversion: n / k <= BUDGET_MAX / 4 */
+    VBLOCK = 32         /* variables per thread work item: 4 cache lines of each row */
+};
+
+/* The shape of the sketch, shared by all variables of an accumulator. */
+typedef struct {
+    uint64_t n;        /* values per variable */
+    int exact;         /* the slot holds raw values (n <= budget) */
+    unsigned size0;    /* items in level 0 (sketch mode) */
+    uint64_t occ;      /* bit h: level h >= 1 holds k/2 items */
+    uint64_t off;      /* bit h: offset of the next compaction at level h */
+    double top_w;      /* weight of the top level's items; 2^T while the top is empty */
+    double errp, errn; /* summed weights of +w and -w compactions (see ERROR above) */
+} sk_state;
+
+struct stats {
+    size_t nvars;
+    unsigned k, half, top, budget, levels;
+    size_t slot;       /* doubles per variable, padded */
+    sk_state st;
+    double *mean, *m2, *mn, *mx, *npos;
+    double *data;      /* nvars * slot */
+};
+
+/* A sorted run of items of equal weight: a level, as a query or a merge sees it. */
+typedef struct {
+    const double *p;
+    size_t n;
+    double w;
+} run;
+
+/* Where value (r, v) of a source lies: base[r * rs + v * vs]. */
+typedef struct {
+    const double *base;
+    size_t rs, vs;
+} source;
+
+static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* ---------- sorting and compaction kernels (all loops bounded: NaN cannot hang them) */
+
+static void insertion_sort(double *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        double x = a[i];
+        size_t j = i;
+        while (j > 0 && x < a[j - 1]) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
+/* Merge sorted a and b into out; ties take a first (stable, so deterministic). */
+static void merge2(const double *a, size_t na, const double *b, size_t nb, double *out)
+{
+    size_t i = 0, j = 0, o = 0;
+    while (i < na && j < nb) {
+        double x = a[i], y = b[j];
+        int takeb = y < x;
+        out[o++] = takeb ? y : x;
+        j += (size_t)takeb;
+        i += (size_t)!takeb;
+    }
+    while (i < na) out[o++] = a[i++];
+    while (j < nb) out[o++] = b[j++];
+}
+
+/* Sort a[0..n) ascending; tmp holds n doubles. Merge sort: branch-light, and robust to
+ * an inconsistent order (NaN), unlike a partitioning sort. */
+static void sort_doubles(double *a, size_t n, double *tmp)
+{
+    enum { RUN = 16 };
+    for (size_t i = 0; i < n; i += RUN) insertion_sort(a + i, min_size(RUN, n - i));
+    double *src = a, *dst = tmp;
+    for (size_t w = RUN; w < n; w *= 2) {
+        for (size_t i = 0; i < n; i += 2 * w) {
+            size_t na = min_size(w, n - i);
+            size_t nb = min_size(w, n - i - na);
+            merge2(src + i, na, src + i + na, nb, dst + i);
+        }
+        double *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a) memcpy(a, src, n * sizeof *a);
+}
+
+/* Merge sorted a and b and keep the merged positions o, o+2, ...: one compaction. */
+static void merge_decimate(const double *a, size_t na, const double *b, size_t nb,
+                           unsigned o, double *out)
+{
+    size_t i = 0, j = 0, pos = 0, m = 0;
+    while (i < na || j < nb) {
+        double x;
+        if (j >= nb || (i < na && !(b[j] < a[i])))
+            x = a[i++];
+        else
+            x = b[j++];
+        if ((pos++ & 1u) == o) out[m++] = x;
+    }
+}
+
+/* In place: keep positions o, o+2, ... of sorted a[0..n). Writes never pass reads. */
+static void halve(double *a, size_t n, unsigned o)
+{
+    for (size_t i = 0; i < n / 2; i++) a[i] = a[2 * i + o];
+}
+
+/* Index of the run whose next item is smallest (lowest index on ties); nr if all done. */
+static size_t pick_min(const run *runs, size_t nr, const size_t *idx)
+{
+    size_t best = nr;
+    for (size_t r = 0; r < nr; r++) {
+        if (idx[r] >= runs[r].n) continue;
+        if (best == nr || runs[r].p[idx[r]] < runs[best].p[idx[best]]) best = r;
+    }
+    return best;
+}
+
+/* Weighted resampling of the sorted union of runs (total weight W) into m items of
+ * weight W/m, the items at cumulative weight (j + 1/2) W/m: for any x the weighted count
+ * of items <= x (or < x) moves by at most W/(2m). Weights are integers, so exact. */
+static void resample(const run *runs, size_t nr, size_t m, double *out)
+{
+    size_t idx[3] = {0, 0, 0};
+    double total = 0.0, c = 0.0, x = 0.0;
+    for (size_t r = 0; r < nr; r++) total += (double)runs[r].n * runs[r].w;
+    double wn = total / (double)m;
+    size_t got = 0;
+    while (got < m) {
+        size_t r = pick_min(runs, nr, idx);
+        if (r == nr) break;
+        x = runs[r].p[idx[r]++];
+        c += runs[r].w;
+        while (got < m && ((double)got + 0.5) * wn <= c) out[got++] = x;
+    }
+    for (; got < m; got++) out[got] = x; /* unreachable with exact weights */
+}
+
+/* ---------- the shared shape */
+
+static double *level_ptr(const stats *s, double *slot, unsigned h)
+{
+    return h == 0 ? slot : slot + s->k + (size_t)(h - 1) * s->half;
+}
+
+static const double *level_cptr(const stats *s, const double *slot, unsigned h)
+{
+    return h == 0 ? slot : slot + s->k + (size_t)(h - 1) * s->half;
+}
+
+static void state_init(const stats *s, sk_state *st)
+{
+    memset(st, 0, sizeof *st);
+    st->exact = 1;
+    st->off = UINT64_C(0xAAAAAAAAAAAAAAAA); /* level h starts at offset h mod 2 */
+    st->top_w = ldexp(1.0, (int)s->top);
+}
+
+/* Offset for the next compaction at level h (which then alternates), tallied. */
+static unsigned take_offset(sk_state *st, unsigned h)
+{
+    unsigned o = (unsigned)(st->off >> h) & 1u;
+    st->off ^= UINT64_C(1) << h;
+    if (o == 0)
+        st->errp += ldexp(1.0, (int)h);
+    else
+        st->errn += ldexp(1.0, (int)h);
+    return o;
+}
+
+/* A resampling at the top errs by at most half the new weight, either way. */
+static void tally_resample(sk_state *st, double wnew)
+{
+    st->errp += wnew / 2;
+    st->errn += wnew / 2;
+}
+
+static int occupied(const sk_state *st, unsigned h) { return (int)((st->occ >> h) & 1u); }
+
+static void set_occupied(sk_state *st, unsigned h, int on)
+{
+    if (on)
+        st->occ |= UINT64_C(1) << h;
+    else
+        st->occ &= ~(UINT64_C(1) << h);
+}
+
+/* ---------- level 0 full: the cascade */
+
+typedef struct {
+    unsigned stop;             /* level that receives the last carry */
+    unsigned char off[L_MAX];  /* offset of the compaction at each level below stop */
+    int resample;              /* the carry is resampled into the saturated top */
+    double w_top, w_in;        /* weights of the top and of the carry, when resampling */
+} cascade_plan;
+
+static void plan_cascade(const stats *s, sk_state *st, cascade_plan *cp)
+{
+    unsigned h = 0;
+    cp->resample = 0;
+    for (;;) {
+        cp->off[h] = (unsigned char)take_offset(st, h);
+        h++;
+        if (h == s->top) break;
+        if (!occupied(st, h)) break;
+        set_occupied(st, h, 0);
+    }
+    cp->stop = h;
+    if (h == s->top && occupied(st, h)) {
+        cp->resample = 1;
+        cp->w_top = st->top_w;
+        cp->w_in = ldexp(1.0, (int)s->top);
+        st->top_w = cp->w_top + cp->w_in;
+        tally_resample(st, st->top_w);
+    }
+    set_occupied(st, h, 1);
+    st->size0 = 0;
+}
+
+static void apply_cascade(const stats *s, double *slot, const cascade_plan *cp)
+{
+    double ba[K_MAX / 2], bb[K_MAX / 2], tmp[K_MAX / 2];
+    double *carry = ba, *next = bb;
+    size_t half = s->half;
+    /* Sorting the two halves and merging them is the sort's last pass, fused with the
+     * decimation. */
+    sort_doubles(slot, half, tmp);
+    sort_doubles(slot + half, half, tmp);
+    merge_decimate(slot, half, slot + half, half, cp->off[0], carry);
+    for (unsigned h = 1; h < cp->stop; h++) {
+        merge_decimate(level_ptr(s, slot, h), half, carry, half, cp->off[h], next);
+        double *t = carry;
+        carry = next;
+        next = t;
+    }
+    double *dst = level_ptr(s, slot, cp->stop);
+    if (cp->resample) {
+        run runs[2] = {{dst, half, cp->w_top}, {carry, half, cp->w_in}};
+        resample(runs, 2, half, next);
+        carry = next;
+    }
+    memcpy(dst, carry, half * sizeof *dst);
+}
+
+/* ---------- exact to sketch: sorted raw values become the streaming shape for n */
+
+typedef struct {
+    size_t n, r0;                       /* values; of which stay raw in level 0 */
+    uint64_t q;                         /* n / k: bit b set -> a group of k 2^b values */
+    unsigned char off[BITS_MAX][L_MAX]; /* offsets of group b's halvings at levels 0..b */
+} convert_plan;
+
+static void plan_convert(const stats *s, sk_state *st, convert_plan *cp)
+{
+    cp->n = (size_t)st->n;
+    cp->q = st->n / s->k;
+    cp->r0 = (size_t)(st->n % s->k);
+    /* Groups go to distinct levels b + 1 <= T (budget <= slot guarantees it), all empty
+     * while exact, the top at its base weight. */
+    for (unsigned b = 0; b < BITS_MAX; b++) {
+        if (!((cp->q >> b) & 1u)) continue;
+        for (unsigned h = 0; h <= b; h++) cp->off[b][h] = (unsigned char)take_offset(st, h);
+        set_occupied(st, b + 1, 1);
+    }
+    st->exact = 0;
+    st->size0 = (unsigned)cp->r0;
+}
+
+/* The smallest r0 sorted values stay raw in level 0; each group of consecutive sorted
+ * values is halved in place down to k/2 items, then the groups are packed and moved to
+ * their levels (highest first: every destination lies at or after its source). */
+static void apply_convert(const stats *s, double *slot, const convert_plan *cp, double *tmp)
+{
+    size_t half = s->half, pos = cp->r0, start[BITS_MAX];
+    unsigned bit[BITS_MAX], ng = 0;
+    sort_doubles(slot, cp->n, tmp);
+    for (unsigned b = 0; b < BITS_MAX; b++) {
+        if (!((cp->q >> b) & 1u)) continue;
+        size_t len = (size_t)s->k << b;
+        for (unsigned h = 0; h <= b; h++, len /= 2) halve(slot + pos, len, cp->off[b][h]);
+        start[ng] = pos;
+        bit[ng++] = b;
+        pos += (size_t)s->k << b;
+    }
+    size_t dst = cp->r0;
+    for (unsigned g = 0; g < ng; g++, dst += half) {
+        memmove(slot + dst, slot + start[g], half * sizeof *slot);
+        start[g] = dst;
+    }
+    for (unsigned g = ng; g-- > 0;)
+        memmove(level_ptr(s, slot, bit[g] + 1), slot + start[g], half * sizeof *slot);
+}
+
+/* ---------- streaming rows */
+
+/* Welford per variable, vectorised across the block's variables. */
+static void moments_rows(stats *s, uint64_t n0, size_t v0, size_t nv, const double *rows,
+                         size_t rs, size_t nrows)
+{
+    double *restrict mean = s->mean + v0, *restrict m2 = s->m2 + v0;
+    double *restrict mn = s->mn + v0, *restrict mx = s->mx + v0;
+    double *restrict np = s->npos + v0;
+    for (size_t i = 0; i < nrows; i++) {
+        const double *restrict x = rows + i * rs + v0;
+        double n = (double)(n0 + i + 1);
+#pragma omp simd
+        for (size_t v = 0; v < nv; v++) {
+            double xv = x[v];
+            double d = xv - mean[v];
+            mean[v] += d / n;
+            m2[v] += d * (xv - mean[v]);
+            mn[v] = xv < mn[v] ? xv : mn[v];
+            mx[v] = xv > mx[v] ? xv : mx[v];
+            np[v] += xv > 0.0 ? 1.0 : 0.0;
+        }
+    }
+}
+
+/* Copy rows [r0, r0 + nrows) of the block's variables into their slots at position at:
+ * one variable at a time, so the writes are sequential. */
+static void append_rows(stats *s, size_t at, size_t v0, size_t nv, source in, size_t r0,
+                        size_t nrows)
+{
+    for (size_t v = v0; v < v0 + nv; v++) {
+        double *restrict dst = s->data + v * s->slot + at;
+        const double *restrict x = in.base + r0 * in.rs + v * in.vs;
+        for (size_t i = 0; i < nrows; i++) dst[i] = x[i * in.rs];
+    }
+}
+
+static void convert_block(stats *s, sk_state *st, size_t v0, size_t nv)
+{
+    convert_plan cp;
+    double tmp[BUDGET_MAX];
+    plan_convert(s, st, &cp);
+    for (size_t v = v0; v < v0 + nv; v++) apply_convert(s, s->data + v * s->slot, &cp, tmp);
+}
+
+static void cascade_block(stats *s, sk_state *st, size_t v0, size_t nv)
+{
+    cascade_plan cp;
+    plan_cascade(s, st, &cp);
+    for (size_t v = v0; v < v0 + nv; v++) apply_cascade(s, s->data + v * s->slot, &cp);
+}
+
+/* Feed nrows values of variables [v0, v0 + nv) through the sketch, advancing st; with
+ * moments, also the Welford update (source rows contiguous in variables). With nv = 0
+ * this only advances the shape: the same steps, no data. */
+static void run_rows(stats *s, sk_state *st, size_t v0, size_t nv, source in, size_t nrows,
+                     int moments)
+{
+    size_t r = 0;
+    while (r < nrows) {
+        if (st->exact && st->n == s->budget) {
+            convert_block(s, st, v0, nv);
+            continue;
+        }
+        size_t at = st->exact ? (size_t)st->n : st->size0;
+        size_t room = (st->exact ? s->budget : s->k) - at;
+        size_t seg = min_size(room, nrows - r);
+        if (nv > 0) {
+            if (moments) moments_rows(s, st->n, v0, nv, in.base + r * in.rs, in.rs, seg);
+            append_rows(s, at, v0, nv, in, r, seg);
+        }
+        st->n += seg;
+        r += seg;
+        if (!st->exact) {
+            st->size0 += (unsigned)seg;
+            if (st->size0 == s->k) cascade_block(s, st, v0, nv);
+        }
+    }
+}
+
+/* Run the blocks of variables in parallel, each on a private copy of the shape, then
+ * advance the shared shape once. */
+static void run_all(stats *s, source in, size_t nrows, int moments)
+{
+    size_t nblocks = (s->nvars + VBLOCK - 1) / VBLOCK;
+#pragma omp parallel for schedule(static)
+    for (size_t b = 0; b < nblocks; b++) {
+        sk_state st = s->st;
+        size_t v0 = b * VBLOCK;
+        run_rows(s, &st, v0, min_size(VBLOCK, s->nvars - v0), in, nrows, moments);
+    }
+    run_rows(s, &s->st, 0, 0, in, nrows, moments);
+}
+
+void stats_add_rows(stats *s, const double *rows, size_t nrows, size_t stride, size_t first)
+{
+    if (!s || nrows == 0) return;
+    source in = {s->nvars ? rows + first : rows, stride, 1};
+    run_all(s, in, nrows, 1);
+}
+
+/* ---------- allocation */
+
+static void free_arrays(stats *s)
+{
+    free(s->mean);
+    free(s->m2);
+    free(s->mn);
+    free(s->mx);
+    free(s->npos);
+    free(s->data);
+}
+
+void stats_free(stats *s)
+{
+    if (!s) return;
+    free_arrays(s);
+    free(s);
+}
+
+static double *alloc_doubles(size_t n) { return malloc((n ? n : 1) * sizeof(double)); }
+
+/* Slot size, padded so that consecutive slots do not start at the same offset modulo
+ * 4 KiB (the blocks' level-0 buffers are written together and would share cache sets). */
+static size_t slot_size(unsigned k, unsigned levels)
+{
+    size_t slot = (size_t)k + (size_t)(levels - 1) * (k / 2);
+    slot = (slot + 7) / 8 * 8;
+    if (slot % 512 == 0) slot += 8;
+    return slot;
+}
+
+stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned levels, unsigned exact_budget)
+{
+    if (k < 4 || k > K_MAX || k % 2 || levels < 2 || levels > L_MAX) return NULL;
+    if (exact_budget > BUDGET_MAX || exact_budget > k + (size_t)(levels - 1) * (k / 2))
+        return NULL;
+    size_t slot = slot_size(k, levels);
+    if (nvars > SIZE_MAX / sizeof(double) / slot) return NULL;
+    stats *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->nvars = nvars;
+    s->k = k;
+    s->half = k / 2;
+    s->levels = levels;
+    s->top = levels - 1;
+    s->budget = exact_budget;
+    s->slot = slot;
+    s->mean = alloc_doubles(nvars);
+    s->m2 = alloc_doubles(nvars);
+    s->mn = alloc_doubles(nvars);
+    s->mx = alloc_doubles(nvars);
+    s->npos = alloc_doubles(nvars);
+    s->data = alloc_doubles(nvars * slot);
+    if (!s->mean || !s->m2 || !s->mn || !s->mx || !s->npos || !s->data) {
+        stats_free(s);
+        return NULL;
+    }
+    stats_reset(s);
+    return s;
+}
+
+stats *stats_alloc(size_t nvars)
+{
+    return stats_alloc_sketch(nvars, STATS_SKETCH_K, STATS_SKETCH_LEVELS, STATS_EXACT_BUDGET);
+}
+
+stats *stats_clone(const stats *s)
+{
+    if (!s) return NULL;
+    stats *c = stats_alloc_sketch(s->nvars, s->k, s->levels, s->budget);
+    if (!c) return NULL;
+    size_t n = s->nvars;
+    memcpy(c->mean, s->mean, n * sizeof(double));
+    memcpy(c->m2, s->m2, n * sizeof(double));
+    memcpy(c->mn, s->mn, n * sizeof(double));
+    memcpy(c->mx, s->mx, n * sizeof(double));
+    memcpy(c->npos, s->npos, n * sizeof(double));
+    memcpy(c->data, s->data, n * s->slot * sizeof(double));
+    c->st = s->st;
+    return c;
+}
+
+void stats_reset(stats *s)
+{
+    if (!s) return;
+    for (size_t v = 0; v < s->nvars; v++) {
+        s->mean[v] = s->m2[v] = s->npos[v] = 0.0;
+        s->mn[v] = INFINITY;
+        s->mx[v] = -INFINITY;
+    }
+    state_init(s, &s->st);
+}
+
+size_t stats_nvars(const stats *s) { return s ? s->nvars : 0; }
+
+double stats_count(const stats *s) { return s ? (double)s->st.n : 0.0; }
+
+size_t stats_bytes_per_var(const stats *s)
+{
+    return s ? (s->slot + 5) * sizeof(double) : 0;
+}
+
+/* ---------- merging */
+
+/* Chan et al.: combine (n_a, mean_a, M2_a) with (n_b, mean_b, M2_b). */
+static void merge_moments(stats *into, const stats *from)
+{
+    double na = (double)into->st.n, nb = (double)from->st.n, n = na + nb;
+    for (size_t v = 0; v < into->nvars; v++) {
+        if (na == 0.0) {
+            into->mean[v] = from->mean[v];
+            into->m2[v] = from->m2[v];
+        } else {
+            double d = from->mean[v] - into->mean[v];
+            into->mean[v] += d * (nb / n);
+            into->m2[v] += from->m2[v] + d * d * (na * nb / n);
+        }
+        if (from->mn[v] < into->mn[v]) into->mn[v] = from->mn[v];
+        if (from->mx[v] > into->mx[v]) into->mx[v] = from->mx[v];
+        into->npos[v] += from->npos[v];
+    }
+}
+
+/* Level by level, what meets: bit 0 into's items, bit 1 from's, bit 2 a carry. */
+typedef struct {
+    unsigned a0, b0;           /* level-0 sizes */
+    int c0;                    /* level 0 compacts k of its a0 + b0 items */
+    unsigned char off0;
+    unsigned char meet[L_MAX];
+    unsigned char off[L_MAX];
+    double wa, wb, wc;         /* top weights of into, from, carry (0 where absent) */
+} merge_plan;
+
+static void plan_merge(const stats *s, sk_state *st, const sk_state *fr, merge_plan *mp)
+{
+    unsigned tot = st->size0 + fr->size0, carry = 0;
+    mp->a0 = st->size0;
+    mp->b0 = fr->size0;
+    mp->c0 = tot >= s->k;
+    if (mp->c0) {
+        mp->off0 = (unsigned char)take_offset(st, 0);
+        carry = 1;
+        tot -= s->k;
+    }
+    st->size0 = tot;
+    for (unsigned h = 1; h < s->top; h++) {
+        unsigned meet = (unsigned)occupied(st, h) | (unsigned)occupied(fr, h) << 1 | carry << 2;
+        unsigned cnt = (meet & 1) + (meet >> 1 & 1) + (meet >> 2 & 1);
+        mp->meet[h] = (unsigned char)meet;
+        carry = cnt >= 2;
+        if (carry) mp->off[h] = (unsigned char)take_offset(st, h);
+        set_occupied(st, h, cnt == 1 || cnt == 3);
+    }
+    unsigned t = s->top;
+    unsigned meet = (unsigned)occupied(st, t) | (unsigned)occupied(fr, t) << 1 | carry << 2;
+    mp->meet[t] = (unsigned char)meet;
+    mp->wa = (meet & 1) ? st->top_w : 0.0;
+    mp->wb = (meet & 2) ? fr->top_w : 0.0;
+    mp->wc = (meet & 4) ? ldexp(1.0, (int)t) : 0.0;
+    unsigned cnt = (meet & 1) + (meet >> 1 & 1) + (meet >> 2 & 1);
+    set_occupied(st, t, cnt > 0);
+    st->top_w = cnt > 0 ? mp->wa + mp->wb + mp->wc : ldexp(1.0, (int)t);
+    if (cnt >= 2) tally_resample(st, st->top_w);
+    st->n += fr->n;
+    st->errp += fr->errp;
+    st->errn += fr->errn;
+}
+
+/* Level 0 of a merge: append, and compact the k smallest if k or more meet. */
+static void merge_level0(const stats *s, double *a, const double *b, const merge_plan *mp,
+                         double *carry)
+{
+    double all[2 * K_MAX], tmp[2 * K_MAX];
+    size_t tot = mp->a0 + mp->b0;
+    if (!mp->c0) {
+        memcpy(a + mp->a0, b, mp->b0 * sizeof *a);
+        return;
+    }
+    memcpy(all, a, mp->a0 * sizeof *a);
+    memcpy(all + mp->a0, b, mp->b0 * sizeof *a);
+    sort_doubles(all, tot, tmp);
+    for (size_t i = 0; i < s->half; i++) carry[i] = all[2 * i + mp->off0];
+    memcpy(a, all + s->k, (tot - s->k) * sizeof *a);
+}
+
+static void apply_merge(const stats *s, double *slot, const double *from, const merge_plan *mp)
+{
+    double ba[K_MAX / 2], bb[K_MAX / 2];
+    double *carry = ba, *next = bb;
+    size_t half = s->half, bytes = half * sizeof *slot;
+    merge_level0(s, slot, from, mp, carry);
+    for (unsigned h = 1; h < s->top; h++) {
+        double *a = level_ptr(s, slot, h);
+        const double *b = level_cptr(s, from, h);
+        const double *two[3];
+        size_t m = 0;
+        switch (mp->meet[h]) {
+        case 0: case 1: break;                      /* nothing comes in */
+        case 2: memcpy(a, b, bytes); break;
+        case 4: memcpy(a, carry, bytes); break;
+        case 7:                                      /* compact a and b, keep the carry */
+            merge_decimate(a, half, b, half, mp->off[h], next);
+            memcpy(a, carry, bytes);
+            break;
+        default:                                     /* two meet: compact them */
+            if (mp->meet[h] & 1) two[m++] = a;
+            if (mp->meet[h] & 2) two[m++] = b;
+            if (mp->meet[h] & 4) two[m++] = carry;
+            merge_decimate(two[0], half, two[1], half, mp->off[h], next);
+            break;
+        }
+        if (mp->meet[h] >= 3 && mp->meet[h] != 4) {
+            double *t = carry;
+            carry = next;
+            next = t;
+        }
+    }
+    double *a = level_ptr(s, slot, s->top);
+    const double *b = level_cptr(s, from, s->top);
+    run runs[3];
+    size_t nr = 0;
+    if (mp->meet[s->top] & 1) runs[nr++] = (run){a, half, mp->wa};
+    if (mp->meet[s->top] & 2) runs[nr++] = (run){b, half, mp->wb};
+    if (mp->meet[s->top] & 4) runs[nr++] = (run){carry, half, mp->wc};
+    if (nr == 1 && runs[0].p != a) memcpy(a, runs[0].p, bytes);
+    if (nr >= 2) {
+        resample(runs, nr, half, next);
+        memcpy(a, next, bytes);
+    }
+}
+
+/* into (exact) becomes a sketch of the same values. */
+static void convert_all(stats *s)
+{
+    size_t nblocks = (s->nvars + VBLOCK - 1) / VBLOCK;
+#pragma omp parallel for schedule(static)
+    for (size_t b = 0; b < nblocks; b++) {
+        sk_state st = s->st;
+        size_t v0 = b * VBLOCK;
+        convert_block(s, &st, v0, min_size(VBLOCK, s->nvars - v0));
+    }
+    convert_block(s, &s->st, 0, 0);
+}
+
+static void merge_sketches(stats *into, const stats *from)
+{
+    merge_plan mp;
+    sk_state st = into->st;
+    plan_merge(into, &st, &from->st, &mp);
+    size_t nv = into->nvars;
+#pragma omp parallel for schedule(static)
+    for (size_t v = 0; v < nv; v++)
+        apply_merge(into, into->data + v * into->slot, from->data + v * from->slot, &mp);
+    into->st = st;
+}
+
+int stats_merge(stats *into, const stats *from)
+{
+    if (!into || !from || into->nvars != from->nvars || into->k != from->k ||
+        into->levels != from->levels || into->budget != from->budget)
+        return -1;
+    if (from->st.n == 0) return 0;
+    if (into == from) {
+        stats *copy = stats_clone(from);
+        if (!copy) return -1;
+        int rc = stats_merge(into, copy);
+        stats_free(copy);
+        return rc;
+    }
+    merge_moments(into, from);
+    if (from->st.exact) {
+        /* from's raw values stream in after into's, as if added as rows */
+        source in = {from->data, 1, from->slot};
+        run_all(into, in, (size_t)from->st.n, 0);
+        return 0;
+    }
+    if (into->st.exact) convert_all(into);
+    merge_sketches(into, from);
+    return 0;
+}
+
+/* ---------- queries */
+
+/* The sketch as sorted runs; level 0 is sorted into l0 (tmp: scratch of k). */
+static size_t sketch_runs(const stats *s, const double *slot, double *l0, double *tmp, run *runs)
+{
+    size_t nr = 0;
+    if (s->st.size0 > 0) {
+        memcpy(l0, slot, s->st.size0 * sizeof *l0);
+        sort_doubles(l0, s->st.size0, tmp);
+        runs[nr++] = (run){l0, s->st.size0, 1.0};
+    }
+    for (unsigned h = 1; h <= s->top; h++) {
+        if (!occupied(&s->st, h)) continue;
+        double w = h == s->top ? s->st.top_w : ldexp(1.0, (int)h);
+        runs[nr++] = (run){level_cptr(s, slot, h), s->half, w};
+    }
+    return nr;
+}
+
+/* For ascending targets t, the smallest item whose cumulative weight reaches each. */
+static void walk(const run *runs, size_t nr, const double *t, size_t nt, double *out)
+{
+    size_t idx[L_MAX + 1] = {0}, got = 0;
+    double c = 0.0, x = 0.0;
+    while (got < nt) {
+        size_t r = pick_min(runs, nr, idx);
+        if (r == nr) break;
+        x = runs[r].p[idx[r]++];
+        c += runs[r].w;
+        while (got < nt && c >= t[got]) out[got++] = x;
+    }
+    for (; got < nt; got++) out[got] = x; /* rounding guard: the largest item */
+}
+
+/* Type-7 quantile of sorted x[0..n), the very formula of GSL's
+ * gsl_stats_quantile_from_sorted_data, so the two agree to the bit. */
+static double quantile_sorted(const double *x, size_t n, double p)
+{
+    const double index = p * (double)(n - 1);
+    const size_t lhs = (size_t)index;
+    const double delta = index - (double)lhs;
+    if (lhs >= n - 1) return x[n - 1];
+    return (1 - delta) * x[lhs] + delta * x[lhs + 1];
+}
+
+/* Quantiles of variable v at the ascending levels p[0..np) (each clamped to [0, 1]). */
+static void quantiles(const stats *s, size_t v, const double *p, size_t np, double *q)
+{
+    const double *slot = s->data + v * s->slot;
+    size_t n = (size_t)s->st.n;
+    if (n == 0) {
+        for (size_t i = 0; i < np; i++) q[i] = 0.0;
+        return;
+    }
+    if (s->st.exact) {
+        double x[BUDGET_MAX], tmp[BUDGET_MAX];
+        memcpy(x, slot, n * sizeof *x);
+        sort_doubles(x, n, tmp);
+        for (size_t i = 0; i < np; i++)
+            q[i] = quantile_sorted(x, n, p[i] < 0 ? 0 : p[i] > 1 ? 1 : p[i]);
+        return;
+    }
+    double l0[K_MAX], tmp[K_MAX], t[STATS_NQ];
+    run runs[L_MAX + 1];
+    size_t nr = sketch_runs(s, slot, l0, tmp, runs), lo = 0, hi = np;
+    /* The ends are known exactly; the sketch answers in between. */
+    while (lo < np && p[lo] <= 0.0) q[lo++] = s->mn[v];
+    while (hi > lo && p[hi - 1] >= 1.0) q[--hi] = s->mx[v];
+    for (size_t i = lo; i < hi; i += STATS_NQ) {
+        size_t m = min_size(STATS_NQ, hi - i);
+        for (size_t j = 0; j < m; j++) t[j] = p[i + j] * (double)n;
+        walk(runs, nr, t, m, q + i);
+    }
+}
+
+double stats_quantile(const stats *s, size_t v, double p)
+{
+    if (!s || v >= s->nvars || isnan(p)) return NAN;
+    double q;
+    quantiles(s, v, &p, 1, &q);
+    return q;
+}
+
+void stats_get(const stats *s, size_t v, stats_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!s || v >= s->nvars || s->st.n == 0) return; /* no data: all zero */
+    double n = (double)s->st.n;
+    out->n = n;
+    out->mean = s->mean[v];
+    double var = n > 1 ? s->m2[v] / (n - 1) : 0.0;
+    out->sd = isnan(var) ? var : var > 0 ? sqrt(var) : 0.0; /* NaN input stays visible */
+    out->se = out->sd / sqrt(n);
+    out->min = s->mn[v];
+    out->max = s->mx[v];
+    out->ppos = s->npos[v] / n;
+    quantiles(s, v, stats_quantile_levels, STATS_NQ, out->q);
+}
+
+/* Weighted counts of the run's items < x and == x (the run is sorted). */
+static void count_sorted(const run *r, double x, double *lt, double *eq)
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) { /* first item >= x */
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->p[mid] < x) lo = mid + 1; else hi = mid;
+    }
+    size_t first = lo;
+    hi = r->n;
+    while (lo < hi) { /* first item > x */
+        size_t mid = lo + (hi - lo) / 2;
+        if (!(x < r->p[mid])) lo = mid + 1; else hi = mid;
+    }
+    *lt += (double)first * r->w;
+    *eq += (double)(lo - first) * r->w;
+}
+
+double stats_cdf(const stats *s, size_t v, double x)
+{
+    if (!s || v >= s->nvars || isnan(x)) return NAN;
+    if (s->st.n == 0) return 0.5; /* no data: the middle */
+    const double *slot = s->data + v * s->slot;
+    size_t raw = s->st.exact ? (size_t)s->st.n : s->st.size0;
+    double lt = 0.0, eq = 0.0;
+    for (size_t i = 0; i < raw; i++) { /* raw values: unsorted */
+        lt += slot[i] < x;
+        eq += slot[i] == x;
+    }
+    if (!s->st.exact) {
+        for (unsigned h = 1; h <= s->top; h++) {
+            if (!occupied(&s->st, h)) continue;
+            run r = {level_cptr(s, slot, h), s->half,
+                     h == s->top ? s->st.top_w : ldexp(1.0, (int)h)};
+            count_sorted(&r, x, &lt, &eq);
+        }
+    }
+    return (lt + 0.5 * eq) / (double)s->st.n;
+}
+
+double stats_rank_error(const stats *s)
+{
+    if (!s || s->st.exact || s->st.n == 0) return 0.0;
+    double e = s->st.errp > s->st.errn ? s->st.errp : s->st.errn;
+    return e / (double)s->st.n;
+}
+
+double stats_rank_error_bound_sketch(double n, unsigned k, unsigned levels, unsigned exact_budget)
+{
+    if (!(n > exact_budget) || k < 2 || levels < 2) return 0.0;
+    unsigned top = levels - 1;
+    double e = 0.0;
+    for (unsigned h = 0; h < top; h++) {
+        double c = floor(n / ldexp((double)k, (int)h)); /* compactions at level h */
+        if (c < 1) break;
+        e += c * ldexp(1.0, (int)h);
+    }
+    double blocks = floor(n / ldexp((double)k, (int)top - 1)); /* top blocks ever made */
+    if (blocks >= 2) e += (blocks - 1) * n / k;                /* resamplings at the top */
+    return e / n;
+}
+
+double stats_rank_error_bound(double n)
+{
+    return stats_rank_error_bound_sketch(n, STATS_SKETCH_K, STATS_SKETCH_LEVELS,
+                                         STATS_EXACT_BUDGET);
+}

@@ -1,0 +1,78 @@
+/*
+ * yamldoc: a YAML document as a small tree the loader can walk, edit and point into.
+ *
+ * libyaml's document API (yaml_parser_load) gives nodes in an array with 0-based marks;
+ * this module copies them into a tree of yamldoc_node with 1-based positions and the
+ * name of the text they came from (the scenario file, or one `--set` argument), so that
+ * `--set` can graft a value parsed from the command line into the file's tree and every
+ * error still points at where the offending text was written.
+ *
+ * Aliases are expanded into copies; recursive aliases, documents nested deeper than
+ * YAMLDOC_MAX_DEPTH and expansions beyond YAMLDOC_MAX_NODES are errors (a scenario is
+ * small; a "billion laughs" file must not take the machine down).
+ *
+ * Ownership: a node owns its children and its strings; yamldoc_free() frees a subtree.
+ * `origin` is borrowed: it must outlive the tree (the loader keeps the names).
+ */
+#ifndef CAPSIM_YAMLDOC_H
+#define CAPSIM_YAMLDOC_H
+
+#include <stddef.h>
+
+#define YAMLDOC_MAX_DEPTH 64
+#define YAMLDOC_MAX_NODES 1000000
+
+typedef enum { YAMLDOC_SCALAR, YAMLDOC_MAP, YAMLDOC_SEQ } yamldoc_kind;
+
+typedef struct yamldoc_node yamldoc_node;
+
+struct yamldoc_node {
+    yamldoc_kind kind;
+    char *str;              /* scalar text (NUL-terminated; "" for an empty scalar) */
+    int plain;              /* scalar written without quotes */
+    size_t n;               /* number of pairs (map) or items (seq) */
+    yamldoc_node **keys;    /* map: the key nodes, n of them */
+    yamldoc_node **vals;    /* map: values; seq: items */
+    const char *origin;     /* display name of the text it came from (borrowed) */
+    int line, col;          /* 1-based position of the node's first character */
+};
+
+/* Why a parse failed: message and 1-based position (in the coordinates of the caller:
+ * line_offset/col_offset already applied). */
+typedef struct {
+    char msg[256];
+    int line, col;
+} yamldoc_error;
+
+/* Parse the first document of text[0..len). Positions of the nodes are shifted: a node
+ * at 0-based (l, c) gets line l + 1 + line_offset and column c + 1 + (l == 0 ?
+ * col_offset : 0), so that a value cut out of a longer line (a `--set` argument) points
+ * into that line. Returns the root (a document with no content gives an empty scalar),
+ * or NULL with *err filled. The caller owns the tree. */
+yamldoc_node *yamldoc_parse(const char *text, size_t len, const char *origin,
+                            int line_offset, int col_offset, yamldoc_error *err);
+
+/* Free a subtree; accepts NULL. */
+void yamldoc_free(yamldoc_node *n);
+
+/* The value of the first pair whose key is `key` in map m, or NULL (also when m is not
+ * a map). */
+yamldoc_node *yamldoc_get(const yamldoc_node *m, const char *key);
+
+/* A scalar that YAML reads as null: empty plain scalar, `~`, `null`, `Null`, `NULL`. */
+int yamldoc_is_null(const yamldoc_node *n);
+
+/* A fresh scalar node (for keys added by `--set`); NULL on allocation failure. */
+yamldoc_node *yamldoc_new_scalar(const char *s, const char *origin, int line, int col);
+
+/* A fresh empty mapping node; NULL on allocation failure. */
+yamldoc_node *yamldoc_new_map(const char *origin, int line, int col);
+
+/* Append the pair (key, val) to map m; takes ownership of both. -1 on allocation
+ * failure (then the caller still owns them). */
+int yamldoc_append(yamldoc_node *m, yamldoc_node *key, yamldoc_node *val);
+
+/* Human name of a node's kind, for messages: "a mapping", "a list", "a scalar". */
+const char *yamldoc_kind_name(const yamldoc_node *n);
+
+#endif

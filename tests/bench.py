@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""make bench: capsim's speed, scaling and memory, measured in one run.
+
+Prints, for a few shipped scenarios: path-months per second on one core; the speed-up
+from 1 to 2 threads and to all cores (parallel efficiency); peak RSS at 10^4, 10^5 and
+10^6 paths; and the random-number floor (the time to draw the same random numbers and
+nothing else) as a ratio. Figures are ratios or rates from this one run: these machines
+are noisy, compare only numbers printed together. Set BENCH_QUICK=1 to skip 10^6 paths.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
+CAPSIM = os.path.join(BUILD, "capsim")
+FLOOR = os.path.join(BUILD, "bench_floor")
+SCENARIOS = ["scenarios/multicloud-2026.yaml", "scenarios/aws-trainium-2026.yaml",
+             "tests/scenarios/every-randomness.yaml"]
+NCPU = os.cpu_count() or 1
+
+
+def run(args):
+    """Run a command; return (wall seconds, peak RSS in MiB)."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - t0
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench: {' '.join(args)} failed:\n{err}")
+    return wall, usage.ru_maxrss / 1024.0
+
+
+def months_of(path):
+    out = subprocess.run([CAPSIM, "check", path], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        words = line.replace(":", " ").split()
+        if "months" in words:
+            try:
+                return int(words[words.index("months") + 1])
+            except (ValueError, IndexError):
+                pass
+    return 60
+
+
+def capsim_run(scenario, paths, threads, out):
+    return run([CAPSIM, "run", scenario, "--paths", str(paths), "--threads", str(threads),
+                "--quiet", "-o", out])
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="capsim-bench-")
+    out = os.path.join(tmp, "bench.h5")
+    scenarios = [s for s in SCENARIOS if os.path.exists(s)]
+    paths = 20000
+    print(f"capsim bench: {NCPU} cores; {paths} paths per timing")
+    print(f"{'scenario':40s} {'path-months/s/core':>18s} {'1->2 thr':>9s} {'eff':>5s} "
+          f"{'1->' + str(NCPU) + ' thr':>9s} {'floor s':>8s} {'run/floor':>9s}")
+    for sc in scenarios:
+        months = months_of(sc)
+        t1, _ = capsim_run(sc, paths, 1, out)
+        t2, _ = capsim_run(sc, paths, 2, out)
+        tn, _ = capsim_run(sc, paths, NCPU, out) if NCPU > 2 else (t2, 0)
+        floor_out = subprocess.run([FLOOR, sc, str(paths)], capture_output=True, text=True)
+        floor = float(floor_out.stdout.split()[0]) if floor_out.returncode == 0 else float("nan")
+        rate = paths * months / t1
+        print(f"{sc:40s} {rate:18.3g} {t1 / t2:9.2f} {t1 / t2 / 2:5.0%} {t1 / tn:9.2f} "
+              f"{floor:8.3f} {t1 / floor:9.1f}")
+    sizes = [10**4, 10**5] + ([] if os.environ.get("BENCH_QUICK") else [10**6])
+    print(f"\npeak RSS, {scenarios[0]}, all cores:")
+    base = None
+    for n in sizes:
+        wall, rss = capsim_run(scenarios[0], n, NCPU, out)
+        base = base or rss
+        print(f"  {n:>8d} paths: {rss:8.1f} MiB ({rss / base:5.2f}x of 10^4)  {n / wall:9.0f} paths/s")
+    os.remove(out)
+    os.rmdir(tmp)
+
+
+if __name__ == "__main__":
+    main()

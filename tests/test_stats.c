@@ -1,0 +1,624 @@
+/*
+ * test_stats: streaming statistics (sim/stats.c).
+ *
+ * Moments against exact computations; exact quantiles against GSL to the bit; the
+ * sketch's rank error against its stated bound for 1e4..1e6 values from uniform,
+ * heavy-tailed, zero-heavy and tied data; merges against one accumulator; bitwise
+ * identity across thread counts; the standard error's scaling and coverage.
+ * CAPSIM_BENCH=1 in the environment adds a timing of stats_add_rows (ns per value).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "stats.h"
+
+enum { NDIST = 5 };
+static const char *dist_name[NDIST] = {"uniform", "lognormal(0,2)", "max(0,N(0,1))",
+                                       "max(0,N(-1,1))", "poisson(3)"};
+
+/* 0 uniform; 1 heavy tail; 2 half zeros; 3 84% zeros (unmet demand); 4 many ties. */
+static double draw(gsl_rng *r, int dist)
+{
+    switch (dist) {
+    case 0: return gsl_rng_uniform(r);
+    case 1: return gsl_ran_lognormal(r, 0.0, 2.0);
+    case 2: return fmax(0.0, gsl_ran_gaussian_ziggurat(r, 1.0));
+    case 3: return fmax(0.0, -1.0 + gsl_ran_gaussian_ziggurat(r, 1.0));
+    default: return (double)gsl_ran_poisson(r, 3.0);
+    }
+}
+
+static gsl_rng *rng(unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    return r;
+}
+
+/* Row-major nrows x nvars, variable v drawn from distribution v % NDIST. */
+static double *make_rows(size_t nrows, size_t nvars, unsigned long seed)
+{
+    double *x = malloc(nrows * nvars * sizeof *x);
+    assert_non_null(x);
+    gsl_rng *r = rng(seed);
+    for (size_t i = 0; i < nrows; i++)
+        for (size_t v = 0; v < nvars; v++) x[i * nvars + v] = draw(r, (int)(v % NDIST));
+    gsl_rng_free(r);
+    return x;
+}
+
+/* Add rows in engine-sized batches. */
+static void add_batched(stats *s, const double *x, size_t nrows, size_t nvars, size_t batch)
+{
+    for (size_t i = 0; i < nrows; i += batch) {
+        size_t m = nrows - i < batch ? nrows - i : batch;
+        stats_add_rows(s, x + i * nvars, m, nvars, 0);
+    }
+}
+
+/* Distance (in values) from p n to the true rank interval [#(< y), #(<= y)] of y. */
+static double rank_error(const double *x, size_t n, size_t stride, double y, double p)
+{
+    double lt = 0, le = 0, t = p * (double)n;
+    for (size_t i = 0; i < n; i++) {
+        lt += x[i * stride] < y;
+        le += x[i * stride] <= y;
+    }
+    return t < lt ? lt - t : t > le ? t - le : 0.0;
+}
+
+/* Largest rank error (values) over the nine levels of variable v; checks each against
+ * the accumulator's own bound, and that bound against the stated one. */
+static double check_quantiles(const stats *s, size_t v, const double *x, size_t n, size_t stride)
+{
+    double own = stats_rank_error(s) * (double)n;
+    double stated = stats_rank_error_bound((double)n) * (double)n;
+    assert_true(own <= stated + 1e-9);
+    stats_summary sm;
+    stats_get(s, v, &sm);
+    double worst = 0;
+    for (int i = 0; i < STATS_NQ; i++) {
+        double e = rank_error(x, n, stride, sm.q[i], stats_quantile_levels[i]);
+        if (e > own + 1e-9)
+            fail_msg("var %zu p=%.2f: rank error %.1f > bound %.1f (n=%zu)", v,
+                     stats_quantile_levels[i], e, own, n);
+        if (e > worst) worst = e;
+    }
+    return worst;
+}
+
+/* ---------- moments */
+
+static void test_moments_known(void **state)
+{
+    (void)state;
+    const double d[] = {3.5, -1.25, 0.0, 7.0, 2.0, 0.0, -4.5, 10.25, 1.0, 3.0};
+    size_t n = sizeof d / sizeof d[0];
+    /* two variables: d and 1e9 + d (Welford must not lose the spread to the offset) */
+    double rows[2 * 10];
+    for (size_t i = 0; i < n; i++) {
+        rows[2 * i] = d[i];
+        rows[2 * i + 1] = 1e9 + d[i];
+    }
+    stats *s = stats_alloc(2);
+    assert_non_null(s);
+    stats_add_rows(s, rows, 4, 2, 0);
+    stats_add_rows(s, rows + 8, n - 4, 2, 0);
+    double mean = gsl_stats_mean(d, 1, n), sd = gsl_stats_sd(d, 1, n);
+    for (size_t v = 0; v < 2; v++) {
+        stats_summary sm;
+        stats_get(s, v, &sm);
+        double off = v ? 1e9 : 0.0;
+        assert_true(sm.n == (double)n);
+        assert_true(fabs(sm.mean - (mean + off)) <= 1e-12 * (fabs(mean) + off));
+        assert_true(fabs(sm.sd - sd) <= (v ? 1e-6 : 1e-13) * sd);
+        assert_true(fabs(sm.se - sm.sd / sqrt((double)n)) <= 1e-15 * sm.se);
+        assert_true(sm.min == -4.5 + off && sm.max == 10.25 + off);
+        assert_true(sm.ppos == (v ? 1.0 : 6.0 / 10.0));
+    }
+    assert_true(stats_count(s) == (double)n);
+    assert_int_equal(stats_nvars(s), 2);
+    stats_free(s);
+}
+
+/* An accumulator can be read with stride and offset: only its columns are used. */
+static void test_stride_first(void **state)
+{
+    (void)state;
+    double rows[3 * 4] = {9, 1, 2, 9, 9, 3, 4, 9, 9, 5, 6, 9};
+    stats *s = stats_alloc(2);
+    stats_add_rows(s, rows, 3, 4, 1);
+    stats_summary a, b;
+    stats_get(s, 0, &a);
+    stats_get(s, 1, &b);
+    assert_true(a.mean == 3.0 && b.mean == 4.0 && a.min == 1 && b.max == 6);
+    stats_free(s);
+}
+
+static void test_empty_and_single(void **state)
+{
+    (void)state;
+    stats *s = stats_alloc(3);
+    stats_summary sm;
+    stats_get(s, 1, &sm);
+    assert_true(sm.n == 0 && sm.mean == 0 && sm.sd == 0 && sm.se == 0 && sm.ppos == 0);
+    assert_true(sm.min == 0 && sm.max == 0);
+    for (int i = 0; i < STATS_NQ; i++) assert_true(sm.q[i] == 0);
+    assert_true(stats_quantile(s, 0, 0.5) == 0);
+    assert_true(stats_cdf(s, 0, 1.0) == 0.5);
+    assert_true(stats_rank_error(s) == 0 && stats_count(s) == 0);
+
+    double row[3] = {2.5, -1.0, 0.0};
+    stats_add_rows(s, row, 1, 3, 0);
+    for (size_t v = 0; v < 3; v++) {
+        stats_get(s, v, &sm);
+        assert_true(sm.n == 1 && sm.mean == row[v] && sm.sd == 0 && sm.se == 0);
+        assert_true(sm.min == row[v] && sm.max == row[v]);
+        assert_true(sm.ppos == (row[v] > 0));
+        for (int i = 0; i < STATS_NQ; i++) assert_true(sm.q[i] == row[v]);
+        assert_true(stats_cdf(s, v, row[v]) == 0.5);
+    }
+    /* constant data: sd exactly 0, not a rounding residue or NaN */
+    for (int i = 0; i < 5000; i++) stats_add_rows(s, row, 1, 3, 0);
+    stats_get(s, 0, &sm);
+    assert_true(sm.sd == 0 && sm.se == 0 && sm.q[0] == 2.5 && sm.q[8] == 2.5);
+    stats_free(s);
+    stats_free(NULL);
+}
+
+/* ---------- exact quantiles */
+
+static void test_exact_quantiles_match_gsl(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {1, 2, 3, 10, 101, 1000, STATS_EXACT_BUDGET};
+    gsl_rng *r = rng(7);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        size_t n = sizes[k];
+        double *x = malloc(2 * n * sizeof *x), *sorted = malloc(n * sizeof *x);
+        for (size_t i = 0; i < n; i++) {
+            x[2 * i] = gsl_ran_gaussian(r, 3.0);
+            x[2 * i + 1] = round(gsl_ran_gaussian(r, 3.0)); /* ties */
+        }
+        stats *s = stats_alloc(2);
+        add_batched(s, x, n, 2, 97);
+        assert_true(stats_rank_error(s) == 0 && stats_rank_error_bound((double)n) == 0);
+        for (size_t v = 0; v < 2; v++) {
+            for (size_t i = 0; i < n; i++) sorted[i] = x[2 * i + v];
+            gsl_sort(sorted, 1, n);
+            stats_summary sm;
+            stats_get(s, v, &sm);
+            for (int i = 0; i < STATS_NQ; i++) {
+                double g = gsl_stats_quantile_from_sorted_data(sorted, 1, n, stats_quantile_levels[i]);
+                assert_true(sm.q[i] == g);
+            }
+            for (int i = 0; i <= 20; i++) {
+                double p = i / 20.0;
+                assert_true(stats_quantile(s, v, p) == gsl_stats_quantile_from_sorted_data(sorted, 1, n, p));
+            }
+            /* mid-rank cdf, exactly */
+            for (size_t i = 0; i < n; i += 1 + n / 50) {
+                double y = x[2 * i + v], lt = 0, eq = 0;
+                for (size_t j = 0; j < n; j++) {
+                    lt += x[2 * j + v] < y;
+                    eq += x[2 * j + v] == y;
+                }
+                assert_true(stats_cdf(s, v, y) == (lt + 0.5 * eq) / (double)n);
+            }
+        }
+        stats_free(s);
+        free(x);
+        free(sorted);
+    }
+    gsl_rng_free(r);
+}
+
+/* ---------- the sketch's accuracy */
+
+static void test_sketch_rank_error(void **state)
+{
+    (void)state;
+    const size_t ns[] = {10000, 100000, 1000000};
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = ns[k], nv = NDIST;
+        double *x = make_rows(n, nv, 100 + k);
+        stats *s = stats_alloc(nv);
+        add_batched(s, x, n, nv, 4096);
+        double worst[NDIST], all = 0;
+        for (size_t v = 0; v < nv; v++) {
+            worst[v] = check_quantiles(s, v, x, n, nv);
+            if (worst[v] > all) all = worst[v];
+        }
+        print_message("n=%-8zu stated bound %.4f, own bound %.4f, observed max %.5f "
+                      "(%s %.5f, %s %.5f, %s %.5f, %s %.5f, %s %.5f)\n",
+                      n, stats_rank_error_bound((double)n), stats_rank_error(s), all / n,
+                      dist_name[0], worst[0] / n, dist_name[1], worst[1] / n, dist_name[2],
+                      worst[2] / n, dist_name[3], worst[3] / n, dist_name[4], worst[4] / n);
+        /* the cdf at the quantiles and at fixed points, within the same bound */
+        double own = stats_rank_error(s) * (double)n;
+        for (size_t v = 0; v < nv; v++) {
+            stats_summary sm;
+            stats_get(s, v, &sm);
+            double pts[STATS_NQ + 3] = {0.0, 0.5, 3.0};
+            memcpy(pts + 3, sm.q, sizeof sm.q);
+            for (int i = 0; i < STATS_NQ + 3; i++) {
+                double lt = 0, eq = 0;
+                for (size_t j = 0; j < n; j++) {
+                    lt += x[j * nv + v] < pts[i];
+                    eq += x[j * nv + v] == pts[i];
+                }
+                double est = stats_cdf(s, v, pts[i]) * (double)n;
+                assert_true(fabs(est - (lt + 0.5 * eq)) <= own + 1e-6);
+            }
+        }
+        stats_free(s);
+        free(x);
+    }
+}
+
+/* Tiny parameters drive the sketch far past saturation (k 2^T = 32 values), through
+ * merges of every kind: the accumulator's own bound still holds, and stays within the
+ * stated one for those parameters. */
+static void test_saturation_small_sketch(void **state)
+{
+    (void)state;
+    const unsigned k = 8, levels = 3, budget = 16;
+    size_t n = 20000, nv = NDIST;
+    double *x = make_rows(n, nv, 5);
+    stats *s = stats_alloc_sketch(nv, k, levels, budget);
+    assert_non_null(s);
+    add_batched(s, x, n, nv, 333);
+    /* merged: ten pieces of uneven sizes, the first receiving the rest */
+    stats *m = stats_alloc_sketch(nv, k, levels, budget), *part = stats_alloc_sketch(nv, k, levels, budget);
+    size_t cuts[] = {0, 5, 30, 1000, 1010, 4000, 9000, 9007, 15000, 19990, 20000};
+    for (int i = 0; i < 10; i++) {
+        stats_reset(part);
+        add_batched(part, x + cuts[i] * nv, cuts[i + 1] - cuts[i], nv, 100);
+        assert_int_equal(stats_merge(m, part), 0);
+    }
+    const stats *both[2] = {s, m};
+    for (int j = 0; j < 2; j++) {
+        double own = stats_rank_error(both[j]);
+        double stated = stats_rank_error_bound_sketch((double)n, k, levels, budget);
+        assert_true(own > 0 && own <= stated + 1e-12);
+        for (size_t v = 0; v < nv; v++) {
+            for (int i = 0; i < STATS_NQ; i++) {
+                double e = rank_error(x + v, n, nv, stats_quantile(both[j], v, stats_quantile_levels[i]),
+                                      stats_quantile_levels[i]);
+                assert_true(e <= own * (double)n + 1e-9);
+            }
+        }
+        print_message("k=8 L=3, n=%zu (%s): stated %.3f, own %.3f\n", n, j ? "merged" : "streamed",
+                      stated, own);
+    }
+    stats_free(s);
+    stats_free(m);
+    stats_free(part);
+    free(x);
+}
+
+/* ---------- merging */
+
+static int close_rel(double a, double b, double tol)
+{
+    return fabs(a - b) <= tol * fmax(fabs(b), 1e-300);
+}
+
+/* merge(A: rows [0, na), B: rows [na, na + nb)) against one accumulator of all rows. */
+static void check_merge(size_t na, size_t nb)
+{
+    size_t nv = NDIST, n = na + nb;
+    double *x = make_rows(n ? n : 1, nv, 1000 + na * 7 + nb);
+    stats *a = stats_alloc(nv), *b = stats_alloc(nv), *c = stats_alloc(nv);
+    add_batched(a, x, na, nv, 4096);
+    add_batched(b, x + na * nv, nb, nv, 1000);
+    add_batched(c, x, n, nv, 4096);
+    assert_int_equal(stats_merge(a, b), 0);
+    assert_true(stats_count(a) == (double)n);
+    for (size_t v = 0; v < nv && n > 0; v++) {
+        stats_summary sa, sc;
+        stats_get(a, v, &sa);
+        stats_get(c, v, &sc);
+        assert_true(close_rel(sa.mean, sc.mean, 1e-12));
+        assert_true(close_rel(sa.sd, sc.sd, 1e-12));
+        assert_true(close_rel(sa.se, sc.se, 1e-12));
+        assert_true(sa.min == sc.min && sa.max == sc.max && sa.ppos == sc.ppos);
+        if (n <= STATS_EXACT_BUDGET)
+            for (int i = 0; i < STATS_NQ; i++) assert_true(sa.q[i] == sc.q[i]);
+        else
+            check_quantiles(a, v, x + v, n, nv);
+    }
+    stats_free(a);
+    stats_free(b);
+    stats_free(c);
+    free(x);
+}
+
+static void test_merge(void **state)
+{
+    (void)state;
+    check_merge(0, 0);
+    check_merge(0, 3000);       /* empty into */
+    check_merge(3000, 0);       /* empty from */
+    check_merge(500, 700);      /* exact + exact, stays exact */
+    check_merge(1500, 1500);    /* exact + exact, becomes a sketch */
+    check_merge(1000, 20000);   /* exact + sketch */
+    check_merge(20000, 1000);   /* sketch + exact */
+    check_merge(30001, 50003);  /* sketch + sketch */
+    check_merge(2048, 2049);    /* exact at the budget + sketch */
+}
+
+/* Many merges, in a chain and in a tree, and a self-merge. */
+static void test_merge_many(void **state)
+{
+    (void)state;
+    enum { P = 16 };
+    size_t per = 7001, nv = NDIST, n = P * per;
+    double *x = make_rows(n, nv, 77);
+    stats *part[P], *chain = stats_alloc(nv);
+    for (int i = 0; i < P; i++) {
+        part[i] = stats_alloc(nv);
+        add_batched(part[i], x + i * per * nv, per, nv, 4096);
+        assert_int_equal(stats_merge(chain, part[i]), 0);
+    }
+    for (int w = 1; w < P; w *= 2) /* tree: pairs, then pairs of pairs */
+        for (int i = 0; i + w < P; i += 2 * w) assert_int_equal(stats_merge(part[i], part[i + w]), 0);
+    for (size_t v = 0; v < nv; v++) {
+        check_quantiles(chain, v, x + v, n, nv);
+        check_quantiles(part[0], v, x + v, n, nv);
+    }
+    print_message("16 parts of %zu: own bound chain %.4f, tree %.4f, stated %.4f\n", per,
+                  stats_rank_error(chain), stats_rank_error(part[0]), stats_rank_error_bound((double)n));
+    /* self-merge doubles every count: the same quantile ranks */
+    stats_summary before, after;
+    stats_get(chain, 1, &before);
+    assert_int_equal(stats_merge(chain, chain), 0);
+    stats_get(chain, 1, &after);
+    assert_true(after.n == 2 * before.n && close_rel(after.mean, before.mean, 1e-12));
+    assert_true(stats_rank_error(chain) <= stats_rank_error_bound(2.0 * n));
+    /* mismatched accumulators are refused */
+    stats *other = stats_alloc(nv + 1);
+    assert_int_equal(stats_merge(chain, other), -1);
+    stats_free(other);
+    for (int i = 0; i < P; i++) stats_free(part[i]);
+    stats_free(chain);
+    free(x);
+}
+
+/* Random merge trees with a small sketch: many shapes meet (occupied and empty levels,
+ * carries, a saturated top). */
+static void test_merge_random_trees(void **state)
+{
+    (void)state;
+    enum { P = 40 };
+    const unsigned k = 16, levels = 5, budget = 32;
+    gsl_rng *r = rng(99);
+    for (int trial = 0; trial < 5; trial++) {
+        size_t sizes[P], n = 0, nv = 3;
+        for (int i = 0; i < P; i++) n += sizes[i] = gsl_rng_uniform_int(r, 3000);
+        double *x = make_rows(n, nv, 500 + trial);
+        stats *s[P];
+        size_t at = 0;
+        for (int i = 0; i < P; i++) {
+            s[i] = stats_alloc_sketch(nv, k, levels, budget);
+            add_batched(s[i], x + at * nv, sizes[i], nv, 1 + gsl_rng_uniform_int(r, 500));
+            at += sizes[i];
+        }
+        /* merge neighbours at random until one is left; order of values is kept */
+        int live = P;
+        while (live > 1) {
+            int i = (int)gsl_rng_uniform_int(r, (unsigned long)(live - 1));
+            assert_int_equal(stats_merge(s[i], s[i + 1]), 0);
+            stats_free(s[i + 1]);
+            memmove(s + i + 1, s + i + 2, (size_t)(live - i - 2) * sizeof s[0]);
+            live--;
+        }
+        double own = stats_rank_error(s[0]);
+        assert_true(own <= stats_rank_error_bound_sketch((double)n, k, levels, budget) + 1e-12);
+        for (size_t v = 0; v < nv; v++)
+            for (int i = 0; i < STATS_NQ; i++) {
+                double p = stats_quantile_levels[i];
+                assert_true(rank_error(x + v, n, nv, stats_quantile(s[0], v, p), p) <= own * n + 1e-9);
+            }
+        stats_free(s[0]);
+        free(x);
+    }
+    gsl_rng_free(r);
+}
+
+/* ---------- determinism */
+
+static void summaries(const stats *s, stats_summary *out, double *cdf)
+{
+    for (size_t v = 0; v < stats_nvars(s); v++) {
+        stats_get(s, v, &out[v]);
+        cdf[v] = stats_cdf(s, v, 1.0);
+    }
+}
+
+static void test_threads_bitwise(void **state)
+{
+    (void)state;
+    size_t nv = 101, n = 30000; /* blocks of 32 plus a remainder; exact, then sketch */
+    double *x = make_rows(n, nv, 3);
+    stats_summary ref[101], got[101];
+    double rcdf[101], gcdf[101];
+    int saved = omp_get_max_threads();
+    for (int t = 1; t <= 3; t++) {
+        omp_set_num_threads(t);
+        stats *s = stats_alloc(nv), *b = stats_alloc(nv);
+        add_batched(s, x, n / 2, nv, 999);
+        add_batched(b, x + (n / 2) * nv, n / 2, nv, 4096);
+        assert_int_equal(stats_merge(s, b), 0);
+        summaries(s, t == 1 ? ref : got, t == 1 ? rcdf : gcdf);
+        if (t > 1) {
+            assert_memory_equal(ref, got, sizeof ref);
+            assert_memory_equal(rcdf, gcdf, sizeof rcdf);
+        }
+        stats_free(s);
+        stats_free(b);
+    }
+    omp_set_num_threads(saved);
+    free(x);
+}
+
+/* ---------- the standard error */
+
+static void test_se_scaling(void **state)
+{
+    (void)state;
+    size_t n = 10000;
+    gsl_rng *r = rng(11);
+    stats *a = stats_alloc(1), *b = stats_alloc(1);
+    for (size_t i = 0; i < 4 * n; i++) {
+        double x = gsl_ran_lognormal(r, 0.0, 0.5);
+        if (i < n) stats_add_rows(a, &x, 1, 1, 0);
+        stats_add_rows(b, &x, 1, 1, 0);
+    }
+    stats_summary sa, sb;
+    stats_get(a, 0, &sa);
+    stats_get(b, 0, &sb);
+    double ratio = sb.se / sa.se;
+    print_message("se(N)=%.5f se(4N)=%.5f ratio %.4f (expect 0.5)\n", sa.se, sb.se, ratio);
+    assert_true(fabs(ratio - 0.5) < 0.02);
+    stats_free(a);
+    stats_free(b);
+    gsl_rng_free(r);
+}
+
+/* 4000 independent repetitions (one per variable) of a 100-value mean: the truth falls
+ * within 2 se about 95.2% of the time (t with 99 df); binomial sd 0.34%. */
+static void test_se_coverage(void **state)
+{
+    (void)state;
+    size_t nv = 4000, n = 100;
+    double mu = 1.5, *x = malloc(nv * n * sizeof *x);
+    gsl_rng *r = rng(13);
+    for (size_t i = 0; i < nv * n; i++) x[i] = mu + gsl_ran_gaussian_ziggurat(r, 2.0);
+    stats *s = stats_alloc(nv);
+    add_batched(s, x, n, nv, 64);
+    size_t hit = 0;
+    for (size_t v = 0; v < nv; v++) {
+        stats_summary sm;
+        stats_get(s, v, &sm);
+        hit += fabs(sm.mean - mu) <= 2 * sm.se;
+    }
+    double cov = (double)hit / (double)nv;
+    print_message("coverage of mean +- 2 se: %.4f (expect 0.952)\n", cov);
+    assert_true(cov > 0.952 - 0.012 && cov < 0.952 + 0.012);
+    stats_free(s);
+    gsl_rng_free(r);
+    free(x);
+}
+
+/* ---------- robustness and memory */
+
+static void test_nan_does_not_crash(void **state)
+{
+    (void)state;
+    size_t nv = 4, n = 6000;
+    double *x = make_rows(n, nv, 21);
+    for (size_t i = 0; i < n; i += 7) x[i * nv + (i % nv)] = NAN;
+    stats *s = stats_alloc(nv), *t = stats_alloc(nv);
+    add_batched(s, x, n, nv, 1000);
+    add_batched(t, x, 100, nv, 1000);
+    assert_int_equal(stats_merge(s, t), 0);
+    for (size_t v = 0; v < nv; v++) {
+        stats_summary sm;
+        stats_get(s, v, &sm);
+        assert_true(isfinite(sm.min) && isfinite(sm.max));
+        (void)stats_cdf(s, v, 0.5);
+        (void)stats_quantile(s, v, 0.3);
+    }
+    assert_true(isnan(stats_cdf(s, 0, NAN)) && isnan(stats_quantile(s, 0, NAN)));
+    stats_free(s);
+    stats_free(t);
+    free(x);
+}
+
+static void test_memory_fixed(void **state)
+{
+    (void)state;
+    stats *s = stats_alloc(3);
+    size_t bytes = stats_bytes_per_var(s);
+    print_message("bytes per variable: %zu\n", bytes);
+    assert_true(bytes <= 20 * 1024 + 128);
+    double *x = make_rows(200000, 3, 1);
+    add_batched(s, x, 200000, 3, 4096);
+    assert_true(stats_bytes_per_var(s) == bytes);
+    assert_null(stats_alloc_sketch(1, 7, 3, 0));   /* odd k */
+    assert_null(stats_alloc_sketch(1, 8, 3, 17));  /* budget larger than the slot */
+    stats_free(s);
+    free(x);
+}
+
+static void test_bound_values(void **state)
+{
+    (void)state;
+    assert_true(stats_rank_error_bound(STATS_EXACT_BUDGET) == 0);
+    assert_true(stats_rank_error_bound(STATS_EXACT_BUDGET + 1) > 0);
+    for (double n = 1e4; n <= 1e9; n *= 10)
+        print_message("stated bound at n=%.0e: %.4f\n", n, stats_rank_error_bound(n));
+    assert_true(stats_rank_error_bound(1e6) < 0.05);
+}
+
+/* ---------- timing (CAPSIM_BENCH=1) */
+
+static void test_bench(void **state)
+{
+    (void)state;
+    if (!getenv("CAPSIM_BENCH")) skip();
+    size_t rows = 4096, nv = 3000, batches = 8;
+    double *x = make_rows(rows, nv, 1);
+    int maxt = omp_get_max_threads();
+    for (int t = 1; t <= maxt; t = t * 2 > maxt && t < maxt ? maxt : t * 2) {
+        omp_set_num_threads(t);
+        stats *s = stats_alloc(nv);
+        stats_add_rows(s, x, rows, nv, 0); /* exact phase and conversion */
+        double t0 = omp_get_wtime();
+        for (size_t b = 1; b < batches; b++) stats_add_rows(s, x, rows, nv, 0);
+        double dt = omp_get_wtime() - t0;
+        print_message("threads %d: %.2f ns per value (%zu rows x %zu vars, sketch phase)\n", t,
+                      dt * 1e9 / ((double)(batches - 1) * rows * nv), rows, nv);
+        stats_free(s);
+    }
+    omp_set_num_threads(maxt);
+    free(x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_moments_known),
+        cmocka_unit_test(test_stride_first),
+        cmocka_unit_test(test_empty_and_single),
+        cmocka_unit_test(test_exact_quantiles_match_gsl),
+        cmocka_unit_test(test_sketch_rank_error),
+        cmocka_unit_test(test_saturation_small_sketch),
+        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_merge_many),
+        cmocka_unit_test(test_merge_random_trees),
+        cmocka_unit_test(test_threads_bitwise),
+        cmocka_unit_test(test_se_scaling),
+        cmocka_unit_test(test_se_coverage),
+        cmocka_unit_test(test_nan_does_not_crash),
+        cmocka_unit_test(test_memory_fixed),
+        cmocka_unit_test(test_bound_values),
+        cmocka_unit_test(test_bench),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
