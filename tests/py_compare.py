@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""compare and sweep: common random numbers, paired differences, sweep = separate runs.
+
+Runs the capsim binary ($CAPSIM) on tests/scenarios/every-randomness.yaml (every kind of
+randomness) and variants of it written here, then checks the files with h5py.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+CAPSIM = os.environ["CAPSIM"]
+BASE = "tests/scenarios/every-randomness.yaml"
+PATHS = "1500"
+failures = []
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def capsim(*args):
+    r = subprocess.run([CAPSIM, *args, "--quiet"], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"capsim {' '.join(args)} failed ({r.returncode}):\n{r.stderr}")
+
+
+def variant_file(tmp, name, edit):
+    text = open(BASE).read()
+    new = edit(text)
+    assert new != text, f"{name}: the edit changed nothing"
+    path = os.path.join(tmp, name + ".yaml")
+    open(path, "w").write(new)
+    return path
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="capsim-compare-")
+
+    # 1. A scenario against itself: every paired difference is exactly zero.
+    out = os.path.join(tmp, "self.h5")
+    capsim("compare", BASE, BASE, "--paths", PATHS, "-o", out)
+    with h5py.File(out) as f:
+        stats = [k for k in f["diff"] if re.search(r"_(mean|sd|se|min|max|q)$", k)]
+        check(len(stats) > 50, f"self-compare has difference statistics ({len(stats)})")
+        nonzero = [k for k in stats if np.any(f["diff"][k][()] != 0)]
+        check(not nonzero, f"self-compare differences are exactly 0 (nonzero: {nonzero[:5]})")
+        for k in f["totals"]:
+            d = f["totals"][k]
+            if d.ndim >= 2 and d.shape[0] == 2:
+                check(np.array_equal(d[0], d[1]), f"self-compare totals/{k} equal path by path")
+
+    # 2. Only a reserved price rises: spend is higher on every path, unmet unchanged.
+    pricier = variant_file(tmp, "pricier", lambda t: t.replace("price: { h100: 2.0, gb200: 4.0 }",
+                                                               "price: { h100: 2.5, gb200: 4.0 }"))
+    out = os.path.join(tmp, "price.h5")
+    capsim("compare", BASE, pricier, "--paths", PATHS, "-o", out)
+    with h5py.File(out) as f:
+        spend = f["totals/pv_spend"][()]
+        unmet = f["totals/unmet_h100e_hours"][()]
+        check(np.all(spend[1] > spend[0]), "higher price: more spend on every path")
+        check(np.array_equal(unmet[1], unmet[0]), "higher price: unmet demand identical path by path")
+
+    # 3. Adding an unrelated contract and cloud moves no shared draw (common random numbers
+    #    by name): every shared sampled value and the demand of every path are identical.
+    extra = variant_file(tmp, "extra", lambda t: t.replace(
+        "correlations:",
+        "  - name: oracle-new\n    cloud: oracle\n    from: 2026-06\n    to: 2027-12\n"
+        "    billing: reserved\n    price: { h100: 2.2 }\n    capacity:\n"
+        "      - { chip: h100, count: 5000, online: 2026-09, delay_months: { dist: lognormal, median: 3, sigma: 0.5 } }\n"
+        "correlations:").replace(
+        "demand:", "  oracle:\n    power_mw: { start: 50, add_per_month: { dist: uniform, min: 2, max: 8 } }\ndemand:"))
+    out = os.path.join(tmp, "extra.h5")
+    capsim("compare", BASE, extra, "--paths", PATHS, "--save-paths", "50", "-o", out)
+    with h5py.File(out) as f:
+        shared = [k for k in f["params"] if "." in k and not k.startswith("contracts.oracle-new")
+                  and not k.startswith("clouds.oracle")]
+        same = all(np.array_equal(f["params"][k][0], f["params"][k][1]) for k in shared)
+        check(len(shared) > 5 and same, f"shared sampled values identical ({len(shared)} key paths)")
+        new = [k for k in f["params"] if k.startswith("contracts.oracle-new")]
+        check(new and np.all(np.isnan(f["params"][new[0]][0])), "a value only B has is NaN for A")
+        dem = f["paths/demand"][()]
+        check(np.array_equal(dem[0], dem[1]), "monthly demand identical path by path (50 saved paths)")
+        um = f["diff/unmet_mean"][()]
+        check(np.all(um <= 0) and np.any(um < 0), "more capacity: unmet never higher on average, lower somewhere")
+
+    # 4. Paired standard errors are much smaller than unpaired ones.
+    with h5py.File(os.path.join(tmp, "extra.h5")) as f:
+        se_a, se_b = f["stats/pv_turned_down_revenue_se"][()]
+        se_d = f["diff/pv_turned_down_revenue_se"][()]
+        se_d = se_d[0] if np.ndim(se_d) else se_d
+        unpaired = np.hypot(se_a, se_b)
+        check(se_d < 0.5 * unpaired, f"paired SE {se_d:.4g} < half the unpaired {unpaired:.4g}")
+
+    # 5. A sweep's variants equal separate runs, bitwise.
+    out = os.path.join(tmp, "sweep.h5")
+    capsim("sweep", BASE, "--vary", "contracts.aws-deal.price.gb200=4.5,6", "--vary",
+           "demand.training.start_h100e=50000:70000:2", "--paths", PATHS, "-o", out)
+    single = os.path.join(tmp, "single.h5")
+    capsim("run", BASE, "--set", "contracts.aws-deal.price.gb200=6", "--set",
+           "demand.training.start_h100e=70000", "--paths", PATHS, "-o", single)
+    with h5py.File(out) as f, h5py.File(single) as g:
+        check(f["stats/variant"].shape[0] == 4, "sweep: 2 x 2 grid = 4 variants")
+        names = [k for k in g["stats"] if re.search(r"_(mean|sd|se|min|max|q|ppos)$", k)]
+        diff = [k for k in names if not np.array_equal(f["stats"][k][3], g["stats"][k][()])]
+        check(not diff, f"sweep variant 3 equals the separate run bitwise ({len(names)} vars; differ: {diff[:5]})")
+        tot = [k for k in g["totals"] if k not in ("path", "cloud", "variant")]
+        check(all(np.array_equal(f["totals"][k][3], g["totals"][k][()]) for k in tot),
+              "sweep variant 3 per-path totals equal the separate run")
+
+    print(f"py_compare: {len(failures)} failure(s)")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
