@@ -1,0 +1,164 @@
+/* sensitivity: see sensitivity.h. Sums are of values shifted by the first sample seen,
+ * so that variances of large amounts (USD 1e11) with a small spread keep their digits. */
+#include "sensitivity.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+struct corr_acc {
+    size_t nx, ny;
+    double *n;                /* ny: samples with y_j present */
+    double *x0, *y0;          /* shifts */
+    double *sx, *sxx;         /* ny x nx: sums of x_i over samples where y_j present */
+    double *sy, *syy;         /* ny */
+    double *sxy;              /* nx x ny */
+    int started;
+};
+
+corr_acc *corr_acc_alloc(size_t nx, size_t ny)
+{
+    corr_acc *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    size_t m = nx * ny + 1;
+    c->nx = nx;
+    c->ny = ny;
+    c->n = calloc(ny + 1, sizeof *c->n);
+    c->x0 = calloc(nx + 1, sizeof *c->x0);
+    c->y0 = calloc(ny + 1, sizeof *c->y0);
+    c->sx = calloc(m, sizeof *c->sx);
+    c->sxx = calloc(m, sizeof *c->sxx);
+    c->sy = calloc(ny + 1, sizeof *c->sy);
+    c->syy = calloc(ny + 1, sizeof *c->syy);
+    c->sxy = calloc(m, sizeof *c->sxy);
+    if (!c->n || !c->x0 || !c->y0 || !c->sx || !c->sxx || !c->sy || !c->syy || !c->sxy) {
+        corr_acc_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void corr_acc_free(corr_acc *c)
+{
+    if (!c) return;
+    free(c->n); free(c->x0); free(c->y0); free(c->sx); free(c->sxx);
+    free(c->sy); free(c->syy); free(c->sxy);
+    free(c);
+}
+
+void corr_acc_add(corr_acc *c, const double *x, const double *y)
+{
+    if (!c->started) {
+        for (size_t i = 0; i < c->nx; i++) c->x0[i] = x[i];
+        for (size_t j = 0; j < c->ny; j++) c->y0[j] = isnan(y[j]) ? 0.0 : y[j];
+        c->started = 1;
+    }
+    for (size_t j = 0; j < c->ny; j++) {
+        if (isnan(y[j])) continue;
+        double dy = y[j] - c->y0[j];
+        c->n[j] += 1;
+        c->sy[j] += dy;
+        c->syy[j] += dy * dy;
+        double *sx = c->sx + j * c->nx, *sxx = c->sxx + j * c->nx;
+        for (size_t i = 0; i < c->nx; i++) {
+            double dx = x[i] - c->x0[i];
+            sx[i] += dx;
+            sxx[i] += dx * dx;
+            c->sxy[i * c->ny + j] += dx * dy;
+        }
+    }
+}
+
+void corr_acc_result(const corr_acc *c, double *r)
+{
+    for (size_t j = 0; j < c->ny; j++) {
+        double n = c->n[j];
+        double vy = c->syy[j] - c->sy[j] * c->sy[j] / n;
+        for (size_t i = 0; i < c->nx; i++) {
+            double sx = c->sx[j * c->nx + i];
+            double vx = c->sxx[j * c->nx + i] - sx * sx / n;
+            double cov = c->sxy[i * c->ny + j] - sx * c->sy[j] / n;
+            if (n < 2) r[i * c->ny + j] = NAN;
+            else if (!(vx > 1e-13 * c->sxx[j * c->nx + i]) || !(vy > 1e-13 * c->syy[j])) r[i * c->ny + j] = 0.0;
+            else r[i * c->ny + j] = cov / sqrt(vx * vy);
+        }
+    }
+}
+
+struct sobol_acc {
+    size_t nout, np;
+    double n;
+    double *f0;               /* nout: shift */
+    double *sf, *sff;         /* nout: over A and B */
+    double *s1, *s11;         /* nout x np: first-order terms and squares */
+    double *st, *stt;         /* nout x np: total-effect terms and squares */
+};
+
+sobol_acc *sobol_acc_alloc(size_t nout, size_t nparams)
+{
+    sobol_acc *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    size_t m = nout * nparams + 1;
+    s->nout = nout;
+    s->np = nparams;
+    s->f0 = calloc(nout + 1, sizeof *s->f0);
+    s->sf = calloc(nout + 1, sizeof *s->sf);
+    s->sff = calloc(nout + 1, sizeof *s->sff);
+    s->s1 = calloc(m, sizeof *s->s1);
+    s->s11 = calloc(m, sizeof *s->s11);
+    s->st = calloc(m, sizeof *s->st);
+    s->stt = calloc(m, sizeof *s->stt);
+    if (!s->f0 || !s->sf || !s->sff || !s->s1 || !s->s11 || !s->st || !s->stt) {
+        sobol_acc_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void sobol_acc_free(sobol_acc *s)
+{
+    if (!s) return;
+    free(s->f0); free(s->sf); free(s->sff); free(s->s1); free(s->s11); free(s->st); free(s->stt);
+    free(s);
+}
+
+void sobol_acc_add(sobol_acc *s, const double *fa, const double *fb, const double *fab)
+{
+    if (s->n == 0)
+        for (size_t k = 0; k < s->nout; k++) s->f0[k] = fa[k];
+    s->n += 1;
+    for (size_t k = 0; k < s->nout; k++) {
+        double a = fa[k] - s->f0[k], b = fb[k] - s->f0[k];
+        s->sf[k] += a + b;
+        s->sff[k] += a * a + b * b;
+        for (size_t j = 0; j < s->np; j++) {
+            double ab = fab[j * s->nout + k] - s->f0[k];
+            double y1 = b * (ab - a);          /* shift-invariant in expectation */
+            double y2 = 0.5 * (a - ab) * (a - ab);
+            size_t i = k * s->np + j;
+            s->s1[i] += y1;
+            s->s11[i] += y1 * y1;
+            s->st[i] += y2;
+            s->stt[i] += y2 * y2;
+        }
+    }
+}
+
+void sobol_acc_result(const sobol_acc *s, double *first, double *total, double *first_ci, double *total_ci)
+{
+    double n = s->n;
+    for (size_t k = 0; k < s->nout; k++) {
+        double m = 2 * n, mean = s->sf[k] / m;
+        double v = s->sff[k] / m - mean * mean;
+        for (size_t j = 0; j < s->np; j++) {
+            size_t i = k * s->np + j;
+            double m1 = s->s1[i] / n, mt = s->st[i] / n;
+            double sd1 = sqrt(fmax(0.0, s->s11[i] / n - m1 * m1));
+            double sdt = sqrt(fmax(0.0, s->stt[i] / n - mt * mt));
+            int ok = n >= 2 && v > 0;
+            first[i] = ok ? m1 / v : NAN;
+            total[i] = ok ? mt / v : NAN;
+            first_ci[i] = ok ? 1.96 * sd1 / sqrt(n) / v : NAN;
+            total_ci[i] = ok ? 1.96 * sdt / sqrt(n) / v : NAN;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+/*
+ * sensitivity: streaming estimators of which uncertain input drives which output
+ * (DESIGN.md 6). Both accumulate in the order samples are added and keep memory fixed
+ * in the number of samples.
+ *
+ * corr_acc: Pearson correlations between every x_i and every y_j. Fed with CDF values
+ *   (ranks / n) of both sides it is Spearman's rank correlation.
+ * sobol_acc: first-order and total Sobol indices from Saltelli's paired sample matrices:
+ *   for base sample i, f(A_i), f(B_i) and f(AB_i^(j)) (A_i with input j taken from B_i).
+ *   First order (Saltelli et al. 2010): S_j = mean(f(B) (f(AB_j) - f(A))) / V;
+ *   total (Jansen 1999): ST_j = mean((f(A) - f(AB_j))^2) / 2 / V;
+ *   V = variance of f over all A and B samples. The 95% half-widths are 1.96 sd/sqrt(n)/V
+ *   of the per-sample terms (the CLT for the numerator; V's own error is ignored, which
+ *   is second order for n in the thousands).
+ */
+#ifndef CAPSIM_SENSITIVITY_H
+#define CAPSIM_SENSITIVITY_H
+
+#include <stddef.h>
+
+typedef struct corr_acc corr_acc;
+
+corr_acc *corr_acc_alloc(size_t nx, size_t ny);
+void corr_acc_free(corr_acc *c);   /* accepts NULL */
+/* One sample: x[nx], y[ny]. A NaN y_j (an input a variant lacks) is skipped for j. */
+void corr_acc_add(corr_acc *c, const double *x, const double *y);
+/* r[i * ny + j]; NaN where y_j was never seen; 0 where x_i or y_j never varied. */
+void corr_acc_result(const corr_acc *c, double *r);
+
+typedef struct sobol_acc sobol_acc;
+
+sobol_acc *sobol_acc_alloc(size_t nout, size_t nparams);
+void sobol_acc_free(sobol_acc *s);  /* accepts NULL */
+/* One base sample: fa[nout], fb[nout], fab[j * nout + k] for input j, output k. */
+void sobol_acc_add(sobol_acc *s, const double *fa, const double *fb, const double *fab);
+/* Indices and 95% half-widths, each [k * nparams + j]; NaN where V = 0. */
+void sobol_acc_result(const sobol_acc *s, double *first, double *total, double *first_ci, double *total_ci);
+
+#endif

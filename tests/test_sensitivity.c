@@ -1,0 +1,140 @@
+/*
+ * test_sensitivity: the streaming correlation and Sobol-index estimators against known
+ * answers: a bivariate normal's correlation, the Ishigami function's Sobol indices (the
+ * standard benchmark with closed-form indices) and an additive linear model, whose
+ * first-order indices are a_j^2 var_j / sum a^2 var and sum to 1.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "sensitivity.h"
+
+static void test_corr_bivariate_normal(void **state)
+{
+    (void)state;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    const double rho = 0.6;
+    const int n = 20000;
+    corr_acc *c = corr_acc_alloc(2, 2);
+    assert_non_null(c);
+    for (int i = 0; i < n; i++) {
+        double z1 = gsl_ran_gaussian(r, 1), z2 = gsl_ran_gaussian(r, 1);
+        /* large offsets: the shifted sums must keep the digits */
+        double x[2] = { 1e11 + 1e8 * z1, -z1 };
+        double y[2] = { rho * z1 + sqrt(1 - rho * rho) * z2, NAN };
+        corr_acc_add(c, x, y);
+    }
+    double res[4];
+    corr_acc_result(c, res);
+    double se = (1 - rho * rho) / sqrt(n);   /* large-sample sd of Pearson's r */
+    assert_true(fabs(res[0] - rho) < 4 * se);
+    assert_true(fabs(res[2] + rho) < 4 * se);
+    assert_true(isnan(res[1]) && isnan(res[3]));   /* y_1 never present */
+    corr_acc_free(c);
+    gsl_rng_free(r);
+}
+
+static void test_corr_constant_is_zero(void **state)
+{
+    (void)state;
+    corr_acc *c = corr_acc_alloc(1, 1);
+    for (int i = 0; i < 100; i++) {
+        double x = 5.0, y = i;
+        corr_acc_add(c, &x, &y);
+    }
+    double res;
+    corr_acc_result(c, &res);
+    assert_true(res == 0.0);
+    corr_acc_free(c);
+}
+
+/* Ishigami: f = sin x1 + a sin^2 x2 + b x3^4 sin x1, x ~ U(-pi, pi)^3. */
+static double ishigami(const double *x)
+{
+    const double a = 7, b = 0.1;
+    return sin(x[0]) + a * sin(x[1]) * sin(x[1]) + b * pow(x[2], 4) * sin(x[0]);
+}
+
+static void run_saltelli(double (*f)(const double *), int d, int n, double *lo, double *hi,
+                         double *first, double *total, double *fci, double *tci)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    sobol_acc *s = sobol_acc_alloc(1, (size_t)d);
+    assert_non_null(s);
+    double A[8], B[8], AB[8], fab[8];
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < d; j++) {
+            A[j] = lo[j] + (hi[j] - lo[j]) * gsl_rng_uniform(r);
+            B[j] = lo[j] + (hi[j] - lo[j]) * gsl_rng_uniform(r);
+        }
+        for (int j = 0; j < d; j++) {
+            for (int m = 0; m < d; m++) AB[m] = m == j ? B[m] : A[m];
+            fab[j] = f(AB);
+        }
+        double fa = f(A), fb = f(B);
+        sobol_acc_add(s, &fa, &fb, fab);
+    }
+    sobol_acc_result(s, first, total, fci, tci);
+    sobol_acc_free(s);
+    gsl_rng_free(r);
+}
+
+static void test_sobol_ishigami(void **state)
+{
+    (void)state;
+    const double a = 7, b = 0.1, pi = M_PI;
+    double V = a * a / 8 + b * pow(pi, 4) / 5 + b * b * pow(pi, 8) / 18 + 0.5;
+    double V1 = 0.5 * pow(1 + b * pow(pi, 4) / 5, 2), V2 = a * a / 8;
+    double V13 = b * b * pow(pi, 8) * (1.0 / 18 - 1.0 / 50);
+    double S[3] = { V1 / V, V2 / V, 0 }, ST[3] = { (V1 + V13) / V, V2 / V, V13 / V };
+    double lo[3] = { -pi, -pi, -pi }, hi[3] = { pi, pi, pi };
+    double first[3], total[3], fci[3], tci[3];
+    run_saltelli(ishigami, 3, 40000, lo, hi, first, total, fci, tci);
+    for (int j = 0; j < 3; j++) {
+        print_message("x%d: S %.4f (exact %.4f, +-%.4f)  ST %.4f (exact %.4f, +-%.4f)\n",
+                      j + 1, first[j], S[j], fci[j], total[j], ST[j], tci[j]);
+        /* within the 95% interval, and the interval itself is informative */
+        assert_true(fabs(first[j] - S[j]) <= fci[j]);
+        assert_true(fabs(total[j] - ST[j]) <= tci[j]);
+        assert_true(fci[j] < 0.05 && tci[j] < 0.05);
+    }
+}
+
+/* Additive: f = 1 x1 + 2 x2 + 3 x3 on U(0,1): S_j = a_j^2 / 14, S_j = ST_j, sum 1. */
+static double linear(const double *x)
+{
+    return 1e9 + x[0] + 2 * x[1] + 3 * x[2];
+}
+
+static void test_sobol_additive_sums_to_one(void **state)
+{
+    (void)state;
+    double lo[3] = { 0, 0, 0 }, hi[3] = { 1, 1, 1 };
+    double first[3], total[3], fci[3], tci[3], sum = 0;
+    run_saltelli(linear, 3, 20000, lo, hi, first, total, fci, tci);
+    for (int j = 0; j < 3; j++) {
+        double exact = (j + 1.0) * (j + 1.0) / 14.0;
+        assert_true(fabs(first[j] - exact) <= fci[j]);
+        assert_true(fabs(total[j] - exact) <= tci[j]);
+        sum += first[j];
+    }
+    assert_true(fabs(sum - 1.0) < 0.03);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_corr_bivariate_normal),
+        cmocka_unit_test(test_corr_constant_is_zero),
+        cmocka_unit_test(test_sobol_ishigami),
+        cmocka_unit_test(test_sobol_additive_sums_to_one),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
