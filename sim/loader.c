@@ -28,7 +28,6 @@ typedef struct {
     ymap_env env;
     scenario *sc;
     yamldoc_node *root;
-    const char *origin;     /* display name of the file */
 } loader;
 
 /* ---- the values fields take (DESIGN.md 2-4, 4.7) ---- */
@@ -48,12 +47,17 @@ static const ymap_rule R_DELAY = { 0, INF, 0, 0, YMAP_NO_SUPPORT, "a number of m
 /* Spot availability is clipped to [0, 1] month by month. */
 static const ymap_rule R_AVAIL = { 0, 1, 0, 0, YMAP_NO_SUPPORT, "a fraction in [0, 1]" };
 static const ymap_rule R_RATE = { -1, INF, 1, 0, 0, "an annual rate > -1 (0.03 is +3% a year)" };
-static const ymap_rule R_MONTHS = { 1, 1200, 0, 0, YMAP_INTEGER, "a whole number of months from 1 to 1200" };
+static const ymap_rule R_MONTHS = { 1, 1200, 0, 0, YMAP_INTEGER,
+                                    "a whole number of months from 1 to 1200" };
 static const ymap_rule R_PATHS = { 1, 1e12, 0, 0, YMAP_INTEGER, "a whole number >= 1" };
-static const ymap_rule R_PRIORITY = { -1e9, 1e9, 0, 0, YMAP_INTEGER, "a whole number; lower is served first" };
+static const ymap_rule R_PRIORITY = { -1e9, 1e9, 0, 0, YMAP_INTEGER,
+                                      "a whole number; lower is served first" };
 static const ymap_rule R_RHO = { -1, 1, 0, 0, YMAP_CONST_ONLY, "a rank correlation in [-1, 1]" };
 
 typedef enum { REF_CHIP, REF_CLOUD, REF_SEGMENT } ref_kind;
+
+/* Origin of the nodes grafted from `--set` arguments. */
+#define SET_ORIGIN "--set"
 
 /* ---- names and references ---- */
 
@@ -119,7 +123,8 @@ static int resolve(loader *L, const yamldoc_node *v, const char *kp, ref_kind ki
     const scenario *sc = L->sc;
     size_t n = kind == REF_CHIP ? sc->nchips : kind == REF_CLOUD ? sc->nclouds : sc->nsegments;
     if (v->kind != YAMLDOC_SCALAR) {
-        ymap_error(&L->env, v, kp, "found %s (expected a %s name)", yamldoc_kind_name(v), what[kind]);
+        ymap_error(&L->env, v, kp, "found %s (expected a %s name)", yamldoc_kind_name(v),
+                   what[kind]);
         return -1;
     }
     if (allow_spot && strcmp(v->str, "spot") == 0) return (int)sc->nchips;
@@ -144,7 +149,8 @@ static int resolve(loader *L, const yamldoc_node *v, const char *kp, ref_kind ki
 }
 
 /* A list of segment names (or `all` where allowed) into per-segment flags. */
-static void segment_flags(loader *L, const yamldoc_node *v, const char *kp, int *flags, int allow_all)
+static void segment_flags(loader *L, const yamldoc_node *v, const char *kp, int *flags,
+                          int allow_all)
 {
     const char *expect = allow_all ? "a list of segment names [a, b] or all"
                                    : "a list of segment names [a, b]";
@@ -290,7 +296,8 @@ static void load_clouds(loader *L, const yamldoc_node *n)
                         "{power_mw?: ..., spot?: ...}") != 0)
         return;
     for (size_t i = 0; i < n->n; i++)
-        if (map_name(L, n, i, "clouds", "cloud", 0) == 0) load_cloud(L, n->keys[i]->str, n->vals[i]);
+        if (map_name(L, n, i, "clouds", "cloud", 0) == 0)
+            load_cloud(L, n->keys[i]->str, n->vals[i]);
 }
 
 /* ---- demand: ---- */
@@ -556,7 +563,8 @@ static int ends_with(const char *s, const char *tail)
     return n >= t && strcmp(s + n - t, tail) == 0;
 }
 
-/* Index of the uncertain value named by key path v, or -1 (reported). */
+/* Index of the uncertain value named by key path v; -1 (reported) when it names none;
+ * -2 (not an error) when --set made it a constant. */
 static int corr_key(loader *L, const yamldoc_node *v, const char *kp)
 {
     if (v->kind != YAMLDOC_SCALAR) {
@@ -579,6 +587,8 @@ static int corr_key(loader *L, const yamldoc_node *v, const char *kp)
                        "distribution sampled once per path)", v->str);
         return -1;   /* otherwise an invalid distribution, already reported */
     }
+    if (node->origin && strcmp(node->origin, SET_ORIGIN) == 0)
+        return -2;   /* pinned to a constant by --set (a sweep): the pair no longer applies */
     ymap_error(&L->env, v, kp, "'%s' is not a distribution (expected the key path of a field "
                "written as {dist: ...})", v->str);
     return -1;
@@ -598,7 +608,8 @@ static void load_corr_pair(loader *L, const yamldoc_node *item, const char *kp)
     scenario *sc = L->sc;
     if (item->kind != YAMLDOC_SEQ || item->n != 3) {
         ymap_error(&L->env, item, kp, "found %s (expected [key.path, key.path, rho])",
-                   item->kind == YAMLDOC_SEQ ? "a list of the wrong length" : yamldoc_kind_name(item));
+                   item->kind == YAMLDOC_SEQ ? "a list of the wrong length"
+                                             : yamldoc_kind_name(item));
         return;
     }
     char rkp[KEYPATH_MAX];
@@ -613,7 +624,8 @@ static void load_corr_pair(loader *L, const yamldoc_node *item, const char *kp)
         return;
     }
     for (size_t k = 0; k < sc->ncorr; k++)
-        if ((sc->corr[k].a == a && sc->corr[k].b == b) || (sc->corr[k].a == b && sc->corr[k].b == a)) {
+        if ((sc->corr[k].a == a && sc->corr[k].b == b) ||
+            (sc->corr[k].a == b && sc->corr[k].b == a)) {
             ymap_error(&L->env, item, kp, "the pair %s, %s is given twice (expected each pair "
                        "once; first at line %d)", sc->uncertain[a].keypath,
                        sc->uncertain[b].keypath, sc->corr[k].line);
@@ -669,7 +681,7 @@ static void load_root(loader *L)
 /* One `--set key.path=value` (the k-th, 1-based): graft the parsed value into the tree. */
 static void apply_set(loader *L, const char *arg, int k)
 {
-    static const char *const origin = "--set";
+    static const char *const origin = SET_ORIGIN;
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg) {
         ldiag_add(L->env.diag, origin, k, 1, NULL, "'%s' is not key.path=value (expected "
@@ -710,7 +722,7 @@ scenario *loader_load_text(const char *text, size_t len, const char *display_nam
                            const char *const *sets, size_t nsets, FILE *errs, int *nerrors)
 {
     const char *name = display_name ? display_name : "<scenario>";
-    loader L = { .origin = name };
+    loader L = { .root = NULL };
     L.env.diag = ldiag_alloc();
     L.sc = L.env.sc = scenario_alloc();
     if (!L.env.diag || !L.sc) {
@@ -721,7 +733,7 @@ scenario *loader_load_text(const char *text, size_t len, const char *display_nam
         return NULL;
     }
     ldiag_origin(L.env.diag, name);
-    ldiag_origin(L.env.diag, "--set");
+    ldiag_origin(L.env.diag, SET_ORIGIN);
     yamldoc_error e;
     L.root = yamldoc_parse(text, len, name, 0, 0, &e);
     if (!L.root) {

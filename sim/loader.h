@@ -11,6 +11,11 @@
  *
  * sorted in file order; problems with a `--set` argument point into it as
  * `--set:K:COL: ...`, K being the argument's rank (1 for the first --set).
+ *
+ * A `--set` that pins a distribution field to a number (as sweeps do) also drops the
+ * correlations that name it: a constant has nothing to correlate. Uncertain values are
+ * registered section by section in the order above, and in file order within a
+ * section (the same as file order for files laid out as in DESIGN.md 2).
  */
 #ifndef CAPSIM_LOADER_H
 #define CAPSIM_LOADER_H

@@ -49,7 +49,9 @@ const char *suggest_closest(const char *word, const char *const *cands, size_t n
             best = cands[i];
         }
     }
-    return best && bestd <= max_edits(strlen(word)) ? best : NULL;
+    /* Replacing every letter of a short word is no typo ('c' is not a slip for 'a'). */
+    size_t len = strlen(word);
+    return best && bestd <= max_edits(len) && bestd < len ? best : NULL;
 }
 
 static int seen_before(const char *const *cands, size_t i)

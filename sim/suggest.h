@@ -4,7 +4,8 @@
  *
  * The closest candidate by Levenshtein distance is offered only when it is close enough
  * to be a plausible typo: at most 1 edit for words of up to 5 characters, 2 up to 8,
- * 3 beyond; ties go to the candidate listed first, so the answer is deterministic.
+ * 3 beyond, and fewer edits than the word has characters; ties go to the candidate
+ * listed first, so the answer is deterministic.
  */
 #ifndef CAPSIM_SUGGEST_H
 #define CAPSIM_SUGGEST_H

@@ -31,7 +31,8 @@ static void set_pos(const convert_ctx *cx, int line0, int col0, int *line, int *
 static void fail(convert_ctx *cx, const yaml_node_t *yn, const char *msg)
 {
     snprintf(cx->err->msg, sizeof cx->err->msg, "%s", msg);
-    set_pos(cx, (int)yn->start_mark.line, (int)yn->start_mark.column, &cx->err->line, &cx->err->col);
+    set_pos(cx, (int)yn->start_mark.line, (int)yn->start_mark.column, &cx->err->line,
+            &cx->err->col);
 }
 
 static char *dupstr(const char *s)

@@ -233,7 +233,8 @@ static const family_info *find_family(ymap *m, const yamldoc_node *fn)
         for (size_t i = 0; i < NFAMILIES; i++)
             if (strcmp(fn->str, families[i].name) == 0) return &families[i];
     char hint[512];
-    suggest_text(hint, sizeof hint, fn->kind == YAMLDOC_SCALAR ? fn->str : "", names, NFAMILIES, NULL);
+    suggest_text(hint, sizeof hint, fn->kind == YAMLDOC_SCALAR ? fn->str : "", names,
+                 NFAMILIES, NULL);
     ymap_error(m->env, fn, m->kp, "unknown distribution '%s' (%s)",
                fn->kind == YAMLDOC_SCALAR ? fn->str : yamldoc_kind_name(fn), hint);
     return NULL;
@@ -309,7 +310,8 @@ static void discrete_params(ymap *m, dist_spec *d)
     d->values = number_list(m, "values", &nv);
     d->weights = number_list(m, "weights", &nw);
     if (!yamldoc_get(m->node, "values"))
-        ymap_error(m->env, m->at, m->kp, "discrete needs 'values' (expected %s)", families[7].usage);
+        ymap_error(m->env, m->at, m->kp, "discrete needs 'values' (expected %s)",
+                   families[NFAMILIES - 1].usage);
     d->n = nv;
     if (d->weights && nw != nv && d->values) {
         char kp[KEYPATH_MAX];
@@ -536,7 +538,8 @@ const char *ymap_string(ymap *m, const char *key, int required, const char *def)
 
 int ymap_bool(ymap *m, const char *key, int required, int def)
 {
-    static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+    static const char *const yes[] = { "true", "yes", "on" };
+    static const char *const no[] = { "false", "no", "off" };
     const yamldoc_node *v = ymap_get(m, key);
     if (!v) {
         if (required && m->node) ymap_missing(m, key, "true or false");
