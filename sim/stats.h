@@ -59,14 +59,19 @@ void stats_add_rows(stats *s, const double *rows, size_t nrows, size_t stride, s
  * mismatch (into unchanged). from is not changed; into == from is allowed. */
 int stats_merge(stats *into, const stats *from);
 
-/* Summary of variable v. */
+/* Summary of variable v. With no values every field is 0; with one, sd = se = 0. */
 void stats_get(const stats *s, size_t v, stats_summary *out);
 
-/* Quantile of variable v at level p in [0,1] (from the sketch). */
+/* Quantile of variable v at level p in [0,1] (from the sketch). While exact: type 7
+ * (numpy's default, gsl_stats_quantile_from_sorted_data), to the bit. Beyond: a value
+ * seen in the data whose true rank interval [#(< y), #(<= y)] lies within
+ * stats_rank_error(s) * n of p n; p = 0 and 1 give the exact min and max. 0 with no
+ * values, NaN for p NaN. */
 double stats_quantile(const stats *s, size_t v, double p);
 
 /* Estimated fraction of values of variable v that are < x plus half of those == x
- * (mid-rank CDF), from the sketch: used for streaming rank correlations. */
+ * (mid-rank CDF), from the sketch: used for streaming rank correlations. Exact while
+ * exact, else within stats_rank_error(s) of the truth. 0.5 with no values. */
 double stats_cdf(const stats *s, size_t v, double x);
 
 /* The stated bound on the sketch's rank error as a fraction of n (0 while exact), for
