@@ -26,10 +26,11 @@ static inline uint64_t next_word(philox_state *s)
     return s->out.v[s->next++];
 }
 
-/* 53 random bits, centred in their cell: strictly inside (0,1). */
+/* 52 random bits, centred in their cell: in [2^-53, 1 - 2^-53], strictly inside (0,1).
+ * (With 53 bits, (2^53 - 1) + 0.5 would round to 2^53 and give exactly 1.) */
 static inline double word_to_open01(uint64_t w)
 {
-    return ((double)(w >> 11) + 0.5) * 0x1.0p-53;
+    return ((double)(w >> 12) + 0.5) * 0x1.0p-52;
 }
 
 static void philox_set(void *vstate, unsigned long seed)

@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+
 #include "dist.h"
 #include "rng.h"
 
@@ -162,6 +165,55 @@ static void test_truncated_reference(void **state)
         assert_near(dist_mean(&d), ref[i].mean, 1e-9 * fabs(ref[i].mean));
         assert_near(dist_sd(&d), ref[i].sd, 1e-8 * ref[i].sd);
     }
+}
+
+/* Shapes on which GSL 2.7's own gsl_cdf_{beta,gamma}_Pinv fail or err: the quantile
+ * must be finite, monotone, inside the support, free of GSL errors, and invert the CDF
+ * (|P(q) - u| <= 1e-9 where the CDF can resolve it). */
+static int gsl_errors;
+static void count_gsl_error(const char *reason, const char *file, int line, int err)
+{
+    (void)reason; (void)file; (void)line; (void)err;
+    gsl_errors++;
+}
+
+static void test_hard_shapes(void **state)
+{
+    (void)state;
+    static const struct { dist_family f; double a, b; int check_p; } hard[] = {
+        { DIST_BETA, 1.0 / 301, 0.0033057, 1 },   /* ~ beta(1, 300) */
+        { DIST_BETA, 0.03, 0.1, 1 },               /* alpha ~ 0.06 */
+        { DIST_BETA, 0.999, 0.0001, 1 },           /* alpha + beta ~ 1e5 */
+        { DIST_BETA, 0.5, 0.001, 1 },              /* alpha = beta = 125000 */
+        { DIST_BETA, 0.99, 0.09, 0 },              /* beta ~ 0.002: mass within 1e-14 of 1 */
+        { DIST_BETA, 0.5, 0.4999, 0 },             /* alpha = beta ~ 2e-4: two spikes */
+        { DIST_GAMMA, 0.1, 0.3, 1 },               /* shape 0.11 */
+        { DIST_GAMMA, 1, 0.01, 1 },                /* shape 1e4 */
+        { DIST_PERT, 0, 0, 1 },                    /* pert(0, 0, 1e6) */
+    };
+    gsl_error_handler_t *old = gsl_set_error_handler(count_gsl_error);
+    gsl_errors = 0;
+    for (size_t i = 0; i < sizeof hard / sizeof hard[0]; i++) {
+        dist_spec d = hard[i].f == DIST_PERT ? make(DIST_PERT, 0, 0, 1e6)
+                                             : make(hard[i].f, hard[i].a, hard[i].b, 0);
+        validate_ok(&d);
+        double prev = -INFINITY;
+        for (int k = -1; k <= 1001; k++) {
+            double u = k == -1 ? 1e-12 : k == 1001 ? 1 - 1e-12 : k == 0 ? 1e-6 : k == 1000 ? 1 - 1e-6 : k / 1000.0;
+            double q = dist_quantile(&d, u);
+            if (!isfinite(q) || q < prev)
+                fail_msg("case %zu: quantile(%g) = %.17g after %.17g", i, u, q, prev);
+            prev = q;
+            if (!hard[i].check_p || k < 1 || k > 999) continue;
+            double p = d.family == DIST_GAMMA ? gsl_cdf_gamma_P(q, d.shape_a, d.shape_b)
+                     : d.family == DIST_BETA ? gsl_cdf_beta_P(q, d.shape_a, d.shape_b)
+                     : gsl_cdf_beta_P(q / 1e6, d.shape_a, d.shape_b);
+            if (fabs(p - u) > 1e-9) fail_msg("case %zu: P(quantile(%g)) = %.12g", i, u, p);
+        }
+        if (d.family == DIST_BETA) assert_true(prev <= 1);
+    }
+    gsl_set_error_handler(old);
+    assert_int_equal(gsl_errors, 0);
 }
 
 /* ---- statistical checks ---- */
@@ -355,6 +407,10 @@ static void test_validation(void **state)
                  "sd 0.5 is too large for mean 0.5 (expected sd^2 < mean * (1 - mean) = 0.25)");
     expect_error(make(DIST_GAMMA, -1, 1, 0), "mean is -1 (expected mean > 0 for gamma)");
     expect_error(make(DIST_GAMMA, 1, -1, 0), "sd is -1 (expected sd > 0)");
+    expect_error(make(DIST_GAMMA, 1000, 1, 0), "sd 1 is too small for mean 1000 (expected "
+                 "(mean / sd)^2 <= 100000 for gamma; a normal fits one this narrow)");
+    expect_error(make(DIST_BETA, 0.5, 1e-4, 0), "sd 0.0001 is too small for mean 0.5 (expected "
+                 "mean * (1 - mean) / sd^2 <= 1e+06 for beta; a normal fits one this narrow)");
     expect_error(make_trunc(DIST_NORMAL, 0, 1, 2, 1),
                  "truncation min 2 is not below max 1 (expected min < max)");
     expect_error(make_trunc(DIST_BETA, 0.5, 0.1, 1.5, 2),
@@ -402,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_known_quantiles),
         cmocka_unit_test(test_truncated_known),
         cmocka_unit_test(test_truncated_reference),
+        cmocka_unit_test(test_hard_shapes),
         cmocka_unit_test(test_draw_moments),
         cmocka_unit_test(test_quantile_moments),
         cmocka_unit_test(test_monotone_and_bounds),

@@ -36,7 +36,7 @@ static const kat kats[] = {
 /* The documented mapping of a 64-bit word to (0,1): 53 bits, centred in their cell. */
 static double open01(uint64_t w)
 {
-    return ((double)(w >> 11) + 0.5) * 0x1.0p-53;
+    return ((double)(w >> 12) + 0.5) * 0x1.0p-52;
 }
 
 static philox4x64_ctr_t block(uint64_t seed, uint64_t stream, uint64_t path, uint64_t month, uint64_t b)
@@ -186,9 +186,18 @@ static void test_uniform_moments(void **state)
     gsl_rng_free(r);
 }
 
+/* The largest and smallest words must stay strictly inside (0, 1). */
+static void test_extreme_words(void **state)
+{
+    (void)state;
+    assert_true(open01(UINT64_MAX) < 1.0);
+    assert_true(open01(0) > 0.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_extreme_words),
         cmocka_unit_test(test_kat_raw),
         cmocka_unit_test(test_kat_through_gsl),
         cmocka_unit_test(test_word_sequence),

@@ -302,6 +302,33 @@ static void test_copula_spearman(void **state)
     }
 }
 
+/* No uncertain values, or no paths: nothing to do, nothing touched. Values do not
+ * depend on whether the caller keeps the uniforms. */
+static void test_edges(void **state)
+{
+    (void)state;
+    char msg[256];
+    scenario *empty = scenario_alloc();
+    sampler *s = sampler_alloc(empty, 10, msg, sizeof msg);
+    assert_non_null(s);
+    double sentinel = 42;
+    sampler_fill(s, 0, 1, &sentinel, NULL);
+    assert_true(sentinel == 42);
+    sampler_free(s);
+    sampler_free(NULL);
+    scenario_free(empty);
+
+    scenario *sc = correlated_scenario(SAMPLING_LHS);
+    double *v1, *v2, *u;
+    fill(sc, 300, 0, 300, &v1, &u);
+    fill(sc, 300, 0, 300, &v2, NULL);
+    assert_memory_equal(v1, v2, 300 * sc->nuncertain * sizeof *v1);
+    free(v1);
+    free(v2);
+    free(u);
+    scenario_free(sc);
+}
+
 /* ---- determinism and common random numbers ---- */
 
 static void test_threads(void **state)
@@ -401,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_sobol_beats_random),
         cmocka_unit_test(test_sobol_many_dims),
         cmocka_unit_test(test_copula_spearman),
+        cmocka_unit_test(test_edges),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_not_positive_definite),
