@@ -34,6 +34,7 @@ static const char usage[] =
     "  totals.csv       path, one column per total (and element)       (per path)\n"
     "  params.csv       path, one column per sampled value (key path)   (per path)\n"
     "  sensitivity.csv  total,param,rank_corr[,sobol_...]\n"
+    "  sensitivity_by_year.csv  aggregate,year,param,rank_corr    (unmet, spend by year)\n"
     "  paths.csv        series,path,time,month,dim,element,value        (with --save-paths)\n"
     "  diff.csv, diff_total_stats.csv   paired differences (compare, sweep)\n"
     "Files of compare/sweep results start with a `variant` column. Statistics are mean,\n"
@@ -82,6 +83,8 @@ static void csv_num(FILE *fp, double x)
     if (!isnan(x)) fprintf(fp, "%.17g", x);
 }
 
+/* Open name in the export directory (under a temporary name) and write the header; a
+ * header ending in ',' is left open for more column names. */
 static int csv_open(exporter *E, csv *c, const char *name, const char *header)
 {
     int n1 = snprintf(c->path, sizeof c->path, "%s/%s", E->dir, name);
@@ -96,8 +99,9 @@ static int csv_open(exporter *E, csv *c, const char *name, const char *header)
         return -1;
     }
     if (E->multi) fputs("variant,", c->fp);
-    fputs(header, c->fp);
-    fputc('\n', c->fp);
+    size_t hl = strlen(header);
+    if (hl && header[hl - 1] == ',') fwrite(header, 1, hl - 1, c->fp);
+    else fprintf(c->fp, "%s\n", header);
     return 0;
 }
 
@@ -372,7 +376,6 @@ static int export_wide(exporter *E, const char *gname, const char *file)
     char **names = NULL, **vlab = NULL;
     size_t n = 0, ncols = 0, nv = 1, np = 0;
     column_set *cols = NULL;
-    double *buf = NULL;
     csv c = { 0 };
     int rc = h5u_list(g, &names, &n);
     if (rc == 0 && !(cols = calloc(n ? n : 1, sizeof *cols))) rc = -1;
@@ -397,18 +400,17 @@ static int export_wide(exporter *E, const char *gname, const char *file)
     }
     if (rc == 0 && E->multi) {
         size_t nl = 0;
-        if (labels_of(&L, "variant", &nl) == NULL || nl != nv) rc = -1;
-        else vlab = labels_of(&L, "variant", &nl);
-        if (rc < 0) snprintf(E->err, sizeof E->err, "/%s: no variant labels", gname);
+        vlab = labels_of(&L, "variant", &nl);
+        if (!vlab || nl != nv) {
+            snprintf(E->err, sizeof E->err, "/%s: no variant labels", gname);
+            rc = -1;
+        }
     }
-    if (rc == 0) rc = csv_open(E, &c, file, "path");
+    if (rc == 0) rc = csv_open(E, &c, file, "path,");
     if (rc == 0) {
         for (size_t k = 0; k < ncols; k++) write_header_cols(&L, c.fp, &cols[k]);
         fputc('\n', c.fp);
     }
-    size_t maxper = 1;
-    for (size_t k = 0; k < ncols; k++)
-        if (cols[k].per > maxper) maxper = cols[k].per;
     double **blk = rc == 0 ? calloc(ncols ? ncols : 1, sizeof *blk) : NULL;
     if (rc == 0 && !blk) rc = -1;
     for (size_t k = 0; rc == 0 && k < ncols; k++)
@@ -455,7 +457,6 @@ static int export_wide(exporter *E, const char *gname, const char *file)
     if (c.fp && csv_close(E, &c, rc == 0) < 0) rc = -1;
     for (size_t k = 0; blk && k < ncols; k++) free(blk[k]);
     free(blk);
-    free(buf);
     for (size_t k = 0; k < ncols; k++) {
         H5Dclose(cols[k].ds);
         rf_var_free(&cols[k].x);
@@ -528,6 +529,59 @@ static int export_sensitivity(exporter *E)
     }
     if (c.fp && csv_close(E, &c, rc == 0) < 0) rc = -1;
     for (int k = 0; k < NV; k++) rf_var_free(&x[k]);
+    labels_free(&L);
+    H5Gclose(g);
+    return rc;
+}
+
+/* Rank correlations of the calendar-year aggregates: one row per (aggregate, year,
+ * param). */
+static int export_sensitivity_years(exporter *E)
+{
+    static const char *const vars[] = { "rank_corr_unmet_by_year", "rank_corr_spend_by_year" };
+    static const char *const agg[] = { "unmet", "spend" };
+    hid_t g = H5Gopen2(E->f, "sensitivity", H5P_DEFAULT);
+    if (g < 0) {
+        h5u_errmsg(E->err, sizeof E->err, "sensitivity");
+        return -1;
+    }
+    labels L;
+    labels_init(&L, g);
+    csv c = { 0 };
+    int rc = csv_open(E, &c, "sensitivity_by_year.csv", "aggregate,year,param,rank_corr");
+    for (int k = 0; rc == 0 && k < 2; k++) {
+        rf_var x;
+        if (!h5u_exists(g, vars[k])) continue;
+        if (rf_var_load(g, vars[k], 1, &x) < 0) {
+            h5u_errmsg(E->err, sizeof E->err, vars[k]);
+            rc = -1;
+            break;
+        }
+        int vdim = rf_var_dim(&x, "variant"), ydim = rf_var_dim(&x, "year"), pdim = rf_var_dim(&x, "param");
+        size_t ny = 0, np = 0, nvl = 0, nv = vdim >= 0 ? x.dims[vdim] : 1;
+        char **yl = ydim >= 0 ? labels_of(&L, "year", &ny) : NULL;
+        char **pl = pdim >= 0 ? labels_of(&L, "param", &np) : NULL;
+        char **vl = vdim >= 0 ? labels_of(&L, "variant", &nvl) : NULL;
+        if (!yl || !pl || ny != x.dims[ydim] || np != x.dims[pdim] || (vdim >= 0 && (!vl || nvl != nv))) {
+            snprintf(E->err, sizeof E->err, "/sensitivity/%s: missing year or param labels", vars[k]);
+            rc = -1;
+        }
+        for (size_t v = 0; rc == 0 && v < nv; v++)
+            for (size_t y = 0; y < ny; y++)
+                for (size_t p = 0; p < np; p++) {
+                    if (E->multi) {
+                        csv_str(c.fp, vl ? vl[v] : "");
+                        csv_sep(c.fp);
+                    }
+                    fprintf(c.fp, "%s,%s,", agg[k], yl[y]);
+                    csv_str(c.fp, pl[p]);
+                    csv_sep(c.fp);
+                    csv_num(c.fp, x.v[(v * ny + y) * np + p]);
+                    fputc('\n', c.fp);
+                }
+        rf_var_free(&x);
+    }
+    if (c.fp && csv_close(E, &c, rc == 0) < 0) rc = -1;
     labels_free(&L);
     H5Gclose(g);
     return rc;
@@ -621,6 +675,7 @@ int export_main(int argc, char **argv)
     if (rc == 0) rc = export_wide(&E, "totals", "totals.csv");
     if (rc == 0) rc = export_wide(&E, "params", "params.csv");
     if (rc == 0 && h5u_exists(E.f, "sensitivity")) rc = export_sensitivity(&E);
+    if (rc == 0 && h5u_exists(E.f, "sensitivity/year")) rc = export_sensitivity_years(&E);
     if (rc == 0 && h5u_exists(E.f, "paths")) rc = export_saved_paths(&E);
     H5Fclose(E.f);
     if (rc < 0) {

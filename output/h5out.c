@@ -65,10 +65,10 @@
 
 /* --- dimensions --------------------------------------------------------------------- */
 
-enum { D_VARIANT, D_PATH, D_TIME, D_SEGMENT, D_CLOUD, D_CONTRACT, D_QUANTILE, D_TOTAL, D_PARAM, ND };
+enum { D_VARIANT, D_PATH, D_TIME, D_SEGMENT, D_CLOUD, D_CONTRACT, D_QUANTILE, D_TOTAL, D_PARAM, D_YEAR, ND };
 
 static const char *const dim_names[ND] = {
-    "variant", "path", "time", "segment", "cloud", "contract", "quantile", "total", "param",
+    "variant", "path", "time", "segment", "cloud", "contract", "quantile", "total", "param", "year",
 };
 
 /* One group and the coordinates it defines for itself. */
@@ -86,6 +86,7 @@ struct h5out {
     hid_t file;
     model_layout L;
     size_t V, nparams, nvary;
+    int start_year, start_month;  /* of the scenario: calendar years of the yearly sensitivity */
     uint64_t npaths_hint, save_paths;
     char **vary_names;            /* HDF5 names of the varied key paths */
     grp stats, totals, params, sens, paths, diff;
@@ -96,14 +97,17 @@ struct h5out {
     size_t buflen;
     struct timespec t0;
     char started[32];
+    int broken;                   /* an HDF5 write failed: the file must not be finished */
     char err[PATH_MAX + 1024];
 };
 
 /* --- errors ------------------------------------------------------------------------- */
 
-/* Record "what: reason" from the HDF5 error stack (or errno) and return -1. */
+/* Record "what: reason" from the HDF5 error stack (or errno) and return -1. The file
+ * may now be incomplete: it will not be finished. */
 static int fail(h5out *o, const char *fmt, ...)
 {
+    o->broken = 1;
     char what[512];
     va_list ap;
     va_start(ap, fmt);
@@ -267,6 +271,13 @@ static int dim_of(dim_kind k)
     case DIM_CONTRACT: return D_CONTRACT;
     default: return -1;
     }
+}
+
+/* Calendar years touched by the horizon (the first and the last may be partial). */
+static int years_spanned(const h5out *o)
+{
+    int m0 = o->start_month - 1;
+    return o->L.months > 0 ? (m0 + o->L.months - 1) / 12 + 1 : 0;
 }
 
 static size_t paths_chunk(h5out *o, size_t bytes_per_path)
@@ -467,6 +478,8 @@ static int define_coords(h5out *o, grp *G, unsigned need, const h5out_desc *d)
     G->len[D_QUANTILE] = STATS_NQ;
     G->len[D_TOTAL] = o->L.ntotals;
     G->len[D_PARAM] = o->nparams;
+    G->len[D_YEAR] = (hsize_t)years_spanned(o);
+    need &= ~(1u << D_YEAR); /* defined on first use: h5out_write_rank_corr_yearly() */
     if (o->V < 2) need &= ~(1u << D_VARIANT);
     for (int k = 0; k < ND; k++)
         if (k != D_PATH && G->len[k] == 0) need &= ~(1u << k);
@@ -786,6 +799,62 @@ int h5out_write_rank_corr(h5out *o, size_t v, const double *rank_corr)
     return put(o, &o->sens, "rank_corr", vslot_of(o, v), rank_corr);
 }
 
+/* The `year` coordinate of /sensitivity (calendar years as int64), made on first use. */
+static int sens_years(h5out *o)
+{
+    grp *G = &o->sens;
+    if (G->scale[D_YEAR] >= 0) return 0;
+    hsize_t n = G->len[D_YEAR];
+    int64_t *y = malloc((n ? n : 1) * sizeof *y);
+    if (!y) return fail_plain(o, "out of memory");
+    for (hsize_t i = 0; i < n; i++) y[i] = o->start_year + (int64_t)i;
+    hid_t ds = h5u_dataset(G->g, "year", H5T_STD_I64LE, 1, &n, NULL, NULL, 0, 0);
+    int rc = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, y) >= 0 &&
+             h5u_make_scale(ds, "year") == 0 && h5u_attr_str(ds, "long_name", "calendar year") == 0 ? 0 : -1;
+    free(y);
+    if (rc < 0) {
+        if (ds >= 0) H5Dclose(ds);
+        return fail(o, "writing coordinate year");
+    }
+    G->scale[D_YEAR] = ds;
+    return 0;
+}
+
+static int sens_year_var(h5out *o, const char *name, const char *long_name)
+{
+    grp *G = &o->sens;
+    if (h5u_exists(G->g, name)) return 0;
+    int dims[3], r = 0, skipped;
+    if (G->scale[D_VARIANT] >= 0) dims[r++] = D_VARIANT;
+    dims[r++] = D_YEAR;
+    dims[r++] = D_PARAM;
+    hid_t ds = make_var(o, G, name, dims, r, "1", long_name, 0, &skipped);
+    if (skipped) return 0;
+    if (ds < 0) return -1;
+    return H5Dclose(ds) < 0 ? fail(o, "creating %s", name) : 0;
+}
+
+int h5out_write_rank_corr_yearly(h5out *o, size_t v, size_t nyears, const double *rc)
+{
+    if (v >= o->V) return fail_plain(o, "variant %zu out of range", v);
+    if (nyears != (size_t)years_spanned(o))
+        return fail_plain(o, "yearly sensitivity for %zu years, the horizon spans %d", nyears, years_spanned(o));
+    if (o->nparams == 0 || nyears == 0) return 0;
+    if (sens_years(o) < 0 ||
+        sens_year_var(o, "rank_corr_unmet_by_year",
+                      "Spearman rank correlation of the calendar year's unmet demand (H100e-hours) with the "
+                      "sampled value") < 0 ||
+        sens_year_var(o, "rank_corr_spend_by_year",
+                      "Spearman rank correlation of the calendar year's spend (nominal, contracts and spot) "
+                      "with the sampled value") < 0)
+        return -1;
+    long vs = vslot_of(o, v);
+    if (put(o, &o->sens, "rank_corr_unmet_by_year", vs, rc) < 0 ||
+        put(o, &o->sens, "rank_corr_spend_by_year", vs, rc + nyears * o->nparams) < 0)
+        return -1;
+    return 0;
+}
+
 int h5out_write_sobol(h5out *o, size_t v, const double *first, const double *total, const double *first_ci,
                       const double *total_ci)
 {
@@ -1101,6 +1170,8 @@ static h5out *alloc_handle(const char *path, const h5out_desc *d)
     o->nvary = d->nvary;
     o->npaths_hint = d->npaths;
     o->save_paths = d->save_paths;
+    o->start_year = d->sc->start_year;
+    o->start_month = d->sc->start_month;
     grp_init(&o->stats, 0);
     grp_init(&o->totals, 0);
     grp_init(&o->params, 0);
@@ -1153,6 +1224,10 @@ static int create_file(h5out *o)
 h5out *h5out_open(const char *path, const h5out_desc *d, char *err, size_t errlen)
 {
     if (check_desc(d, err, errlen) < 0) return NULL;
+    if (strlen(path) >= PATH_MAX - 32) {
+        if (err) snprintf(err, errlen, "%.200s...: path too long", path);
+        return NULL;
+    }
     h5u_quiet();
     h5out *o = alloc_handle(path, d);
     if (!o) {
@@ -1278,8 +1353,10 @@ static void discard(h5out *o)
 
 int h5out_finish(h5out *o, const h5out_run_info *info)
 {
-    if (o->file < 0) return fail_plain(o, "results file already closed");
-    int rc = root_attrs_finish(o, info);
+    int rc = 0;
+    if (o->file < 0 || o->broken)
+        rc = o->broken ? -1 : fail_plain(o, "results file already closed"); /* o->err says why */
+    if (rc == 0) rc = root_attrs_finish(o, info);
     if (rc == 0 && close_all(o) < 0) rc = fail(o, "closing %s", o->tmp);
     if (rc == 0) rc = sync_file(o);
     if (rc == 0 && rename(o->tmp, o->target) != 0)

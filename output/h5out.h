@@ -30,6 +30,8 @@
 #include "../sim/stats.h"
 #include "../models/model.h"
 
+/* What the file will hold. Read during h5out_open() only: the handle keeps copies of
+ * what it needs, so the description and its arrays may go after the call. */
 typedef struct {
     const scenario *sc;              /* time axis (start, months), discount rate, text */
     const model_layout *L;           /* row layout of every variant (a common layout) */
@@ -43,7 +45,8 @@ typedef struct {
     size_t nvary;                    /* sweep: varied key paths (0 otherwise) */
     const char *const *vary_keys;
     const double *vary_values;       /* nvariants x nvary: the varied values as coordinates */
-    uint64_t npaths;                 /* per variant */
+    uint64_t npaths;                 /* per variant: a hint for chunk sizes; the path
+                                        dimension grows with what is appended */
     size_t save_paths;               /* first K paths' monthly series to /paths */
 } h5out_desc;
 
@@ -78,6 +81,14 @@ int h5out_write_diff_stats(h5out *o, size_t v, const stats *diff);
 /* Sensitivity of variant v: Spearman rank correlation of each total value (L->ntotals)
  * with each param: rank_corr[k * nparams + j]. */
 int h5out_write_rank_corr(h5out *o, size_t v, const double *rank_corr);
+
+/* Sensitivity of variant v's calendar-year aggregates: Spearman rank correlation of
+ * each path's unmet demand (H100e-hours) in each calendar year, then of its spend
+ * (nominal USD, contracts and spot) in each year, with each param:
+ * rc[(a * nyears + y) * nparams + j], a = 0 unmet, 1 spend; year y is the calendar year
+ * start_year + y (nyears = the calendar years the horizon touches). Written to
+ * /sensitivity as rank_corr_unmet_by_year and rank_corr_spend_by_year over (year, param). */
+int h5out_write_rank_corr_yearly(h5out *o, size_t v, size_t nyears, const double *rc);
 
 /* Sobol indices (saltelli sampling): first[k * nparams + j], total[...], and their
  * confidence half-widths (95%). */

@@ -23,6 +23,11 @@ static char *dupstr(const char *s)
 
 void h5u_quiet(void)
 {
+    /* A file whose close failed (disk full, file size limit) stays half-open inside
+     * HDF5, and the library's exit handler then crashes closing it again (1.10.8): we
+     * close every file ourselves, so the handler is not needed. Effective only before
+     * the first HDF5 call, which this normally is; harmless later. */
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 

@@ -23,7 +23,8 @@
 #include <stdint.h>
 #include <hdf5.h>
 
-/* Turn off HDF5's automatic printing of its error stack (process-wide). */
+/* Turn off HDF5's automatic printing of its error stack and its exit handler
+ * (process-wide; call before any other HDF5 function). */
 void h5u_quiet(void);
 
 /* "what: reason" into buf, the reason taken from the current HDF5 error stack (the

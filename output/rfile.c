@@ -27,6 +27,11 @@ hid_t rf_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         return H5I_INVALID_HID;
     }
+    if (H5Fis_hdf5(path) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        snprintf(err, errlen, "%s is not an HDF5 file", path);
+        return H5I_INVALID_HID;
+    }
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
         char what[1024];

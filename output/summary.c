@@ -49,6 +49,13 @@ typedef struct {
 
 /* --- formatting --------------------------------------------------------------------- */
 
+/* Table rows: columns are always separated by two or more spaces (values may contain
+ * one: "1.23M H100e"), so that scripts can split them. */
+#define ROW5 "  %-26s  %14s  %14s  %14s  %14s  %14s\n"
+#define YEAR_HDR "  %-6s  %6s  %14s  %14s  %16s  %12s\n"
+#define YEAR_ROW "  %-6d  %6zu  %14s  %14s  %16s  %12s\n"
+#define DIFF_ROW "  %-26s  %14s  %14s  %10s%s\n"
+
 /* x with a k/M/B/T suffix and three significant digits: 12.3B, 1.23M, 512. */
 static void fmt_si(double x, char *buf, size_t len, const char *pre, const char *post, int money)
 {
@@ -57,6 +64,10 @@ static void fmt_si(double x, char *buf, size_t len, const char *pre, const char 
     };
     if (!isfinite(x)) {
         snprintf(buf, len, "n/a");
+        return;
+    }
+    if (x == 0) {
+        snprintf(buf, len, "%s0%s", pre, post);
         return;
     }
     double a = fabs(x), f = 1;
@@ -70,7 +81,7 @@ static void fmt_si(double x, char *buf, size_t len, const char *pre, const char 
     double y = a / f;
     int dec = y >= 99.95 ? 0 : y >= 9.995 ? 1 : 2;
     if (f == 1 && y >= 0.995 && !money && y == floor(y)) dec = 0;
-    snprintf(buf, len, "%s%s%.*f%s%s", x < 0 && y * pow(10, dec) >= 0.5 ? "-" : "", pre, dec, y, suf, post);
+    snprintf(buf, len, "%s%s%.*f%s%s", x < 0 ? "-" : "", pre, dec, y, suf, post);
 }
 
 /* A value in its units, as a person would write it. */
@@ -179,7 +190,7 @@ static void print_provenance(const sfile *S, const char *path)
            src && *src ? " (" : "", src ? src : "", src && *src ? ")" : "", start ? start : "?", months,
            100.0 * rate);
     printf("  run        capsim %s: %.0f paths per variant, seed %llu, sampling %s, %.0f thread(s) x %.0f rank(s), "
-           "%.1f s, stopped on %s\n",
+           "%.1f s, stop: %s\n",
            cmd ? cmd : "?", paths, seed, sampling && *sampling ? sampling : "?", threads, ranks, wall,
            stop && *stop ? stop : "?");
     printf("  made by    capsim %s (git %s), %s\n", ver ? ver : "?", git ? git : "?", created ? created : "?");
@@ -210,7 +221,7 @@ static void print_total_rows(const sfile *S, const char *name, size_t slot)
     }
     for (size_t j = 0; j < n && nse == n && nq >= 9 * n; j++) {
         char label[64], c[5][32];
-        if (lab) snprintf(label, sizeof label, "  %s", lab[j]);
+        if (lab) snprintf(label, sizeof label, "    %s", lab[j]);
         else snprintf(label, sizeof label, "%s", name);
         fmt_value(m[j], mean.units, c[0], sizeof c[0]);
         fmt_value(s[j], mean.units, c[1], sizeof c[1]);
@@ -219,7 +230,7 @@ static void print_total_rows(const sfile *S, const char *name, size_t slot)
         fmt_value(qq[j * nqq + (size_t)S->q50], mean.units, c[3], sizeof c[3]);
         fmt_value(qq[j * nqq + (size_t)S->q95], mean.units, c[4], sizeof c[4]);
         if (lab && j == 0) printf("    by %s:\n", mean.dimname[mean.rank - 1]);
-        printf("  %-24s %14s %12s %14s %14s %14s\n", label, c[0], c[1], c[2], c[3], c[4]);
+        printf(ROW5, label, c[0], c[1], c[2], c[3], c[4]);
     }
     h5u_free_strings(lab, nlab);
     rf_var_free(&mean);
@@ -233,7 +244,7 @@ static void print_key_totals(const sfile *S, size_t slot)
     h5u_read_attr_double(S->f, "discount_rate", &rate);
     H5Eclear2(H5E_DEFAULT);
     printf("\nKey totals over the horizon (pv_: present values at %.3g%%/yr)\n", 100.0 * rate);
-    printf("  %-24s %14s %12s %14s %14s %14s\n", "total", "mean", "SE", "P5", "P50", "P95");
+    printf(ROW5, "total", "mean", "SE", "P5", "P50", "P95");
     for (size_t k = 0; k < NKEY; k++) print_total_rows(S, key_totals[k], slot);
 }
 
@@ -276,7 +287,7 @@ static void print_by_year(const sfile *S, size_t slot)
     load_stat(S->st, "unmet", "mean", &unmet);
     load_stat(S->st, "unmet", "ppos", &ppos);
     printf("\nBy calendar year (spend and turned-down revenue: expected totals; unmet: mean of the months)\n");
-    printf("  %-6s %6s %14s %14s %16s %14s\n", "year", "months", "spend", "turned down", "unmet H100e", "max P(short)");
+    printf(YEAR_HDR, "year", "months", "spend", "turned down", "unmet H100e", "max P(short)");
     for (size_t t0 = 0; t0 < T;) {
         int year = atoi(month[t0]);
         size_t t1 = t0;
@@ -293,7 +304,7 @@ static void print_by_year(const sfile *S, size_t slot)
         fmt_value(tdr, "USD", c[1], sizeof c[1]);
         fmt_value(un / (double)(t1 - t0), "H100e", c[2], sizeof c[2]);
         fmt_prob(pmax, c[3], sizeof c[3]);
-        printf("  %-6d %6zu %14s %14s %16s %14s\n", year, t1 - t0, c[0], c[1], c[2], c[3]);
+        printf(YEAR_ROW, year, t1 - t0, c[0], c[1], c[2], c[3]);
         t0 = t1;
     }
     printf("  (max P(short): the largest probability, over the year's months and the segments, that demand\n"
@@ -325,7 +336,7 @@ static void print_diff_rows(const sfile *S, const char *name, size_t slot)
     }
     for (size_t j = 0; ok && j < n && n1 == n && n2 == n && n3 == n; j++) {
         char label[64], c[3][32];
-        if (lab) snprintf(label, sizeof label, "  %s", lab[j]);
+        if (lab) snprintf(label, sizeof label, "    %s", lab[j]);
         else snprintf(label, sizeof label, "%s", name);
         fmt_value(m[j], mean.units, c[0], sizeof c[0]);
         fmt_value(s[j], mean.units, c[1], sizeof c[1]);
@@ -334,7 +345,7 @@ static void print_diff_rows(const sfile *S, const char *name, size_t slot)
         /* A difference within two standard errors of zero is not established by this run. */
         const char *flag = fabs(m[j]) > 2 * s[j] ? "" : "  (within 2 SE)";
         if (lab && j == 0) printf("    by %s:\n", mean.dimname[mean.rank - 1]);
-        printf("  %-24s %14s %12s %10s%s\n", label, c[0], c[1], c[2], s[j] > 0 || m[j] != 0 ? flag : "");
+        printf(DIFF_ROW, label, c[0], c[1], c[2], s[j] > 0 || m[j] != 0 ? flag : "");
     }
     h5u_free_strings(lab, nlab);
     rf_var_free(&mean);
@@ -349,7 +360,7 @@ static void print_diffs(const sfile *S)
 {
     for (size_t v = 1; v < S->V; v++) {
         printf("\nPaired difference %s - %s (same random numbers, path by path)\n", S->variants[v], S->variants[0]);
-        printf("  %-24s %14s %12s %10s\n", "total", "mean diff", "SE", "P(better)");
+        printf(DIFF_ROW, "total", "mean diff", "SE", "P(better)", "");
         for (size_t k = 0; k < NKEY; k++) print_diff_rows(S, key_totals[k], v - 1);
     }
     printf("  (P(better): fraction of paths on which the variant is better: lower cost, stranded spend,\n"

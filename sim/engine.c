@@ -13,12 +13,22 @@
  * end. To keep memory flat in the number of paths, each path's totals and the uniforms
  * of its sampled values go to a spill file; a second pass reads it back in batches and
  * correlates the totals' CDF values (from the final quantile sketch: stats_cdf) with
- * the uniforms (the exact CDF values of the sampled values).
+ * the uniforms (the exact CDF values of the sampled values). The same pass correlates
+ * each calendar year's unmet H100e-hours and spend with the sampled values, so a user
+ * sees which uncertainty matters in which year.
+ *
+ * With `sampling: saltelli` every path i is also run on the paired matrix B (a second,
+ * independent draw of every uncertain value, keyed by "KEYPATH#saltelli-B") and on each
+ * AB_j (path i's values with value j from B), with the same monthly shocks; the totals
+ * feed the Sobol-index estimators of sensitivity.h. Path i's row itself is the A run,
+ * so every other statistic is that of plain random sampling.
  */
 #include "engine.h"
 
 #include "progress.h"
+#include "rng.h"
 #include "sample.h"
+#include "sensitivity.h"
 #include "stats.h"
 #include "../models/model.h"
 #include "../output/h5out.h"
@@ -51,6 +61,14 @@ typedef struct {
     double *uvalues;       /* ENGINE_BATCH x nparams (common) */
     double *uuniforms;     /* ENGINE_BATCH x nparams (common) */
     FILE *spill;
+    stats *yst;            /* statistics of the yearly aggregates (for their ranks) */
+    double *yrows;         /* ENGINE_BATCH x 2 * nyears: unmet H100e-hours, then spend */
+    /* saltelli */
+    scenario *bshell;      /* sc with the B-matrix streams */
+    sampler *bsmp;
+    double *bvalues;       /* ENGINE_BATCH x nu */
+    double *salt;          /* ENGINE_BATCH x (nu + 2) x L.ntotals: f(A), f(B), f(AB_j) */
+    sobol_acc *sobol;
 } variant_run;
 
 typedef struct {
@@ -60,7 +78,9 @@ typedef struct {
     model_layout U;        /* the common layout */
     name_set clouds, segments, contracts, params;
     model_ws **ws;         /* threads x nv */
+    double **scratch;      /* threads: a row and a value vector for the saltelli runs */
     int nthreads;
+    int nyears;            /* calendar years the horizon touches */
     h5out *out;
     int target_total;      /* index into model_totals, or -1 */
     double target_q;       /* quantile level, or < 0 for the mean */
@@ -169,6 +189,38 @@ static void *alloc_doubles(size_t n)
     return malloc((n ? n : 1) * sizeof(double));
 }
 
+/* The B matrix: the same scenario with every uncertain value on its own second stream.
+ * The shell shares everything with sc but the uncertain array (so the copula and the
+ * distributions are the same). */
+static int init_saltelli(variant_run *r, uint64_t paths, char *err, size_t errlen)
+{
+    size_t nu = r->nu;
+    r->bshell = malloc(sizeof *r->bshell);
+    uncertain_spec *u = malloc((nu ? nu : 1) * sizeof *u);
+    if (!r->bshell || !u) {
+        free(u);
+        snprintf(err, errlen, "out of memory preparing the saltelli matrices");
+        return -1;
+    }
+    *r->bshell = *r->sc;
+    for (size_t k = 0; k < nu; k++) {
+        char key[1024];
+        u[k] = r->sc->uncertain[k];
+        snprintf(key, sizeof key, "%s#saltelli-B", u[k].keypath);
+        u[k].stream = rng_hash(key);
+    }
+    r->bshell->uncertain = u;
+    r->bsmp = sampler_alloc(r->bshell, paths, err, errlen);
+    r->bvalues = alloc_doubles(ENGINE_BATCH * nu);
+    r->salt = alloc_doubles(ENGINE_BATCH * (nu + 2) * r->L.ntotals);
+    r->sobol = sobol_acc_alloc(r->L.ntotals, nu);
+    if (!r->bsmp || !r->bvalues || !r->salt || !r->sobol) {
+        if (r->bsmp) snprintf(err, errlen, "out of memory preparing the saltelli matrices");
+        return -1;
+    }
+    return 0;
+}
+
 static int init_variant(engine *e, size_t v, char *err, size_t errlen)
 {
     variant_run *r = &e->vr[v];
@@ -198,6 +250,11 @@ static int init_variant(engine *e, size_t v, char *err, size_t errlen)
         r->drows = alloc_doubles(B * e->U.row_len);
         if (!r->diff || !r->drows) goto oom;
     }
+    r->yst = stats_alloc(2 * (size_t)e->nyears);
+    r->yrows = alloc_doubles(B * 2 * (size_t)e->nyears);
+    if (!r->yst || !r->yrows) goto oom;
+    if (r->sc->sampling == SAMPLING_SALTELLI && init_saltelli(r, e->job->paths, err, errlen) != 0)
+        return -1;
     return 0;
 oom:
     snprintf(err, errlen, "out of memory (or no temporary file) preparing variant %zu", v);
@@ -219,6 +276,14 @@ static void free_variant(variant_run *r)
     free(r->uvalues);
     free(r->uuniforms);
     if (r->spill) fclose(r->spill);
+    stats_free(r->yst);
+    free(r->yrows);
+    if (r->bshell) free(r->bshell->uncertain);
+    free(r->bshell);
+    sampler_free(r->bsmp);
+    free(r->bvalues);
+    free(r->salt);
+    sobol_acc_free(r->sobol);
 }
 
 static void engine_free(engine *e)
@@ -226,6 +291,9 @@ static void engine_free(engine *e)
     if (e->ws)
         for (size_t i = 0; i < (size_t)e->nthreads * e->nv; i++) model_ws_free(e->ws[i]);
     free(e->ws);
+    if (e->scratch)
+        for (int t = 0; t < e->nthreads; t++) free(e->scratch[t]);
+    free(e->scratch);
     if (e->vr)
         for (size_t v = 0; v < e->nv; v++) free_variant(&e->vr[v]);
     free(e->vr);
@@ -286,6 +354,7 @@ static int engine_init(engine *e, const engine_job *job, char *err, size_t errle
     e->job = job;
     e->nv = job->nvariants;
     e->nthreads = job->threads > 0 ? job->threads : omp_get_max_threads();
+    omp_set_num_threads(e->nthreads);   /* also for the sampler's and the statistics' loops */
     e->vr = calloc(e->nv, sizeof *e->vr);
     if (!e->vr) return -1;
     for (size_t v = 0; v < e->nv; v++) {
@@ -301,6 +370,8 @@ static int engine_init(engine *e, const engine_job *job, char *err, size_t errle
     }
     if (collect_names(e) != 0) return -1;
     common_layout(e);
+    const scenario *s0 = job->variants[0];
+    e->nyears = (s0->start_month - 1 + s0->months - 1) / 12 + 1;
     for (size_t v = 0; v < e->nv; v++)
         if (init_variant(e, v, err, errlen) != 0) return -1;
     e->ws = calloc((size_t)e->nthreads * e->nv, sizeof *e->ws);
@@ -308,11 +379,37 @@ static int engine_init(engine *e, const engine_job *job, char *err, size_t errle
     for (int t = 0; t < e->nthreads; t++)
         for (size_t v = 0; v < e->nv; v++)
             if (!(e->ws[(size_t)t * e->nv + v] = model_ws_alloc(e->vr[v].sc))) return -1;
+    size_t scratch_len = 0;
+    for (size_t v = 0; v < e->nv; v++)
+        if (e->vr[v].L.row_len + e->vr[v].nu > scratch_len) scratch_len = e->vr[v].L.row_len + e->vr[v].nu;
+    e->scratch = calloc((size_t)e->nthreads, sizeof *e->scratch);
+    if (!e->scratch) return -1;
+    for (int t = 0; t < e->nthreads; t++)
+        if (!(e->scratch[t] = alloc_doubles(scratch_len))) return -1;
     parse_target(e);
     return 0;
 }
 
 /* ---- the batch loop -------------------------------------------------------------- */
+
+/* The saltelli runs of path i: f(B) and every f(AB_j), totals only kept. */
+static void run_saltelli(engine *e, variant_run *r, int tid, path_draws d, size_t i, const double *row_a)
+{
+    size_t nt = r->L.ntotals, nu = r->nu;
+    double *row = e->scratch[tid], *vals = row + r->L.row_len;
+    double *out = r->salt + i * (nu + 2) * nt;
+    const double *a = r->values + i * nu, *b = r->bvalues + i * nu;
+    model_ws *ws = e->ws[(size_t)tid * e->nv + (size_t)(r - e->vr)];
+    memcpy(out, row_a + r->L.total_off[0], nt * sizeof *out);
+    model_run_path(r->sc, &r->L, b, d, ws, row);
+    memcpy(out + nt, row + r->L.total_off[0], nt * sizeof *out);
+    for (size_t j = 0; j < nu; j++) {
+        memcpy(vals, a, nu * sizeof *vals);
+        vals[j] = b[j];
+        model_run_path(r->sc, &r->L, vals, d, ws, row);
+        memcpy(out + (2 + j) * nt, row + r->L.total_off[0], nt * sizeof *out);
+    }
+}
 
 static void run_path(engine *e, int tid, uint64_t path, size_t i)
 {
@@ -326,6 +423,7 @@ static void run_path(engine *e, int tid, uint64_t path, size_t i)
         }
         double *row = r->rows + i * r->L.row_len;
         model_run_path(r->sc, &r->L, r->values + i * r->nu, d, e->ws[(size_t)tid * e->nv + v], row);
+        if (r->sobol) run_saltelli(e, r, tid, d, i, row);
         if (r->row_map) {
             double *urow = r->urows + i * ulen;
             for (size_t k = 0; k < r->L.row_len; k++) urow[r->row_map[k]] = row[k];
@@ -351,12 +449,36 @@ static void map_params(const engine *e, variant_run *r, size_t n)
         }
 }
 
+/* Each path's unmet H100e-hours and spend (contracts and spot, nominal) by calendar year. */
+static void yearly_rows(const engine *e, variant_run *r, size_t n)
+{
+    const model_layout *U = &e->U;
+    size_t Y = (size_t)e->nyears, ns = U->dimlen[DIM_SEGMENT];
+    size_t nk = U->dimlen[DIM_CONTRACT], nc = U->dimlen[DIM_CLOUD];
+    int m0 = r->sc->start_month - 1;
+    for (size_t i = 0; i < n; i++) {
+        const double *row = r->urows + i * U->row_len;
+        double *y = r->yrows + i * 2 * Y;
+        for (size_t k = 0; k < 2 * Y; k++) y[k] = 0.0;
+        for (int t = 0; t < U->months; t++) {
+            size_t yr = (size_t)((m0 + t) / 12);
+            const double *unmet = row + U->series_off[S_UNMET] + (size_t)t * ns;
+            const double *spend = row + U->series_off[S_SPEND] + (size_t)t * nk;
+            const double *spot = row + U->series_off[S_SPOT_SPEND] + (size_t)t * nc;
+            for (size_t j = 0; j < ns; j++) y[yr] += unmet[j] * HOURS_PER_MONTH;
+            for (size_t j = 0; j < nk; j++) y[Y + yr] += spend[j];
+            for (size_t j = 0; j < nc; j++) y[Y + yr] += spot[j];
+        }
+    }
+}
+
 static int spill_batch(const engine *e, variant_run *r, size_t n)
 {
-    size_t nt = e->U.ntotals, np = e->params.n;
+    size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, np = e->params.n;
     for (size_t i = 0; i < n; i++) {
         const double *tot = r->urows + i * e->U.row_len + e->U.total_off[0];
         if (fwrite(tot, sizeof *tot, nt, r->spill) != nt) return -1;
+        if (fwrite(r->yrows + i * ny, sizeof(double), ny, r->spill) != ny) return -1;
         if (np && fwrite(r->uuniforms + i * np, sizeof(double), np, r->spill) != np) return -1;
     }
     return 0;
@@ -369,9 +491,20 @@ static int fold_batch(engine *e, uint64_t first, size_t n)
         stats_add_rows(r->st, r->urows, n, e->U.row_len, 0);
         if (r->diff) stats_add_rows(r->diff, r->drows, n, e->U.row_len, 0);
         map_params(e, r, n);
-        if (h5out_append(e->out, v, first, n, r->urows, r->uvalues) != 0) return -1;
-        if (first < e->job->save_paths &&
-            h5out_append_paths(e->out, v, first, n, r->urows) != 0) return -1;
+        yearly_rows(e, r, n);
+        stats_add_rows(r->yst, r->yrows, n, 2 * (size_t)e->nyears, 0);
+        if (r->sobol) {
+            size_t nt = r->L.ntotals, nu = r->nu;
+            for (size_t i = 0; i < n; i++) {
+                const double *f = r->salt + i * (nu + 2) * nt;
+                sobol_acc_add(r->sobol, f, f + nt, f + 2 * nt);
+            }
+        }
+        if (h5out_append(e->out, v, first, n, r->urows, r->uvalues) != 0 ||
+            (first < e->job->save_paths && h5out_append_paths(e->out, v, first, n, r->urows) != 0)) {
+            fprintf(stderr, "capsim: %s\n", h5out_error(e->out));
+            return -1;
+        }
         if (spill_batch(e, r, n) != 0) {
             fprintf(stderr, "capsim: cannot write the temporary sensitivity file\n");
             return -1;
@@ -406,7 +539,10 @@ static uint64_t run_batches(engine *e, const char **stop_reason)
     while (done < e->job->paths) {
         size_t n = e->job->paths - done < ENGINE_BATCH ? (size_t)(e->job->paths - done) : ENGINE_BATCH;
         for (size_t v = 0; v < e->nv; v++)
+            {
             sampler_fill(e->vr[v].smp, done, n, e->vr[v].values, e->vr[v].uniforms);
+            if (e->vr[v].bsmp) sampler_fill(e->vr[v].bsmp, done, n, e->vr[v].bvalues, NULL);
+        }
 #pragma omp parallel num_threads(e->nthreads)
         {
             int tid = omp_get_thread_num();
@@ -428,55 +564,64 @@ static uint64_t run_batches(engine *e, const char **stop_reason)
 
 /* ---- finalise: sensitivity ------------------------------------------------------- */
 
-/* Spearman correlation of every total with every sampled value, from the spill file:
- * Pearson correlation of the totals' mid-rank CDF values with the uniforms. Both lie in
- * [0, 1] with means near 1/2, so plain sums lose nothing that matters here. A value a
- * variant does not have is NaN in every path, and so is its correlation. */
+/* Spearman correlation of every total and every yearly aggregate with every sampled
+ * value, from the spill file: Pearson correlation of their mid-rank CDF values (from the
+ * final sketches) with the uniforms of the sampled values (their exact CDF values).
+ * rc gets ntotals x nparams, then 2 * nyears x nparams. */
 static int rank_correlations(const engine *e, variant_run *r, uint64_t npaths, double *rc)
 {
-    size_t nt = e->U.ntotals, np = e->params.n, rec = nt + np;
-    double *buf = alloc_doubles(ENGINE_BATCH * rec), *a = alloc_doubles(nt);
-    double *sa = calloc(nt, sizeof *sa), *saa = calloc(nt, sizeof *saa);
-    double *sb = calloc(np + 1, sizeof *sb), *sbb = calloc(np + 1, sizeof *sbb);
-    double *sab = calloc(nt * np + 1, sizeof *sab);
+    size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, np = e->params.n, rec = nt + ny + np;
+    double *buf = alloc_doubles(ENGINE_BATCH * rec), *a = alloc_doubles(nt + ny);
+    corr_acc *c = corr_acc_alloc(nt + ny, np);
     int status = -1;
-    if (!buf || !a || !sa || !saa || !sb || !sbb || !sab) goto done;
+    if (!buf || !a || !c) goto done;
     rewind(r->spill);
     for (uint64_t first = 0; first < npaths; first += ENGINE_BATCH) {
         size_t n = npaths - first < ENGINE_BATCH ? (size_t)(npaths - first) : ENGINE_BATCH;
         if (fread(buf, sizeof(double), n * rec, r->spill) != n * rec) goto done;
         for (size_t i = 0; i < n; i++) {
-            const double *x = buf + i * rec, *u = x + nt;
-            for (size_t k = 0; k < nt; k++) {
-                a[k] = stats_cdf(r->st, e->U.total_off[0] + k, x[k]);
-                sa[k] += a[k];
-                saa[k] += a[k] * a[k];
-            }
-            for (size_t j = 0; j < np; j++) {
-                sb[j] += u[j];
-                sbb[j] += u[j] * u[j];
-                for (size_t k = 0; k < nt; k++) sab[k * np + j] += a[k] * u[j];
-            }
+            const double *x = buf + i * rec;
+            for (size_t k = 0; k < nt; k++) a[k] = stats_cdf(r->st, e->U.total_off[0] + k, x[k]);
+            for (size_t k = 0; k < ny; k++) a[nt + k] = stats_cdf(r->yst, k, x[nt + k]);
+            corr_acc_add(c, a, x + nt + ny);
         }
     }
-    double n = (double)npaths;
-    for (size_t k = 0; k < nt; k++)
-        for (size_t j = 0; j < np; j++) {
-            double cov = sab[k * np + j] - sa[k] * sb[j] / n;
-            double va = saa[k] - sa[k] * sa[k] / n, vb = sbb[j] - sb[j] * sb[j] / n;
-            /* a constant total (all paths equal) has no ranks to correlate: 0 */
-            rc[k * np + j] = va > 1e-12 * n && vb > 0 ? cov / sqrt(va * vb) : (isnan(vb) ? NAN : 0.0);
-        }
+    corr_acc_result(c, rc);
     status = 0;
 done:
-    free(buf); free(a); free(sa); free(saa); free(sb); free(sbb); free(sab);
+    free(buf);
+    free(a);
+    corr_acc_free(c);
+    return status;
+}
+
+/* Sobol indices of variant r in the common order (NaN for what r lacks). */
+static int write_sobol(engine *e, size_t v)
+{
+    variant_run *r = &e->vr[v];
+    size_t nt = r->L.ntotals, nu = r->nu, NT = e->U.ntotals, NP = e->params.n;
+    double *own = alloc_doubles(4 * nt * nu), *all = alloc_doubles(4 * NT * NP);
+    int status = -1;
+    if (!own || !all) goto done;
+    sobol_acc_result(r->sobol, own, own + nt * nu, own + 2 * nt * nu, own + 3 * nt * nu);
+    for (size_t i = 0; i < 4 * NT * NP; i++) all[i] = NAN;
+    for (size_t q = 0; q < 4; q++)
+        for (size_t k = 0; k < nt; k++) {
+            size_t K = r->row_map ? r->row_map[r->L.total_off[0] + k] - e->U.total_off[0] : k;
+            for (size_t j = 0; j < nu; j++)
+                all[q * NT * NP + K * NP + r->param_map[j]] = own[q * nt * nu + k * nu + j];
+        }
+    status = h5out_write_sobol(e->out, v, all, all + NT * NP, all + 2 * NT * NP, all + 3 * NT * NP);
+done:
+    free(own);
+    free(all);
     return status;
 }
 
 static int write_results(engine *e, uint64_t npaths)
 {
-    size_t nt = e->U.ntotals, np = e->params.n;
-    double *rc = alloc_doubles(nt * np);
+    size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, np = e->params.n;
+    double *rc = alloc_doubles((nt + ny) * np);
     if (!rc) return -1;
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
@@ -488,6 +633,8 @@ static int write_results(engine *e, uint64_t npaths)
             return -1;
         }
         if (h5out_write_rank_corr(e->out, v, rc) != 0) goto fail;
+        if (h5out_write_rank_corr_yearly(e->out, v, (size_t)e->nyears, rc + nt * np) != 0) goto fail;
+        if (r->sobol && write_sobol(e, v) != 0) goto fail;
     }
     free(rc);
     return 0;
@@ -543,10 +690,7 @@ int engine_run(const engine_job *job)
     if (open_output(&e) != 0) goto done;
     const char *stop_reason;
     uint64_t npaths = run_batches(&e, &stop_reason);
-    if (npaths == UINT64_MAX) {
-        if (e.out) fprintf(stderr, "capsim: %s\n", h5out_error(e.out));
-        goto done;
-    }
+    if (npaths == UINT64_MAX) goto done;   /* fold_batch has said why */
     if (write_results(&e, npaths) != 0) goto done;
     h5out_run_info info = {
         job->command_line, job->command, job->seed, e.nthreads, 1,
@@ -554,8 +698,8 @@ int engine_run(const engine_job *job)
     };
     h5out *out = e.out;
     e.out = NULL;
-    if (h5out_finish(out, &info) != 0) {
-        fprintf(stderr, "capsim: cannot finish %s\n", job->out_path);
+    if (h5out_finish(out, &info) != 0) {   /* frees the handle, removes the temporary file */
+        fprintf(stderr, "capsim: %s\n", h5out_error(NULL));
         goto done;
     }
     if (!job->quiet)

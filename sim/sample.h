@@ -8,7 +8,7 @@
  *   lhs     u = (perm_k(i) + Philox(...)) / N, perm_k a keyed pseudo-random permutation of
  *           0..N-1 computed in O(1) memory (so each of N strata is hit exactly once)
  *   sobol   u = frac(sobol_d(k)(i) + shift_k), a random (Cranley-Patterson) shift keyed
- *           by the key path; d(k) = rank of the key path among the scenario's (stable)
+ *           by the key path; d(k) = rank of the key path among the scenario's (strcmp order: stable when the file is reordered)
  * Correlated values then go through the Gaussian copula (Cholesky of the Pearson matrix
  * 2 sin(pi rho / 6) of the given rank correlations), and finally every value is
  * dist_quantile(dist_k, u).

@@ -1,0 +1,268 @@
+#!/usr/bin/python3
+"""plot.py: charts of a capsim results file (docs/OUTPUT.md), written as PNGs.
+
+    /usr/bin/python3 output/plot.py OUT.h5 -o DIR [--series unmet] [--total NAME]
+                                     [--variant LABEL]
+
+Every file (run, compare, sweep):
+  fan_SERIES.png        fan chart of a monthly series over time, one panel per element
+                        (segment, cloud or contract): P5-P95, P25-P75, median and mean
+  spend_by_cloud.png    expected monthly spend stacked by cloud (contracts grouped by
+                        their cloud through the contract_cloud coordinate, plus spot)
+  tornado_TOTAL.png     Spearman rank correlation of a per-path total with each sampled
+                        value, largest first (needs sampled uncertain values)
+Compare and sweep files (several variants) also get:
+  diff_fan_SERIES.png   fan chart of the paired difference variant - baseline per month
+  compare_totals.png    mean paired difference of key totals with 95% intervals
+  sweep_KEY.png         (sweeps) key totals against the varied value, 95% band
+
+Needs Debian's python3-xarray, python3-h5netcdf, python3-h5py and python3-matplotlib
+(run it with /usr/bin/python3). Exit codes: 0 ok, 1 unreadable file, 2 bad arguments.
+"""
+import argparse
+import os
+import sys
+
+import h5py
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
+import numpy as np  # noqa: E402
+import xarray as xr  # noqa: E402
+
+ENGINE = "h5netcdf"
+KEY_TOTALS = ["pv_spend", "pv_stranded", "pv_turned_down_revenue", "pv_revenue_share",
+              "unmet_h100e_hours", "outstanding_commitment"]
+MAX_PANELS = 8
+
+
+def open_group(path, group):
+    """The group as a Dataset, or None when the file has no such group."""
+    with h5py.File(path, "r") as f:
+        if group not in f:
+            return None
+    return xr.open_dataset(path, group=group, engine=ENGINE)
+
+
+def formatter(units):
+    """Tick labels with k/M/G suffixes; a $ for money."""
+    if units.startswith("USD"):
+        return mticker.FuncFormatter(lambda x, _: "$" + mticker.EngFormatter(sep="")(x).replace("G", "B"))
+    return mticker.EngFormatter(sep="")
+
+
+def pick_variant(ds, label):
+    """ds at one variant (label, or the baseline); ds itself when it has no variant dim."""
+    if "variant" not in ds.dims:
+        return ds
+    if label is None:
+        return ds.isel(variant=0)
+    if label not in list(ds["variant"].values):
+        raise SystemExit(f"plot.py: no variant '{label}' (have: {', '.join(map(str, ds['variant'].values))})")
+    return ds.sel(variant=label)
+
+
+def own_dim(da):
+    """The element dimension of a series (segment, cloud, contract) or None."""
+    for d in da.dims:
+        if d not in ("variant", "time", "quantile", "path"):
+            return d
+    return None
+
+
+def fan_panels(ds, series, title, out):
+    """One fan chart per element of `series` in ds (a /stats or /diff at one variant)."""
+    q = ds[f"{series}_q"]
+    mean = ds[f"{series}_mean"]
+    dim = own_dim(mean)
+    elems = list(mean[dim].values)[:MAX_PANELS] if dim else [None]
+    fig, axes = plt.subplots(len(elems), 1, figsize=(9, 2.6 * len(elems) + 0.6), sharex=True, squeeze=False)
+    units = mean.attrs.get("units", "")
+    for ax, e in zip(axes[:, 0], elems):
+        qe = q.sel({dim: e}) if dim else q
+        me = mean.sel({dim: e}) if dim else mean
+        t = qe["time"].values
+        ax.fill_between(t, qe.sel(quantile=0.05), qe.sel(quantile=0.95), alpha=0.2, color="C0", label="P5-P95")
+        ax.fill_between(t, qe.sel(quantile=0.25), qe.sel(quantile=0.75), alpha=0.4, color="C0", label="P25-P75")
+        ax.plot(t, qe.sel(quantile=0.5), color="C0", label="median")
+        ax.plot(t, me, color="C1", linestyle="--", label="mean")
+        ax.set_title(f"{dim} {e}" if dim else series, fontsize=10)
+        ax.set_ylabel(units)
+        ax.yaxis.set_major_formatter(formatter(units))
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(loc="upper left", fontsize=8, ncol=4)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def spend_by_cloud(st, out):
+    """Expected monthly spend stacked by cloud: contracts grouped by contract_cloud + spot."""
+    parts = {}
+    if "spend_mean" in st and "contract_cloud" in st.coords:
+        by = st["spend_mean"].groupby("contract_cloud").sum()
+        for c in by["contract_cloud"].values:
+            parts[str(c)] = by.sel(contract_cloud=c).values
+    if "spot_spend_mean" in st:
+        for c in st["cloud"].values:
+            v = st["spot_spend_mean"].sel(cloud=c).values
+            parts[str(c)] = parts.get(str(c), 0) + v
+    if not parts:
+        return None
+    t = st["time"].values
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    ax.stackplot(t, *parts.values(), labels=list(parts.keys()), alpha=0.85)
+    ax.set_ylabel("USD per month (mean over paths)")
+    ax.yaxis.set_major_formatter(formatter("USD"))
+    ax.set_title("Expected monthly spend by cloud (contracts, true-ups and spot)")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def tornado(sens, total, out, top=12):
+    """Bars of the rank correlation of `total` with each sampled value, largest first."""
+    if sens is None or "rank_corr" not in sens or sens.sizes.get("param", 0) == 0:
+        return None
+    totals = [str(x) for x in sens["total"].values]
+    if total not in totals:
+        raise SystemExit(f"plot.py: no total '{total}' in /sensitivity (have: {', '.join(totals)})")
+    rc = sens["rank_corr"].sel(total=total)
+    vals = np.nan_to_num(rc.values.astype(float))
+    order = np.argsort(-np.abs(vals))[:top][::-1]
+    names = [str(sens["param"].values[i]) for i in order]
+    fig, ax = plt.subplots(figsize=(9, 0.4 * len(order) + 1.5))
+    ax.barh(range(len(order)), vals[order], color=["C3" if v > 0 else "C0" for v in vals[order]])
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels(names, fontsize=8)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlim(-1, 1)
+    ax.set_xlabel("Spearman rank correlation")
+    ax.set_title(f"What drives {total}")
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def compare_totals(diff, out):
+    """Mean paired difference of each key total with a 95% interval, per variant."""
+    names = [n for n in KEY_TOTALS if f"{n}_mean" in diff]
+    if not names:
+        return None
+    variants = [str(v) for v in diff["variant"].values][:MAX_PANELS]
+    fig, axes = plt.subplots(len(names), 1, figsize=(9, 1.2 * len(names) * max(1, len(variants) / 3) + 1),
+                             squeeze=False)
+    for ax, n in zip(axes[:, 0], names):
+        m = diff[f"{n}_mean"].values[:len(variants)]
+        se = diff[f"{n}_se"].values[:len(variants)]
+        ax.barh(range(len(variants)), m, xerr=1.96 * se, color="C0", alpha=0.8, capsize=3)
+        ax.set_yticks(range(len(variants)))
+        ax.set_yticklabels(variants, fontsize=7)
+        ax.axvline(0, color="black", linewidth=0.8)
+        units = diff[f"{n}_mean"].attrs.get("units", "")
+        ax.xaxis.set_major_formatter(formatter(units))
+        ax.set_title(f"{n} ({diff[f'{n}_mean'].attrs.get('better', '')} is better)", fontsize=9)
+        ax.grid(alpha=0.3, axis="x")
+    fig.suptitle(f"Paired difference from baseline {diff.attrs.get('baseline', '')} (95% intervals)")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def sweep_curves(st, out_dir):
+    """Key totals against each varied value (mean and 95% band); other varied values as
+    separate lines."""
+    keys = [c for c in st.coords if st[c].dims == ("variant",) and c != "variant"]
+    written = []
+    names = [n for n in KEY_TOTALS if f"{n}_mean" in st and st[f"{n}_mean"].dims == ("variant",)]
+    for key in keys:
+        others = [k for k in keys if k != key]
+        groups = {}
+        for i in range(st.sizes["variant"]):
+            tag = ", ".join(f"{k}={float(st[k].values[i]):g}" for k in others)
+            groups.setdefault(tag, []).append(i)
+        fig, axes = plt.subplots(len(names), 1, figsize=(8, 2.3 * len(names) + 0.8), sharex=True, squeeze=False)
+        for ax, n in zip(axes[:, 0], names):
+            for tag, idx in groups.items():
+                x = st[key].values[idx].astype(float)
+                order = np.argsort(x)
+                m = st[f"{n}_mean"].values[idx][order]
+                se = st[f"{n}_se"].values[idx][order]
+                ax.plot(x[order], m, marker="o", label=tag or None)
+                ax.fill_between(x[order], m - 1.96 * se, m + 1.96 * se, alpha=0.2)
+            units = st[f"{n}_mean"].attrs.get("units", "")
+            ax.yaxis.set_major_formatter(formatter(units))
+            ax.set_title(n, fontsize=9)
+            ax.grid(alpha=0.3)
+        if len(groups) > 1:
+            axes[0, 0].legend(fontsize=7)
+        axes[-1, 0].set_xlabel(key)
+        fig.suptitle(f"Sweep over {key} (mean, 95% band)")
+        fig.tight_layout()
+        out = os.path.join(out_dir, f"sweep_{key}.png")
+        fig.savefig(out, dpi=110)
+        plt.close(fig)
+        written.append(out)
+    return written
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Charts of a capsim results file (PNG).")
+    ap.add_argument("file", help="results file (capsim run/compare/sweep -o FILE)")
+    ap.add_argument("-o", "--out", required=True, help="output directory (created if missing)")
+    ap.add_argument("--series", default="unmet", help="monthly series of the fan charts (default unmet)")
+    ap.add_argument("--total", default="pv_turned_down_revenue",
+                    help="per-path total of the tornado chart (default pv_turned_down_revenue)")
+    ap.add_argument("--variant", default=None, help="variant of the single-variant charts (default: baseline)")
+    args = ap.parse_args(argv)
+    if not os.path.exists(args.file):
+        print(f"plot.py: cannot open {args.file}: no such file", file=sys.stderr)
+        return 1
+    try:
+        st = xr.open_dataset(args.file, group="stats", engine=ENGINE)
+    except Exception as e:  # not HDF5, or no /stats
+        print(f"plot.py: cannot read {args.file}: {e}", file=sys.stderr)
+        return 1
+    if f"{args.series}_q" not in st:
+        print(f"plot.py: no series '{args.series}' in /stats", file=sys.stderr)
+        return 2
+    os.makedirs(args.out, exist_ok=True)
+    written = []
+    st1 = pick_variant(st, args.variant)
+    label = f" ({st1['variant'].values.item()})" if "variant" in st1.coords else ""
+    with xr.open_dataset(args.file, engine=ENGINE) as root:
+        name = root.attrs.get("scenario_name", "")
+    long_name = st1[args.series + "_mean"].attrs.get("long_name", args.series).replace(", mean over paths", "")
+    written.append(fan_panels(st1, args.series, f"{name}: {long_name}{label}",
+                              os.path.join(args.out, f"fan_{args.series}.png")))
+    written.append(spend_by_cloud(st1, os.path.join(args.out, "spend_by_cloud.png")))
+    sens = open_group(args.file, "sensitivity")
+    if sens is not None:
+        written.append(tornado(pick_variant(sens, args.variant), args.total,
+                               os.path.join(args.out, f"tornado_{args.total}.png")))
+    diff = open_group(args.file, "diff") if "variant" in st.dims else None
+    if diff is not None:
+        d0 = diff.isel(variant=0)
+        written.append(fan_panels(d0, args.series, f"Paired difference {d0['variant'].values.item()} - "
+                                  f"{diff.attrs.get('baseline', 'baseline')}: {args.series}",
+                                  os.path.join(args.out, f"diff_fan_{args.series}.png")))
+        written.append(compare_totals(diff, os.path.join(args.out, "compare_totals.png")))
+        written.extend(sweep_curves(st, args.out))
+    for w in written:
+        if w:
+            print(w)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
