@@ -89,8 +89,19 @@ bench: $(CAPSIM) $(BUILD)/bench_floor
 check:
 	$(MAKE) BUILD=build-san SAN=1 test
 
-plots: run
-	$(PYTHON) output/plot.py $(RUN_OUT) -o docs/img
+# The README's pictures: the default run, the April 2026 amendment (compare) and the
+# size of the AWS deal (sweep), each drawn by output/plot.py.
+PLOT_PATHS ?= 10000
+plots: capsim
+	@mkdir -p results docs/img
+	./$(CAPSIM) run --paths $(PLOT_PATHS) --quiet -o results/default.h5
+	$(PYTHON) output/plot.py results/default.h5 -o docs/img/default
+	./$(CAPSIM) compare scenarios/azure-exclusive-2025.yaml scenarios/multicloud-2026.yaml \
+	    --paths $(PLOT_PATHS) --quiet -o results/amendment.h5
+	$(PYTHON) output/plot.py results/amendment.h5 -o docs/img/amendment --series turned_down_revenue
+	./$(CAPSIM) sweep scenarios/multicloud-2026.yaml --vary contracts.aws-2025.capacity.0.count=0:400000:5 \
+	    --paths $(PLOT_PATHS) --quiet -o results/aws-size.h5
+	$(PYTHON) output/plot.py results/aws-size.h5 -o docs/img/aws-size
 
 clean:
 	rm -rf build build-san capsim
