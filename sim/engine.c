@@ -571,7 +571,7 @@ static uint64_t run_batches(engine *e, const char **stop_reason)
 static int rank_correlations(const engine *e, variant_run *r, uint64_t npaths, double *rc)
 {
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, np = e->params.n, rec = nt + ny + np;
-    double *buf = alloc_doubles(ENGINE_BATCH * rec), *a = alloc_doubles(nt + ny);
+    double *buf = alloc_doubles(ENGINE_BATCH * rec), *a = alloc_doubles(ENGINE_BATCH * (nt + ny));
     corr_acc *c = corr_acc_alloc(nt + ny, np);
     int status = -1;
     if (!buf || !a || !c) goto done;
@@ -579,12 +579,15 @@ static int rank_correlations(const engine *e, variant_run *r, uint64_t npaths, d
     for (uint64_t first = 0; first < npaths; first += ENGINE_BATCH) {
         size_t n = npaths - first < ENGINE_BATCH ? (size_t)(npaths - first) : ENGINE_BATCH;
         if (fread(buf, sizeof(double), n * rec, r->spill) != n * rec) goto done;
+        /* the CDF look-ups are independent: in parallel; the sums: in path order */
+#pragma omp parallel for schedule(static)
         for (size_t i = 0; i < n; i++) {
             const double *x = buf + i * rec;
-            for (size_t k = 0; k < nt; k++) a[k] = stats_cdf(r->st, e->U.total_off[0] + k, x[k]);
-            for (size_t k = 0; k < ny; k++) a[nt + k] = stats_cdf(r->yst, k, x[nt + k]);
-            corr_acc_add(c, a, x + nt + ny);
+            double *ai = a + i * (nt + ny);
+            for (size_t k = 0; k < nt; k++) ai[k] = stats_cdf(r->st, e->U.total_off[0] + k, x[k]);
+            for (size_t k = 0; k < ny; k++) ai[nt + k] = stats_cdf(r->yst, k, x[nt + k]);
         }
+        for (size_t i = 0; i < n; i++) corr_acc_add(c, a + i * (nt + ny), buf + i * rec + nt + ny);
     }
     corr_acc_result(c, rc);
     status = 0;

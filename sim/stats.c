@@ -213,6 +213,12 @@ static void merge_equal2(const double *a, const double *b, double *out, const do
  * inconsistent order (NaN), unlike a partitioning sort. */
 static void sort_runs(double *a, size_t n, size_t width, double *tmp)
 {
+    /* Many model outputs are constant or ordered across paths (capacity with no
+     * uncertainty, unmet demand that is always 0): one scan spares their sort. A NaN
+     * makes the scan fail (comparisons are false), so it falls through to the sort. */
+    size_t sorted = 1;
+    for (size_t k = 1; k < n && sorted; k++) sorted = a[k - 1] <= a[k];
+    if (sorted) return;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) sort8(a + i);
     insertion_sort(a + i, n - i);
