@@ -66,7 +66,7 @@ $(BUILD)/gen/default_scenario.c: $(DEFAULT_SCENARIO) tools/embed.sh
 	@mkdir -p $(dir $@)
 	sh tools/embed.sh $< capsim_default_scenario > $@
 
-$(BUILD)/gen/default_scenario.o: $(BUILD)/gen/default_scenario.c
+$(BUILD)/gen/default_scenario.o: $(BUILD)/gen/default_scenario.c | $(BUILD)/.deps-ok
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(LIB_OBJ) | $(BUILD)/.deps-ok

@@ -98,6 +98,17 @@ def main():
         unpaired = np.hypot(se_a, se_b)
         check(se_d < 0.5 * unpaired, f"paired SE {se_d:.4g} < half the unpaired {unpaired:.4g}")
 
+    # 4b. The same on a realistic pair of shipped scenarios: a third cloud partner.
+    out = os.path.join(tmp, "google.h5")
+    capsim("compare", "scenarios/multicloud-2026.yaml", "scenarios/google-third-partner.yaml",
+           "--paths", "3000", "-o", out)
+    with h5py.File(out) as f:
+        for name in ("pv_turned_down_revenue", "unmet_h100e_hours", "pv_spend"):
+            se_a, se_b = f[f"stats/{name}_se"][()]
+            se_d = float(np.ravel(f[f"diff/{name}_se"][()])[0])
+            check(se_d < 0.5 * np.hypot(se_a, se_b),
+                  f"google vs default, {name}: paired SE {se_d:.4g} < half the unpaired {np.hypot(se_a, se_b):.4g}")
+
     # 5. A sweep's variants equal separate runs, bitwise.
     out = os.path.join(tmp, "sweep.h5")
     capsim("sweep", BASE, "--vary", "contracts.aws-deal.price.gb200=4.5,6", "--vary",
