@@ -26,8 +26,10 @@ SANFLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 OPT         := -O1
 endif
 GIT_REV     := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-PROVENANCE   = -DCAPSIM_GIT_REV='"$(GIT_REV)"' -DCAPSIM_CFLAGS='"$(STDFLAGS) $(OPT) $(SANFLAGS)"'
-CFLAGS_ALL   = $(STDFLAGS) $(OPT) -g $(WARNFLAGS) -fopenmp $(SANFLAGS) -I. -Isim -Imodels -Ioutput $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+PROVENANCE   = -DCAPSIM_GIT_REV='"$(GIT_REV)"' -DCAPSIM_CFLAGS='"$(STDFLAGS) $(OPT) $(SANFLAGS) $(MPIFLAGS)"'
+# `make CC=mpicc` builds the MPI variant (sim/mpi_comm.c is the only file that uses it).
+MPIFLAGS    := $(if $(filter mpicc%,$(notdir $(CC))),-DCAPSIM_MPI)
+CFLAGS_ALL   = $(STDFLAGS) $(OPT) -g $(WARNFLAGS) -fopenmp $(SANFLAGS) $(MPIFLAGS) -I. -Isim -Imodels -Ioutput $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 LDFLAGS_ALL  = -fopenmp $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL     = $(PKG_LIBS) -lm
 

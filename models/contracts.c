@@ -7,6 +7,7 @@
  * billed; it is reset in each period's last month after the true-up.
  */
 #include "contracts.h"
+#include "fastmath.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,14 +18,31 @@ typedef struct {
     double rs_paid;        /* cumulative nominal revenue share paid */
 } contract_path;
 
+/* What a pool is to billing, fixed for the pool table (taken once at alloc, so the
+ * month loop does not go through the scenario for it). */
+typedef enum { PK_SPOT, PK_RESERVED, PK_USAGE } pool_billing;
+
+typedef struct {
+    unsigned char kind;    /* pool_billing */
+    int contract;          /* tranches */
+    size_t price_at;       /* tranches: contract * nchips + chip, into price[] */
+    int from, to;          /* tranches: the contract's term */
+} pool_info;
+
 struct contracts_ws {
-    size_t n, nchips;
+    size_t n, nchips, npools;
     int months;
     contract_path *cp;     /* ncontracts */
     double *price;         /* ncontracts x nchips, USD per chip-hour (per path) */
     double *esc;           /* ncontracts x months: escalation of month t. Filled once
                             * at alloc for constant escalators, per path for sampled
                             * ones: pow() is the costliest call of a month otherwise. */
+    pool_info *pool;       /* npools */
+    size_t *with_min;      /* contracts with a min_spend, in order */
+    size_t nwith_min;
+    size_t *pool_lo;       /* ncontracts + 1: contract i's pools are pool_lo[i]..pool_lo[i+1]
+                            * (tranches come contract by contract) */
+    int by_contract;       /* the pool table is laid out that way */
 };
 
 void contracts_free(contracts_ws *c)
@@ -33,6 +51,9 @@ void contracts_free(contracts_ws *c)
     free(c->cp);
     free(c->price);
     free(c->esc);
+    free(c->pool);
+    free(c->with_min);
+    free(c->pool_lo);
     free(c);
 }
 
@@ -49,24 +70,54 @@ static void fill_escalation(contracts_ws *c, const scenario *sc, size_t i, doubl
         e[t] = contracts_escalation(escalator, sc->contracts[i].from, t);
 }
 
-contracts_ws *contracts_alloc(const scenario *sc)
+contracts_ws *contracts_alloc(const scenario *sc, const supply_pool *pools, size_t npools)
 {
     contracts_ws *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->n = sc->ncontracts;
     c->nchips = sc->nchips;
+    c->npools = npools;
     size_t n = c->n ? c->n : 1, nch = c->nchips ? c->nchips : 1;
     c->months = sc->months > 0 ? sc->months : 0;
     c->cp = calloc(n, sizeof *c->cp);
     c->price = calloc(n * nch, sizeof *c->price);
     c->esc = calloc(n * (size_t)(c->months ? c->months : 1), sizeof *c->esc);
-    if (!c->cp || !c->price || !c->esc) {
+    c->pool = calloc(npools ? npools : 1, sizeof *c->pool);
+    c->with_min = calloc(n, sizeof *c->with_min);
+    c->pool_lo = calloc(c->n + 1, sizeof *c->pool_lo);
+    if (!c->cp || !c->price || !c->esc || !c->pool || !c->with_min || !c->pool_lo) {
         contracts_free(c);
         return NULL;
     }
-    for (size_t i = 0; i < c->n; i++)
+    for (size_t i = 0; i < c->n; i++) {
         if (sc->contracts[i].escalator.idx < 0)
             fill_escalation(c, sc, i, sc->contracts[i].escalator.value);
+        if (sc->contracts[i].has_min_spend) c->with_min[c->nwith_min++] = i;
+    }
+    for (size_t p = 0; p < npools; p++) {
+        const supply_pool *q = &pools[p];
+        pool_info *pi = &c->pool[p];
+        if (q->kind == POOL_SPOT) {
+            pi->kind = PK_SPOT;
+            continue;
+        }
+        const contract_spec *cs = &sc->contracts[q->contract];
+        pi->kind = cs->billing == BILLING_RESERVED ? PK_RESERVED : PK_USAGE;
+        pi->contract = q->contract;
+        pi->price_at = (size_t)q->contract * c->nchips + (size_t)q->chip;
+        pi->from = cs->from;
+        pi->to = cs->to;
+    }
+    /* Tranche pools contract by contract, each contract's in one stretch? */
+    size_t p = 0;
+    c->by_contract = 1;
+    for (size_t i = 0; i < c->n; i++) {
+        c->pool_lo[i] = p;
+        while (p < npools && c->pool[p].kind != PK_SPOT && c->pool[p].contract == (int)i) p++;
+    }
+    c->pool_lo[c->n] = p;
+    for (; p < npools; p++)
+        if (c->pool[p].kind != PK_SPOT) c->by_contract = 0;
     return c;
 }
 
@@ -88,10 +139,9 @@ void contracts_begin_path(contracts_ws *c, const scenario *sc, const double *val
 }
 
 /* Price per chip-hour of a tranche pool in month t, escalation applied. */
-static double pool_price(const contracts_ws *c, const supply_pool *q, int t)
+static double price_at(const contracts_ws *c, const pool_info *pi, int t)
 {
-    return c->price[(size_t)q->contract * c->nchips + (size_t)q->chip]
-         * c->esc[(size_t)q->contract * (size_t)c->months + (size_t)t];
+    return c->price[pi->price_at] * c->esc[(size_t)pi->contract * (size_t)c->months + (size_t)t];
 }
 
 void contracts_costs(const contracts_ws *c, const scenario *sc, int t,
@@ -99,12 +149,13 @@ void contracts_costs(const contracts_ws *c, const scenario *sc, int t,
 {
     for (size_t p = 0; p < npools; p++) {
         const supply_pool *q = &pools[p];
-        if (q->kind == POOL_SPOT)
+        const pool_info *pi = &c->pool[p];
+        if (pi->kind == PK_SPOT)
             cost[p] = q->spot_price;
-        else if (sc->contracts[q->contract].billing == BILLING_RESERVED)
+        else if (pi->kind == PK_RESERVED)
             cost[p] = 0.0;      /* already paid for */
         else
-            cost[p] = q->h100e > 0.0 ? pool_price(c, q, t) / q->h100e : INFINITY;
+            cost[p] = q->h100e > 0.0 ? price_at(c, pi, t) / q->h100e : INFINITY;
     }
 }
 
@@ -129,17 +180,16 @@ static double period_floor(const contract_spec *cs, double usd, int pstart, int 
 }
 
 /* Billing of one tranche pool in month t; adds its stranded part to *stranded. */
-static double bill_pool(const contracts_ws *c, const scenario *sc, const supply_pool *q,
+static double bill_pool(const contracts_ws *c, const pool_info *pi, const supply_pool *q,
                         int t, double used, double *stranded)
 {
-    const contract_spec *cs = &sc->contracts[q->contract];
-    double price = pool_price(c, q, t);
-    if (cs->billing == BILLING_USAGE)
+    double price = price_at(c, pi, t);
+    if (pi->kind == PK_USAGE)
         return q->h100e > 0.0 ? used / q->h100e * HOURS_PER_MONTH * price : 0.0;
     double bill = q->chips * HOURS_PER_MONTH * price;
     /* Unused share of the billed (powered) capacity; with no capacity at all (a chip
      * whose maturity starts at 0) every billed chip is idle. */
-    double unused = fmax(0.0, q->cap - used);
+    double unused = fm_max0(q->cap - used);
     *stranded += q->cap > 0.0 ? bill * (unused / q->cap) : bill;
     return bill;
 }
@@ -155,7 +205,7 @@ static void true_up(contracts_ws *c, const scenario *sc, size_t i, int t,
     period_of(cs, t, &pstart, &pend);
     p->period_spend += spend[i];
     if (t != pend) return;
-    double tu = fmax(0.0, period_floor(cs, p->min_usd, pstart, pend) - p->period_spend);
+    double tu = fm_max0(period_floor(cs, p->min_usd, pstart, pend) - p->period_spend);
     spend[i] += tu;
     stranded[i] += tu;
     p->period_spend = 0.0;
@@ -165,15 +215,30 @@ void contracts_bill(contracts_ws *c, const scenario *sc, int t,
                     const supply_pool *pools, size_t npools, const double *used,
                     double *spend, double *stranded)
 {
-    for (size_t i = 0; i < c->n; i++) spend[i] = stranded[i] = 0.0;
-    for (size_t p = 0; p < npools; p++) {
-        const supply_pool *q = &pools[p];
-        if (q->kind != POOL_TRANCHE) continue;
-        const contract_spec *cs = &sc->contracts[q->contract];
-        if (t < cs->from || t > cs->to) continue;   /* no chips count outside the term */
-        spend[q->contract] += bill_pool(c, sc, q, t, used[p], &stranded[q->contract]);
+    if (c->by_contract) {
+        /* Contract by contract, its pools in order: the same sums, in registers. */
+        for (size_t i = 0; i < c->n; i++) {
+            double sp = 0.0, st = 0.0;
+            for (size_t p = c->pool_lo[i]; p < c->pool_lo[i + 1]; p++) {
+                const pool_info *pi = &c->pool[p];
+                if (t < pi->from || t > pi->to) continue;   /* no chips outside the term */
+                sp += bill_pool(c, pi, &pools[p], t, used[p], &st);
+            }
+            spend[i] = sp;
+            stranded[i] = st;
+        }
+    } else {
+        for (size_t i = 0; i < c->n; i++) spend[i] = stranded[i] = 0.0;
+        for (size_t p = 0; p < npools; p++) {
+            const pool_info *pi = &c->pool[p];
+            if (pi->kind == PK_SPOT) continue;
+            if (t < pi->from || t > pi->to) continue;   /* no chips count outside the term */
+            int k = pi->contract;
+            spend[k] += bill_pool(c, pi, &pools[p], t, used[p], &stranded[k]);
+        }
     }
-    for (size_t i = 0; i < c->n; i++) true_up(c, sc, i, t, spend, stranded);
+    /* true_up does nothing for a contract without min_spend */
+    for (size_t j = 0; j < c->nwith_min; j++) true_up(c, sc, c->with_min[j], t, spend, stranded);
 }
 
 void contracts_revenue_share(contracts_ws *c, const scenario *sc, int t,

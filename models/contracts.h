@@ -24,8 +24,9 @@
 
 typedef struct contracts_ws contracts_ws;
 
-/* Scratch for one thread; NULL on allocation failure. Free accepts NULL. */
-contracts_ws *contracts_alloc(const scenario *sc);
+/* Scratch for one thread, for the pool table `pools` (npools, file order: supply's,
+ * which never changes); NULL on allocation failure. Free accepts NULL. */
+contracts_ws *contracts_alloc(const scenario *sc, const supply_pool *pools, size_t npools);
 void contracts_free(contracts_ws *c);
 
 /* Resolve the path's prices and terms; reset period spend and revenue share paid. */

@@ -17,14 +17,20 @@ typedef struct {
     double log_growth;   /* ln(g) / 12: monthly drift before decay */
     double halflife;     /* months; +INFINITY for none */
     double sigma_m;      /* volatility / sqrt(12) */
+    double half_var;     /* 0.5 * sigma_m * sigma_m, as the step computed it */
     double jump_rate;    /* expected jumps per month */
     double price;        /* USD per served H100e-hour */
+    const double *decay; /* months: 2^(-t / halflife) (see drift), or NULL */
+    int months;          /* of decay */
 } segment_path;
 
 struct demand {
     size_t n;
+    int months;
     segment_path *sp;
     double *level;       /* D_t */
+    double *decay;       /* n x months: the decay factors of each segment's half-life */
+    int *decay_fixed;    /* n: the half-life is a constant: its factors made once */
 };
 
 void demand_free(demand *d)
@@ -32,19 +38,41 @@ void demand_free(demand *d)
     if (!d) return;
     free(d->sp);
     free(d->level);
+    free(d->decay);
+    free(d->decay_fixed);
     free(d);
 }
+
+/* 2^(-t / h) for t < months, the factor drift() applies (exp2 of the same argument,
+ * so the same bits); used when h > 0 and finite. */
+static void fill_decay(double *f, int months, double h)
+{
+    for (int t = 0; t < months; t++) f[t] = exp2(-(double)t / h);
+}
+
+static int decays(double h) { return h > 0.0 && !isinf(h); }
 
 demand *demand_alloc(const scenario *sc)
 {
     demand *d = calloc(1, sizeof *d);
     if (!d) return NULL;
     d->n = sc->nsegments;
-    d->sp = calloc(d->n ? d->n : 1, sizeof *d->sp);
-    d->level = calloc(d->n ? d->n : 1, sizeof *d->level);
-    if (!d->sp || !d->level) {
+    d->months = sc->months > 0 ? sc->months : 0;
+    size_t n = d->n ? d->n : 1, nm = d->months ? (size_t)d->months : 1;
+    d->sp = calloc(n, sizeof *d->sp);
+    d->level = calloc(n, sizeof *d->level);
+    d->decay = calloc(n * nm, sizeof *d->decay);
+    d->decay_fixed = calloc(n, sizeof *d->decay_fixed);
+    if (!d->sp || !d->level || !d->decay || !d->decay_fixed) {
         demand_free(d);
         return NULL;
+    }
+    for (size_t s = 0; s < d->n; s++) {
+        const param *h = &sc->segments[s].growth_halflife_months;
+        if (h->idx < 0 && decays(h->value)) {
+            fill_decay(d->decay + s * nm, d->months, h->value);
+            d->decay_fixed[s] = 1;
+        }
     }
     return d;
 }
@@ -59,6 +87,14 @@ void demand_begin_path(demand *d, const scenario *sc, const double *values)
         p->log_growth = (g > 0.0 ? log(g) : -INFINITY) / 12.0;
         p->halflife = PARAM(ss->growth_halflife_months, values);
         p->sigma_m = PARAM(ss->volatility, values) / sqrt(12.0);
+        p->half_var = 0.5 * p->sigma_m * p->sigma_m;
+        p->decay = NULL;
+        p->months = d->months;
+        if (decays(p->halflife)) {
+            double *f = d->decay + s * (d->months ? (size_t)d->months : 1);
+            if (!d->decay_fixed[s]) fill_decay(f, d->months, p->halflife);
+            p->decay = f;
+        }
         p->jump_rate = ss->has_jumps ? PARAM(ss->jumps_per_year, values) / 12.0 : 0.0;
         p->price = PARAM(ss->usd_per_h100e_hour, values);
         d->level[s] = PARAM(ss->start_h100e, values);
@@ -73,7 +109,7 @@ static double drift(const segment_path *p, int t)
 {
     if (t == 0 || isinf(p->halflife)) return p->log_growth;
     if (!(p->halflife > 0.0)) return 0.0;
-    double f = exp2(-(double)t / p->halflife);
+    double f = p->decay && t < p->months ? p->decay[t] : exp2(-(double)t / p->halflife);
     return f > 0.0 ? p->log_growth * f : 0.0;   /* no -inf * 0 = NaN on collapse */
 }
 
@@ -98,7 +134,7 @@ void demand_step(demand *d, const scenario *sc, int t, path_draws draws, gsl_rng
     for (size_t s = 0; s < d->n; s++) {
         const segment_spec *ss = &sc->segments[s];
         const segment_path *p = &d->sp[s];
-        double x = drift(p, t) - 0.5 * p->sigma_m * p->sigma_m;
+        double x = drift(p, t) - p->half_var;
         if (p->sigma_m != 0.0) {
             rng_set_stream(rng, draws.seed, ss->shock_stream, draws.path, (uint64_t)t);
             double z = gsl_ran_gaussian_ziggurat(rng, 1.0);

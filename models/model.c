@@ -85,6 +85,8 @@ struct model_ws {
     double *used;      /* npools: H100e used */
     double *seg_rev;   /* nsegments: revenue this month */
     double *disc;      /* months: (1 + r)^(-t/12), the same for every path */
+    int *cloud_pools;  /* npools: pool indices grouped by cloud, file order within */
+    size_t *cloud_at;  /* nclouds + 1: cloud cl's pools are cloud_pools[cloud_at[cl]..] */
 };
 
 void model_ws_free(model_ws *ws)
@@ -99,6 +101,8 @@ void model_ws_free(model_ws *ws)
     free(ws->used);
     free(ws->seg_rev);
     free(ws->disc);
+    free(ws->cloud_pools);
+    free(ws->cloud_at);
     free(ws);
 }
 
@@ -109,22 +113,33 @@ model_ws *model_ws_alloc(const scenario *sc)
     ws->rng = rng_alloc();
     ws->sup = supply_alloc(sc);
     ws->dem = demand_alloc(sc);
-    ws->con = contracts_alloc(sc);
-    if (!ws->rng || !ws->sup || !ws->dem || !ws->con) {
+    if (!ws->rng || !ws->sup || !ws->dem) {
         model_ws_free(ws);
         return NULL;
     }
     ws->npools = supply_npools(ws->sup);
+    ws->con = contracts_alloc(sc, supply_pools(ws->sup), ws->npools);
     ws->alloc = allocate_alloc(sc, supply_pools(ws->sup), ws->npools);
     size_t np = ws->npools ? ws->npools : 1;
     ws->cost = calloc(np, sizeof *ws->cost);
     ws->used = calloc(np, sizeof *ws->used);
     ws->seg_rev = calloc(sc->nsegments ? sc->nsegments : 1, sizeof *ws->seg_rev);
     ws->disc = calloc(sc->months > 0 ? (size_t)sc->months : 1, sizeof *ws->disc);
-    if (!ws->alloc || !ws->cost || !ws->used || !ws->seg_rev || !ws->disc) {
+    ws->cloud_pools = calloc(np, sizeof *ws->cloud_pools);
+    ws->cloud_at = calloc(sc->nclouds + 1, sizeof *ws->cloud_at);
+    if (!ws->con || !ws->alloc || !ws->cost || !ws->used || !ws->seg_rev || !ws->disc ||
+        !ws->cloud_pools || !ws->cloud_at) {
         model_ws_free(ws);
         return NULL;
     }
+    const supply_pool *pools = supply_pools(ws->sup);
+    size_t at = 0;
+    for (size_t cl = 0; cl < sc->nclouds; cl++) {
+        ws->cloud_at[cl] = at;
+        for (size_t p = 0; p < ws->npools; p++)
+            if (pools[p].cloud == (int)cl) ws->cloud_pools[at++] = (int)p;
+    }
+    ws->cloud_at[sc->nclouds] = at;
     for (int t = 0; t < sc->months; t++)
         ws->disc[t] = pow(1.0 + sc->discount_rate, -(double)t / 12.0);
     return ws;
@@ -145,14 +160,22 @@ static void write_clouds(const model_ws *ws, const scenario *sc, const model_lay
     double *util = series_at(L, row, S_UTILISATION, t);
     double *spot = series_at(L, row, S_SPOT_SPEND, t);
     const supply_pool *pools = supply_pools(ws->sup);
-    for (size_t p = 0; p < ws->npools; p++) {
-        const supply_pool *q = &pools[p];
-        cap[q->cloud] += q->cap;
-        used[q->cloud] += ws->used[p];
-        if (q->kind == POOL_SPOT) spot[q->cloud] += ws->used[p] * q->spot_price * HOURS_PER_MONTH;
+    /* Cloud by cloud, its pools in file order: the same sums as adding each pool to
+     * its cloud in file order, kept in registers rather than in the row. */
+    for (size_t cl = 0; cl < sc->nclouds; cl++) {
+        double c = cap[cl], u = used[cl], sp = spot[cl];
+        for (size_t i = ws->cloud_at[cl]; i < ws->cloud_at[cl + 1]; i++) {
+            int p = ws->cloud_pools[i];
+            const supply_pool *q = &pools[p];
+            c += q->cap;
+            u += ws->used[p];
+            if (q->kind == POOL_SPOT) sp += ws->used[p] * q->spot_price * HOURS_PER_MONTH;
+        }
+        cap[cl] = c;
+        used[cl] = u;
+        spot[cl] = sp;
+        util[cl] = c > 0.0 ? u / c : 0.0;
     }
-    for (size_t cl = 0; cl < sc->nclouds; cl++)
-        util[cl] = cap[cl] > 0.0 ? used[cl] / cap[cl] : 0.0;
 }
 
 /* Demand, served, unmet per segment, revenue and turned-down revenue. Returns the
@@ -218,7 +241,11 @@ static void begin_path(model_ws *ws, const scenario *sc, const double *values)
 void model_run_path(const scenario *sc, const model_layout *L, const double *values,
                     path_draws draws, model_ws *ws, double *row)
 {
-    memset(row, 0, L->row_len * sizeof *row);   /* all-bits-zero is 0.0 in IEEE 754 */
+    /* all-bits-zero is 0.0 in IEEE 754. Clearing only the sums (+=) would do, but the
+     * row is cold memory (a batch of rows is far larger than the caches) and the sums
+     * are read back each month: one sweep of stores first makes it cache-resident,
+     * which measured faster than clearing just the sums (525 vs 470 ns per month). */
+    memset(row, 0, L->row_len * sizeof *row);
     begin_path(ws, sc, values);
     const supply_pool *pools = supply_pools(ws->sup);
     double unmet_total = 0.0, months_short = 0.0;

@@ -8,8 +8,10 @@
  */
 #include "supply.h"
 #include "dist.h"
+#include "fastmath.h"
 #include "rng.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -18,6 +20,13 @@ typedef struct {
     int start;        /* online + round(max(0, delay)) */
     int ramp;         /* max(1, round(ramp_months)) */
     double chips;     /* fulfilled * count, delivered in `ramp` equal cohorts */
+    /* Derived once per path (see count_chips): */
+    int t_lo, t_hi;   /* chips can count only in months t_lo..t_hi (term and start) */
+    int skip_zero;    /* outside them, n = 0 adds nothing to the power needed */
+    double life, kw;  /* of its chip */
+    long life_i;      /* life when it is a whole number of months below 2^30, else -1 */
+    int last_k;       /* cohorts online at the last count (-1: none yet this path) */
+    double last_n, last_mw;   /* its chips and the MW they need */
 } tranche_path;
 
 typedef struct {
@@ -39,6 +48,9 @@ struct supply {
     double *eff;             /* nchips: effective H100e per chip this month */
     cloud_path *cloud;       /* nclouds */
     double *powered;         /* nclouds: powered fraction this month */
+    size_t nclouds;
+    int *cloud_tr;           /* ntranches: tranche indices grouped by cloud, in order */
+    size_t *cloud_at;        /* nclouds + 1: cloud cl's are cloud_tr[cloud_at[cl]..] */
 };
 
 void supply_free(supply *s)
@@ -51,6 +63,8 @@ void supply_free(supply *s)
     free(s->eff);
     free(s->cloud);
     free(s->powered);
+    free(s->cloud_tr);
+    free(s->cloud_at);
     free(s);
 }
 
@@ -99,11 +113,22 @@ supply *supply_alloc(const scenario *sc)
     s->eff = zalloc(sc->nchips, sizeof *s->eff);
     s->cloud = zalloc(sc->nclouds, sizeof *s->cloud);
     s->powered = zalloc(sc->nclouds, sizeof *s->powered);
-    if (!s->pools || !s->tp || !s->online || !s->chip || !s->eff || !s->cloud || !s->powered) {
+    s->nclouds = sc->nclouds;
+    s->cloud_tr = zalloc(s->ntranches, sizeof *s->cloud_tr);
+    s->cloud_at = zalloc(sc->nclouds + 1, sizeof *s->cloud_at);
+    if (!s->pools || !s->tp || !s->online || !s->chip || !s->eff || !s->cloud || !s->powered ||
+        !s->cloud_tr || !s->cloud_at) {
         supply_free(s);
         return NULL;
     }
     init_pools(s, sc);
+    size_t at = 0;
+    for (size_t cl = 0; cl < sc->nclouds; cl++) {
+        s->cloud_at[cl] = at;
+        for (size_t p = 0; p < s->ntranches; p++)
+            if (s->pools[p].cloud == (int)cl) s->cloud_tr[at++] = (int)p;
+    }
+    s->cloud_at[sc->nclouds] = at;
     return s;
 }
 
@@ -129,9 +154,23 @@ void supply_begin_path(supply *s, const scenario *sc, const double *values)
             const tranche_spec *tr = &cs->tranches[k];
             double delay = fmax(0.0, PARAM(tr->delay_months, values));
             double ramp = round(PARAM(tr->ramp_months, values));
-            s->tp[p].start = tr->online + (int)round(delay);
-            s->tp[p].ramp = ramp < 1.0 ? 1 : (int)ramp;
-            s->tp[p].chips = PARAM(tr->fulfilled, values) * PARAM(tr->count, values);
+            tranche_path *q = &s->tp[p];
+            const chip_path *ch = &s->chip[tr->chip];
+            q->start = tr->online + (int)round(delay);
+            q->ramp = ramp < 1.0 ? 1 : (int)ramp;
+            q->chips = PARAM(tr->fulfilled, values) * PARAM(tr->count, values);
+            q->life = ch->life;
+            q->kw = ch->kw;
+            /* supply_chips_online is 0 before the start or with no life, and the term
+             * bounds the months counted. Adding n * kw / 1000 = +-0 to a sum that is
+             * never -0 changes nothing, unless kw is inf or NaN (0 * kw = NaN). */
+            q->t_lo = q->start > cs->from ? q->start : cs->from;
+            q->t_hi = cs->to;
+            if (!(q->life > 0.0)) q->t_lo = INT_MAX;
+            q->skip_zero = isfinite(q->kw);
+            q->last_k = -1;
+            q->life_i = q->life > 0.0 && q->life < 1073741824.0 && q->life == floor(q->life)
+                            ? (long)q->life : -1;
         }
     }
     for (size_t cl = 0; cl < sc->nclouds; cl++) {
@@ -148,17 +187,48 @@ void supply_begin_path(supply *s, const scenario *sc, const double *values)
         s->pools[i].spot_price = s->cloud[s->pools[i].cloud].spot_price;
 }
 
-double supply_chips_online(int t, int start, int ramp, double chips, double life)
+/* See supply_chips_online (the exported name, for tests). */
+/* The number of cohorts online (0 if none). */
+static inline int cohorts_online(int t, int start, int ramp, double life)
 {
     /* Cohort k (0..ramp-1) is online for start+k <= t < start+k+life, that is
      * t-start-life < k <= t-start. Count the k in [0, ramp-1] that qualify. */
     int since = t - start;
-    if (since < 0 || !(life > 0.0)) return 0.0;
+    if (since < 0 || !(life > 0.0)) return 0;
     int kmax = since < ramp - 1 ? since : ramp - 1;
     double first = floor((double)since - life) + 1.0;   /* smallest k > since - life */
     int kmin = first <= 0.0 ? 0 : (first > (double)kmax ? kmax + 1 : (int)first);
     int n = kmax - kmin + 1;
+    return n > 0 ? n : 0;
+}
+
+/* Chips of n cohorts out of ramp. */
+static inline double cohort_chips(int n, int ramp, double chips)
+{
     return n > 0 ? chips * ((double)n / (double)ramp) : 0.0;
+}
+
+static inline double chips_online(int t, int start, int ramp, double chips, double life)
+{
+    return cohort_chips(cohorts_online(t, start, ramp, life), ramp, chips);
+}
+
+double supply_chips_online(int t, int start, int ramp, double chips, double life)
+{
+    return chips_online(t, start, ramp, chips, life);
+}
+
+/* cohorts_online for a whole life L (0 < L < 2^30): since - L is then exact, floor()
+ * returns it, and the first cohort is the integer since - L + 1. The same count. */
+static inline int cohorts_online_whole(int t, int start, int ramp, long life)
+{
+    int since = t - start;
+    if (since < 0) return 0;
+    int kmax = since < ramp - 1 ? since : ramp - 1;
+    long first = (long)since - life + 1;
+    int kmin = first <= 0 ? 0 : (first > (long)kmax ? kmax + 1 : (int)first);
+    int n = kmax - kmin + 1;
+    return n > 0 ? n : 0;
 }
 
 double supply_maturity(double h100e, double from, double months, int start, int t)
@@ -172,24 +242,39 @@ double supply_maturity(double h100e, double from, double months, int start, int 
 /* Power available to cloud cl in month t (MW): the delay is not rounded. */
 static double power_available(const cloud_path *c, int t)
 {
-    double built = c->start + c->add * fmax(0.0, (double)t - c->delay);
-    return fmax(0.0, fmin(c->max, built));
+    double built = c->start + c->add * fm_max0((double)t - c->delay);
+    return fm_max0(fm_min(c->max, built));
 }
 
 /* Counted chips per tranche (term and cohorts) and the MW they need per cloud. */
 static void count_chips(supply *s, const scenario *sc, int t, double *power_needed)
 {
-    for (size_t cl = 0; cl < sc->nclouds; cl++) power_needed[cl] = 0.0;
-    for (size_t p = 0; p < s->ntranches; p++) {
-        const supply_pool *q = &s->pools[p];
-        const contract_spec *cs = &sc->contracts[q->contract];
-        const tranche_path *tp = &s->tp[p];
-        const chip_path *ch = &s->chip[q->chip];
-        double n = 0.0;
-        if (t >= cs->from && t <= cs->to)
-            n = supply_chips_online(t, tp->start, tp->ramp, tp->chips, ch->life);
-        s->online[p] = n;
-        power_needed[q->cloud] += n * ch->kw / 1000.0;
+    /* Cloud by cloud, its tranches in file order: the sums of adding each tranche to
+     * its cloud in file order, in a register. */
+    for (size_t cl = 0; cl < s->nclouds; cl++) {
+        double mw = 0.0;
+        for (size_t i = s->cloud_at[cl]; i < s->cloud_at[cl + 1]; i++) {
+            int p = s->cloud_tr[i];
+            tranche_path *tp = &s->tp[p];
+            int k = 0;
+            if (t >= tp->t_lo && t <= tp->t_hi)
+                k = tp->life_i > 0 ? cohorts_online_whole(t, tp->start, tp->ramp, tp->life_i)
+                                   : cohorts_online(t, tp->start, tp->ramp, tp->life);
+            else if (tp->skip_zero) {
+                s->online[p] = 0.0;
+                continue;
+            }
+            /* The chips and their MW follow from the cohort count alone, which stays
+             * put for most months: the two divisions are redone only when it moves. */
+            if (k != tp->last_k) {
+                tp->last_k = k;
+                tp->last_n = cohort_chips(k, tp->ramp, tp->chips);
+                tp->last_mw = tp->last_n * tp->kw / 1000.0;
+            }
+            s->online[p] = tp->last_n;
+            mw += tp->last_mw;
+        }
+        power_needed[cl] = mw;
     }
 }
 
@@ -212,7 +297,7 @@ void supply_month(supply *s, const scenario *sc, int t, path_draws draws, gsl_rn
         double avail = power_available(&s->cloud[cl], t);
         double need = power_needed[cl];
         power_available_out[cl] = avail;
-        s->powered[cl] = need > 0.0 ? fmin(1.0, avail / need) : 1.0;
+        s->powered[cl] = need > 0.0 ? fm_min(1.0, avail / need) : 1.0;
     }
     for (size_t p = 0; p < s->ntranches; p++) {
         supply_pool *q = &s->pools[p];

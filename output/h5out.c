@@ -1379,3 +1379,31 @@ void h5out_abort(h5out *o)
     discard(o);
     free_handle(o);
 }
+
+/* --- shards (docs/ENGINE.md) --------------------------------------------------------- */
+
+hid_t h5out_file_id(h5out *o)
+{
+    return o && !o->broken ? o->file : H5I_INVALID_HID;
+}
+
+/* Rewrite the `path` coordinate of one group as base, base + 1, ... */
+static int offset_group_paths(h5out *o, grp *G, uint64_t len, uint64_t base)
+{
+    if (G->g < 0 || G->scale[D_PATH] < 0 || len == 0) return 0;
+    int64_t *idx = malloc(len * sizeof *idx);
+    if (!idx) return fail_plain(o, "out of memory");
+    for (uint64_t i = 0; i < len; i++) idx[i] = (int64_t)(base + i);
+    int rc = H5Dwrite(G->scale[D_PATH], H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, idx) < 0 ? -1 : 0;
+    free(idx);
+    return rc < 0 ? fail(o, "writing the path coordinate") : 0;
+}
+
+int h5out_offset_paths(h5out *o, uint64_t base)
+{
+    if (offset_group_paths(o, &o->totals, o->ext_totals, base) < 0 ||
+        offset_group_paths(o, &o->params, o->ext_params, base) < 0 ||
+        offset_group_paths(o, &o->paths, o->ext_paths, base) < 0)
+        return -1;
+    return 0;
+}

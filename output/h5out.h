@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <hdf5.h>
 #include "../sim/scenario.h"
 #include "../sim/stats.h"
 #include "../models/model.h"
@@ -105,5 +106,16 @@ void h5out_abort(h5out *o);
 /* The reason of the last failure on o; with o == NULL, of the last failed h5out_open()
  * or h5out_finish(). */
 const char *h5out_error(const h5out *o);
+
+/* --- Shards (`capsim run --shard i/n`, docs/ENGINE.md). --- */
+
+/* The HDF5 file id of the file being written (for the /shard group, which sim/shardfile
+ * writes), or -1 after a failure. The id stays the handle's: do not close it. */
+hid_t h5out_file_id(h5out *o);
+
+/* A shard's paths are appended at local offsets 0, 1, ...; this rewrites the `path`
+ * coordinates of /totals, /params and /paths so that they hold the run's path indices
+ * base, base + 1, ... Call once, after the last append. */
+int h5out_offset_paths(h5out *o, uint64_t base);
 
 #endif

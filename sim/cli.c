@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "engine.h"
 #include "loader.h"
+#include "mpi_comm.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -48,6 +49,7 @@ int cli_parse_double(const char *s, double *out)
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+    if (comm_rank() != 0) return EXIT_BAD_INPUT;
     va_list ap;
     fprintf(stderr, "capsim %s: ", cmd);
     va_start(ap, fmt);
@@ -59,10 +61,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 
 scenario *cli_load(const char *path, const char *const *sets, size_t nsets)
 {
+    FILE *errs = comm_rank() == 0 ? stderr : NULL;
     if (path)
-        return loader_load_file(path, sets, nsets, stderr, NULL);
+        return loader_load_file(path, sets, nsets, errs, NULL);
     return loader_load_text(capsim_default_scenario, capsim_default_scenario_len,
-                            "<built-in>/multicloud-2026.yaml", sets, nsets, stderr, NULL);
+                            "<built-in>/multicloud-2026.yaml", sets, nsets, errs, NULL);
 }
 
 char *cli_join_argv(int argc, char **argv)
@@ -108,6 +111,22 @@ int cli_run_option(const char *cmd, int opt, const char *arg, cli_run_opts *o)
             return cli_usage_error(cmd, "--target-rse %s: expected a number > 0, e.g. 0.01", arg), -1;
         return 1;
     case OPT_ON: o->target_on = arg; return 1;
+    case OPT_SHARD: {
+        const char *slash = strchr(arg, '/');
+        char num[32];
+        int i, n;
+        size_t len = slash ? (size_t)(slash - arg) : 0;
+        if (slash && len < sizeof num) {
+            memcpy(num, arg, len);
+            num[len] = '\0';
+        }
+        if (!slash || len >= sizeof num || cli_parse_int(num, 0, 1000000, &i) != 0 ||
+            cli_parse_int(slash + 1, 1, 1000000, &n) != 0 || i >= n)
+            return cli_usage_error(cmd, "--shard %s: expected i/n with 0 <= i < n, e.g. 0/4", arg), -1;
+        o->shard = (unsigned)i;
+        o->nshards = (unsigned)n;
+        return 1;
+    }
     case OPT_QUIET: o->quiet = 1; return 1;
     case OPT_SET: {
         if (!strchr(arg, '='))
@@ -131,6 +150,9 @@ int cli_run_opts_check(const char *cmd, const cli_run_opts *o)
         return cli_usage_error(cmd, "--on needs --target-rse X");
     if (o->target_on && engine_check_target(o->target_on, msg, sizeof msg) != 0)
         return cli_usage_error(cmd, "%s", msg);
+    if (o->nshards > 0 && o->target_rse > 0)
+        return cli_usage_error(cmd, "--target-rse cannot be used with --shard (a shard cannot know "
+                               "where the whole run would stop; run the shards to a fixed --paths)");
     return EXIT_OK;
 }
 
@@ -145,4 +167,17 @@ void cli_apply_run_opts(scenario *sc, const cli_run_opts *o)
 {
     if (o->paths) sc->paths = (long)o->paths;
     if (o->seed_set) sc->seed = o->seed;
+}
+
+void cli_print_split_help(FILE *f)
+{
+    fprintf(f,
+            "  --shard i/n             compute only shard i of n (0 <= i < n) of the run: whole\n"
+            "                          superblocks of %llu paths, --paths being the whole run's;\n"
+            "                          `capsim merge` of the n files writes the single run's file\n"
+            "\n"
+            "Results are bitwise identical for any --threads, any --shard split (after merge) and,\n"
+            "with capsim built by `make CC=mpicc`, any number of ranks under `mpirun -np R`\n"
+            "(rank 0 writes the file). See docs/ENGINE.md.\n",
+            (unsigned long long)ENGINE_SUPERBLOCK);
 }

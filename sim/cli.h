@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "scenario.h"
 
 /* Exit codes (DESIGN.md 7). */
@@ -17,11 +18,12 @@ int cli_parse_u64(const char *s, uint64_t *out);
 int cli_parse_int(const char *s, int lo, int hi, int *out);
 int cli_parse_double(const char *s, double *out);
 
-/* Print "capsim CMD: message (see capsim CMD --help)" to stderr; returns EXIT_BAD_INPUT. */
+/* Print "capsim CMD: message (see capsim CMD --help)" to stderr (under mpirun: rank 0
+ * only, as for every message about the input); returns EXIT_BAD_INPUT. */
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 
 /* Load `path` (NULL: the built-in default scenario) with --set overrides. Errors go to
- * stderr; NULL when the scenario is bad. */
+ * stderr (rank 0's only, under mpirun); NULL when the scenario is bad. */
 scenario *cli_load(const char *path, const char *const *sets, size_t nsets);
 
 /* The built-in default scenario's text (scenarios/multicloud-2026.yaml, compiled in). */
@@ -44,12 +46,13 @@ typedef struct {
     int quiet;
     const char **sets;    /* --set key=value, in order */
     size_t nsets;
+    unsigned shard, nshards;  /* --shard shard/nshards; nshards 0: the whole run */
 } cli_run_opts;
 
 /* getopt_long option codes for the shared options, and the handler: returns 1 if the
  * option was one of them (parsed into o), 0 if not, -1 on a bad value (message printed). */
 enum { OPT_PATHS = 1000, OPT_SEED, OPT_THREADS, OPT_SET, OPT_SAVE_PATHS, OPT_TARGET_RSE,
-       OPT_ON, OPT_QUIET, OPT_HELP, OPT_VARY };
+       OPT_ON, OPT_QUIET, OPT_HELP, OPT_VARY, OPT_SHARD };
 #define CLI_RUN_LONGOPTS                                           \
     { "output", required_argument, NULL, 'o' },                    \
     { "paths", required_argument, NULL, OPT_PATHS },               \
@@ -60,6 +63,7 @@ enum { OPT_PATHS = 1000, OPT_SEED, OPT_THREADS, OPT_SET, OPT_SAVE_PATHS, OPT_TAR
     { "target-rse", required_argument, NULL, OPT_TARGET_RSE },     \
     { "on", required_argument, NULL, OPT_ON },                     \
     { "quiet", no_argument, NULL, OPT_QUIET },                     \
+    { "shard", required_argument, NULL, OPT_SHARD },               \
     { "help", no_argument, NULL, OPT_HELP }
 int cli_run_option(const char *cmd, int opt, const char *arg, cli_run_opts *o);
 /* Checks after parsing (--target-rse needs --on ...). EXIT_OK or EXIT_BAD_INPUT. */
@@ -68,5 +72,8 @@ void cli_run_opts_free(cli_run_opts *o);
 
 /* Apply --paths/--seed to a loaded scenario. */
 void cli_apply_run_opts(scenario *sc, const cli_run_opts *o);
+
+/* The help of --shard and of splitting work (mpirun), shared by run, compare, sweep. */
+void cli_print_split_help(FILE *f);
 
 #endif

@@ -15,7 +15,8 @@
 
 static const char compare_help[] =
     "usage: capsim compare A.yaml B.yaml [C.yaml ...] [-o OUT.h5] [--paths N] [--seed S]\n"
-    "                      [--threads T] [--set key.path=value ...] [--save-paths K] [--quiet]\n"
+    "                      [--threads T] [--set key.path=value ...] [--save-paths K]\n"
+    "                      [--shard i/n] [--quiet]\n"
     "\n"
     "Run the scenarios on common random numbers (every uncertain value and monthly shock\n"
     "is keyed by its name, so values the scenarios share are identical path by path) and\n"
@@ -32,6 +33,8 @@ int cmd_compare(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         if (c == OPT_HELP) {
             fputs(compare_help, stdout);
+            fputs("\n", stdout);
+            cli_print_split_help(stdout);
             cli_run_opts_free(&o);
             return EXIT_OK;
         }
@@ -52,7 +55,13 @@ int cmd_compare(int argc, char **argv)
         goto done;
     }
     scenario **sc = calloc(nv, sizeof *sc);
-    int bad = !sc;
+    size_t *nsets = calloc(nv, sizeof *nsets);
+    const char ***sets = calloc(nv, sizeof *sets);
+    int bad = !sc || !nsets || !sets;
+    for (size_t v = 0; !bad && v < nv; v++) {
+        nsets[v] = o.nsets;
+        sets[v] = o.sets;
+    }
     for (size_t v = 0; sc && v < nv; v++)
         if (!(sc[v] = cli_load(argv[optind + (int)v], o.sets, o.nsets))) bad = 1;
     char *cmdline = cli_join_argv(argc + 1, argv - 1);
@@ -66,11 +75,15 @@ int cmd_compare(int argc, char **argv)
             .paths = o.paths, .seed = o.seed, .threads = o.threads, .save_paths = o.save_paths,
             .quiet = o.quiet, .out_path = o.out ? o.out : "compare.h5", .command = "compare",
             .command_line = cmdline ? cmdline : "capsim compare",
+            .variant_nsets = nsets, .variant_sets = (const char *const *const *)sets,
+            .shard = o.shard, .nshards = o.nshards,
         };
         status = engine_run(&job);
     }
     for (size_t v = 0; sc && v < nv; v++) scenario_free(sc[v]);
     free(sc);
+    free(nsets);
+    free(sets);
     free(cmdline);
 done:
     cli_run_opts_free(&o);

@@ -11,7 +11,7 @@
 static const char run_help[] =
     "usage: capsim run [SCENARIO.yaml] [-o OUT.h5] [--paths N] [--seed S] [--threads T]\n"
     "                  [--set key.path=value ...] [--save-paths K]\n"
-    "                  [--target-rse X --on METRIC] [--quiet]\n"
+    "                  [--target-rse X --on METRIC] [--shard i/n] [--quiet]\n"
     "\n"
     "Simulate SCENARIO.yaml (without one: the built-in default, multicloud-2026) and\n"
     "write the results to OUT.h5 (default: NAME.h5, NAME the scenario's name).\n"
@@ -25,7 +25,8 @@ static const char run_help[] =
     "  --save-paths K          keep the monthly series of the first K paths in /paths\n"
     "  --target-rse X --on M   stop once the relative standard error of metric M is below X\n"
     "                          (M: a per-path total, e.g. pv_spend, or its quantile\n"
-    "                          pv_spend:q0.95); --paths is then the maximum\n"
+    "                          pv_spend:q0.95); --paths is then the maximum; checked\n"
+    "                          after each superblock of paths (see below)\n"
     "  --quiet                 no progress line or closing message\n";
 
 /* Default output file: NAME.h5 in the current directory. */
@@ -47,6 +48,7 @@ int cmd_run(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         if (c == OPT_HELP) {
             fputs(run_help, stdout);
+            cli_print_split_help(stdout);
             cli_run_opts_free(&o);
             return EXIT_OK;
         }
@@ -74,6 +76,8 @@ int cmd_run(int argc, char **argv)
         .save_paths = o.save_paths, .target_rse = o.target_rse, .target_on = o.target_on,
         .quiet = o.quiet, .out_path = o.out ? o.out : out, .command = "run",
         .command_line = cmdline ? cmdline : "capsim run",
+        .variant_nsets = &o.nsets, .variant_sets = (const char *const *const *)&o.sets,
+        .shard = o.shard, .nshards = o.nshards,
     };
     status = (out || o.out) ? engine_run(&job) : EXIT_RUNTIME;
     free(out);

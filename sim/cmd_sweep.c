@@ -19,7 +19,8 @@
 
 static const char sweep_help[] =
     "usage: capsim sweep SCENARIO.yaml --vary key.path=v1,v2,... [--vary ...] [-o OUT.h5]\n"
-    "                    [--paths N] [--seed S] [--threads T] [--set key.path=value ...] [--quiet]\n"
+    "                    [--paths N] [--seed S] [--threads T] [--set key.path=value ...]\n"
+    "                    [--save-paths K] [--shard i/n] [--quiet]\n"
     "\n"
     "Run the grid of variants given by the --vary lists (cartesian product) on common\n"
     "random numbers and write them to OUT.h5 (default sweep.h5) with a variant dimension.\n"
@@ -73,6 +74,9 @@ typedef struct {
     scenario **sc;
     char **names;
     double *values;          /* nvariants x naxes */
+    char ***sets;            /* per variant: the --set list it was loaded with (the user's
+                                then its own key=value, which it owns) */
+    size_t *nsets, nsets_user;
 } sweep_grid;
 
 static void grid_free(sweep_grid *g)
@@ -80,12 +84,15 @@ static void grid_free(sweep_grid *g)
     for (size_t v = 0; v < g->nvariants; v++) {
         if (g->sc) scenario_free(g->sc[v]);
         if (g->names) free(g->names[v]);
+        if (g->sets && g->sets[v])
+            for (size_t a = 0; a < g->naxes; a++) free(g->sets[v][g->nsets_user + a]);
+        if (g->sets) free(g->sets[v]);
     }
     for (size_t a = 0; a < g->naxes; a++) {
         free(g->axes[a].key);
         free(g->axes[a].values);
     }
-    free(g->axes); free(g->sc); free(g->names); free(g->values);
+    free(g->axes); free(g->sc); free(g->names); free(g->values); free(g->sets); free(g->nsets);
 }
 
 /* Load every grid point: the user's --set list plus key=value for each axis. */
@@ -94,9 +101,12 @@ static int grid_load(sweep_grid *g, const char *path, const cli_run_opts *o)
     g->sc = calloc(g->nvariants, sizeof *g->sc);
     g->names = calloc(g->nvariants, sizeof *g->names);
     g->values = malloc(g->nvariants * g->naxes * sizeof *g->values);
+    g->sets = calloc(g->nvariants, sizeof *g->sets);
+    g->nsets = calloc(g->nvariants, sizeof *g->nsets);
+    g->nsets_user = o->nsets;
     const char **sets = malloc((o->nsets + g->naxes) * sizeof *sets);
     char **own = calloc(g->naxes, sizeof *own);
-    int status = (g->sc && g->names && g->values && sets && own) ? 0 : -1;
+    int status = (g->sc && g->names && g->values && g->sets && g->nsets && sets && own) ? 0 : -1;
     for (size_t v = 0; status == 0 && v < g->nvariants; v++) {
         size_t rest = v, namelen = 1;
         for (size_t i = 0; i < o->nsets; i++) sets[i] = o->sets[i];
@@ -119,6 +129,14 @@ static int grid_load(sweep_grid *g, const char *path, const cli_run_opts *o)
             strcat(g->names[v], item);
         }
         if (!(g->sc[v] = cli_load(path, sets, o->nsets + g->naxes))) status = 1;
+        /* the list, kept for the shard files (merge reloads each variant with it) */
+        if (!(g->sets[v] = calloc(o->nsets + g->naxes, sizeof **g->sets))) { status = -1; break; }
+        g->nsets[v] = o->nsets + g->naxes;
+        for (size_t i = 0; i < o->nsets; i++) g->sets[v][i] = (char *)o->sets[i];
+        for (size_t a = 0; a < g->naxes; a++) {
+            g->sets[v][o->nsets + a] = own[a];
+            own[a] = NULL;
+        }
     }
     for (size_t a = 0; own && a < g->naxes; a++) free(own[a]);
     free(own);
@@ -140,6 +158,8 @@ int cmd_sweep(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         if (c == OPT_HELP) {
             fputs(sweep_help, stdout);
+            fputs("\n", stdout);
+            cli_print_split_help(stdout);
             status = EXIT_OK;
             goto done;
         }
@@ -197,6 +217,8 @@ int cmd_sweep(int argc, char **argv)
             .paths = o.paths, .seed = o.seed, .threads = o.threads, .save_paths = o.save_paths,
             .quiet = o.quiet, .out_path = o.out ? o.out : "sweep.h5", .command = "sweep",
             .command_line = cmdline ? cmdline : "capsim sweep",
+            .variant_nsets = g.nsets, .variant_sets = (const char *const *const *)g.sets,
+            .shard = o.shard, .nshards = o.nshards,
         };
         status = engine_run(&job);
     } else {

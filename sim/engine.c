@@ -22,16 +22,37 @@
  * AB_j (path i's values with value j from B), with the same monthly shocks; the totals
  * feed the Sobol-index estimators of sensitivity.h. Path i's row itself is the A run,
  * so every other statistic is that of plain random sampling.
+ *
+ * SUPERBLOCKS (docs/ENGINE.md). The accumulators of a run are never fed rows directly:
+ * each superblock of ENGINE_SUPERBLOCK paths is folded, batch by batch in path order,
+ * into fresh per-superblock accumulators (sb_st, sb_diff, sb_yst, sb_sobol), which are
+ * then merged into the run's (st, diff, yst, sobol) in superblock order, and reset. A
+ * superblock is the unit of work that can move: its accumulators are saved as 64-bit
+ * words (stats_save, sobol_acc_save: a "blob" per variant) and loaded elsewhere with every
+ * bit intact, so the merge sequence, hence every result, is the same whether the
+ * superblocks ran here, in shard files (merge reads their blobs back) or on other MPI
+ * ranks (they send a "package": the superblock's per-path totals, yearly aggregates and
+ * saved paths, then the blobs). The consumer of a package recomputes each path's sampled
+ * values and uniforms with its own sampler (keyed by path: the same bits) and from there
+ * runs the very code a local superblock runs. The Sobol sums share one shift fixed in
+ * advance, path 0's f(A), so that they merge by plain addition.
+ *
+ * The rank correlations need every path's CDF values under the final sketches, so they
+ * stay a last pass over the spill file, which only the process writing the file has; the
+ * spill is fed in path order however the superblocks arrived.
  */
 #include "engine.h"
 
+#include "mpi_comm.h"
 #include "progress.h"
 #include "rng.h"
 #include "sample.h"
 #include "sensitivity.h"
+#include "shardfile.h"
 #include "stats.h"
 #include "../models/model.h"
 #include "../output/h5out.h"
+#include "../output/h5util.h"
 
 #include <math.h>
 #include <omp.h>
@@ -69,7 +90,16 @@ typedef struct {
     double *bvalues;       /* ENGINE_BATCH x nu */
     double *salt;          /* ENGINE_BATCH x (nu + 2) x L.ntotals: f(A), f(B), f(AB_j) */
     sobol_acc *sobol;
+    /* the current superblock's accumulators (see SUPERBLOCKS) */
+    stats *sb_st, *sb_diff, *sb_yst;
+    sobol_acc *sb_sobol;
 } variant_run;
+
+/* A growable array of 64-bit words: a superblock package, or a blob being built. */
+typedef struct {
+    uint64_t *w;
+    size_t n, cap;
+} words;
 
 typedef struct {
     const engine_job *job;
@@ -84,6 +114,16 @@ typedef struct {
     h5out *out;
     int target_total;      /* index into model_totals, or -1 */
     double target_q;       /* quantile level, or < 0 for the mean */
+    /* the share of the run here */
+    int rank, nranks;
+    uint64_t sb_first, sb_end;       /* superblocks of this run or shard */
+    uint64_t path_first, path_end;   /* their paths */
+    uint64_t save_local;             /* paths of this file's /paths (local indices) */
+    uint64_t done;                   /* paths consumed, in order, from path_first */
+    int stopped;                     /* --target-rse reached */
+    shard_writer *shard;             /* --shard: the /shard group of the output */
+    words blob;                      /* scratch for saving accumulators */
+    progress prog;
 } engine;
 
 /* ---- names common to all variants ------------------------------------------------ */
@@ -214,7 +254,8 @@ static int init_saltelli(variant_run *r, uint64_t paths, char *err, size_t errle
     r->bvalues = alloc_doubles(ENGINE_BATCH * nu);
     r->salt = alloc_doubles(ENGINE_BATCH * (nu + 2) * r->L.ntotals);
     r->sobol = sobol_acc_alloc(r->L.ntotals, nu);
-    if (!r->bsmp || !r->bvalues || !r->salt || !r->sobol) {
+    r->sb_sobol = sobol_acc_alloc(r->L.ntotals, nu);
+    if (!r->bsmp || !r->bvalues || !r->salt || !r->sobol || !r->sb_sobol) {
         if (r->bsmp) snprintf(err, errlen, "out of memory preparing the saltelli matrices");
         return -1;
     }
@@ -235,6 +276,7 @@ static int init_variant(engine *e, size_t v, char *err, size_t errlen)
     for (size_t k = 0; k < r->nu; k++)
         r->param_map[k] = (size_t)name_set_add(&e->params, r->sc->uncertain[k].keypath);
     r->st = stats_alloc(e->U.row_len);
+    r->sb_st = stats_alloc(e->U.row_len);
     r->rows = alloc_doubles(B * r->L.row_len);
     r->urows = r->row_map ? calloc(B * e->U.row_len, sizeof(double)) : r->rows;
     r->values = alloc_doubles(B * r->nu);
@@ -242,17 +284,19 @@ static int init_variant(engine *e, size_t v, char *err, size_t errlen)
     r->uvalues = alloc_doubles(B * np);
     r->uuniforms = alloc_doubles(B * np);
     r->spill = tmpfile();
-    if (!r->st || !r->rows || !r->urows || !r->values || !r->uniforms || !r->uvalues ||
+    if (!r->st || !r->sb_st || !r->rows || !r->urows || !r->values || !r->uniforms || !r->uvalues ||
         !r->uuniforms || !r->spill)
         goto oom;
     if (v > 0) {
         r->diff = stats_alloc(e->U.row_len);
+        r->sb_diff = stats_alloc(e->U.row_len);
         r->drows = alloc_doubles(B * e->U.row_len);
-        if (!r->diff || !r->drows) goto oom;
+        if (!r->diff || !r->sb_diff || !r->drows) goto oom;
     }
     r->yst = stats_alloc(2 * (size_t)e->nyears);
+    r->sb_yst = stats_alloc(2 * (size_t)e->nyears);
     r->yrows = alloc_doubles(B * 2 * (size_t)e->nyears);
-    if (!r->yst || !r->yrows) goto oom;
+    if (!r->yst || !r->sb_yst || !r->yrows) goto oom;
     if (r->sc->sampling == SAMPLING_SALTELLI && init_saltelli(r, e->job->paths, err, errlen) != 0)
         return -1;
     return 0;
@@ -284,6 +328,10 @@ static void free_variant(variant_run *r)
     free(r->bvalues);
     free(r->salt);
     sobol_acc_free(r->sobol);
+    stats_free(r->sb_st);
+    stats_free(r->sb_diff);
+    stats_free(r->sb_yst);
+    sobol_acc_free(r->sb_sobol);
 }
 
 static void engine_free(engine *e)
@@ -301,6 +349,7 @@ static void engine_free(engine *e)
     free(e->segments.names);
     free(e->contracts.names);
     free(e->params.names);
+    free(e->blob.w);
 }
 
 int engine_check_target(const char *on, char *msg, size_t msglen)
@@ -348,11 +397,54 @@ static void parse_target(engine *e)
     if (colon) e->target_q = strtod(colon + 2, NULL);
 }
 
+void engine_shard_paths(uint64_t paths, unsigned i, unsigned n, uint64_t *first, uint64_t *end)
+{
+    uint64_t S = (paths + ENGINE_SUPERBLOCK - 1) / ENGINE_SUPERBLOCK;
+    uint64_t b = n ? S * i / n : 0, c = n ? S * (i + 1) / n : S;
+    *first = b * ENGINE_SUPERBLOCK < paths ? b * ENGINE_SUPERBLOCK : paths;
+    *end = c * ENGINE_SUPERBLOCK < paths ? c * ENGINE_SUPERBLOCK : paths;
+}
+
+/* The superblocks and paths this process group works on: all, or the shard's. */
+static void set_range(engine *e)
+{
+    const engine_job *job = e->job;
+    uint64_t S = (job->paths + ENGINE_SUPERBLOCK - 1) / ENGINE_SUPERBLOCK;
+    e->sb_first = 0;
+    e->sb_end = S;
+    if (job->nshards > 0) {
+        e->sb_first = S * job->shard / job->nshards;
+        e->sb_end = S * (job->shard + 1) / job->nshards;
+    }
+    engine_shard_paths(job->paths, job->shard, job->nshards, &e->path_first, &e->path_end);
+    uint64_t k = job->save_paths < e->path_end ? job->save_paths : e->path_end;
+    e->save_local = k > e->path_first ? k - e->path_first : 0;
+}
+
+/* The Sobol sums of every superblock share one shift, fixed in advance so that they
+ * merge by addition: path 0's f(A), which any process can compute on its own. */
+static int fix_sobol_shifts(engine *e)
+{
+    for (size_t v = 0; v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        if (!r->sobol) continue;
+        double *row = e->scratch[0], *vals = row + r->L.row_len;
+        path_draws d = { r->sc->seed, 0, 0 };
+        sampler_fill(r->smp, 0, 1, vals, NULL);
+        model_run_path(r->sc, &r->L, vals, d, e->ws[v], row);
+        sobol_acc_set_shift(r->sobol, row + r->L.total_off[0]);
+        sobol_acc_set_shift(r->sb_sobol, row + r->L.total_off[0]);
+    }
+    return 0;
+}
+
 static int engine_init(engine *e, const engine_job *job, char *err, size_t errlen)
 {
     memset(e, 0, sizeof *e);
     e->job = job;
     e->nv = job->nvariants;
+    e->rank = comm_rank();
+    e->nranks = comm_size();
     e->nthreads = job->threads > 0 ? job->threads : omp_get_max_threads();
     omp_set_num_threads(e->nthreads);   /* also for the sampler's and the statistics' loops */
     e->vr = calloc(e->nv, sizeof *e->vr);
@@ -387,7 +479,91 @@ static int engine_init(engine *e, const engine_job *job, char *err, size_t errle
     for (int t = 0; t < e->nthreads; t++)
         if (!(e->scratch[t] = alloc_doubles(scratch_len))) return -1;
     parse_target(e);
+    set_range(e);
+    return fix_sobol_shifts(e);
+}
+
+/* ---- words: packages and blobs --------------------------------------------------- */
+
+static uint64_t *words_grow(words *b, size_t add)
+{
+    if (b->n + add > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + add) cap *= 2;
+        uint64_t *w = realloc(b->w, cap * sizeof *w);
+        if (!w) return NULL;
+        b->w = w;
+        b->cap = cap;
+    }
+    uint64_t *at = b->w + b->n;
+    b->n += add;
+    return at;
+}
+
+static int words_put(words *b, const void *src, size_t n)
+{
+    uint64_t *at = words_grow(b, n);
+    if (!at) return -1;
+    memcpy(at, src, n * sizeof *at);
     return 0;
+}
+
+
+/* A cursor reading words back; every read checks the bounds. */
+typedef struct {
+    const uint64_t *w;
+    size_t n, at;
+} reader;
+
+static const uint64_t *take(reader *rd, size_t n)
+{
+    if (n > rd->n - rd->at) return NULL;
+    const uint64_t *p = rd->w + rd->at;
+    rd->at += n;
+    return p;
+}
+
+static int take1(reader *rd, uint64_t *x)
+{
+    const uint64_t *p = take(rd, 1);
+    if (!p) return -1;
+    *x = *p;
+    return 0;
+}
+
+/* A variant's superblock accumulators as one blob: for each of statistics, differences
+ * (variants >= 1), yearly statistics and Sobol sums (saltelli) its word count (0 when
+ * absent) followed by its words. */
+static int blob_save(const variant_run *r, words *b)
+{
+    const stats *st[3] = { r->sb_st, r->sb_diff, r->sb_yst };
+    for (int i = 0; i < 3; i++) {
+        size_t n = st[i] ? stats_save_words(st[i]) : 0;
+        uint64_t *at = words_grow(b, 1 + n);
+        if (!at) return -1;
+        at[0] = n;
+        if (n) stats_save(st[i], at + 1);
+    }
+    size_t n = r->sb_sobol ? sobol_acc_save_words(r->sb_sobol) : 0;
+    uint64_t *at = words_grow(b, 1 + n);
+    if (!at) return -1;
+    at[0] = n;
+    if (n) sobol_acc_save(r->sb_sobol, at + 1);
+    return 0;
+}
+
+static int blob_load(variant_run *r, reader *rd)
+{
+    stats *st[3] = { r->sb_st, r->sb_diff, r->sb_yst };
+    uint64_t n;
+    for (int i = 0; i < 3; i++) {
+        const uint64_t *p;
+        if (take1(rd, &n) != 0 || (n == 0) != (st[i] == NULL) || !(p = take(rd, n))) return -1;
+        if (st[i] && stats_load(st[i], p, n) != 0) return -1;
+    }
+    const uint64_t *p;
+    if (take1(rd, &n) != 0 || (n == 0) != (r->sb_sobol == NULL) || !(p = take(rd, n))) return -1;
+    return r->sb_sobol && sobol_acc_load(r->sb_sobol, p, n) != 0 ? -1 : 0;
 }
 
 /* ---- the batch loop -------------------------------------------------------------- */
@@ -484,25 +660,58 @@ static int spill_batch(const engine *e, variant_run *r, size_t n)
     return 0;
 }
 
-static int fold_batch(engine *e, uint64_t first, size_t n)
+/* Paths first .. first+n-1: their sampled values, rows, paired differences and yearly
+ * aggregates, in every variant's buffers. */
+static void compute_batch(engine *e, uint64_t first, size_t n)
+{
+    for (size_t v = 0; v < e->nv; v++) {
+        sampler_fill(e->vr[v].smp, first, n, e->vr[v].values, e->vr[v].uniforms);
+        if (e->vr[v].bsmp) sampler_fill(e->vr[v].bsmp, first, n, e->vr[v].bvalues, NULL);
+    }
+#pragma omp parallel num_threads(e->nthreads)
+    {
+        int tid = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 4)
+        for (size_t i = 0; i < n; i++) run_path(e, tid, first + i, i);
+    }
+    for (size_t v = 0; v < e->nv; v++) {
+        map_params(e, &e->vr[v], n);
+        yearly_rows(e, &e->vr[v], n);
+    }
+}
+
+/* The batch's rows into the superblock's accumulators, in path order. */
+static void accumulate_batch(engine *e, size_t n)
 {
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
-        stats_add_rows(r->st, r->urows, n, e->U.row_len, 0);
-        if (r->diff) stats_add_rows(r->diff, r->drows, n, e->U.row_len, 0);
-        map_params(e, r, n);
-        yearly_rows(e, r, n);
-        stats_add_rows(r->yst, r->yrows, n, 2 * (size_t)e->nyears, 0);
-        if (r->sobol) {
+        stats_add_rows(r->sb_st, r->urows, n, e->U.row_len, 0);
+        if (r->sb_diff) stats_add_rows(r->sb_diff, r->drows, n, e->U.row_len, 0);
+        stats_add_rows(r->sb_yst, r->yrows, n, 2 * (size_t)e->nyears, 0);
+        if (r->sb_sobol) {
             size_t nt = r->L.ntotals, nu = r->nu;
             for (size_t i = 0; i < n; i++) {
                 const double *f = r->salt + i * (nu + 2) * nt;
-                sobol_acc_add(r->sobol, f, f + nt, f + 2 * nt);
+                sobol_acc_add(r->sb_sobol, f, f + nt, f + 2 * nt);
             }
         }
-        if (h5out_append(e->out, v, first, n, r->urows, r->uvalues) != 0 ||
-            (first < e->job->save_paths && h5out_append_paths(e->out, v, first, n, r->urows) != 0)) {
+    }
+}
+
+/* The batch's per-path data into the output file and the spill (paths consumed in
+ * order: first is the next path of this file). */
+static int emit_batch(engine *e, uint64_t first, size_t n)
+{
+    uint64_t local = first - e->path_first;
+    for (size_t v = 0; v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        if (h5out_append(e->out, v, local, n, r->urows, r->uvalues) != 0 ||
+            (local < e->save_local && h5out_append_paths(e->out, v, local, n, r->urows) != 0)) {
             fprintf(stderr, "capsim: %s\n", h5out_error(e->out));
+            return -1;
+        }
+        if (e->shard && shard_write_yearly(e->shard, v, local, n, r->yrows) != 0) {
+            fprintf(stderr, "capsim: %s: %s\n", e->job->out_path, shard_writer_error(e->shard));
             return -1;
         }
         if (spill_batch(e, r, n) != 0) {
@@ -510,6 +719,8 @@ static int fold_batch(engine *e, uint64_t first, size_t n)
             return -1;
         }
     }
+    e->done += n;
+    progress_update(&e->prog, e->done);
     return 0;
 }
 
@@ -530,36 +741,214 @@ static double target_rse(const engine *e)
     return q != 0 ? (hi - lo) / (2 * 1.96) / fabs(q) : INFINITY;
 }
 
-static uint64_t run_batches(engine *e, const char **stop_reason)
+/* The end of superblock s, whose accumulators are in sb_*: a shard keeps them, then they
+ * merge into the run's (the canonical order: superblock by superblock), and the target
+ * is checked. */
+static int finish_superblock(engine *e, uint64_t s)
 {
-    progress prog;
-    progress_start(&prog, e->job->paths, e->job->quiet);
-    uint64_t done = 0;
-    *stop_reason = "paths";
-    while (done < e->job->paths) {
-        size_t n = e->job->paths - done < ENGINE_BATCH ? (size_t)(e->job->paths - done) : ENGINE_BATCH;
-        for (size_t v = 0; v < e->nv; v++)
-            {
-            sampler_fill(e->vr[v].smp, done, n, e->vr[v].values, e->vr[v].uniforms);
-            if (e->vr[v].bsmp) sampler_fill(e->vr[v].bsmp, done, n, e->vr[v].bvalues, NULL);
+    for (size_t v = 0; v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        if (e->shard) {
+            e->blob.n = 0;
+            if (blob_save(r, &e->blob) != 0) {
+                fprintf(stderr, "capsim: out of memory saving superblock %llu\n", (unsigned long long)s);
+                return -1;
+            }
+            if (shard_write_acc(e->shard, s, v, e->blob.w, e->blob.n) != 0) {
+                fprintf(stderr, "capsim: %s: %s\n", e->job->out_path, shard_writer_error(e->shard));
+                return -1;
+            }
         }
-#pragma omp parallel num_threads(e->nthreads)
-        {
-            int tid = omp_get_thread_num();
-#pragma omp for schedule(dynamic, 4)
-            for (size_t i = 0; i < n; i++) run_path(e, tid, done + i, i);
+        if (stats_merge(r->st, r->sb_st) != 0 || (r->diff && stats_merge(r->diff, r->sb_diff) != 0) ||
+            stats_merge(r->yst, r->sb_yst) != 0 || (r->sobol && sobol_acc_merge(r->sobol, r->sb_sobol) != 0)) {
+            fprintf(stderr, "capsim: out of memory merging superblock %llu\n", (unsigned long long)s);
+            return -1;
         }
-        if (fold_batch(e, done, n) != 0) return UINT64_MAX;
-        done += n;
-        progress_update(&prog, done);
-        if (e->target_total >= 0 && done >= 2 * ENGINE_BATCH &&
-            target_rse(e) < e->job->target_rse) {
-            *stop_reason = "target-rse reached";
+        stats_reset(r->sb_st);
+        stats_reset(r->sb_diff);
+        stats_reset(r->sb_yst);
+        if (r->sb_sobol) sobol_acc_reset(r->sb_sobol);
+    }
+    if (e->target_total >= 0 && e->done >= 2 * ENGINE_BATCH && target_rse(e) < e->job->target_rse)
+        e->stopped = 1;
+    return 0;
+}
+
+/* Paths of superblock s: [first, end). */
+static void superblock_paths(const engine *e, uint64_t s, uint64_t *first, uint64_t *end)
+{
+    uint64_t p = s * ENGINE_SUPERBLOCK, q = p + ENGINE_SUPERBLOCK;
+    *first = p < e->job->paths ? p : e->job->paths;
+    *end = q < e->job->paths ? q : e->job->paths;
+}
+
+static size_t batch_len(uint64_t first, uint64_t end)
+{
+    return end - first < ENGINE_BATCH ? (size_t)(end - first) : ENGINE_BATCH;
+}
+
+/* Superblock s computed and consumed here. */
+static int superblock_local(engine *e, uint64_t s)
+{
+    uint64_t first, end;
+    superblock_paths(e, s, &first, &end);
+    for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
+        size_t n = batch_len(b, end);
+        compute_batch(e, b, n);
+        accumulate_batch(e, n);
+        if (emit_batch(e, b, n) != 0) return -1;
+    }
+    return finish_superblock(e, s);
+}
+
+/* ---- packages: a superblock computed on one rank and consumed on another ---------- */
+
+/* Saved paths (--save-paths) among paths first .. first+n-1: the first m of them. */
+static size_t saved_rows(const engine *e, uint64_t first, size_t n)
+{
+    uint64_t k = e->job->save_paths;
+    return first >= k ? 0 : (size_t)(k - first < n ? k - first : n);
+}
+
+#define PACKAGE_TAG UINT64_C(0x314b4341504d4143) /* "CAMPACK1" in little-endian bytes */
+
+/* A package holds: tag, superblock, its first path, its path count, the variant count;
+ * then batch by batch and variant by variant the batch's totals (n x ntotals), yearly
+ * aggregates (n x 2 nyears) and saved rows (m x row_len); then each variant's blob. */
+static int package_superblock(engine *e, uint64_t s, words *pk)
+{
+    uint64_t first, end;
+    superblock_paths(e, s, &first, &end);
+    size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
+    pk->n = 0;
+    uint64_t head[5] = { PACKAGE_TAG, s, first, end - first, e->nv };
+    if (words_put(pk, head, 5) != 0) return -1;
+    for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
+        size_t n = batch_len(b, end), m = saved_rows(e, b, n);
+        compute_batch(e, b, n);
+        accumulate_batch(e, n);
+        for (size_t v = 0; v < e->nv; v++) {
+            variant_run *r = &e->vr[v];
+            uint64_t *at = words_grow(pk, n * (nt + ny) + m * len);
+            if (!at) return -1;
+            for (size_t i = 0; i < n; i++, at += nt) memcpy(at, r->urows + i * len + e->U.total_off[0], nt * 8);
+            memcpy(at, r->yrows, n * ny * 8);
+            memcpy(at + n * ny, r->urows, m * len * 8);
+        }
+    }
+    for (size_t v = 0; v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        if (blob_save(r, pk) != 0) return -1;
+        stats_reset(r->sb_st);
+        stats_reset(r->sb_diff);
+        stats_reset(r->sb_yst);
+        if (r->sb_sobol) sobol_acc_reset(r->sb_sobol);
+    }
+    return 0;
+}
+
+/* Consume the package of superblock s: each batch's per-path data back into the variant
+ * buffers (sampled values recomputed), emitted as a local batch would be; then the
+ * blobs into the superblock accumulators, and the superblock finished. */
+static int consume_package(engine *e, uint64_t s, const uint64_t *w, size_t nw)
+{
+    reader rd = { w, nw, 0 };
+    const uint64_t *head = take(&rd, 5);
+    uint64_t first, end;
+    superblock_paths(e, s, &first, &end);
+    if (!head || head[0] != PACKAGE_TAG || head[1] != s || head[2] != first || head[3] != end - first ||
+        head[4] != e->nv)
+        goto bad;
+    size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
+    for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
+        size_t n = batch_len(b, end), m = saved_rows(e, b, n);
+        for (size_t v = 0; v < e->nv; v++) {
+            variant_run *r = &e->vr[v];
+            const uint64_t *p = take(&rd, n * (nt + ny) + m * len);
+            if (!p) goto bad;
+            sampler_fill(r->smp, b, n, r->values, r->uniforms);
+            map_params(e, r, n);
+            /* saved rows first: their totals (zero when read from a shard) are overwritten */
+            memcpy(r->urows, p + n * (nt + ny), m * len * 8);
+            for (size_t i = 0; i < n; i++, p += nt) memcpy(r->urows + i * len + e->U.total_off[0], p, nt * 8);
+            memcpy(r->yrows, p, n * ny * 8);
+        }
+        if (emit_batch(e, b, n) != 0) return -1;
+    }
+    for (size_t v = 0; v < e->nv; v++)
+        if (blob_load(&e->vr[v], &rd) != 0) goto bad;
+    if (rd.at != rd.n) goto bad;
+    return finish_superblock(e, s);
+bad:
+    fprintf(stderr, "capsim: the data of superblock %llu are damaged or of another run\n", (unsigned long long)s);
+    return -1;
+}
+
+/* ---- the loop over superblocks: one process, or many ranks ----------------------- */
+
+/* A failure that other ranks cannot know about ends them all (rank 0's temporary file
+ * goes with it: h5out removes it on the signal). */
+static int fatal(engine *e)
+{
+    if (e->nranks > 1) {
+        h5out_abort(e->out);
+        e->out = NULL;
+        comm_abort(1);
+    }
+    return -1;
+}
+
+/* Rank r of R computes superblocks sb_first + r, + r + R, ... Rank 0 consumes them all in
+ * order: its own where it computed them, the others' as packages received from their
+ * ranks (a rank's packages arrive in the order it sent them). Ranks other than 0 send
+ * each package without waiting for it to be received (one in flight while they compute
+ * the next). With --target-rse, rank 0 tells everyone after each round whether to stop;
+ * packages past the stopping point are received and dropped. */
+static int run_superblocks(engine *e)
+{
+    int R = e->nranks, me = e->rank, status = 0;
+    words pk[2] = { { NULL, 0, 0 }, { NULL, 0, 0 } };
+    comm_request *pending = NULL;
+    int cur = 0;
+    for (uint64_t base = e->sb_first; base < e->sb_end && !e->stopped; base += (uint64_t)R) {
+        uint64_t s = base + (uint64_t)me;
+        if (me == 0) {
+            if (superblock_local(e, s) != 0) return fatal(e);
+            for (int r = 1; r < R && base + (uint64_t)r < e->sb_end; r++) {
+                void *buf;
+                size_t len;
+                if (comm_recv(r, &buf, &len) != 0) {
+                    fprintf(stderr, "capsim: receiving superblock %llu from rank %d failed\n",
+                            (unsigned long long)(base + (uint64_t)r), r);
+                    return fatal(e);
+                }
+                int rc = e->stopped ? 0 : consume_package(e, base + (uint64_t)r, buf, len / 8);
+                free(buf);
+                if (rc != 0) return fatal(e);
+            }
+        } else if (s < e->sb_end) {
+            if (package_superblock(e, s, &pk[cur]) != 0) {
+                fprintf(stderr, "capsim: rank %d: out of memory packing superblock %llu\n", me, (unsigned long long)s);
+                status = -1;
+                break;
+            }
+            if (comm_wait(pending) != 0 || comm_isend(pk[cur].w, pk[cur].n * 8, 0, &pending) != 0) {
+                fprintf(stderr, "capsim: rank %d: sending superblock %llu failed\n", me, (unsigned long long)s);
+                status = -1;
+                break;
+            }
+            cur ^= 1;
+        }
+        if (R > 1 && e->target_total >= 0 && comm_bcast_int(&e->stopped, 0) != 0) {
+            fprintf(stderr, "capsim: rank %d: broadcasting the stop decision failed\n", me);
+            status = -1;
             break;
         }
     }
-    progress_finish(&prog, done);
-    return done;
+    if (comm_wait(pending) != 0) status = -1;
+    free(pk[0].w);
+    free(pk[1].w);
+    return status == 0 ? 0 : fatal(e);
 }
 
 /* ---- finalise: sensitivity ------------------------------------------------------- */
@@ -653,6 +1042,47 @@ static const char *sampling_name(sampling_kind k)
     return names[k];
 }
 
+/* The /shard group of a shard's file: the job (so that merge can reload it) and the
+ * shard's place in the run. */
+static int open_shard(engine *e)
+{
+    const engine_job *job = e->job;
+    size_t nv = e->nv;
+    const char **texts = calloc(nv, sizeof *texts), **sources = calloc(nv, sizeof *sources);
+    size_t *nsets = calloc(nv, sizeof *nsets);
+    const char *const **sets = calloc(nv, sizeof *sets);
+    int rc = -1;
+    if (!texts || !sources || !nsets || !sets) {
+        fprintf(stderr, "capsim: out of memory\n");
+        goto done;
+    }
+    for (size_t v = 0; v < nv; v++) {
+        texts[v] = job->variants[v]->text ? job->variants[v]->text : "";
+        sources[v] = job->variants[v]->source_path ? job->variants[v]->source_path : "";
+        nsets[v] = job->variant_nsets ? job->variant_nsets[v] : 0;
+        sets[v] = job->variant_sets ? job->variant_sets[v] : NULL;
+    }
+    shard_info in = {
+        .command = job->command, .total_paths = job->paths, .seed = job->seed, .save_paths = job->save_paths,
+        .superblock = ENGINE_SUPERBLOCK, .nvariants = nv, .variant_names = job->variant_names,
+        .texts = texts, .sources = sources, .nsets = nsets, .sets = (const char *const *const *)sets,
+        .nvary = job->nvary, .vary_keys = job->vary_keys, .vary_values = job->vary_values,
+        .row_len = e->U.row_len, .ntotals = e->U.ntotals, .nparams = e->params.n, .nyears = (uint64_t)e->nyears,
+        .index = job->shard, .count = job->nshards, .sb_first = e->sb_first, .sb_end = e->sb_end,
+        .path_first = e->path_first, .path_end = e->path_end,
+    };
+    char err[1024];
+    e->shard = shard_writer_open(h5out_file_id(e->out), &in, err, sizeof err);
+    if (!e->shard) fprintf(stderr, "capsim: %s: %s\n", job->out_path, err);
+    else rc = 0;
+done:
+    free(texts);
+    free(sources);
+    free(nsets);
+    free(sets);
+    return rc;
+}
+
 static int open_output(engine *e)
 {
     h5out_desc d;
@@ -669,15 +1099,57 @@ static int open_output(engine *e)
     d.nvary = e->job->nvary;
     d.vary_keys = e->job->vary_keys;
     d.vary_values = e->job->vary_values;
-    d.npaths = e->job->paths;
-    d.save_paths = e->job->save_paths;
+    d.npaths = e->path_end - e->path_first;
+    d.save_paths = (size_t)e->save_local;
     char err[1024];
     e->out = h5out_open(e->job->out_path, &d, err, sizeof err);
     if (!e->out) {
         fprintf(stderr, "capsim: %s\n", err);
         return -1;
     }
+    if (e->job->nshards > 0 && open_shard(e) != 0) return -1;
     return 0;
+}
+
+/* Statistics, sensitivity, provenance; the file is renamed into place. */
+static int finish_output(engine *e, double t0, const char *extra_attr, int64_t extra_value)
+{
+    const engine_job *job = e->job;
+    if (write_results(e, e->done) != 0) return -1;
+    if (e->shard) {
+        int rc = h5out_offset_paths(e->out, e->path_first);
+        if (shard_writer_close(e->shard) != 0 && rc == 0) {
+            fprintf(stderr, "capsim: %s: closing /shard failed\n", job->out_path);
+            rc = -1;
+        } else if (rc != 0) {
+            fprintf(stderr, "capsim: %s\n", h5out_error(e->out));
+        }
+        e->shard = NULL;
+        if (rc != 0) return -1;
+    }
+    if (extra_attr && h5u_attr_i64(h5out_file_id(e->out), extra_attr, extra_value) != 0) {
+        fprintf(stderr, "capsim: %s: cannot write the root attribute %s\n", job->out_path, extra_attr);
+        return -1;
+    }
+    h5out_run_info info = {
+        job->command_line, job->command, job->seed, e->nthreads, e->nranks,
+        progress_now() - t0, sampling_name(job->variants[0]->sampling),
+        e->stopped ? "target-rse reached" : "paths"
+    };
+    h5out *out = e->out;
+    e->out = NULL;
+    if (h5out_finish(out, &info) != 0) {   /* frees the handle, removes the temporary file */
+        fprintf(stderr, "capsim: %s\n", h5out_error(NULL));
+        return -1;
+    }
+    return 0;
+}
+
+static void closing_message(const engine *e, double t0, const char *what)
+{
+    if (e->job->quiet || e->rank != 0) return;
+    fprintf(stderr, "capsim: %s%llu paths x %zu variant(s) in %.2f s -> %s\n", what,
+            (unsigned long long)e->done, e->nv, progress_now() - t0, e->job->out_path);
 }
 
 int engine_run(const engine_job *job)
@@ -685,31 +1157,132 @@ int engine_run(const engine_job *job)
     engine e;
     char err[2048] = "out of memory";
     double t0 = progress_now();
+    int status = 1, ok = engine_init(&e, job, err, sizeof err) == 0;
+    if (!ok && e.rank == 0) fprintf(stderr, "capsim: %s\n", err);
+    if (!comm_all_ok(ok)) goto done;
+    ok = e.rank != 0 || open_output(&e) == 0;
+    if (!comm_all_ok(ok)) goto done;
+    progress_start(&e.prog, e.path_end - e.path_first, job->quiet || e.rank != 0);
+    if (run_superblocks(&e) != 0) goto done;
+    progress_finish(&e.prog, e.done);
+    if (e.rank == 0) {
+        if (finish_output(&e, t0, NULL, 0) != 0) goto done;
+        char what[64] = "";
+        if (job->nshards > 0) snprintf(what, sizeof what, "shard %u/%u: ", job->shard, job->nshards);
+        closing_message(&e, t0, what);
+    }
+    status = 0;
+done:
+    if (e.shard) shard_writer_close(e.shard);
+    h5out_abort(e.out);
+    engine_free(&e);
+    return status;
+}
+
+/* ---- merge ----------------------------------------------------------------------- */
+
+/* Superblock s of shard f as a package, read from the file. */
+static int read_package(engine *e, shard_file *f, uint64_t s, words *pk)
+{
+    const shard_info *in = shard_get_info(f);
+    uint64_t first, end;
+    superblock_paths(e, s, &first, &end);
+    size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
+    pk->n = 0;
+    uint64_t head[5] = { PACKAGE_TAG, s, first, end - first, e->nv };
+    if (words_put(pk, head, 5) != 0) return -1;
+    for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
+        size_t n = batch_len(b, end), m = saved_rows(e, b, n);
+        uint64_t local = b - in->path_first;
+        for (size_t v = 0; v < e->nv; v++) {
+            uint64_t *at = words_grow(pk, n * (nt + ny) + m * len);
+            if (!at) return -1;
+            double *tot = (double *)at, *yr = tot + n * nt, *rows = yr + n * ny;
+            memset(rows, 0, m * len * sizeof *rows);
+            if (shard_read_totals(f, v, local, n, &e->U, tot) != 0 || shard_read_yearly(f, v, local, n, ny, yr) != 0 ||
+                (m && shard_read_series(f, v, local, m, &e->U, rows) != 0)) {
+                fprintf(stderr, "capsim merge: %s\n", shard_error(f));
+                return -1;
+            }
+        }
+    }
+    for (size_t v = 0; v < e->nv; v++) {
+        uint64_t *w;
+        size_t nw;
+        if (shard_read_acc(f, s, v, &w, &nw) != 0) {
+            fprintf(stderr, "capsim merge: %s\n", shard_error(f));
+            return -1;
+        }
+        int rc = words_put(pk, w, nw);
+        free(w);
+        if (rc != 0) return -1;
+    }
+    return 0;
+}
+
+/* The shards must describe this very job, as this capsim would run it. */
+static int check_fit(const engine *e, shard_file *const *files, size_t n)
+{
+    const shard_info *in = shard_get_info(files[0]);
+    if (in->superblock != ENGINE_SUPERBLOCK) {
+        fprintf(stderr, "capsim merge: %s: superblocks of %llu paths, this capsim uses %llu (merge with the "
+                "capsim that wrote the shards)\n", shard_path(files[0]), (unsigned long long)in->superblock,
+                (unsigned long long)ENGINE_SUPERBLOCK);
+        return -1;
+    }
+    if (in->row_len != e->U.row_len || in->ntotals != e->U.ntotals || in->nparams != e->params.n ||
+        in->nyears != (uint64_t)e->nyears) {
+        fprintf(stderr, "capsim merge: %s: its layout differs from that of its scenarios as this capsim "
+                "loads them (written by another version?)\n", shard_path(files[0]));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const shard_info *s = shard_get_info(files[i]);
+        uint64_t first, end;
+        engine_shard_paths(e->job->paths, s->index, s->count, &first, &end);
+        if (s->path_first != first || s->path_end != end ||
+            s->sb_first != s->path_first / ENGINE_SUPERBLOCK) {
+            fprintf(stderr, "capsim merge: %s: its paths %llu..%llu are not shard %u/%u's\n", shard_path(files[i]),
+                    (unsigned long long)s->path_first, (unsigned long long)s->path_end, s->index, s->count);
+            return -1;
+        }
+        const shard_info *s0 = shard_get_info(files[0]);
+        if (strcmp(s->git_revision, s0->git_revision) != 0 || strcmp(s->capsim_version, s0->capsim_version) != 0)
+            fprintf(stderr, "capsim merge: warning: %s was written by capsim %s (git %s), %s by %s (git %s): "
+                    "if the model changed in between, the merge is not one run\n", shard_path(files[i]),
+                    s->capsim_version, s->git_revision, shard_path(files[0]), s0->capsim_version, s0->git_revision);
+    }
+    return 0;
+}
+
+int engine_merge(const engine_job *job, shard_file *const *files, size_t n)
+{
+    engine e;
+    char err[2048] = "out of memory";
+    double t0 = progress_now();
     int status = 1;
+    words pk = { NULL, 0, 0 };
     if (engine_init(&e, job, err, sizeof err) != 0) {
-        fprintf(stderr, "capsim: %s\n", err);
+        fprintf(stderr, "capsim merge: %s\n", err);
+        goto done;
+    }
+    if (check_fit(&e, files, n) != 0) {
+        status = 2;
         goto done;
     }
     if (open_output(&e) != 0) goto done;
-    const char *stop_reason;
-    uint64_t npaths = run_batches(&e, &stop_reason);
-    if (npaths == UINT64_MAX) goto done;   /* fold_batch has said why */
-    if (write_results(&e, npaths) != 0) goto done;
-    h5out_run_info info = {
-        job->command_line, job->command, job->seed, e.nthreads, 1,
-        progress_now() - t0, sampling_name(job->variants[0]->sampling), stop_reason
-    };
-    h5out *out = e.out;
-    e.out = NULL;
-    if (h5out_finish(out, &info) != 0) {   /* frees the handle, removes the temporary file */
-        fprintf(stderr, "capsim: %s\n", h5out_error(NULL));
-        goto done;
+    progress_start(&e.prog, e.path_end - e.path_first, job->quiet);
+    for (size_t i = 0; i < n; i++) {
+        const shard_info *in = shard_get_info(files[i]);
+        for (uint64_t s = in->sb_first; s < in->sb_end; s++)
+            if (read_package(&e, files[i], s, &pk) != 0 || consume_package(&e, s, pk.w, pk.n) != 0) goto done;
     }
-    if (!job->quiet)
-        fprintf(stderr, "capsim: %llu paths x %zu variant(s) in %.2f s -> %s\n",
-                (unsigned long long)npaths, e.nv, progress_now() - t0, job->out_path);
+    progress_finish(&e.prog, e.done);
+    if (finish_output(&e, t0, "merged_shards", (int64_t)n) != 0) goto done;
+    closing_message(&e, t0, "merged ");
     status = 0;
 done:
+    free(pk.w);
     h5out_abort(e.out);
     engine_free(&e);
     return status;

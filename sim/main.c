@@ -4,6 +4,7 @@
  */
 #include "commands.h"
 #include "cli.h"
+#include "mpi_comm.h"
 #include "version.h"
 #include "../output/export.h"
 #include "../output/summary.h"
@@ -18,6 +19,7 @@ static const char main_help[] =
     "  run [SCENARIO.yaml]        simulate (no file: the built-in default scenario)\n"
     "  compare A.yaml B.yaml ...  paired comparison on common random numbers\n"
     "  sweep SCENARIO.yaml --vary key.path=v1,v2,...   a grid of variants\n"
+    "  merge PART.h5 ... -o OUT.h5  the shards of a run (--shard i/n) into its file\n"
     "  check SCENARIO.yaml        validate and print the resolved scenario\n"
     "  summary OUT.h5             percentile tables in the terminal\n"
     "  export OUT.h5 --csv DIR    tidy CSV files\n"
@@ -25,23 +27,40 @@ static const char main_help[] =
     "capsim COMMAND --help for each; capsim --version.\n"
     "Exit codes: 0 success, 1 runtime failure, 2 bad input.\n";
 
-int main(int argc, char **argv)
+/* The command's exit code. Under mpirun every rank runs the simulating commands (they
+ * share the work); the others run on rank 0 only. */
+static int dispatch(int argc, char **argv)
 {
-    static const struct { const char *name; int (*fn)(int, char **); } commands[] = {
-        { "run", cmd_run }, { "compare", cmd_compare }, { "sweep", cmd_sweep },
-        { "check", cmd_check }, { "summary", summary_main }, { "export", export_main },
+    static const struct { const char *name; int (*fn)(int, char **); int all_ranks; } commands[] = {
+        { "run", cmd_run, 1 }, { "compare", cmd_compare, 1 }, { "sweep", cmd_sweep, 1 },
+        { "merge", cmd_merge, 0 }, { "check", cmd_check, 0 }, { "summary", summary_main, 0 },
+        { "export", export_main, 0 },
     };
-    gsl_set_error_handler_off();   /* GSL reports through return codes, never abort() */
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(main_help, argc < 2 ? stderr : stdout);
+        if (comm_rank() == 0) fputs(main_help, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_BAD_INPUT : EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("capsim %s (git %s)\n", CAPSIM_VERSION, CAPSIM_GIT_REV);
+        if (comm_rank() == 0) printf("capsim %s (git %s, MPI: %s)\n", CAPSIM_VERSION, CAPSIM_GIT_REV, comm_library());
         return EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "capsim: unknown command '%s' (expected run, compare, sweep, check, summary or export)\n", argv[1]);
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].all_ranks || comm_rank() == 0 ? commands[i].fn(argc - 1, argv + 1) : EXIT_OK;
+    if (comm_rank() == 0)
+        fprintf(stderr, "capsim: unknown command '%s' (expected run, compare, sweep, merge, check, summary or export)\n",
+                argv[1]);
     return EXIT_BAD_INPUT;
+}
+
+int main(int argc, char **argv)
+{
+    gsl_set_error_handler_off();   /* GSL reports through return codes, never abort() */
+    if (comm_init(&argc, &argv) != 0) {
+        fprintf(stderr, "capsim: MPI failed to start\n");
+        return EXIT_RUNTIME;
+    }
+    int status = dispatch(argc, argv);
+    comm_finalize();
+    return status;
 }

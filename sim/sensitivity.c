@@ -1,9 +1,11 @@
-/* sensitivity: see sensitivity.h. Sums are of values shifted by the first sample seen,
- * so that variances of large amounts (USD 1e11) with a small spread keep their digits. */
+/* sensitivity: see sensitivity.h. Sums are of values shifted by the first sample seen
+ * (or, for sobol_acc, by a shift fixed in advance: sobol_acc_set_shift), so that
+ * variances of large amounts (USD 1e11) with a small spread keep their digits. */
 #include "sensitivity.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct corr_acc {
     size_t nx, ny;
@@ -87,6 +89,7 @@ void corr_acc_result(const corr_acc *c, double *r)
 struct sobol_acc {
     size_t nout, np;
     double n;
+    int fixed;                /* f0 was set by sobol_acc_set_shift: keep it */
     double *f0;               /* nout: shift */
     double *sf, *sff;         /* nout: over A and B */
     double *s1, *s11;         /* nout x np: first-order terms and squares */
@@ -123,7 +126,7 @@ void sobol_acc_free(sobol_acc *s)
 
 void sobol_acc_add(sobol_acc *s, const double *fa, const double *fb, const double *fab)
 {
-    if (s->n == 0)
+    if (s->n == 0 && !s->fixed)
         for (size_t k = 0; k < s->nout; k++) s->f0[k] = fa[k];
     s->n += 1;
     for (size_t k = 0; k < s->nout; k++) {
@@ -161,4 +164,87 @@ void sobol_acc_result(const sobol_acc *s, double *first, double *total, double *
             total_ci[i] = ok ? 1.96 * sdt / sqrt(n) / v : NAN;
         }
     }
+}
+
+void sobol_acc_set_shift(sobol_acc *s, const double *f0)
+{
+    for (size_t k = 0; k < s->nout; k++) s->f0[k] = f0[k];
+    s->fixed = 1;
+}
+
+static void sobol_zero(sobol_acc *s)
+{
+    size_t m = s->nout * s->np;
+    s->n = 0;
+    for (size_t k = 0; k < s->nout; k++) s->sf[k] = s->sff[k] = 0.0;
+    for (size_t i = 0; i < m; i++) s->s1[i] = s->s11[i] = s->st[i] = s->stt[i] = 0.0;
+}
+
+void sobol_acc_reset(sobol_acc *s)
+{
+    sobol_zero(s);
+}
+
+int sobol_acc_merge(sobol_acc *into, const sobol_acc *from)
+{
+    if (into->nout != from->nout || into->np != from->np || !into->fixed || !from->fixed ||
+        memcmp(into->f0, from->f0, into->nout * sizeof *into->f0) != 0)
+        return -1;
+    size_t m = into->nout * into->np;
+    into->n += from->n;
+    for (size_t k = 0; k < into->nout; k++) {
+        into->sf[k] += from->sf[k];
+        into->sff[k] += from->sff[k];
+    }
+    for (size_t i = 0; i < m; i++) {
+        into->s1[i] += from->s1[i];
+        into->s11[i] += from->s11[i];
+        into->st[i] += from->st[i];
+        into->stt[i] += from->stt[i];
+    }
+    return 0;
+}
+
+/* Words: a tag, nout, np, fixed, n, then f0, sf, sff (nout each), s1, s11, st, stt
+ * (nout x np each), doubles as their bit patterns. */
+#define SOBOL_TAG UINT64_C(0x314c4f42534d4143) /* "CAMSBOL1" in little-endian bytes */
+
+size_t sobol_acc_save_words(const sobol_acc *s)
+{
+    return 5 + 3 * s->nout + 4 * s->nout * s->np;
+}
+
+void sobol_acc_save(const sobol_acc *s, uint64_t *w)
+{
+    size_t m = s->nout * s->np;
+    w[0] = SOBOL_TAG;
+    w[1] = s->nout;
+    w[2] = s->np;
+    w[3] = (uint64_t)s->fixed;
+    memcpy(w + 4, &s->n, sizeof s->n);
+    w += 5;
+    const double *arr[7] = { s->f0, s->sf, s->sff, s->s1, s->s11, s->st, s->stt };
+    for (int a = 0; a < 7; a++) {
+        size_t len = a < 3 ? s->nout : m;
+        memcpy(w, arr[a], len * sizeof *w);
+        w += len;
+    }
+}
+
+int sobol_acc_load(sobol_acc *s, const uint64_t *w, size_t nwords)
+{
+    if (!s || !w || nwords != sobol_acc_save_words(s) || w[0] != SOBOL_TAG || w[1] != s->nout ||
+        w[2] != s->np || w[3] > 1)
+        return -1;
+    size_t m = s->nout * s->np;
+    s->fixed = (int)w[3];
+    memcpy(&s->n, w + 4, sizeof s->n);
+    w += 5;
+    double *arr[7] = { s->f0, s->sf, s->sff, s->s1, s->s11, s->st, s->stt };
+    for (int a = 0; a < 7; a++) {
+        size_t len = a < 3 ? s->nout : m;
+        memcpy(arr[a], w, len * sizeof *w);
+        w += len;
+    }
+    return 0;
 }

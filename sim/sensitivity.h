@@ -17,6 +17,7 @@
 #define CAPSIM_SENSITIVITY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct corr_acc corr_acc;
 
@@ -35,5 +36,23 @@ void sobol_acc_free(sobol_acc *s);  /* accepts NULL */
 void sobol_acc_add(sobol_acc *s, const double *fa, const double *fb, const double *fab);
 /* Indices and 95% half-widths, each [k * nparams + j]; NaN where V = 0. */
 void sobol_acc_result(const sobol_acc *s, double *first, double *total, double *first_ci, double *total_ci);
+
+/* Merging (superblocks, shards, MPI ranks: docs/ENGINE.md). The sums are of f - f0. By
+ * default f0 is the first sample's f(A); accumulators that are to be merged must share
+ * one shift fixed in advance (the engine uses path 0's f(A)): set it before the first
+ * sample. reset empties the sums and keeps the shift. merge: into := into's samples
+ * followed by from's, by adding the sums (into's first, so a fixed sequence of merges
+ * gives fixed bits); -1 (nothing changed) when the sizes or the shifts differ or a shift
+ * was not fixed. */
+void sobol_acc_set_shift(sobol_acc *s, const double *f0);
+void sobol_acc_reset(sobol_acc *s);
+int sobol_acc_merge(sobol_acc *into, const sobol_acc *from);
+
+/* The whole state as 64-bit words (doubles as bit patterns): save writes
+ * sobol_acc_save_words(s) words; load (into an accumulator of the same sizes) restores
+ * every bit, or returns -1 leaving s unchanged. */
+size_t sobol_acc_save_words(const sobol_acc *s);
+void sobol_acc_save(const sobol_acc *s, uint64_t *w);
+int sobol_acc_load(sobol_acc *s, const uint64_t *w, size_t nwords);
 
 #endif

@@ -196,16 +196,120 @@ static void merge_equal(const double *a, const double *b, size_t m, double *out)
     for (size_t s = 0; s < m; s++) MERGE_ENDS(a, b, i, j, ia, jb, out[s], out[2 * m - 1 - s]);
 }
 
+/* MERGE_ENDS with one index per chain: after s steps the front has taken i items of a
+ * and s - i of b, and the back has taken m - 1 - ia of a and s - (m - 1 - ia) of b. Half
+ * the live indices: four chains then fit in the registers (with MERGE_ENDS one index
+ * lived on the stack), the same comparisons and the same output. */
+#define MERGE_ENDS1(a, b, m, s, i, ia, front, back)                    \
+    do {                                                               \
+        double x_ = (a)[i], y_ = (b)[(s) - (i)];                       \
+        int tb_ = y_ < x_;                                             \
+        (front) = tb_ ? y_ : x_;                                       \
+        (i) += (size_t)!tb_;                                           \
+        double xb_ = (a)[ia], yb_ = (b)[2 * (m) - 2 - (s) - (ia)];     \
+        int ta_ = yb_ < xb_;                                           \
+        (back) = ta_ ? xb_ : yb_;                                      \
+        (ia) -= (size_t)ta_;                                           \
+    } while (0)
+
 /* Two independent equal merges at once: four chains keep the core busy. */
 static void merge_equal2(const double *a, const double *b, double *out, const double *c,
                          const double *d, double *out2, size_t m)
 {
-    size_t i = 0, j = 0, ia = m - 1, jb = m - 1;
-    size_t k = 0, l = 0, kc = m - 1, ld = m - 1;
+    size_t i = 0, ia = m - 1, k = 0, kc = m - 1;
     for (size_t s = 0; s < m; s++) {
-        MERGE_ENDS(a, b, i, j, ia, jb, out[s], out[2 * m - 1 - s]);
-        MERGE_ENDS(c, d, k, l, kc, ld, out2[s], out2[2 * m - 1 - s]);
+        MERGE_ENDS1(a, b, m, s, i, ia, out[s], out[2 * m - 1 - s]);
+        MERGE_ENDS1(c, d, m, s, k, kc, out2[s], out2[2 * m - 1 - s]);
     }
+}
+
+/* a[0..n) ascending? (A NaN makes it fail.) */
+static int is_sorted(const double *a, size_t n)
+{
+    size_t sorted = 1;
+    for (size_t i = 1; i < n && sorted; i++) sorted = a[i - 1] <= a[i];
+    return (int)sorted;
+}
+
+/* Data with few distinct values (counts, shares, unmet demand that is mostly 0) is
+ * counted instead of sorted. count_few: if a[0..n) holds at most FEW_MAX distinct bit
+ * patterns and no NaN or -0.0, put them in ascending order in v[0..*m) with their counts
+ * in c and return 1; else return 0, having read a few dozen items at most when the
+ * values are many. Without NaN and without both zeros, items that compare equal have
+ * equal bits, so the sorted order is one sequence of bits whatever sort made it: what is
+ * built from the counts is the sort's result, to the bit. */
+enum { FEW_MAX = 16, FEW_SLOTS = 64 };
+
+static int count_few(const double *a, size_t n, double *v, size_t *c, unsigned *m)
+{
+    uint64_t key[FEW_SLOTS];
+    size_t cnt[FEW_SLOTS];
+    unsigned char used[FEW_SLOTS] = {0};
+    unsigned nd = 0, h = 0;
+    uint64_t last = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, &a[i], sizeof u);
+        if (u == last && i > 0) { /* runs of one value (often 0) */
+            cnt[h]++;
+            continue;
+        }
+        if ((u & UINT64_C(0x7fffffffffffffff)) > UINT64_C(0x7ff0000000000000) ||
+            u == UINT64_C(0x8000000000000000))
+            return 0;                               /* NaN or -0.0 */
+        h = (unsigned)((u * UINT64_C(0x9E3779B97F4A7C15)) >> 58);
+        while (used[h] && key[h] != u) h = (h + 1) & (FEW_SLOTS - 1);
+        if (!used[h]) {
+            if (++nd > FEW_MAX) return 0;
+            used[h] = 1;
+            key[h] = u;
+            cnt[h] = 0;
+        }
+        cnt[h]++;
+        last = u;
+    }
+    unsigned k = 0;
+    for (unsigned e = 0; e < FEW_SLOTS; e++) { /* the distinct values, insertion-sorted */
+        if (!used[e]) continue;
+        double x;
+        memcpy(&x, &key[e], sizeof x);
+        unsigned j = k++;
+        for (; j > 0 && x < v[j - 1]; j--) {
+            v[j] = v[j - 1];
+            c[j] = c[j - 1];
+        }
+        v[j] = x;
+        c[j] = cnt[e];
+    }
+    *m = k;
+    return 1;
+}
+
+/* Positions o, o+2, ... of the sorted order of a[0..n) into out[0..n/2), by counting
+ * (1), or 0 when the values are not few. */
+static int decimate_few(const double *a, size_t n, unsigned o, double *out)
+{
+    double v[FEW_MAX];
+    size_t c[FEW_MAX], pos = 0, got = 0, half = n / 2;
+    unsigned m;
+    if (!count_few(a, n, v, c, &m)) return 0;
+    for (unsigned j = 0; j < m; j++) { /* positions o + 2 got falling in [pos, pos + c) */
+        pos += c[j];
+        while (got < half && o + 2 * got < pos) out[got++] = v[j];
+    }
+    return 1;
+}
+
+/* a[0..n) sorted in place by counting (1), or 0 when the values are not few. */
+static int sort_few(double *a, size_t n)
+{
+    double v[FEW_MAX];
+    size_t c[FEW_MAX], at = 0;
+    unsigned m;
+    if (!count_few(a, n, v, c, &m)) return 0;
+    for (unsigned j = 0; j < m; j++)
+        for (size_t r = 0; r < c[j]; r++) a[at++] = v[j];
+    return 1;
 }
 
 /* Sort each run a[r w .. (r+1) w) of a[0..n) ascending (the whole array if w >= n); tmp
@@ -242,7 +346,13 @@ static void sort_runs(double *a, size_t n, size_t width, double *tmp)
     if (src != a) memcpy(a, src, n * sizeof *a);
 }
 
-static void sort_doubles(double *a, size_t n, double *tmp) { sort_runs(a, n, n, tmp); }
+/* A whole array: in order already, few values (counted), or merge-sorted. */
+static void sort_doubles(double *a, size_t n, double *tmp)
+{
+    if (is_sorted(a, n)) return;
+    if (n >= 64 && sort_few(a, n)) return;
+    sort_runs(a, n, n, tmp);
+}
 
 /* Sort a[0..m) and a[m..2m) (tmp: 2m). Interleaved when the runs align with the passes. */
 static void sort_halves(double *a, size_t m, double *tmp)
@@ -255,17 +365,72 @@ static void sort_halves(double *a, size_t m, double *tmp)
     }
 }
 
+/* Keep positions o, o+2, ... of the concatenation x ++ y (m items each) in out[0..m). */
+static void decimate_concat(const double *x, const double *y, size_t m, unsigned o, double *out)
+{
+    size_t i = 0;
+    for (; o + 2 * i < m; i++) out[i] = x[o + 2 * i];
+    for (; i < m; i++) out[i] = y[o + 2 * i - m];
+}
+
+/* When the merge of sorted a and b is a concatenation, decimate it without merging and
+ * return 1. a's last <= b's first: the stable merge is a ++ b; b's last < a's first
+ * (strictly: ties take a first): b ++ a. Constant and ordered variables take this path
+ * at every compaction. A NaN fails both tests and goes to the merge. */
+static int decimate_if_ordered(const double *a, const double *b, size_t m, unsigned o,
+                               double *out)
+{
+    if (a[m - 1] <= b[0]) {
+        decimate_concat(a, b, m, o, out);
+        return 1;
+    }
+    if (b[m - 1] < a[0]) {
+        decimate_concat(b, a, m, o, out);
+        return 1;
+    }
+    return 0;
+}
+
 /* Merge sorted a[0..m) and b[0..m) and keep the merged positions o, o+2, ...: one
  * compaction, m items into out. out has room for m + 1: an item not kept is written to
  * out[m] instead of branching on it. */
 static void merge_decimate(const double *a, const double *b, size_t m, unsigned o, double *out)
 {
+    if (decimate_if_ordered(a, b, m, o, out)) return;
     size_t i = 0, j = 0, ia = m - 1, jb = m - 1, last = 2 * m - 1;
     for (size_t s = 0; s < m; s++) {
         double f, g;
         MERGE_ENDS(a, b, i, j, ia, jb, f, g);
         out[(s & 1u) == o ? s >> 1 : m] = f;
         out[((last - s) & 1u) == o ? (last - s) >> 1 : m] = g;
+    }
+}
+
+/* Two independent compactions with the same m and o (two variables of a block, whose
+ * shapes are the same), interleaved: four dependency chains instead of two. The merge
+ * is latency-bound, so this runs nearly twice as fast as two calls. */
+static void merge_decimate2(const double *a, const double *b, double *out, const double *c,
+                            const double *d, double *out2, size_t m, unsigned o)
+{
+    int done1 = decimate_if_ordered(a, b, m, o, out);
+    int done2 = decimate_if_ordered(c, d, m, o, out2);
+    if (done1 || done2) {
+        if (!done1) merge_decimate(a, b, m, o, out);
+        if (!done2) merge_decimate(c, d, m, o, out2);
+        return;
+    }
+    size_t i = 0, j = 0, ia = m - 1, jb = m - 1, last = 2 * m - 1;
+    size_t k = 0, l = 0, kc = m - 1, ld = m - 1;
+    for (size_t s = 0; s < m; s++) {
+        double f, g, f2, g2;
+        MERGE_ENDS(a, b, i, j, ia, jb, f, g);
+        MERGE_ENDS(c, d, k, l, kc, ld, f2, g2);
+        size_t front = (s & 1u) == o ? s >> 1 : m;
+        size_t back = ((last - s) & 1u) == o ? (last - s) >> 1 : m;
+        out[front] = f;
+        out[back] = g;
+        out2[front] = f2;
+        out2[back] = g2;
     }
 }
 
@@ -387,21 +552,12 @@ static void plan_cascade(const stats *s, sk_state *st, cascade_plan *cp)
     st->size0 = 0;
 }
 
-static void apply_cascade(const stats *s, double *slot, const cascade_plan *cp)
+/* The last step of a cascade: the carry lands on level stop (resampled into a saturated
+ * top). */
+static void land_carry(const stats *s, double *slot, const cascade_plan *cp, double *carry,
+                       double *next)
 {
-    double ba[K_MAX / 2 + 1], bb[K_MAX / 2 + 1], tmp[K_MAX];
-    double *carry = ba, *next = bb;
     size_t half = s->half;
-    /* Sorting the two halves and merging them is the sort's last pass, fused with the
-     * decimation. */
-    sort_halves(slot, half, tmp);
-    merge_decimate(slot, slot + half, half, cp->off[0], carry);
-    for (unsigned h = 1; h < cp->stop; h++) {
-        merge_decimate(level_ptr(s, slot, h), carry, half, cp->off[h], next);
-        double *t = carry;
-        carry = next;
-        next = t;
-    }
     double *dst = level_ptr(s, slot, cp->stop);
     if (cp->resample) {
         run runs[2] = {{dst, half, cp->w_top}, {carry, half, cp->w_in}};
@@ -409,6 +565,75 @@ static void apply_cascade(const stats *s, double *slot, const cascade_plan *cp)
         carry = next;
     }
     memcpy(dst, carry, half * sizeof *dst);
+}
+
+/* Level 0's compaction into carry: by counting when few values are distinct, else by
+ * sorting the two halves and merging them (the sort's last pass, fused with the
+ * decimation). */
+/* Level 0's compaction into carry without a sort, if it is ordered already (constant
+ * and monotone variables: a scan) or has few distinct values (decimate_few). */
+static int compact_level0_cheap(const stats *s, double *slot, unsigned o, double *carry)
+{
+    if (is_sorted(slot, s->k)) {
+        decimate_concat(slot, slot + s->half, s->half, o, carry);
+        return 1;
+    }
+    return decimate_few(slot, s->k, o, carry);
+}
+
+static void compact_level0(const stats *s, double *slot, unsigned o, double *carry,
+                           double *tmp)
+{
+    if (compact_level0_cheap(s, slot, o, carry)) return;
+    sort_halves(slot, s->half, tmp);
+    merge_decimate(slot, slot + s->half, s->half, o, carry);
+}
+
+static void apply_cascade(const stats *s, double *slot, const cascade_plan *cp)
+{
+    double ba[K_MAX / 2 + 1], bb[K_MAX / 2 + 1], tmp[K_MAX];
+    double *carry = ba, *next = bb;
+    size_t half = s->half;
+    compact_level0(s, slot, cp->off[0], carry, tmp);
+    for (unsigned h = 1; h < cp->stop; h++) {
+        merge_decimate(level_ptr(s, slot, h), carry, half, cp->off[h], next);
+        double *t = carry;
+        carry = next;
+        next = t;
+    }
+    land_carry(s, slot, cp, carry, next);
+}
+
+/* apply_cascade on two variables at once (the same plan): the same operations on each,
+ * with the compactions interleaved. */
+static void apply_cascade2(const stats *s, double *x, double *y, const cascade_plan *cp)
+{
+    double ba[K_MAX / 2 + 1], bb[K_MAX / 2 + 1], tmp[K_MAX];
+    double ya[K_MAX / 2 + 1], yb[K_MAX / 2 + 1];
+    double *carry = ba, *next = bb, *ycarry = ya, *ynext = yb;
+    size_t half = s->half;
+    int fx = compact_level0_cheap(s, x, cp->off[0], carry);
+    int fy = compact_level0_cheap(s, y, cp->off[0], ycarry);
+    if (!fx && !fy) {
+        sort_halves(x, half, tmp);
+        sort_halves(y, half, tmp);
+        merge_decimate2(x, x + half, carry, y, y + half, ycarry, half, cp->off[0]);
+    } else {
+        if (!fx) compact_level0(s, x, cp->off[0], carry, tmp);
+        if (!fy) compact_level0(s, y, cp->off[0], ycarry, tmp);
+    }
+    for (unsigned h = 1; h < cp->stop; h++) {
+        merge_decimate2(level_ptr(s, x, h), carry, next, level_ptr(s, y, h), ycarry, ynext,
+                        half, cp->off[h]);
+        double *t = carry;
+        carry = next;
+        next = t;
+        t = ycarry;
+        ycarry = ynext;
+        ynext = t;
+    }
+    land_carry(s, x, cp, carry, next);
+    land_carry(s, y, cp, ycarry, ynext);
 }
 
 /* ---------- exact to sketch: sorted raw values become the streaming shape for n */
@@ -462,16 +687,30 @@ static void apply_convert(const stats *s, double *slot, const convert_plan *cp, 
 
 /* ---------- streaming rows */
 
+/* A hint to fetch the cache line at p; no effect on results. */
+#if defined(__GNUC__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
+#define PREFETCH_ROWS 8
+
 /* Welford per variable, vectorised across the block's variables. */
 static void moments_rows(stats *s, uint64_t n0, size_t v0, size_t nv, const double *rows,
-                         size_t rs, size_t nrows)
+                         size_t rs, size_t nrows, size_t at)
 {
     double *restrict mean = s->mean + v0, *restrict m2 = s->m2 + v0;
     double *restrict mn = s->mn + v0, *restrict mx = s->mx + v0;
     double *restrict np = s->npos + v0;
+    double *restrict dst = s->data + v0 * s->slot + at;
+    size_t slot = s->slot;
     for (size_t i = 0; i < nrows; i++) {
         const double *restrict x = rows + i * rs + v0;
         double n = (double)(n0 + i + 1);
+        /* Rows are far apart (a whole model row each): the hardware does not see the
+         * stride, and the loads below would wait on memory. */
+        if (i + PREFETCH_ROWS < nrows)
+            for (size_t v = 0; v < nv; v += 8) PREFETCH(x + PREFETCH_ROWS * rs + v);
 #pragma omp simd
         for (size_t v = 0; v < nv; v++) {
             double xv = x[v];
@@ -481,6 +720,7 @@ static void moments_rows(stats *s, uint64_t n0, size_t v0, size_t nv, const doub
             mn[v] = xv < mn[v] ? xv : mn[v];
             mx[v] = xv > mx[v] ? xv : mx[v];
             np[v] += xv > 0.0 ? 1.0 : 0.0;
+            dst[v * slot + i] = xv;   /* the copy into level 0, while the value is here */
         }
     }
 }
@@ -490,7 +730,19 @@ static void moments_rows(stats *s, uint64_t n0, size_t v0, size_t nv, const doub
 static void append_rows(stats *s, size_t at, size_t v0, size_t nv, source in, size_t r0,
                         size_t nrows)
 {
-    for (size_t v = v0; v < v0 + nv; v++) {
+    size_t v = v0;
+    if (in.vs == 1) {
+        /* Rows: eight variables (one cache line of each row) at a time, so that each
+         * line read is used whole, into eight sequential streams. */
+        for (; v + 8 <= v0 + nv; v += 8) {
+            double *restrict d[8];
+            for (size_t u = 0; u < 8; u++) d[u] = s->data + (v + u) * s->slot + at;
+            const double *restrict x = in.base + r0 * in.rs + v;
+            for (size_t i = 0; i < nrows; i++, x += in.rs)
+                for (size_t u = 0; u < 8; u++) d[u][i] = x[u];
+        }
+    }
+    for (; v < v0 + nv; v++) {
         double *restrict dst = s->data + v * s->slot + at;
         const double *restrict x = in.base + r0 * in.rs + v * in.vs;
         for (size_t i = 0; i < nrows; i++) dst[i] = x[i * in.rs];
@@ -509,7 +761,10 @@ static void cascade_block(stats *s, sk_state *st, size_t v0, size_t nv)
 {
     cascade_plan cp;
     plan_cascade(s, st, &cp);
-    for (size_t v = v0; v < v0 + nv; v++) apply_cascade(s, s->data + v * s->slot, &cp);
+    size_t v = v0;
+    for (; v + 2 <= v0 + nv; v += 2)
+        apply_cascade2(s, s->data + v * s->slot, s->data + (v + 1) * s->slot, &cp);
+    if (v < v0 + nv) apply_cascade(s, s->data + v * s->slot, &cp);
 }
 
 /* Feed nrows values of variables [v0, v0 + nv) through the sketch, advancing st; with
@@ -528,8 +783,10 @@ static void run_rows(stats *s, sk_state *st, size_t v0, size_t nv, source in, si
         size_t room = (st->exact ? s->budget : s->k) - at;
         size_t seg = min_size(room, nrows - r);
         if (nv > 0) {
-            if (moments) moments_rows(s, st->n, v0, nv, in.base + r * in.rs, in.rs, seg);
-            append_rows(s, at, v0, nv, in, r, seg);
+            if (moments)
+                moments_rows(s, st->n, v0, nv, in.base + r * in.rs, in.rs, seg, at);
+            else
+                append_rows(s, at, v0, nv, in, r, seg);
         }
         st->n += seg;
         r += seg;
@@ -545,12 +802,13 @@ static void run_rows(stats *s, sk_state *st, size_t v0, size_t nv, source in, si
 #define PAR_MIN_VALUES 32768
 
 /* Run the blocks of variables in parallel, each on a private copy of the shape, then
- * advance the shared shape once. */
+ * advance the shared shape once. Blocks cost very different amounts (constant and
+ * ordered variables skip their sorts), so they are handed out one at a time. */
 static void run_all(stats *s, source in, size_t nrows, int moments)
 {
     size_t nblocks = (s->nvars + VBLOCK - 1) / VBLOCK;
     int par = nblocks > 1 && nrows * s->nvars >= PAR_MIN_VALUES;
-#pragma omp parallel for schedule(static) if (par)
+#pragma omp parallel for schedule(dynamic, 1) if (par)
     for (size_t b = 0; b < nblocks; b++) {
         sk_state st = s->st;
         size_t v0 = b * VBLOCK;
@@ -801,7 +1059,7 @@ static void apply_merge(const stats *s, double *slot, const double *from, const 
 static void convert_all(stats *s)
 {
     size_t nblocks = (s->nvars + VBLOCK - 1) / VBLOCK;
-#pragma omp parallel for schedule(static) if (nblocks > 1)
+#pragma omp parallel for schedule(dynamic, 1) if (nblocks > 1)
     for (size_t b = 0; b < nblocks; b++) {
         sk_state st = s->st;
         size_t v0 = b * VBLOCK;
@@ -869,13 +1127,32 @@ static size_t sketch_runs(const stats *s, const double *slot, double *l0, double
 /* For ascending targets t, the smallest item whose cumulative weight reaches each. */
 static void walk(const run *runs, size_t nr, const double *t, size_t nt, double *out)
 {
+    /* pick_min's choice without its branches (they follow the data and mispredict):
+     * the heads in an array, a run that is done marked dead, and the same test --
+     * alive, and no best yet or smaller than the best -- as conditional moves. */
     size_t idx[L_MAX + 1] = {0}, got = 0;
-    double c = 0.0, x = 0.0;
+    double head[L_MAX + 1], c = 0.0, x = 0.0;
+    unsigned char alive[L_MAX + 1];
+    for (size_t r = 0; r < nr; r++) {
+        alive[r] = runs[r].n > 0;
+        head[r] = alive[r] ? runs[r].p[0] : 0.0;
+    }
     while (got < nt) {
-        size_t r = pick_min(runs, nr, idx);
-        if (r == nr) break;
-        x = runs[r].p[idx[r]++];
-        c += runs[r].w;
+        size_t best = nr;
+        double bv = 0.0;
+        int none = 1;
+        for (size_t r = 0; r < nr; r++) {
+            int take = alive[r] & (none | (head[r] < bv));
+            best = take ? r : best;
+            bv = take ? head[r] : bv;
+            none &= !alive[r];
+        }
+        if (best == nr) break;
+        x = head[best];
+        c += runs[best].w;
+        size_t i = ++idx[best];
+        alive[best] = i < runs[best].n;
+        head[best] = alive[best] ? runs[best].p[i] : 0.0;
         while (got < nt && c >= t[got]) out[got++] = x;
     }
     for (; got < nt; got++) out[got] = x; /* rounding guard: the largest item */
@@ -952,22 +1229,37 @@ void stats_get(const stats *s, size_t v, stats_summary *out)
     quantiles(s, v, stats_quantile_levels, STATS_NQ, out->q);
 }
 
-/* Weighted counts of the run's items < x and == x (the run is sorted). */
-static void count_sorted(const run *r, double x, double *lt, double *eq)
+/* Weighted counts of the items < x and == x of every occupied level h >= 1 (each k/2
+ * sorted items). Two branch-free binary searches per level (a conditional move per
+ * halving: the comparisons cannot be predicted), with the searches of all levels
+ * interleaved, since each is a chain of dependent loads. Without NaN in a level they
+ * count what any binary search counts; the sums run in level order. Invariants: items
+ * before bl[i] are < x and items from bl[i] + len on are >= x (bu: <= x and > x). */
+static void count_levels(const stats *s, const double *slot, double x, double *lt,
+                         double *eq)
 {
-    size_t lo = 0, hi = r->n;
-    while (lo < hi) { /* first item >= x */
-        size_t mid = lo + (hi - lo) / 2;
-        if (r->p[mid] < x) lo = mid + 1; else hi = mid;
+    const double *base[L_MAX], *bl[L_MAX], *bu[L_MAX];
+    double w[L_MAX];
+    size_t m = 0, len = s->half;
+    for (unsigned h = 1; h <= s->top; h++) {
+        if (!occupied(&s->st, h)) continue;
+        base[m] = bl[m] = bu[m] = level_cptr(s, slot, h);
+        w[m++] = h == s->top ? s->st.top_w : ldexp(1.0, (int)h);
     }
-    size_t first = lo;
-    hi = r->n;
-    while (lo < hi) { /* first item > x */
-        size_t mid = lo + (hi - lo) / 2;
-        if (!(x < r->p[mid])) lo = mid + 1; else hi = mid;
+    while (len > 1) {
+        size_t h = len / 2;
+        for (size_t i = 0; i < m; i++) {
+            bl[i] = bl[i][h] < x ? bl[i] + h : bl[i];
+            bu[i] = !(x < bu[i][h]) ? bu[i] + h : bu[i];
+        }
+        len -= h;
     }
-    *lt += (double)first * r->w;
-    *eq += (double)(lo - first) * r->w;
+    for (size_t i = 0; i < m; i++) {
+        size_t first = (size_t)(bl[i] - base[i]) + (bl[i][0] < x);
+        size_t upto = (size_t)(bu[i] - base[i]) + !(x < bu[i][0]);
+        *lt += (double)first * w[i];
+        *eq += (double)(upto - first) * w[i];
+    }
 }
 
 double stats_cdf(const stats *s, size_t v, double x)
@@ -976,19 +1268,20 @@ double stats_cdf(const stats *s, size_t v, double x)
     if (s->st.n == 0) return 0.5; /* no data: the middle */
     const double *slot = s->data + v * s->slot;
     size_t raw = s->st.exact ? (size_t)s->st.n : s->st.size0;
-    double lt = 0.0, eq = 0.0;
-    for (size_t i = 0; i < raw; i++) { /* raw values: unsorted */
-        lt += slot[i] < x;
-        eq += slot[i] == x;
-    }
-    if (!s->st.exact) {
-        for (unsigned h = 1; h <= s->top; h++) {
-            if (!occupied(&s->st, h)) continue;
-            run r = {level_cptr(s, slot, h), s->half,
-                     h == s->top ? s->st.top_w : ldexp(1.0, (int)h)};
-            count_sorted(&r, x, &lt, &eq);
+    /* Raw values, unsorted: integer counts (the sums of 0s and 1s, exactly), four
+     * independent ones so that the additions do not wait on each other. */
+    size_t c[8] = {0}, i = 0;
+    for (; i + 4 <= raw; i += 4)
+        for (size_t u = 0; u < 4; u++) {
+            c[u] += slot[i + u] < x;
+            c[4 + u] += slot[i + u] == x;
         }
+    for (; i < raw; i++) {
+        c[0] += slot[i] < x;
+        c[4] += slot[i] == x;
     }
+    double lt = (double)(c[0] + c[1] + c[2] + c[3]), eq = (double)(c[4] + c[5] + c[6] + c[7]);
+    if (!s->st.exact) count_levels(s, slot, x, &lt, &eq);
     return (lt + 0.5 * eq) / (double)s->st.n;
 }
 
@@ -1018,4 +1311,111 @@ double stats_rank_error_bound(double n)
 {
     return stats_rank_error_bound_sketch(n, STATS_SKETCH_K, STATS_SKETCH_LEVELS,
                                          STATS_EXACT_BUDGET);
+}
+
+/* ---------- serialisation (shards and MPI ranks: sim/engine.c, docs/ENGINE.md)
+ *
+ * The whole state as 64-bit words: a header (parameters and the shared shape), the five
+ * moment arrays, then for each variable only the items its sketch uses (the same count
+ * for every variable, since the shape is shared): the raw values while exact, else level
+ * 0's size0 raw items followed by each occupied level's k/2 sorted items, level by level.
+ * Doubles travel as their bit patterns, so stats_load() restores every bit: the loaded
+ * accumulator answers queries and takes rows and merges exactly as the saved one would. */
+
+#define SAVE_MAGIC UINT64_C(0x31534154534d4143) /* a tag: "CAMSTAS1" in little-endian bytes */
+#define SAVE_HEAD 14                            /* header words */
+
+static uint64_t dbits(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static double bitsd(uint64_t u)
+{
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* Items per variable that the shape st uses. */
+static size_t used_items(const stats *s, const sk_state *st)
+{
+    if (st->exact) return (size_t)st->n;
+    size_t m = st->size0;
+    for (unsigned h = 1; h <= s->top; h++)
+        if (occupied(st, h)) m += s->half;
+    return m;
+}
+
+size_t stats_save_words(const stats *s)
+{
+    return SAVE_HEAD + s->nvars * (5 + used_items(s, &s->st));
+}
+
+void stats_save(const stats *s, uint64_t *w)
+{
+    const sk_state *st = &s->st;
+    size_t m = used_items(s, st), nv = s->nvars;
+    uint64_t head[SAVE_HEAD] = { SAVE_MAGIC, nv, s->k, s->levels, s->budget, st->n,
+                                 (uint64_t)st->exact, st->size0, st->occ, st->off,
+                                 dbits(st->top_w), dbits(st->errp), dbits(st->errn), m };
+    memcpy(w, head, sizeof head);
+    w += SAVE_HEAD;
+    const double *arr[5] = { s->mean, s->m2, s->mn, s->mx, s->npos };
+    for (int a = 0; a < 5; a++, w += nv) memcpy(w, arr[a], nv * sizeof *w);
+    for (size_t v = 0; v < nv; v++) {
+        const double *slot = s->data + v * s->slot;
+        size_t raw = st->exact ? (size_t)st->n : st->size0;
+        memcpy(w, slot, raw * sizeof *w);
+        w += raw;
+        if (st->exact) continue;
+        for (unsigned h = 1; h <= s->top; h++) {
+            if (!occupied(st, h)) continue;
+            memcpy(w, level_cptr(s, slot, h), s->half * sizeof *w);
+            w += s->half;
+        }
+    }
+}
+
+int stats_load(stats *s, const uint64_t *w, size_t nwords)
+{
+    if (!s || !w || nwords < SAVE_HEAD || w[0] != SAVE_MAGIC || w[1] != s->nvars || w[2] != s->k ||
+        w[3] != s->levels || w[4] != s->budget)
+        return -1;
+    sk_state st;
+    memset(&st, 0, sizeof st);
+    st.n = w[5];
+    st.exact = w[6] != 0;
+    st.size0 = (unsigned)w[7];
+    st.occ = w[8];
+    st.off = w[9];
+    st.top_w = bitsd(w[10]);
+    st.errp = bitsd(w[11]);
+    st.errn = bitsd(w[12]);
+    size_t nv = s->nvars;
+    /* Reject shapes this accumulator cannot hold, before a byte is copied. */
+    if ((st.exact && st.n > s->budget) || (!st.exact && st.size0 >= s->k) ||
+        (st.occ & ~(((UINT64_C(2) << s->top) - 1) & ~UINT64_C(1))) != 0)
+        return -1;
+    size_t m = used_items(s, &st);
+    if (w[13] != m || nwords != SAVE_HEAD + nv * (5 + m)) return -1;
+    w += SAVE_HEAD;
+    double *arr[5] = { s->mean, s->m2, s->mn, s->mx, s->npos };
+    for (int a = 0; a < 5; a++, w += nv) memcpy(arr[a], w, nv * sizeof *w);
+    for (size_t v = 0; v < nv; v++) {
+        double *slot = s->data + v * s->slot;
+        size_t raw = st.exact ? (size_t)st.n : st.size0;
+        memcpy(slot, w, raw * sizeof *w);
+        w += raw;
+        if (st.exact) continue;
+        for (unsigned h = 1; h <= s->top; h++) {
+            if (!occupied(&st, h)) continue;
+            memcpy(level_ptr(s, slot, h), w, s->half * sizeof *w);
+            w += s->half;
+        }
+    }
+    s->st = st;
+    return 0;
 }

@@ -18,6 +18,7 @@
 #define CAPSIM_STATS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Sketch parameters (see sim/stats.c for the design and the error derivation).
  * Exact while n <= STATS_EXACT_BUDGET; then a compactor of buffer STATS_SKETCH_K with
@@ -99,5 +100,15 @@ double stats_rank_error(const stats *s);
 
 /* Bytes held per variable (moments plus sketch slot); constant for the accumulator. */
 size_t stats_bytes_per_var(const stats *s);
+
+/* Serialisation, for shards and MPI ranks (docs/ENGINE.md): the accumulator's whole
+ * state as 64-bit words (doubles as their bit patterns), only the sketch items in use.
+ * stats_save writes stats_save_words(s) words into w (the caller's buffer). stats_load
+ * replaces the state of s by words saved from an accumulator with the same nvars and
+ * sketch parameters; afterwards s behaves bitwise as the saved one did (queries, adds,
+ * merges). Returns 0, or -1 (s unchanged) when the words do not fit s or are damaged. */
+size_t stats_save_words(const stats *s);
+void stats_save(const stats *s, uint64_t *w);
+int stats_load(stats *s, const uint64_t *w, size_t nwords);
 
 #endif
