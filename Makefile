@@ -106,7 +106,7 @@ plots: capsim
 	$(PYTHON) output/plot.py results/aws-size.h5 -o docs/img/aws-size
 
 clean:
-	rm -rf build build-san capsim
+	rm -rf build build-san build-mpicc capsim
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
