@@ -41,316 +41,7 @@
  * stay a last pass over the spill file, which only the process writing the file has; the
  * spill is fed in path order however the superblocks arrived.
  */
-#include "engine.h"
-
-#include "mpi_comm.h"
-#include "progress.h"
-#include "rng.h"
-#include "sample.h"
-#include "sensitivity.h"
-#include "shardfile.h"
-#include "stats.h"
-#include "../models/model.h"
-#include "../output/h5out.h"
-#include "../output/h5util.h"
-
-#include <math.h>
-#include <omp.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-typedef struct {
-    size_t n;
-    const char **names;
-} name_set;
-
-typedef struct {
-    const scenario *sc;
-    model_layout L;
-    sampler *smp;
-    size_t nu;             /* sc->nuncertain */
-    size_t *row_map;       /* L.row_len: index in the common row; NULL when identical */
-    size_t *param_map;     /* nu: index among the common params */
-    stats *st;             /* statistics of the common rows */
-    stats *diff;           /* variant minus variant 0 (v >= 1) */
-    double *rows;          /* ENGINE_BATCH x L.row_len */
-    double *urows;         /* ENGINE_BATCH x common row_len (== rows when no map) */
-    double *drows;         /* ENGINE_BATCH x common row_len (v >= 1) */
-    double *values;        /* ENGINE_BATCH x nu */
-    double *uniforms;      /* ENGINE_BATCH x nu */
-    double *uvalues;       /* ENGINE_BATCH x nparams (common) */
-    double *uuniforms;     /* ENGINE_BATCH x nparams (common) */
-    FILE *spill;
-    stats *yst;            /* statistics of the yearly aggregates (for their ranks) */
-    double *yrows;         /* ENGINE_BATCH x 2 * nyears: unmet H100e-hours, then spend */
-    /* saltelli */
-    scenario *bshell;      /* sc with the B-matrix streams */
-    sampler *bsmp;
-    double *bvalues;       /* ENGINE_BATCH x nu */
-    double *salt;          /* ENGINE_BATCH x (nu + 2) x L.ntotals: f(A), f(B), f(AB_j) */
-    sobol_acc *sobol;
-    /* the current superblock's accumulators (see SUPERBLOCKS) */
-    stats *sb_st, *sb_diff, *sb_yst;
-    sobol_acc *sb_sobol;
-} variant_run;
-
-/* A growable array of 64-bit words: a superblock package, or a blob being built. */
-typedef struct {
-    uint64_t *w;
-    size_t n, cap;
-} words;
-
-typedef struct {
-    const engine_job *job;
-    size_t nv;
-    variant_run *vr;
-    model_layout U;        /* the common layout */
-    name_set clouds, segments, contracts, params;
-    model_ws **ws;         /* threads x nv */
-    double **scratch;      /* threads: a row and a value vector for the saltelli runs */
-    int nthreads;
-    int nyears;            /* calendar years the horizon touches */
-    h5out *out;
-    int target_total;      /* index into model_totals, or -1 */
-    double target_q;       /* quantile level, or < 0 for the mean */
-    /* the share of the run here */
-    int rank, nranks;
-    uint64_t sb_first, sb_end;       /* superblocks of this run or shard */
-    uint64_t path_first, path_end;   /* their paths */
-    uint64_t save_local;             /* paths of this file's /paths (local indices) */
-    uint64_t done;                   /* paths consumed, in order, from path_first */
-    int stopped;                     /* --target-rse reached */
-    shard_writer *shard;             /* --shard: the /shard group of the output */
-    words blob;                      /* scratch for saving accumulators */
-    progress prog;
-} engine;
-
-/* ---- names common to all variants ------------------------------------------------ */
-
-static long name_set_add(name_set *s, const char *name)
-{
-    for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->names[i], name) == 0) return (long)i;
-    const char **p = realloc(s->names, (s->n + 1) * sizeof *p);
-    if (!p) return -1;
-    s->names = p;
-    s->names[s->n] = name;
-    return (long)s->n++;
-}
-
-static int collect_names(engine *e)
-{
-    for (size_t v = 0; v < e->nv; v++) {
-        const scenario *sc = e->vr[v].sc;
-        for (size_t i = 0; i < sc->nclouds; i++)
-            if (name_set_add(&e->clouds, sc->clouds[i].name) < 0) return -1;
-        for (size_t i = 0; i < sc->nsegments; i++)
-            if (name_set_add(&e->segments, sc->segments[i].name) < 0) return -1;
-        for (size_t i = 0; i < sc->ncontracts; i++)
-            if (name_set_add(&e->contracts, sc->contracts[i].name) < 0) return -1;
-        for (size_t i = 0; i < sc->nuncertain; i++)
-            if (name_set_add(&e->params, sc->uncertain[i].keypath) < 0) return -1;
-    }
-    return 0;
-}
-
-/* The common layout: model_layout_init reads only the horizon and the dimension
- * lengths, so a scenario shell with those filled in gives the layout of the union. */
-static void common_layout(engine *e)
-{
-    scenario shell;
-    memset(&shell, 0, sizeof shell);
-    shell.months = e->vr[0].sc->months;
-    shell.nclouds = e->clouds.n;
-    shell.nsegments = e->segments.n;
-    shell.ncontracts = e->contracts.n;
-    model_layout_init(&e->U, &shell);
-}
-
-static int same_layout(const model_layout *a, const model_layout *b)
-{
-    return a->row_len == b->row_len && a->dimlen[DIM_CLOUD] == b->dimlen[DIM_CLOUD] &&
-           a->dimlen[DIM_SEGMENT] == b->dimlen[DIM_SEGMENT] &&
-           a->dimlen[DIM_CONTRACT] == b->dimlen[DIM_CONTRACT];
-}
-
-/* Map of a variant's dimension elements to the common ones. */
-static void dim_maps(const engine *e, const scenario *sc, size_t *map[4])
-{
-    map[DIM_NONE][0] = 0;
-    for (size_t i = 0; i < sc->nsegments; i++)
-        map[DIM_SEGMENT][i] = (size_t)name_set_add((name_set *)&e->segments, sc->segments[i].name);
-    for (size_t i = 0; i < sc->nclouds; i++)
-        map[DIM_CLOUD][i] = (size_t)name_set_add((name_set *)&e->clouds, sc->clouds[i].name);
-    for (size_t i = 0; i < sc->ncontracts; i++)
-        map[DIM_CONTRACT][i] = (size_t)name_set_add((name_set *)&e->contracts, sc->contracts[i].name);
-}
-
-static int build_row_map(const engine *e, variant_run *r)
-{
-    const model_layout *L = &r->L, *U = &e->U;
-    int identity = same_layout(L, U);
-    size_t *map[4];
-    size_t lens[4] = { 1, r->sc->nsegments, r->sc->nclouds, r->sc->ncontracts };
-    for (int d = 0; d < 4; d++) map[d] = calloc(lens[d] ? lens[d] : 1, sizeof **map);
-    r->row_map = malloc(L->row_len * sizeof *r->row_map);
-    if (!map[0] || !map[1] || !map[2] || !map[3] || !r->row_map) goto fail;
-    dim_maps(e, r->sc, map);
-    for (int d = 1; d < 4; d++)
-        for (size_t i = 0; i < lens[d]; i++) identity &= map[d][i] == i;
-    for (int s = 0; s < N_SERIES; s++) {
-        dim_kind d = model_series[s].dim;
-        for (int t = 0; t < L->months; t++)
-            for (size_t j = 0; j < L->dimlen[d]; j++)
-                r->row_map[L->series_off[s] + (size_t)t * L->dimlen[d] + j] =
-                    U->series_off[s] + (size_t)t * U->dimlen[d] + map[d][j];
-    }
-    for (int k = 0; k < N_TOTALS; k++) {
-        dim_kind d = model_totals[k].dim;
-        for (size_t j = 0; j < L->total_len[k]; j++)
-            r->row_map[L->total_off[k] + j] = U->total_off[k] + map[d][j];
-    }
-    for (int d = 0; d < 4; d++) free(map[d]);
-    if (identity) {
-        free(r->row_map);
-        r->row_map = NULL;
-    }
-    return 0;
-fail:
-    for (int d = 0; d < 4; d++) free(map[d]);
-    return -1;
-}
-
-/* ---- init and cleanup ------------------------------------------------------------ */
-
-static void *alloc_doubles(size_t n)
-{
-    return malloc((n ? n : 1) * sizeof(double));
-}
-
-/* The B matrix: the same scenario with every uncertain value on its own second stream.
- * The shell shares everything with sc but the uncertain array (so the copula and the
- * distributions are the same). */
-static int init_saltelli(variant_run *r, uint64_t paths, char *err, size_t errlen)
-{
-    size_t nu = r->nu;
-    r->bshell = malloc(sizeof *r->bshell);
-    uncertain_spec *u = malloc((nu ? nu : 1) * sizeof *u);
-    if (!r->bshell || !u) {
-        free(u);
-        snprintf(err, errlen, "out of memory preparing the saltelli matrices");
-        return -1;
-    }
-    *r->bshell = *r->sc;
-    for (size_t k = 0; k < nu; k++) {
-        char key[1024];
-        u[k] = r->sc->uncertain[k];
-        snprintf(key, sizeof key, "%s#saltelli-B", u[k].keypath);
-        u[k].stream = rng_hash(key);
-    }
-    r->bshell->uncertain = u;
-    r->bsmp = sampler_alloc(r->bshell, paths, err, errlen);
-    r->bvalues = alloc_doubles(ENGINE_BATCH * nu);
-    r->salt = alloc_doubles(ENGINE_BATCH * (nu + 2) * r->L.ntotals);
-    r->sobol = sobol_acc_alloc(r->L.ntotals, nu);
-    r->sb_sobol = sobol_acc_alloc(r->L.ntotals, nu);
-    if (!r->bsmp || !r->bvalues || !r->salt || !r->sobol || !r->sb_sobol) {
-        if (r->bsmp) snprintf(err, errlen, "out of memory preparing the saltelli matrices");
-        return -1;
-    }
-    return 0;
-}
-
-static int init_variant(engine *e, size_t v, char *err, size_t errlen)
-{
-    variant_run *r = &e->vr[v];
-    size_t B = ENGINE_BATCH, np = e->params.n;
-    r->nu = r->sc->nuncertain;
-    model_layout_init(&r->L, r->sc);
-    r->smp = sampler_alloc(r->sc, e->job->paths, err, errlen);
-    if (!r->smp) return -1;
-    if (build_row_map(e, r) != 0) goto oom;
-    r->param_map = malloc((r->nu ? r->nu : 1) * sizeof *r->param_map);
-    if (!r->param_map) goto oom;
-    for (size_t k = 0; k < r->nu; k++)
-        r->param_map[k] = (size_t)name_set_add(&e->params, r->sc->uncertain[k].keypath);
-    r->st = stats_alloc(e->U.row_len);
-    r->sb_st = stats_alloc(e->U.row_len);
-    r->rows = alloc_doubles(B * r->L.row_len);
-    r->urows = r->row_map ? calloc(B * e->U.row_len, sizeof(double)) : r->rows;
-    r->values = alloc_doubles(B * r->nu);
-    r->uniforms = alloc_doubles(B * r->nu);
-    r->uvalues = alloc_doubles(B * np);
-    r->uuniforms = alloc_doubles(B * np);
-    r->spill = tmpfile();
-    if (!r->st || !r->sb_st || !r->rows || !r->urows || !r->values || !r->uniforms || !r->uvalues ||
-        !r->uuniforms || !r->spill)
-        goto oom;
-    if (v > 0) {
-        r->diff = stats_alloc(e->U.row_len);
-        r->sb_diff = stats_alloc(e->U.row_len);
-        r->drows = alloc_doubles(B * e->U.row_len);
-        if (!r->diff || !r->sb_diff || !r->drows) goto oom;
-    }
-    r->yst = stats_alloc(2 * (size_t)e->nyears);
-    r->sb_yst = stats_alloc(2 * (size_t)e->nyears);
-    r->yrows = alloc_doubles(B * 2 * (size_t)e->nyears);
-    if (!r->yst || !r->sb_yst || !r->yrows) goto oom;
-    if (r->sc->sampling == SAMPLING_SALTELLI && init_saltelli(r, e->job->paths, err, errlen) != 0)
-        return -1;
-    return 0;
-oom:
-    snprintf(err, errlen, "out of memory (or no temporary file) preparing variant %zu", v);
-    return -1;
-}
-
-static void free_variant(variant_run *r)
-{
-    sampler_free(r->smp);
-    if (r->urows != r->rows) free(r->urows);
-    free(r->rows);
-    free(r->row_map);
-    free(r->param_map);
-    stats_free(r->st);
-    stats_free(r->diff);
-    free(r->drows);
-    free(r->values);
-    free(r->uniforms);
-    free(r->uvalues);
-    free(r->uuniforms);
-    if (r->spill) fclose(r->spill);
-    stats_free(r->yst);
-    free(r->yrows);
-    if (r->bshell) free(r->bshell->uncertain);
-    free(r->bshell);
-    sampler_free(r->bsmp);
-    free(r->bvalues);
-    free(r->salt);
-    sobol_acc_free(r->sobol);
-    stats_free(r->sb_st);
-    stats_free(r->sb_diff);
-    stats_free(r->sb_yst);
-    sobol_acc_free(r->sb_sobol);
-}
-
-static void engine_free(engine *e)
-{
-    if (e->ws)
-        for (size_t i = 0; i < (size_t)e->nthreads * e->nv; i++) model_ws_free(e->ws[i]);
-    free(e->ws);
-    if (e->scratch)
-        for (int t = 0; t < e->nthreads; t++) free(e->scratch[t]);
-    free(e->scratch);
-    if (e->vr)
-        for (size_t v = 0; v < e->nv; v++) free_variant(&e->vr[v]);
-    free(e->vr);
-    free(e->clouds.names);
-    free(e->segments.names);
-    free(e->contracts.names);
-    free(e->params.names);
-    free(e->blob.w);
-}
+#include "engine_int.h"
 
 int engine_check_target(const char *on, char *msg, size_t msglen)
 {
@@ -438,7 +129,7 @@ static int fix_sobol_shifts(engine *e)
     return 0;
 }
 
-static int engine_init(engine *e, const engine_job *job, char *err, size_t errlen)
+int eng_init(engine *e, const engine_job *job, char *err, size_t errlen)
 {
     memset(e, 0, sizeof *e);
     e->job = job;
@@ -460,12 +151,12 @@ static int engine_init(engine *e, const engine_job *job, char *err, size_t errle
             return -1;
         }
     }
-    if (collect_names(e) != 0) return -1;
-    common_layout(e);
+    if (eng_collect_names(e) != 0) return -1;
+    eng_common_layout(e);
     const scenario *s0 = job->variants[0];
     e->nyears = (s0->start_month - 1 + s0->months - 1) / 12 + 1;
     for (size_t v = 0; v < e->nv; v++)
-        if (init_variant(e, v, err, errlen) != 0) return -1;
+        if (eng_init_variant(e, v, err, errlen) != 0) return -1;
     e->ws = calloc((size_t)e->nthreads * e->nv, sizeof *e->ws);
     if (!e->ws) return -1;
     for (int t = 0; t < e->nthreads; t++)
@@ -477,93 +168,10 @@ static int engine_init(engine *e, const engine_job *job, char *err, size_t errle
     e->scratch = calloc((size_t)e->nthreads, sizeof *e->scratch);
     if (!e->scratch) return -1;
     for (int t = 0; t < e->nthreads; t++)
-        if (!(e->scratch[t] = alloc_doubles(scratch_len))) return -1;
+        if (!(e->scratch[t] = eng_alloc_doubles(scratch_len))) return -1;
     parse_target(e);
     set_range(e);
     return fix_sobol_shifts(e);
-}
-
-/* ---- words: packages and blobs --------------------------------------------------- */
-
-static uint64_t *words_grow(words *b, size_t add)
-{
-    if (b->n + add > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + add) cap *= 2;
-        uint64_t *w = realloc(b->w, cap * sizeof *w);
-        if (!w) return NULL;
-        b->w = w;
-        b->cap = cap;
-    }
-    uint64_t *at = b->w + b->n;
-    b->n += add;
-    return at;
-}
-
-static int words_put(words *b, const void *src, size_t n)
-{
-    uint64_t *at = words_grow(b, n);
-    if (!at) return -1;
-    memcpy(at, src, n * sizeof *at);
-    return 0;
-}
-
-
-/* A cursor reading words back; every read checks the bounds. */
-typedef struct {
-    const uint64_t *w;
-    size_t n, at;
-} reader;
-
-static const uint64_t *take(reader *rd, size_t n)
-{
-    if (n > rd->n - rd->at) return NULL;
-    const uint64_t *p = rd->w + rd->at;
-    rd->at += n;
-    return p;
-}
-
-static int take1(reader *rd, uint64_t *x)
-{
-    const uint64_t *p = take(rd, 1);
-    if (!p) return -1;
-    *x = *p;
-    return 0;
-}
-
-/* A variant's superblock accumulators as one blob: for each of statistics, differences
- * (variants >= 1), yearly statistics and Sobol sums (saltelli) its word count (0 when
- * absent) followed by its words. */
-static int blob_save(const variant_run *r, words *b)
-{
-    const stats *st[3] = { r->sb_st, r->sb_diff, r->sb_yst };
-    for (int i = 0; i < 3; i++) {
-        size_t n = st[i] ? stats_save_words(st[i]) : 0;
-        uint64_t *at = words_grow(b, 1 + n);
-        if (!at) return -1;
-        at[0] = n;
-        if (n) stats_save(st[i], at + 1);
-    }
-    size_t n = r->sb_sobol ? sobol_acc_save_words(r->sb_sobol) : 0;
-    uint64_t *at = words_grow(b, 1 + n);
-    if (!at) return -1;
-    at[0] = n;
-    if (n) sobol_acc_save(r->sb_sobol, at + 1);
-    return 0;
-}
-
-static int blob_load(variant_run *r, reader *rd)
-{
-    stats *st[3] = { r->sb_st, r->sb_diff, r->sb_yst };
-    uint64_t n;
-    for (int i = 0; i < 3; i++) {
-        const uint64_t *p;
-        if (take1(rd, &n) != 0 || (n == 0) != (st[i] == NULL) || !(p = take(rd, n))) return -1;
-        if (st[i] && stats_load(st[i], p, n) != 0) return -1;
-    }
-    const uint64_t *p;
-    if (take1(rd, &n) != 0 || (n == 0) != (r->sb_sobol == NULL) || !(p = take(rd, n))) return -1;
-    return r->sb_sobol && sobol_acc_load(r->sb_sobol, p, n) != 0 ? -1 : 0;
 }
 
 /* ---- the batch loop -------------------------------------------------------------- */
@@ -614,7 +222,7 @@ static void run_path(engine *e, int tid, uint64_t path, size_t i)
 }
 
 /* Sampled values and their uniforms in the common parameter order (NaN where absent). */
-static void map_params(const engine *e, variant_run *r, size_t n)
+void eng_map_params(const engine *e, variant_run *r, size_t n)
 {
     size_t np = e->params.n;
     for (size_t i = 0; i < n * np; i++) r->uvalues[i] = r->uuniforms[i] = NAN;
@@ -662,7 +270,7 @@ static int spill_batch(const engine *e, variant_run *r, size_t n)
 
 /* Paths first .. first+n-1: their sampled values, rows, paired differences and yearly
  * aggregates, in every variant's buffers. */
-static void compute_batch(engine *e, uint64_t first, size_t n)
+void eng_compute_batch(engine *e, uint64_t first, size_t n)
 {
     for (size_t v = 0; v < e->nv; v++) {
         sampler_fill(e->vr[v].smp, first, n, e->vr[v].values, e->vr[v].uniforms);
@@ -675,13 +283,13 @@ static void compute_batch(engine *e, uint64_t first, size_t n)
         for (size_t i = 0; i < n; i++) run_path(e, tid, first + i, i);
     }
     for (size_t v = 0; v < e->nv; v++) {
-        map_params(e, &e->vr[v], n);
+        eng_map_params(e, &e->vr[v], n);
         yearly_rows(e, &e->vr[v], n);
     }
 }
 
 /* The batch's rows into the superblock's accumulators, in path order. */
-static void accumulate_batch(engine *e, size_t n)
+void eng_accumulate_batch(engine *e, size_t n)
 {
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
@@ -700,7 +308,7 @@ static void accumulate_batch(engine *e, size_t n)
 
 /* The batch's per-path data into the output file and the spill (paths consumed in
  * order: first is the next path of this file). */
-static int emit_batch(engine *e, uint64_t first, size_t n)
+int eng_emit_batch(engine *e, uint64_t first, size_t n)
 {
     uint64_t local = first - e->path_first;
     for (size_t v = 0; v < e->nv; v++) {
@@ -744,13 +352,13 @@ static double target_rse(const engine *e)
 /* The end of superblock s, whose accumulators are in sb_*: a shard keeps them, then they
  * merge into the run's (the canonical order: superblock by superblock), and the target
  * is checked. */
-static int finish_superblock(engine *e, uint64_t s)
+int eng_finish_superblock(engine *e, uint64_t s)
 {
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
         if (e->shard) {
             e->blob.n = 0;
-            if (blob_save(r, &e->blob) != 0) {
+            if (eng_blob_save(r, &e->blob) != 0) {
                 fprintf(stderr, "capsim: out of memory saving superblock %llu\n", (unsigned long long)s);
                 return -1;
             }
@@ -775,14 +383,14 @@ static int finish_superblock(engine *e, uint64_t s)
 }
 
 /* Paths of superblock s: [first, end). */
-static void superblock_paths(const engine *e, uint64_t s, uint64_t *first, uint64_t *end)
+void eng_superblock_paths(const engine *e, uint64_t s, uint64_t *first, uint64_t *end)
 {
     uint64_t p = s * ENGINE_SUPERBLOCK, q = p + ENGINE_SUPERBLOCK;
     *first = p < e->job->paths ? p : e->job->paths;
     *end = q < e->job->paths ? q : e->job->paths;
 }
 
-static size_t batch_len(uint64_t first, uint64_t end)
+size_t eng_batch_len(uint64_t first, uint64_t end)
 {
     return end - first < ENGINE_BATCH ? (size_t)(end - first) : ENGINE_BATCH;
 }
@@ -791,97 +399,14 @@ static size_t batch_len(uint64_t first, uint64_t end)
 static int superblock_local(engine *e, uint64_t s)
 {
     uint64_t first, end;
-    superblock_paths(e, s, &first, &end);
+    eng_superblock_paths(e, s, &first, &end);
     for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
-        size_t n = batch_len(b, end);
-        compute_batch(e, b, n);
-        accumulate_batch(e, n);
-        if (emit_batch(e, b, n) != 0) return -1;
+        size_t n = eng_batch_len(b, end);
+        eng_compute_batch(e, b, n);
+        eng_accumulate_batch(e, n);
+        if (eng_emit_batch(e, b, n) != 0) return -1;
     }
-    return finish_superblock(e, s);
-}
-
-/* ---- packages: a superblock computed on one rank and consumed on another ---------- */
-
-/* Saved paths (--save-paths) among paths first .. first+n-1: the first m of them. */
-static size_t saved_rows(const engine *e, uint64_t first, size_t n)
-{
-    uint64_t k = e->job->save_paths;
-    return first >= k ? 0 : (size_t)(k - first < n ? k - first : n);
-}
-
-#define PACKAGE_TAG UINT64_C(0x314b4341504d4143) /* "CAMPACK1" in little-endian bytes */
-
-/* A package holds: tag, superblock, its first path, its path count, the variant count;
- * then batch by batch and variant by variant the batch's totals (n x ntotals), yearly
- * aggregates (n x 2 nyears) and saved rows (m x row_len); then each variant's blob. */
-static int package_superblock(engine *e, uint64_t s, words *pk)
-{
-    uint64_t first, end;
-    superblock_paths(e, s, &first, &end);
-    size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
-    pk->n = 0;
-    uint64_t head[5] = { PACKAGE_TAG, s, first, end - first, e->nv };
-    if (words_put(pk, head, 5) != 0) return -1;
-    for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
-        size_t n = batch_len(b, end), m = saved_rows(e, b, n);
-        compute_batch(e, b, n);
-        accumulate_batch(e, n);
-        for (size_t v = 0; v < e->nv; v++) {
-            variant_run *r = &e->vr[v];
-            uint64_t *at = words_grow(pk, n * (nt + ny) + m * len);
-            if (!at) return -1;
-            for (size_t i = 0; i < n; i++, at += nt) memcpy(at, r->urows + i * len + e->U.total_off[0], nt * 8);
-            memcpy(at, r->yrows, n * ny * 8);
-            memcpy(at + n * ny, r->urows, m * len * 8);
-        }
-    }
-    for (size_t v = 0; v < e->nv; v++) {
-        variant_run *r = &e->vr[v];
-        if (blob_save(r, pk) != 0) return -1;
-        stats_reset(r->sb_st);
-        stats_reset(r->sb_diff);
-        stats_reset(r->sb_yst);
-        if (r->sb_sobol) sobol_acc_reset(r->sb_sobol);
-    }
-    return 0;
-}
-
-/* Consume the package of superblock s: each batch's per-path data back into the variant
- * buffers (sampled values recomputed), emitted as a local batch would be; then the
- * blobs into the superblock accumulators, and the superblock finished. */
-static int consume_package(engine *e, uint64_t s, const uint64_t *w, size_t nw)
-{
-    reader rd = { w, nw, 0 };
-    const uint64_t *head = take(&rd, 5);
-    uint64_t first, end;
-    superblock_paths(e, s, &first, &end);
-    if (!head || head[0] != PACKAGE_TAG || head[1] != s || head[2] != first || head[3] != end - first ||
-        head[4] != e->nv)
-        goto bad;
-    size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
-    for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
-        size_t n = batch_len(b, end), m = saved_rows(e, b, n);
-        for (size_t v = 0; v < e->nv; v++) {
-            variant_run *r = &e->vr[v];
-            const uint64_t *p = take(&rd, n * (nt + ny) + m * len);
-            if (!p) goto bad;
-            sampler_fill(r->smp, b, n, r->values, r->uniforms);
-            map_params(e, r, n);
-            /* saved rows first: their totals (zero when read from a shard) are overwritten */
-            memcpy(r->urows, p + n * (nt + ny), m * len * 8);
-            for (size_t i = 0; i < n; i++, p += nt) memcpy(r->urows + i * len + e->U.total_off[0], p, nt * 8);
-            memcpy(r->yrows, p, n * ny * 8);
-        }
-        if (emit_batch(e, b, n) != 0) return -1;
-    }
-    for (size_t v = 0; v < e->nv; v++)
-        if (blob_load(&e->vr[v], &rd) != 0) goto bad;
-    if (rd.at != rd.n) goto bad;
-    return finish_superblock(e, s);
-bad:
-    fprintf(stderr, "capsim: the data of superblock %llu are damaged or of another run\n", (unsigned long long)s);
-    return -1;
+    return eng_finish_superblock(e, s);
 }
 
 /* ---- the loop over superblocks: one process, or many ranks ----------------------- */
@@ -922,12 +447,12 @@ static int run_superblocks(engine *e)
                             (unsigned long long)(base + (uint64_t)r), r);
                     return fatal(e);
                 }
-                int rc = e->stopped ? 0 : consume_package(e, base + (uint64_t)r, buf, len / 8);
+                int rc = e->stopped ? 0 : eng_consume_package(e, base + (uint64_t)r, buf, len / 8);
                 free(buf);
                 if (rc != 0) return fatal(e);
             }
         } else if (s < e->sb_end) {
-            if (package_superblock(e, s, &pk[cur]) != 0) {
+            if (eng_package_superblock(e, s, &pk[cur]) != 0) {
                 fprintf(stderr, "capsim: rank %d: out of memory packing superblock %llu\n", me, (unsigned long long)s);
                 status = -1;
                 break;
@@ -960,7 +485,7 @@ static int run_superblocks(engine *e)
 static int rank_correlations(const engine *e, variant_run *r, uint64_t npaths, double *rc)
 {
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, np = e->params.n, rec = nt + ny + np;
-    double *buf = alloc_doubles(ENGINE_BATCH * rec), *a = alloc_doubles(ENGINE_BATCH * (nt + ny));
+    double *buf = eng_alloc_doubles(ENGINE_BATCH * rec), *a = eng_alloc_doubles(ENGINE_BATCH * (nt + ny));
     corr_acc *c = corr_acc_alloc(nt + ny, np);
     int status = -1;
     if (!buf || !a || !c) goto done;
@@ -992,7 +517,7 @@ static int write_sobol(engine *e, size_t v)
 {
     variant_run *r = &e->vr[v];
     size_t nt = r->L.ntotals, nu = r->nu, NT = e->U.ntotals, NP = e->params.n;
-    double *own = alloc_doubles(4 * nt * nu), *all = alloc_doubles(4 * NT * NP);
+    double *own = eng_alloc_doubles(4 * nt * nu), *all = eng_alloc_doubles(4 * NT * NP);
     int status = -1;
     if (!own || !all) goto done;
     sobol_acc_result(r->sobol, own, own + nt * nu, own + 2 * nt * nu, own + 3 * nt * nu);
@@ -1013,7 +538,7 @@ done:
 static int write_results(engine *e, uint64_t npaths)
 {
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, np = e->params.n;
-    double *rc = alloc_doubles((nt + ny) * np);
+    double *rc = eng_alloc_doubles((nt + ny) * np);
     if (!rc) return -1;
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
@@ -1083,7 +608,7 @@ done:
     return rc;
 }
 
-static int open_output(engine *e)
+int eng_open_output(engine *e)
 {
     h5out_desc d;
     memset(&d, 0, sizeof d);
@@ -1112,7 +637,7 @@ static int open_output(engine *e)
 }
 
 /* Statistics, sensitivity, provenance; the file is renamed into place. */
-static int finish_output(engine *e, double t0, const char *extra_attr, int64_t extra_value)
+int eng_finish_output(engine *e, double t0, const char *extra_attr, int64_t extra_value)
 {
     const engine_job *job = e->job;
     if (write_results(e, e->done) != 0) return -1;
@@ -1145,7 +670,7 @@ static int finish_output(engine *e, double t0, const char *extra_attr, int64_t e
     return 0;
 }
 
-static void closing_message(const engine *e, double t0, const char *what)
+void eng_closing_message(const engine *e, double t0, const char *what)
 {
     if (e->job->quiet || e->rank != 0) return;
     fprintf(stderr, "capsim: %s%llu paths x %zu variant(s) in %.2f s -> %s\n", what,
@@ -1157,133 +682,25 @@ int engine_run(const engine_job *job)
     engine e;
     char err[2048] = "out of memory";
     double t0 = progress_now();
-    int status = 1, ok = engine_init(&e, job, err, sizeof err) == 0;
+    int status = 1, ok = eng_init(&e, job, err, sizeof err) == 0;
     if (!ok && e.rank == 0) fprintf(stderr, "capsim: %s\n", err);
     if (!comm_all_ok(ok)) goto done;
-    ok = e.rank != 0 || open_output(&e) == 0;
+    ok = e.rank != 0 || eng_open_output(&e) == 0;
     if (!comm_all_ok(ok)) goto done;
     progress_start(&e.prog, e.path_end - e.path_first, job->quiet || e.rank != 0);
     if (run_superblocks(&e) != 0) goto done;
     progress_finish(&e.prog, e.done);
     if (e.rank == 0) {
-        if (finish_output(&e, t0, NULL, 0) != 0) goto done;
+        if (eng_finish_output(&e, t0, NULL, 0) != 0) goto done;
         char what[64] = "";
         if (job->nshards > 0) snprintf(what, sizeof what, "shard %u/%u: ", job->shard, job->nshards);
-        closing_message(&e, t0, what);
+        eng_closing_message(&e, t0, what);
     }
     status = 0;
 done:
     if (e.shard) shard_writer_close(e.shard);
     h5out_abort(e.out);
-    engine_free(&e);
+    eng_free(&e);
     return status;
 }
 
-/* ---- merge ----------------------------------------------------------------------- */
-
-/* Superblock s of shard f as a package, read from the file. */
-static int read_package(engine *e, shard_file *f, uint64_t s, words *pk)
-{
-    const shard_info *in = shard_get_info(f);
-    uint64_t first, end;
-    superblock_paths(e, s, &first, &end);
-    size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
-    pk->n = 0;
-    uint64_t head[5] = { PACKAGE_TAG, s, first, end - first, e->nv };
-    if (words_put(pk, head, 5) != 0) return -1;
-    for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
-        size_t n = batch_len(b, end), m = saved_rows(e, b, n);
-        uint64_t local = b - in->path_first;
-        for (size_t v = 0; v < e->nv; v++) {
-            uint64_t *at = words_grow(pk, n * (nt + ny) + m * len);
-            if (!at) return -1;
-            double *tot = (double *)at, *yr = tot + n * nt, *rows = yr + n * ny;
-            memset(rows, 0, m * len * sizeof *rows);
-            if (shard_read_totals(f, v, local, n, &e->U, tot) != 0 || shard_read_yearly(f, v, local, n, ny, yr) != 0 ||
-                (m && shard_read_series(f, v, local, m, &e->U, rows) != 0)) {
-                fprintf(stderr, "capsim merge: %s\n", shard_error(f));
-                return -1;
-            }
-        }
-    }
-    for (size_t v = 0; v < e->nv; v++) {
-        uint64_t *w;
-        size_t nw;
-        if (shard_read_acc(f, s, v, &w, &nw) != 0) {
-            fprintf(stderr, "capsim merge: %s\n", shard_error(f));
-            return -1;
-        }
-        int rc = words_put(pk, w, nw);
-        free(w);
-        if (rc != 0) return -1;
-    }
-    return 0;
-}
-
-/* The shards must describe this very job, as this capsim would run it. */
-static int check_fit(const engine *e, shard_file *const *files, size_t n)
-{
-    const shard_info *in = shard_get_info(files[0]);
-    if (in->superblock != ENGINE_SUPERBLOCK) {
-        fprintf(stderr, "capsim merge: %s: superblocks of %llu paths, this capsim uses %llu (merge with the "
-                "capsim that wrote the shards)\n", shard_path(files[0]), (unsigned long long)in->superblock,
-                (unsigned long long)ENGINE_SUPERBLOCK);
-        return -1;
-    }
-    if (in->row_len != e->U.row_len || in->ntotals != e->U.ntotals || in->nparams != e->params.n ||
-        in->nyears != (uint64_t)e->nyears) {
-        fprintf(stderr, "capsim merge: %s: its layout differs from that of its scenarios as this capsim "
-                "loads them (written by another version?)\n", shard_path(files[0]));
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const shard_info *s = shard_get_info(files[i]);
-        uint64_t first, end;
-        engine_shard_paths(e->job->paths, s->index, s->count, &first, &end);
-        if (s->path_first != first || s->path_end != end ||
-            s->sb_first != s->path_first / ENGINE_SUPERBLOCK) {
-            fprintf(stderr, "capsim merge: %s: its paths %llu..%llu are not shard %u/%u's\n", shard_path(files[i]),
-                    (unsigned long long)s->path_first, (unsigned long long)s->path_end, s->index, s->count);
-            return -1;
-        }
-        const shard_info *s0 = shard_get_info(files[0]);
-        if (strcmp(s->git_revision, s0->git_revision) != 0 || strcmp(s->capsim_version, s0->capsim_version) != 0)
-            fprintf(stderr, "capsim merge: warning: %s was written by capsim %s (git %s), %s by %s (git %s): "
-                    "if the model changed in between, the merge is not one run\n", shard_path(files[i]),
-                    s->capsim_version, s->git_revision, shard_path(files[0]), s0->capsim_version, s0->git_revision);
-    }
-    return 0;
-}
-
-int engine_merge(const engine_job *job, shard_file *const *files, size_t n)
-{
-    engine e;
-    char err[2048] = "out of memory";
-    double t0 = progress_now();
-    int status = 1;
-    words pk = { NULL, 0, 0 };
-    if (engine_init(&e, job, err, sizeof err) != 0) {
-        fprintf(stderr, "capsim merge: %s\n", err);
-        goto done;
-    }
-    if (check_fit(&e, files, n) != 0) {
-        status = 2;
-        goto done;
-    }
-    if (open_output(&e) != 0) goto done;
-    progress_start(&e.prog, e.path_end - e.path_first, job->quiet);
-    for (size_t i = 0; i < n; i++) {
-        const shard_info *in = shard_get_info(files[i]);
-        for (uint64_t s = in->sb_first; s < in->sb_end; s++)
-            if (read_package(&e, files[i], s, &pk) != 0 || consume_package(&e, s, pk.w, pk.n) != 0) goto done;
-    }
-    progress_finish(&e.prog, e.done);
-    if (finish_output(&e, t0, "merged_shards", (int64_t)n) != 0) goto done;
-    closing_message(&e, t0, "merged ");
-    status = 0;
-done:
-    free(pk.w);
-    h5out_abort(e.out);
-    engine_free(&e);
-    return status;
-}

@@ -1,0 +1,232 @@
+/*
+ * engine_variant: the variants of a run on one common layout (see engine.c): the union
+ * of their clouds, segments, contracts and uncertain values in order of first
+ * appearance, each variant's map into it, and each variant's buffers and accumulators.
+ */
+#include "engine_int.h"
+
+/* ---- names common to all variants ------------------------------------------------ */
+
+static long name_set_add(name_set *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->names[i], name) == 0) return (long)i;
+    const char **p = realloc(s->names, (s->n + 1) * sizeof *p);
+    if (!p) return -1;
+    s->names = p;
+    s->names[s->n] = name;
+    return (long)s->n++;
+}
+
+int eng_collect_names(engine *e)
+{
+    for (size_t v = 0; v < e->nv; v++) {
+        const scenario *sc = e->vr[v].sc;
+        for (size_t i = 0; i < sc->nclouds; i++)
+            if (name_set_add(&e->clouds, sc->clouds[i].name) < 0) return -1;
+        for (size_t i = 0; i < sc->nsegments; i++)
+            if (name_set_add(&e->segments, sc->segments[i].name) < 0) return -1;
+        for (size_t i = 0; i < sc->ncontracts; i++)
+            if (name_set_add(&e->contracts, sc->contracts[i].name) < 0) return -1;
+        for (size_t i = 0; i < sc->nuncertain; i++)
+            if (name_set_add(&e->params, sc->uncertain[i].keypath) < 0) return -1;
+    }
+    return 0;
+}
+
+/* The common layout: model_layout_init reads only the horizon and the dimension
+ * lengths, so a scenario shell with those filled in gives the layout of the union. */
+void eng_common_layout(engine *e)
+{
+    scenario shell;
+    memset(&shell, 0, sizeof shell);
+    shell.months = e->vr[0].sc->months;
+    shell.nclouds = e->clouds.n;
+    shell.nsegments = e->segments.n;
+    shell.ncontracts = e->contracts.n;
+    model_layout_init(&e->U, &shell);
+}
+
+static int same_layout(const model_layout *a, const model_layout *b)
+{
+    return a->row_len == b->row_len && a->dimlen[DIM_CLOUD] == b->dimlen[DIM_CLOUD] &&
+           a->dimlen[DIM_SEGMENT] == b->dimlen[DIM_SEGMENT] &&
+           a->dimlen[DIM_CONTRACT] == b->dimlen[DIM_CONTRACT];
+}
+
+/* Map of a variant's dimension elements to the common ones. */
+static void dim_maps(const engine *e, const scenario *sc, size_t *map[4])
+{
+    map[DIM_NONE][0] = 0;
+    for (size_t i = 0; i < sc->nsegments; i++)
+        map[DIM_SEGMENT][i] = (size_t)name_set_add((name_set *)&e->segments, sc->segments[i].name);
+    for (size_t i = 0; i < sc->nclouds; i++)
+        map[DIM_CLOUD][i] = (size_t)name_set_add((name_set *)&e->clouds, sc->clouds[i].name);
+    for (size_t i = 0; i < sc->ncontracts; i++)
+        map[DIM_CONTRACT][i] = (size_t)name_set_add((name_set *)&e->contracts, sc->contracts[i].name);
+}
+
+static int build_row_map(const engine *e, variant_run *r)
+{
+    const model_layout *L = &r->L, *U = &e->U;
+    int identity = same_layout(L, U);
+    size_t *map[4];
+    size_t lens[4] = { 1, r->sc->nsegments, r->sc->nclouds, r->sc->ncontracts };
+    for (int d = 0; d < 4; d++) map[d] = calloc(lens[d] ? lens[d] : 1, sizeof **map);
+    r->row_map = malloc(L->row_len * sizeof *r->row_map);
+    if (!map[0] || !map[1] || !map[2] || !map[3] || !r->row_map) goto fail;
+    dim_maps(e, r->sc, map);
+    for (int d = 1; d < 4; d++)
+        for (size_t i = 0; i < lens[d]; i++) identity &= map[d][i] == i;
+    for (int s = 0; s < N_SERIES; s++) {
+        dim_kind d = model_series[s].dim;
+        for (int t = 0; t < L->months; t++)
+            for (size_t j = 0; j < L->dimlen[d]; j++)
+                r->row_map[L->series_off[s] + (size_t)t * L->dimlen[d] + j] =
+                    U->series_off[s] + (size_t)t * U->dimlen[d] + map[d][j];
+    }
+    for (int k = 0; k < N_TOTALS; k++) {
+        dim_kind d = model_totals[k].dim;
+        for (size_t j = 0; j < L->total_len[k]; j++)
+            r->row_map[L->total_off[k] + j] = U->total_off[k] + map[d][j];
+    }
+    for (int d = 0; d < 4; d++) free(map[d]);
+    if (identity) {
+        free(r->row_map);
+        r->row_map = NULL;
+    }
+    return 0;
+fail:
+    for (int d = 0; d < 4; d++) free(map[d]);
+    return -1;
+}
+
+/* ---- init and cleanup ------------------------------------------------------------ */
+
+void *eng_alloc_doubles(size_t n)
+{
+    return malloc((n ? n : 1) * sizeof(double));
+}
+
+/* The B matrix: the same scenario with every uncertain value on its own second stream.
+ * The shell shares everything with sc but the uncertain array (so the copula and the
+ * distributions are the same). */
+static int init_saltelli(variant_run *r, uint64_t paths, char *err, size_t errlen)
+{
+    size_t nu = r->nu;
+    r->bshell = malloc(sizeof *r->bshell);
+    uncertain_spec *u = malloc((nu ? nu : 1) * sizeof *u);
+    if (!r->bshell || !u) {
+        free(u);
+        snprintf(err, errlen, "out of memory preparing the saltelli matrices");
+        return -1;
+    }
+    *r->bshell = *r->sc;
+    for (size_t k = 0; k < nu; k++) {
+        char key[1024];
+        u[k] = r->sc->uncertain[k];
+        snprintf(key, sizeof key, "%s#saltelli-B", u[k].keypath);
+        u[k].stream = rng_hash(key);
+    }
+    r->bshell->uncertain = u;
+    r->bsmp = sampler_alloc(r->bshell, paths, err, errlen);
+    r->bvalues = eng_alloc_doubles(ENGINE_BATCH * nu);
+    r->salt = eng_alloc_doubles(ENGINE_BATCH * (nu + 2) * r->L.ntotals);
+    r->sobol = sobol_acc_alloc(r->L.ntotals, nu);
+    r->sb_sobol = sobol_acc_alloc(r->L.ntotals, nu);
+    if (!r->bsmp || !r->bvalues || !r->salt || !r->sobol || !r->sb_sobol) {
+        if (r->bsmp) snprintf(err, errlen, "out of memory preparing the saltelli matrices");
+        return -1;
+    }
+    return 0;
+}
+
+int eng_init_variant(engine *e, size_t v, char *err, size_t errlen)
+{
+    variant_run *r = &e->vr[v];
+    size_t B = ENGINE_BATCH, np = e->params.n;
+    r->nu = r->sc->nuncertain;
+    model_layout_init(&r->L, r->sc);
+    r->smp = sampler_alloc(r->sc, e->job->paths, err, errlen);
+    if (!r->smp) return -1;
+    if (build_row_map(e, r) != 0) goto oom;
+    r->param_map = malloc((r->nu ? r->nu : 1) * sizeof *r->param_map);
+    if (!r->param_map) goto oom;
+    for (size_t k = 0; k < r->nu; k++)
+        r->param_map[k] = (size_t)name_set_add(&e->params, r->sc->uncertain[k].keypath);
+    r->st = stats_alloc(e->U.row_len);
+    r->sb_st = stats_alloc(e->U.row_len);
+    r->rows = eng_alloc_doubles(B * r->L.row_len);
+    r->urows = r->row_map ? calloc(B * e->U.row_len, sizeof(double)) : r->rows;
+    r->values = eng_alloc_doubles(B * r->nu);
+    r->uniforms = eng_alloc_doubles(B * r->nu);
+    r->uvalues = eng_alloc_doubles(B * np);
+    r->uuniforms = eng_alloc_doubles(B * np);
+    r->spill = tmpfile();
+    if (!r->st || !r->sb_st || !r->rows || !r->urows || !r->values || !r->uniforms || !r->uvalues ||
+        !r->uuniforms || !r->spill)
+        goto oom;
+    if (v > 0) {
+        r->diff = stats_alloc(e->U.row_len);
+        r->sb_diff = stats_alloc(e->U.row_len);
+        r->drows = eng_alloc_doubles(B * e->U.row_len);
+        if (!r->diff || !r->sb_diff || !r->drows) goto oom;
+    }
+    r->yst = stats_alloc(2 * (size_t)e->nyears);
+    r->sb_yst = stats_alloc(2 * (size_t)e->nyears);
+    r->yrows = eng_alloc_doubles(B * 2 * (size_t)e->nyears);
+    if (!r->yst || !r->sb_yst || !r->yrows) goto oom;
+    if (r->sc->sampling == SAMPLING_SALTELLI && init_saltelli(r, e->job->paths, err, errlen) != 0)
+        return -1;
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory (or no temporary file) preparing variant %zu", v);
+    return -1;
+}
+
+static void free_variant(variant_run *r)
+{
+    sampler_free(r->smp);
+    if (r->urows != r->rows) free(r->urows);
+    free(r->rows);
+    free(r->row_map);
+    free(r->param_map);
+    stats_free(r->st);
+    stats_free(r->diff);
+    free(r->drows);
+    free(r->values);
+    free(r->uniforms);
+    free(r->uvalues);
+    free(r->uuniforms);
+    if (r->spill) fclose(r->spill);
+    stats_free(r->yst);
+    free(r->yrows);
+    if (r->bshell) free(r->bshell->uncertain);
+    free(r->bshell);
+    sampler_free(r->bsmp);
+    free(r->bvalues);
+    free(r->salt);
+    sobol_acc_free(r->sobol);
+    stats_free(r->sb_st);
+    stats_free(r->sb_diff);
+    stats_free(r->sb_yst);
+    sobol_acc_free(r->sb_sobol);
+}
+
+void eng_free(engine *e)
+{
+    if (e->ws)
+        for (size_t i = 0; i < (size_t)e->nthreads * e->nv; i++) model_ws_free(e->ws[i]);
+    free(e->ws);
+    if (e->scratch)
+        for (int t = 0; t < e->nthreads; t++) free(e->scratch[t]);
+    free(e->scratch);
+    if (e->vr)
+        for (size_t v = 0; v < e->nv; v++) free_variant(&e->vr[v]);
+    free(e->vr);
+    free(e->clouds.names);
+    free(e->segments.names);
+    free(e->contracts.names);
+    free(e->params.names);
+    free(e->blob.w);
+}
