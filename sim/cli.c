@@ -181,3 +181,27 @@ void cli_print_split_help(FILE *f)
             "(rank 0 writes the file). See docs/ENGINE.md.\n",
             (unsigned long long)ENGINE_SUPERBLOCK);
 }
+
+int cli_parse_run_args(const char *cmd, int argc, char **argv, const struct option *longopts,
+                       const char *help, cli_run_opts *o,
+                       int (*extra)(int opt, const char *arg, void *ctx), void *ctx)
+{
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            fputs(help, stdout);
+            fputs("\n", stdout);
+            cli_print_split_help(stdout);
+            return CLI_HELP_SHOWN;
+        }
+        int r = extra ? extra(c, optarg, ctx) : 0;
+        if (r == 0) r = cli_run_option(cmd, c, optarg, o);
+        if (r < 0) return CLI_BAD;
+        if (r == 0) {
+            cli_usage_error(cmd, "unknown option");
+            return CLI_BAD;
+        }
+    }
+    return CLI_PARSED;
+}

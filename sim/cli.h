@@ -5,6 +5,7 @@
 #ifndef CAPSIM_CLI_H
 #define CAPSIM_CLI_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -75,5 +76,15 @@ void cli_apply_run_opts(scenario *sc, const cli_run_opts *o);
 
 /* The help of --shard and of splitting work (mpirun), shared by run, compare, sweep. */
 void cli_print_split_help(FILE *f);
+
+/* Parse the options of run, compare or sweep with getopt_long(longopts): the shared ones
+ * into o; `extra` (may be NULL) handles the command's own, returning 1 if it took the
+ * option, 0 if it is not its own, -1 on a bad value (message printed). --help prints
+ * `help` and the splitting options. Returns CLI_PARSED (optind then indexes the first
+ * operand), CLI_HELP_SHOWN, or CLI_BAD (message printed). */
+enum { CLI_PARSED = 0, CLI_HELP_SHOWN = 1, CLI_BAD = -1 };
+int cli_parse_run_args(const char *cmd, int argc, char **argv, const struct option *longopts,
+                       const char *help, cli_run_opts *o,
+                       int (*extra)(int opt, const char *arg, void *ctx), void *ctx);
 
 #endif

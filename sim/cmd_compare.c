@@ -28,23 +28,13 @@ int cmd_compare(int argc, char **argv)
     static const struct option longopts[] = { CLI_RUN_LONGOPTS, { NULL, 0, NULL, 0 } };
     cli_run_opts o;
     memset(&o, 0, sizeof o);
-    int c, status = EXIT_BAD_INPUT;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(compare_help, stdout);
-            fputs("\n", stdout);
-            cli_print_split_help(stdout);
-            cli_run_opts_free(&o);
-            return EXIT_OK;
-        }
-        int r = cli_run_option("compare", c, optarg, &o);
-        if (r < 0) goto done;
-        if (r == 0) {
-            cli_usage_error("compare", "unknown option");
-            goto done;
-        }
+    int status = EXIT_BAD_INPUT;
+    int parsed = cli_parse_run_args("compare", argc, argv, longopts, compare_help, &o, NULL, NULL);
+    if (parsed == CLI_HELP_SHOWN) {
+        cli_run_opts_free(&o);
+        return EXIT_OK;
     }
+    if (parsed != CLI_PARSED) goto done;
     size_t nv = (size_t)(argc - optind);
     if (nv < 2) {
         cli_usage_error("compare", "expected at least two scenario files");

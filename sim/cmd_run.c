@@ -43,22 +43,13 @@ int cmd_run(int argc, char **argv)
     static const struct option longopts[] = { CLI_RUN_LONGOPTS, { NULL, 0, NULL, 0 } };
     cli_run_opts o;
     memset(&o, 0, sizeof o);
-    int c, status = EXIT_BAD_INPUT;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(run_help, stdout);
-            cli_print_split_help(stdout);
-            cli_run_opts_free(&o);
-            return EXIT_OK;
-        }
-        int r = cli_run_option("run", c, optarg, &o);
-        if (r < 0) goto done;
-        if (r == 0) {
-            cli_usage_error("run", "unknown option");
-            goto done;
-        }
+    int status = EXIT_BAD_INPUT;
+    int parsed = cli_parse_run_args("run", argc, argv, longopts, run_help, &o, NULL, NULL);
+    if (parsed == CLI_HELP_SHOWN) {
+        cli_run_opts_free(&o);
+        return EXIT_OK;
     }
+    if (parsed != CLI_PARSED) goto done;
     if (argc - optind > 1) {
         cli_usage_error("run", "expected at most one scenario file, got %d", argc - optind);
         goto done;

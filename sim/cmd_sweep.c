@@ -144,6 +144,21 @@ static int grid_load(sweep_grid *g, const char *path, const cli_run_opts *o)
     return status;
 }
 
+/* The sweep's own option for cli_parse_run_args: --vary adds an axis to the grid. */
+static int vary_option(int opt, const char *arg, void *ctx)
+{
+    sweep_grid *g = ctx;
+    if (opt != OPT_VARY) return 0;
+    vary_axis *p = realloc(g->axes, (g->naxes + 1) * sizeof *p);
+    if (!p) return -1;
+    g->axes = p;
+    memset(&g->axes[g->naxes], 0, sizeof *p);
+    g->naxes++;
+    if (parse_vary(arg, &g->axes[g->naxes - 1]) != 0)
+        return cli_usage_error("sweep", "--vary %s: expected key.path=v1,v2,... or key.path=start:stop:count", arg), -1;
+    return 1;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -153,35 +168,13 @@ int cmd_sweep(int argc, char **argv)
     memset(&o, 0, sizeof o);
     sweep_grid g;
     memset(&g, 0, sizeof g);
-    int c, status = EXIT_BAD_INPUT;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
-        if (c == OPT_HELP) {
-            fputs(sweep_help, stdout);
-            fputs("\n", stdout);
-            cli_print_split_help(stdout);
-            status = EXIT_OK;
-            goto done;
-        }
-        if (c == OPT_VARY) {
-            vary_axis *p = realloc(g.axes, (g.naxes + 1) * sizeof *p);
-            if (!p) goto done;
-            g.axes = p;
-            memset(&g.axes[g.naxes], 0, sizeof *p);
-            g.naxes++;
-            if (parse_vary(optarg, &g.axes[g.naxes - 1]) != 0) {
-                cli_usage_error("sweep", "--vary %s: expected key.path=v1,v2,... or key.path=start:stop:count", optarg);
-                goto done;
-            }
-            continue;
-        }
-        int r = cli_run_option("sweep", c, optarg, &o);
-        if (r < 0) goto done;
-        if (r == 0) {
-            cli_usage_error("sweep", "unknown option");
-            goto done;
-        }
+    int status = EXIT_BAD_INPUT;
+    int parsed = cli_parse_run_args("sweep", argc, argv, longopts, sweep_help, &o, vary_option, &g);
+    if (parsed == CLI_HELP_SHOWN) {
+        status = EXIT_OK;
+        goto done;
     }
+    if (parsed != CLI_PARSED) goto done;
     if (argc - optind != 1 || g.naxes == 0) {
         cli_usage_error("sweep", "expected one scenario file and at least one --vary");
         goto done;
