@@ -180,8 +180,8 @@ static double period_floor(const contract_spec *cs, double usd, int pstart, int 
 }
 
 /* Billing of one tranche pool in month t; adds its stranded part to *stranded. */
-static double bill_pool(const contracts_ws *c, const pool_info *pi, const supply_pool *q,
-                        int t, double used, double *stranded)
+static inline double bill_pool(const contracts_ws *c, const pool_info *pi,
+                               const supply_pool *q, int t, double used, double *stranded)
 {
     double price = price_at(c, pi, t);
     if (pi->kind == PK_USAGE)

@@ -58,10 +58,17 @@
  * mean and sd become NaN, and the sketch orders them arbitrarily (every loop is bounded
  * by counts, never by comparisons, so an inconsistent order cannot overrun a buffer).
  *
- * SPEED. Per value: Welford + min/max/ppos vectorised across variables, a copy into
- * level 0, and amortised about log2(k) merge steps for the level-0 sort (networks of 8
- * with minsd/maxsd, then branch-free merges run from both ends, two merges at a time)
- * plus about 2 merge steps in the levels above. About 10 ns per value on one core.
+ * SPEED. Per value: Welford + min/max/ppos vectorised across variables, with the copy
+ * into level 0 in the same pass (rows are far apart in memory: the next rows are
+ * prefetched), and amortised about log2(k) merge steps for the level-0 sort (networks
+ * of 8 with minsd/maxsd, then branch-free merges run from both ends, two merges at a
+ * time) plus about 2 merge steps in the levels above. The merges are latency-bound
+ * chains, so the compactions of two variables (same shape, same plan) run interleaved.
+ * Shortcuts that give the very same bits: a merge of two runs that do not overlap is a
+ * concatenation (constant and ordered variables: every compaction), and a level 0 that
+ * is in order already or holds few distinct values (no NaN, not both zeros) is not
+ * sorted but scanned or counted (count_few). Model rows: about 6.5 ns per value on one
+ * core (10 ns before these); random data: about 7.5.
  */
 #include "stats.h"
 
@@ -115,6 +122,9 @@ typedef struct {
 } source;
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* 2^h exactly, as ldexp(1.0, h) gives it, without the library call (h < 64). */
+static double pow2(unsigned h) { return (double)(UINT64_C(1) << h); }
 
 /* ---------- sorting and compaction kernels (all loops bounded: NaN cannot hang them) */
 
@@ -1118,7 +1128,7 @@ static size_t sketch_runs(const stats *s, const double *slot, double *l0, double
     }
     for (unsigned h = 1; h <= s->top; h++) {
         if (!occupied(&s->st, h)) continue;
-        double w = h == s->top ? s->st.top_w : ldexp(1.0, (int)h);
+        double w = h == s->top ? s->st.top_w : pow2(h);
         runs[nr++] = (run){level_cptr(s, slot, h), s->half, w};
     }
     return nr;
@@ -1235,30 +1245,53 @@ void stats_get(const stats *s, size_t v, stats_summary *out)
  * interleaved, since each is a chain of dependent loads. Without NaN in a level they
  * count what any binary search counts; the sums run in level order. Invariants: items
  * before bl[i] are < x and items from bl[i] + len on are >= x (bu: <= x and > x). */
+/* The counts (< x, <= x) of a sorted run of len >= 1 items, both searches together. */
+static void search2(const double *p, size_t len, double x, size_t *first, size_t *upto)
+{
+    const double *bl = p, *bu = p;
+    while (len > 1) {
+        size_t h = len / 2;
+        bl = bl[h] < x ? bl + h : bl;
+        bu = !(x < bu[h]) ? bu + h : bu;
+        len -= h;
+    }
+    *first = (size_t)(bl - p) + (bl[0] < x);
+    *upto = (size_t)(bu - p) + !(x < bu[0]);
+}
+
 static void count_levels(const stats *s, const double *slot, double x, double *lt,
                          double *eq)
 {
-    const double *base[L_MAX], *bl[L_MAX], *bu[L_MAX];
+    const double *base[L_MAX];
     double w[L_MAX];
-    size_t m = 0, len = s->half;
+    size_t m = 0, first[L_MAX], upto[L_MAX];
     for (unsigned h = 1; h <= s->top; h++) {
         if (!occupied(&s->st, h)) continue;
-        base[m] = bl[m] = bu[m] = level_cptr(s, slot, h);
-        w[m++] = h == s->top ? s->st.top_w : ldexp(1.0, (int)h);
+        base[m] = level_cptr(s, slot, h);
+        w[m++] = h == s->top ? s->st.top_w : pow2(h);
     }
-    while (len > 1) {
-        size_t h = len / 2;
-        for (size_t i = 0; i < m; i++) {
-            bl[i] = bl[i][h] < x ? bl[i] + h : bl[i];
-            bu[i] = !(x < bu[i][h]) ? bu[i] + h : bu[i];
+    /* Two levels at a time: four chains, all in registers. */
+    size_t i = 0;
+    for (; i + 2 <= m; i += 2) {
+        const double *l0 = base[i], *u0 = base[i], *l1 = base[i + 1], *u1 = base[i + 1];
+        size_t len = s->half;
+        while (len > 1) {
+            size_t h = len / 2;
+            l0 = l0[h] < x ? l0 + h : l0;
+            u0 = !(x < u0[h]) ? u0 + h : u0;
+            l1 = l1[h] < x ? l1 + h : l1;
+            u1 = !(x < u1[h]) ? u1 + h : u1;
+            len -= h;
         }
-        len -= h;
+        first[i] = (size_t)(l0 - base[i]) + (l0[0] < x);
+        upto[i] = (size_t)(u0 - base[i]) + !(x < u0[0]);
+        first[i + 1] = (size_t)(l1 - base[i + 1]) + (l1[0] < x);
+        upto[i + 1] = (size_t)(u1 - base[i + 1]) + !(x < u1[0]);
     }
-    for (size_t i = 0; i < m; i++) {
-        size_t first = (size_t)(bl[i] - base[i]) + (bl[i][0] < x);
-        size_t upto = (size_t)(bu[i] - base[i]) + !(x < bu[i][0]);
-        *lt += (double)first * w[i];
-        *eq += (double)(upto - first) * w[i];
+    if (i < m) search2(base[i], s->half, x, &first[i], &upto[i]);
+    for (i = 0; i < m; i++) {
+        *lt += (double)first[i] * w[i];
+        *eq += (double)(upto[i] - first[i]) * w[i];
     }
 }
 
@@ -1268,19 +1301,20 @@ double stats_cdf(const stats *s, size_t v, double x)
     if (s->st.n == 0) return 0.5; /* no data: the middle */
     const double *slot = s->data + v * s->slot;
     size_t raw = s->st.exact ? (size_t)s->st.n : s->st.size0;
-    /* Raw values, unsorted: integer counts (the sums of 0s and 1s, exactly), four
-     * independent ones so that the additions do not wait on each other. */
-    size_t c[8] = {0}, i = 0;
-    for (; i + 4 <= raw; i += 4)
-        for (size_t u = 0; u < 4; u++) {
-            c[u] += slot[i + u] < x;
-            c[4 + u] += slot[i + u] == x;
-        }
-    for (; i < raw; i++) {
-        c[0] += slot[i] < x;
-        c[4] += slot[i] == x;
+    /* Raw values, unsorted: integer counts (the sums of 0s and 1s, exactly), two of
+     * each so that the additions do not wait on each other. */
+    size_t l0 = 0, l1 = 0, e0 = 0, e1 = 0, i = 0;
+    for (; i + 2 <= raw; i += 2) {
+        l0 += slot[i] < x;
+        e0 += slot[i] == x;
+        l1 += slot[i + 1] < x;
+        e1 += slot[i + 1] == x;
     }
-    double lt = (double)(c[0] + c[1] + c[2] + c[3]), eq = (double)(c[4] + c[5] + c[6] + c[7]);
+    if (i < raw) {
+        l0 += slot[i] < x;
+        e0 += slot[i] == x;
+    }
+    double lt = (double)(l0 + l1), eq = (double)(e0 + e1);
     if (!s->st.exact) count_levels(s, slot, x, &lt, &eq);
     return (lt + 0.5 * eq) / (double)s->st.n;
 }
