@@ -181,15 +181,34 @@ fail:
     return H5I_INVALID_HID;
 }
 
+/* Chunked datasets are written once, in path order: a cache of one chunk is all they
+ * need. HDF5's default (1 MiB per dataset) would hold two of our chunks per dataset, and
+ * the resident size would then creep up with the paths until every cache was full. */
+static hid_t make_dapl(int rank, const hsize_t *chunk, hid_t type)
+{
+    if (!chunk) return H5P_DEFAULT;
+    size_t bytes = H5Tget_size(type);
+    for (int i = 0; i < rank; i++) bytes *= (size_t)chunk[i];
+    hid_t p = H5Pcreate(H5P_DATASET_ACCESS);
+    if (p < 0) return H5I_INVALID_HID;
+    if (H5Pset_chunk_cache(p, 521, bytes + 1024, 1.0) < 0) {
+        H5Pclose(p);
+        return H5I_INVALID_HID;
+    }
+    return p;
+}
+
 hid_t h5u_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
                   const hsize_t *maxdims, const hsize_t *chunk, int gzip, int fill_nan)
 {
     hid_t space = rank ? H5Screate_simple(rank, dims, maxdims) : H5Screate(H5S_SCALAR);
     if (space < 0) return H5I_INVALID_HID;
     hid_t dcpl = make_dcpl(rank, chunk, gzip, fill_nan);
+    hid_t dapl = make_dapl(rank, chunk, type);
     hid_t ds = H5I_INVALID_HID;
-    if (dcpl >= 0) ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dcpl >= 0 && dapl >= 0) ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, dapl);
     if (dcpl >= 0) H5Pclose(dcpl);
+    if (dapl > 0 && dapl != H5P_DEFAULT) H5Pclose(dapl);
     H5Sclose(space);
     if (ds < 0) return H5I_INVALID_HID;
     /* netCDF reads the fill value from this attribute; it must have the dataset's type. */

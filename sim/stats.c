@@ -891,6 +891,10 @@ stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned levels, unsigned ex
         stats_free(s);
         return NULL;
     }
+    /* Touch the sketch storage now: the memory is fixed at allocation, and the process
+     * should hold it from the start rather than fault it in page by page as the higher
+     * levels fill (which made the resident size look as if it grew with paths). */
+    memset(s->data, 0, nvars * slot * sizeof(double));
     stats_reset(s);
     return s;
 }
