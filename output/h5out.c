@@ -35,21 +35,7 @@
 #include <gsl/gsl_version.h>
 #include <hdf5.h>
 
-/* sim/version.h is the lead's; fall back so that this module builds on its own. */
-#if defined(__has_include)
-#if __has_include("../sim/version.h")
 #include "../sim/version.h"
-#endif
-#endif
-#ifndef CAPSIM_VERSION
-#define CAPSIM_VERSION "0.1.0"
-#endif
-#ifndef CAPSIM_GIT_REV
-#define CAPSIM_GIT_REV "unknown"
-#endif
-#ifndef CAPSIM_CFLAGS
-#define CAPSIM_CFLAGS "unknown"
-#endif
 
 #if defined(__clang__)
 #define COMPILER "clang " __clang_version__
