@@ -240,7 +240,8 @@ int h5u_write_strings(hid_t ds, const char *const *v, size_t n)
     return rc;
 }
 
-int h5u_write_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *count, const double *buf)
+/* Read (write = 0) or write a hyperslab of doubles: count elements from start. */
+static int slab_io(hid_t ds, int rank, const hsize_t *start, const hsize_t *count, double *buf, int write)
 {
     hid_t fs = H5Dget_space(ds);
     if (fs < 0) return -1;
@@ -248,12 +249,18 @@ int h5u_write_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *coun
     hid_t ms = H5Screate_simple(rank, count, NULL);
     if (ms >= 0) {
         if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-            H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) >= 0)
+            (write ? H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf)
+                   : H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf)) >= 0)
             rc = 0;
         H5Sclose(ms);
     }
     H5Sclose(fs);
     return rc;
+}
+
+int h5u_write_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *count, const double *buf)
+{
+    return slab_io(ds, rank, start, count, (double *)buf, 1);   /* not written through */
 }
 
 int h5u_make_scale(hid_t ds, const char *name)
@@ -374,18 +381,7 @@ int h5u_read_doubles(hid_t loc, const char *name, double **out, size_t *n)
 
 int h5u_read_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *count, double *buf)
 {
-    hid_t fs = H5Dget_space(ds);
-    if (fs < 0) return -1;
-    int rc = -1;
-    hid_t ms = H5Screate_simple(rank, count, NULL);
-    if (ms >= 0) {
-        if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-            H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) >= 0)
-            rc = 0;
-        H5Sclose(ms);
-    }
-    H5Sclose(fs);
-    return rc;
+    return slab_io(ds, rank, start, count, buf, 0);
 }
 
 void h5u_free_strings(char **v, size_t n)
