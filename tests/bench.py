@@ -69,6 +69,12 @@ def main():
         rate = paths * months / t1
         print(f"{sc:40s} {rate:18.3g} {t1 / t2:9.2f} {t1 / t2 / 2:5.0%} {t1 / tn:9.2f} "
               f"{floor:8.3f} {t1 / floor:9.1f}")
+    # Each run has fixed serial costs (allocating the accumulators, writing statistics,
+    # closing and syncing the file): the scaling of a longer run shows the steady state.
+    long_paths = 100000
+    t1, _ = capsim_run(scenarios[0], long_paths, 1, out)
+    t2, _ = capsim_run(scenarios[0], long_paths, 2, out)
+    print(f"\n{scenarios[0]}, {long_paths} paths: 1->2 threads {t1 / t2:.2f}x ({t1 / t2 / 2:.0%} efficiency)")
     sizes = [10**4, 10**5] + ([] if os.environ.get("BENCH_QUICK") else [10**6])
     print(f"\npeak RSS, {scenarios[0]}, all cores:")
     base = None
