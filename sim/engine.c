@@ -43,7 +43,9 @@
  */
 #include "engine_int.h"
 
-int engine_check_target(const char *on, char *msg, size_t msglen)
+/* Parse --on NAME[:qP] into the index of a scalar total and the quantile level (< 0:
+ * the mean). 0 on success, else -1 with the reason in msg. */
+static int target_parse(const char *on, int *total, double *q, char *msg, size_t msglen)
 {
     char name[128];
     const char *colon = on ? strchr(on, ':') : NULL;
@@ -63,10 +65,12 @@ int engine_check_target(const char *on, char *msg, size_t msglen)
                  "unmet_h100e_hours, months_short, outstanding_commitment)", name);
         return -1;
     }
+    *total = found;
+    *q = -1.0;
     if (colon) {
         char *end;
-        double q = strtod(colon + 1 + (colon[1] == 'q'), &end);
-        if (colon[1] != 'q' || *end != '\0' || !(q > 0.0 && q < 1.0)) {
+        *q = strtod(colon + 1 + (colon[1] == 'q'), &end);
+        if (colon[1] != 'q' || *end != '\0' || !(*q > 0.0 && *q < 1.0)) {
             snprintf(msg, msglen, "--on %s: bad quantile (expected NAME:qP with 0 < P < 1, e.g. pv_spend:q0.95)", on);
             return -1;
         }
@@ -74,18 +78,22 @@ int engine_check_target(const char *on, char *msg, size_t msglen)
     return 0;
 }
 
+int engine_check_target(const char *on, char *msg, size_t msglen)
+{
+    int total;
+    double q;
+    return target_parse(on, &total, &q, msg, msglen);
+}
+
+/* The job's target (already checked by the command), or none. */
 static void parse_target(engine *e)
 {
+    char msg[512];
     e->target_total = -1;
     e->target_q = -1.0;
-    const char *on = e->job->target_on;
-    if (!(e->job->target_rse > 0) || !on) return;
-    const char *colon = strchr(on, ':');
-    size_t len = colon ? (size_t)(colon - on) : strlen(on);
-    for (int k = 0; k < N_TOTALS; k++)
-        if (strlen(model_totals[k].name) == len && strncmp(model_totals[k].name, on, len) == 0)
-            e->target_total = k;
-    if (colon) e->target_q = strtod(colon + 2, NULL);
+    if (!(e->job->target_rse > 0) || !e->job->target_on ||
+        target_parse(e->job->target_on, &e->target_total, &e->target_q, msg, sizeof msg) != 0)
+        e->target_total = -1;
 }
 
 void engine_shard_paths(uint64_t paths, unsigned i, unsigned n, uint64_t *first, uint64_t *end)
@@ -349,6 +357,15 @@ static double target_rse(const engine *e)
     return q != 0 ? (hi - lo) / (2 * 1.96) / fabs(q) : INFINITY;
 }
 
+/* Empty the superblock accumulators of r for the next superblock. */
+void eng_reset_superblock(variant_run *r)
+{
+    stats_reset(r->sb_st);
+    stats_reset(r->sb_diff);
+    stats_reset(r->sb_yst);
+    if (r->sb_sobol) sobol_acc_reset(r->sb_sobol);
+}
+
 /* The end of superblock s, whose accumulators are in sb_*: a shard keeps them, then they
  * merge into the run's (the canonical order: superblock by superblock), and the target
  * is checked. */
@@ -372,10 +389,7 @@ int eng_finish_superblock(engine *e, uint64_t s)
             fprintf(stderr, "capsim: out of memory merging superblock %llu\n", (unsigned long long)s);
             return -1;
         }
-        stats_reset(r->sb_st);
-        stats_reset(r->sb_diff);
-        stats_reset(r->sb_yst);
-        if (r->sb_sobol) sobol_acc_reset(r->sb_sobol);
+        eng_reset_superblock(r);
     }
     if (e->target_total >= 0 && e->done >= 2 * ENGINE_BATCH && target_rse(e) < e->job->target_rse)
         e->stopped = 1;

@@ -111,6 +111,7 @@ int eng_open_output(engine *e);
 size_t eng_batch_len(uint64_t first, uint64_t end);
 int eng_finish_output(engine *e, double t0, const char *extra_attr, int64_t extra_value);
 int eng_finish_superblock(engine *e, uint64_t s);
+void eng_reset_superblock(variant_run *r);
 void eng_accumulate_batch(engine *e, size_t n);
 int eng_emit_batch(engine *e, uint64_t first, size_t n);
 void eng_closing_message(const engine *e, double t0, const char *what);

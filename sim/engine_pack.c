@@ -95,6 +95,14 @@ static size_t saved_rows(const engine *e, uint64_t first, size_t n)
 
 #define PACKAGE_TAG UINT64_C(0x314b4341504d4143) /* "CAMPACK1" in little-endian bytes */
 
+/* Start package pk of superblock s (paths first .. end-1) with its header. */
+static int package_begin(const engine *e, uint64_t s, uint64_t first, uint64_t end, words *pk)
+{
+    uint64_t head[5] = { PACKAGE_TAG, s, first, end - first, e->nv };
+    pk->n = 0;
+    return words_put(pk, head, 5);
+}
+
 /* A package holds: tag, superblock, its first path, its path count, the variant count;
  * then batch by batch and variant by variant the batch's totals (n x ntotals), yearly
  * aggregates (n x 2 nyears) and saved rows (m x row_len); then each variant's blob. */
@@ -103,9 +111,7 @@ int eng_package_superblock(engine *e, uint64_t s, words *pk)
     uint64_t first, end;
     eng_superblock_paths(e, s, &first, &end);
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
-    pk->n = 0;
-    uint64_t head[5] = { PACKAGE_TAG, s, first, end - first, e->nv };
-    if (words_put(pk, head, 5) != 0) return -1;
+    if (package_begin(e, s, first, end, pk) != 0) return -1;
     for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
         size_t n = eng_batch_len(b, end), m = saved_rows(e, b, n);
         eng_compute_batch(e, b, n);
@@ -122,10 +128,7 @@ int eng_package_superblock(engine *e, uint64_t s, words *pk)
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
         if (eng_blob_save(r, pk) != 0) return -1;
-        stats_reset(r->sb_st);
-        stats_reset(r->sb_diff);
-        stats_reset(r->sb_yst);
-        if (r->sb_sobol) sobol_acc_reset(r->sb_sobol);
+        eng_reset_superblock(r);
     }
     return 0;
 }
@@ -176,9 +179,7 @@ static int read_package(engine *e, shard_file *f, uint64_t s, words *pk)
     uint64_t first, end;
     eng_superblock_paths(e, s, &first, &end);
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
-    pk->n = 0;
-    uint64_t head[5] = { PACKAGE_TAG, s, first, end - first, e->nv };
-    if (words_put(pk, head, 5) != 0) return -1;
+    if (package_begin(e, s, first, end, pk) != 0) return -1;
     for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
         size_t n = eng_batch_len(b, end), m = saved_rows(e, b, n);
         uint64_t local = b - in->path_first;
