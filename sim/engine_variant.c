@@ -145,6 +145,8 @@ int eng_init_variant(engine *e, size_t v, char *err, size_t errlen)
 {
     variant_run *r = &e->vr[v];
     size_t B = ENGINE_BATCH, np = e->params.n;
+    /* A superblock's accumulators see at most its paths: exact when the whole run can be. */
+    uint64_t sb_max = e->job->paths < ENGINE_SUPERBLOCK ? e->job->paths : ENGINE_SUPERBLOCK;
     r->nu = r->sc->nuncertain;
     model_layout_init(&r->L, r->sc);
     r->smp = sampler_alloc(r->sc, e->job->paths, err, errlen);
@@ -155,7 +157,7 @@ int eng_init_variant(engine *e, size_t v, char *err, size_t errlen)
     for (size_t k = 0; k < r->nu; k++)
         r->param_map[k] = (size_t)name_set_add(&e->params, r->sc->uncertain[k].keypath);
     r->st = stats_alloc(e->U.row_len);
-    r->sb_st = stats_alloc(e->U.row_len);
+    r->sb_st = stats_alloc_part(e->U.row_len, sb_max);
     r->rows = eng_alloc_doubles(B * r->L.row_len);
     r->urows = r->row_map ? calloc(B * e->U.row_len, sizeof(double)) : r->rows;
     r->values = eng_alloc_doubles(B * r->nu);
@@ -168,12 +170,12 @@ int eng_init_variant(engine *e, size_t v, char *err, size_t errlen)
         goto oom;
     if (v > 0) {
         r->diff = stats_alloc(e->U.row_len);
-        r->sb_diff = stats_alloc(e->U.row_len);
+        r->sb_diff = stats_alloc_part(e->U.row_len, sb_max);
         r->drows = eng_alloc_doubles(B * e->U.row_len);
         if (!r->diff || !r->sb_diff || !r->drows) goto oom;
     }
     r->yst = stats_alloc(2 * (size_t)e->nyears);
-    r->sb_yst = stats_alloc(2 * (size_t)e->nyears);
+    r->sb_yst = stats_alloc_part(2 * (size_t)e->nyears, sb_max);
     r->yrows = eng_alloc_doubles(B * 2 * (size_t)e->nyears);
     if (!r->yst || !r->sb_yst || !r->yrows) goto oom;
     if (r->sc->sampling == SAMPLING_SALTELLI && init_saltelli(r, e->job->paths, err, errlen) != 0)

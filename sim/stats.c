@@ -496,7 +496,7 @@ static const double *level_cptr(const stats *s, const double *slot, unsigned h)
 static void state_init(const stats *s, sk_state *st)
 {
     memset(st, 0, sizeof *st);
-    st->exact = 1;
+    st->exact = s->budget > 0; /* budget 0: a sketch from the first value */
     st->off = UINT64_C(0xAAAAAAAAAAAAAAAA); /* level h starts at offset h mod 2 */
     st->top_w = ldexp(1.0, (int)s->top);
 }
@@ -904,6 +904,17 @@ stats *stats_alloc(size_t nvars)
     return stats_alloc_sketch(nvars, STATS_SKETCH_K, STATS_SKETCH_LEVELS, STATS_EXACT_BUDGET);
 }
 
+stats *stats_alloc_part(size_t nvars, uint64_t max_values)
+{
+    if (max_values <= STATS_EXACT_BUDGET) return stats_alloc(nvars);
+    /* Level h >= 1 holds weight k 2^(h-1); streaming max_values values never brings a
+     * second block to the top T once k 2^T > max_values. */
+    unsigned top = 1;
+    while (top + 1 < STATS_SKETCH_LEVELS && ldexp(STATS_SKETCH_K, (int)top) <= (double)max_values)
+        top++;
+    return stats_alloc_sketch(nvars, STATS_SKETCH_K, top + 1, 0);
+}
+
 stats *stats_clone(const stats *s)
 {
     if (!s) return NULL;
@@ -969,11 +980,14 @@ typedef struct {
     unsigned char meet[L_MAX];
     unsigned char off[L_MAX];
     double wa, wb, wc;         /* top weights of into, from, carry (0 where absent) */
+    unsigned from_top;         /* from's top level (from may have fewer levels) */
 } merge_plan;
 
-static void plan_merge(const stats *s, sk_state *st, const sk_state *fr, merge_plan *mp)
+static void plan_merge(const stats *s, sk_state *st, const sk_state *fr, unsigned from_top,
+                       merge_plan *mp)
 {
     unsigned tot = st->size0 + fr->size0, carry = 0;
+    mp->from_top = from_top;
     mp->a0 = st->size0;
     mp->b0 = fr->size0;
     mp->c0 = tot >= s->k;
@@ -1031,7 +1045,7 @@ static void apply_merge(const stats *s, double *slot, const double *from, const 
     merge_level0(s, slot, from, mp, carry);
     for (unsigned h = 1; h < s->top; h++) {
         double *a = level_ptr(s, slot, h);
-        const double *b = level_cptr(s, from, h);
+        const double *b = h <= mp->from_top ? level_cptr(s, from, h) : NULL; /* same k: same place */
         const double *two[3];
         size_t m = 0;
         switch (mp->meet[h]) {
@@ -1056,7 +1070,7 @@ static void apply_merge(const stats *s, double *slot, const double *from, const 
         }
     }
     double *a = level_ptr(s, slot, s->top);
-    const double *b = level_cptr(s, from, s->top);
+    const double *b = s->top <= mp->from_top ? level_cptr(s, from, s->top) : NULL;
     run runs[3];
     size_t nr = 0;
     if (mp->meet[s->top] & 1) runs[nr++] = (run){a, half, mp->wa};
@@ -1086,7 +1100,7 @@ static void merge_sketches(stats *into, const stats *from)
 {
     merge_plan mp;
     sk_state st = into->st;
-    plan_merge(into, &st, &from->st, &mp);
+    plan_merge(into, &st, &from->st, from->top, &mp);
     size_t nv = into->nvars;
 #pragma omp parallel for schedule(static) if (nv >= VBLOCK)
     for (size_t v = 0; v < nv; v++)
@@ -1094,11 +1108,19 @@ static void merge_sketches(stats *into, const stats *from)
     into->st = st;
 }
 
+/* Can from's values join into's? The same variables and buffer k; and from either holds
+ * raw values (any budget), or is a sketch whose levels are all levels of into with the
+ * same weights: as many levels, or fewer and its top never saturated (top_w = 2^top). */
+static int mergeable(const stats *into, const stats *from)
+{
+    if (into->nvars != from->nvars || into->k != from->k) return 0;
+    if (from->st.exact || from->levels == into->levels) return 1;
+    return from->levels < into->levels && from->st.top_w == pow2(from->top);
+}
+
 int stats_merge(stats *into, const stats *from)
 {
-    if (!into || !from || into->nvars != from->nvars || into->k != from->k ||
-        into->levels != from->levels || into->budget != from->budget)
-        return -1;
+    if (!into || !from || !mergeable(into, from)) return -1;
     if (from->st.n == 0) return 0;
     if (into == from) {
         stats *copy = stats_clone(from);

@@ -56,8 +56,10 @@ double stats_count(const stats *s);
 void stats_add_rows(stats *s, const double *rows, size_t nrows, size_t stride, size_t first);
 
 /* into := statistics of (into's values followed by from's values). Both must have the
- * same nvars (and sketch parameters). Returns 0, or -1 on allocation failure or a
- * mismatch (into unchanged). from is not changed; into == from is allowed. */
+ * same nvars and buffer k; from may have a smaller exact budget or fewer levels (a
+ * stats_alloc_part accumulator) as long as its top level never saturated. Returns 0, or
+ * -1 on allocation failure or a mismatch (into unchanged). from is not changed; into ==
+ * from is allowed. */
 int stats_merge(stats *into, const stats *from);
 
 /* Summary of variable v. With no values every field is 0; with one, sd = se = 0. */
@@ -85,6 +87,15 @@ double stats_rank_error_bound(double n);
  * levels in [2, 40], exact_budget <= min(4096, k * (1 + (levels - 1) / 2)). NULL if the
  * parameters are out of range or on allocation failure. */
 stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned levels, unsigned exact_budget);
+
+/* An accumulator for a part of a run that will be merged into a stats_alloc() one, and
+ * will never see more than max_values values per variable: stats_alloc() itself when
+ * max_values <= STATS_EXACT_BUDGET (the run may be small enough to stay exact); else a
+ * sketch from the first value (no exact phase, so no conversion to pay for) with just
+ * enough levels that max_values values never saturate its top: smaller and faster. The
+ * same max_values always gives the same accumulator, so parts merge to the same bits
+ * wherever they were computed. */
+stats *stats_alloc_part(size_t nvars, uint64_t max_values);
 
 /* A deep copy (NULL on allocation failure). */
 stats *stats_clone(const stats *s);

@@ -408,6 +408,58 @@ static void test_merge_many(void **state)
     free(x);
 }
 
+/* Parts (stats_alloc_part), as the engine's superblocks use them: each streams at most
+ * max values from the first one and merges into a full accumulator. The moments agree
+ * with one accumulator of all rows, the quantiles keep the stated bound, a part smaller
+ * than the exact budget is exact, and a part whose top saturated is refused. */
+static void test_parts(void **state)
+{
+    (void)state;
+    size_t per = 16384, P = 5, nv = NDIST, n = per * P - 1000; /* a short last part */
+    double *x = make_rows(n, nv, 4242);
+    stats *run = stats_alloc(nv), *part = stats_alloc_part(nv, per), *all = stats_alloc(nv);
+    assert_non_null(run);
+    assert_non_null(part);
+    assert_true(stats_bytes_per_var(part) < stats_bytes_per_var(run) / 2);
+    for (size_t first = 0; first < n; first += per) {
+        size_t m = n - first < per ? n - first : per;
+        stats_reset(part);
+        add_batched(part, x + first * nv, m, nv, 1024);
+        assert_true(stats_rank_error(part) > 0); /* a sketch from the start */
+        assert_int_equal(stats_merge(run, part), 0);
+    }
+    add_batched(all, x, n, nv, 1024);
+    for (size_t v = 0; v < nv; v++) {
+        stats_summary a, b;
+        stats_get(run, v, &a);
+        stats_get(all, v, &b);
+        assert_true(close_rel(a.mean, b.mean, 1e-12) && close_rel(a.sd, b.sd, 1e-9));
+        assert_true(a.min == b.min && a.max == b.max && a.ppos == b.ppos && a.n == b.n);
+        check_quantiles(run, v, x + v, n, nv);
+    }
+    /* small runs stay exact: the part is a full accumulator */
+    stats *small = stats_alloc_part(nv, 1500), *one = stats_alloc(nv);
+    add_batched(small, x, 1500, nv, 1024);
+    assert_int_equal(stats_merge(one, small), 0);
+    double col[1500];
+    for (size_t i = 0; i < 1500; i++) col[i] = x[i * nv + 1];
+    gsl_sort(col, 1, 1500);
+    assert_true(stats_rank_error(one) == 0.0);
+    for (int i = 0; i < STATS_NQ; i++)
+        assert_true(stats_quantile(one, 1, stats_quantile_levels[i]) ==
+                    gsl_stats_quantile_from_sorted_data(col, 1, 1500, stats_quantile_levels[i]));
+    /* past its size a part saturates its top: it no longer merges into a run */
+    stats_reset(part);
+    add_batched(part, x, n, nv, 1024);
+    assert_int_equal(stats_merge(run, part), -1);
+    stats_free(small);
+    stats_free(one);
+    stats_free(run);
+    stats_free(part);
+    stats_free(all);
+    free(x);
+}
+
 /* Random merge trees with a small sketch: many shapes meet (occupied and empty levels,
  * carries, a saturated top). */
 static void test_merge_random_trees(void **state)
@@ -638,6 +690,7 @@ int main(void)
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_merge_many),
         cmocka_unit_test(test_merge_random_trees),
+        cmocka_unit_test(test_parts),
         cmocka_unit_test(test_threads_bitwise),
         cmocka_unit_test(test_se_scaling),
         cmocka_unit_test(test_se_coverage),
