@@ -726,6 +726,8 @@ static int write_stats_into(h5out *o, grp *G, long vslot, const stats *s, int wi
         free(pneg);
         return fail_plain(o, "out of memory");
     }
+    /* Each variable's summary is independent of the others (and read-only on s). */
+#pragma omp parallel for schedule(dynamic, 32)
     for (size_t i = 0; i < nv; i++) {
         stats_get(s, i, &S[i]);
         if (pneg) {

@@ -12,7 +12,7 @@
  * Sensitivity needs the rank of each path's totals among all paths, known only at the
  * end. To keep memory flat in the number of paths, each path's totals and the uniforms
  * of its sampled values go to a spill file; a second pass reads it back in batches and
- * correlates the totals' CDF values (from the final quantile sketch: stats_cdf) with
+ * correlates the totals' CDF values (from the final quantile sketch: stats_cdf_table) with
  * the uniforms (the exact CDF values of the sampled values). The same pass correlates
  * each calendar year's unmet H100e-hours and spend with the sampled values, so a user
  * sees which uncertainty matters in which year.
@@ -501,25 +501,30 @@ static int rank_correlations(const engine *e, variant_run *r, uint64_t npaths, d
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, np = e->params.n, rec = nt + ny + np;
     double *buf = eng_alloc_doubles(ENGINE_BATCH * rec), *a = eng_alloc_doubles(ENGINE_BATCH * (nt + ny));
     corr_acc *c = corr_acc_alloc(nt + ny, np);
+    /* each total's final distribution as one table: a binary search per look-up */
+    stats_cdf_table **tab = calloc(nt + ny, sizeof *tab);
     int status = -1;
-    if (!buf || !a || !c) goto done;
+    if (!buf || !a || !c || !tab) goto done;
+    for (size_t k = 0; k < nt + ny; k++)
+        if (!(tab[k] = k < nt ? stats_cdf_table_alloc(r->st, e->U.total_off[0] + k)
+                              : stats_cdf_table_alloc(r->yst, k - nt)))
+            goto done;
     rewind(r->spill);
     for (uint64_t first = 0; first < npaths; first += ENGINE_BATCH) {
         size_t n = npaths - first < ENGINE_BATCH ? (size_t)(npaths - first) : ENGINE_BATCH;
         if (fread(buf, sizeof(double), n * rec, r->spill) != n * rec) goto done;
         /* the CDF look-ups are independent: in parallel; the sums: in path order */
+        /* one table at a time, so that its binary searches stay in the L1 cache */
 #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < n; i++) {
-            const double *x = buf + i * rec;
-            double *ai = a + i * (nt + ny);
-            for (size_t k = 0; k < nt; k++) ai[k] = stats_cdf(r->st, e->U.total_off[0] + k, x[k]);
-            for (size_t k = 0; k < ny; k++) ai[nt + k] = stats_cdf(r->yst, k, x[nt + k]);
-        }
-        for (size_t i = 0; i < n; i++) corr_acc_add(c, a + i * (nt + ny), buf + i * rec + nt + ny);
+        for (size_t k = 0; k < nt + ny; k++)
+            stats_cdf_table_eval_many(tab[k], buf + k, rec, n, a + k, nt + ny);
+        corr_acc_add_rows(c, a, nt + ny, buf + nt + ny, rec, n);
     }
     corr_acc_result(c, rc);
     status = 0;
 done:
+    for (size_t k = 0; tab && k < nt + ny; k++) stats_cdf_table_free(tab[k]);
+    free(tab);
     free(buf);
     free(a);
     corr_acc_free(c);

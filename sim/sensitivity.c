@@ -13,7 +13,7 @@ struct corr_acc {
     double *x0, *y0;          /* shifts */
     double *sx, *sxx;         /* ny x nx: sums of x_i over samples where y_j present */
     double *sy, *syy;         /* ny */
-    double *sxy;              /* nx x ny */
+    double *sxy;              /* ny x nx (by y, like sx and sxx: the inner loop runs along x) */
     int started;
 };
 
@@ -47,27 +47,60 @@ void corr_acc_free(corr_acc *c)
     free(c);
 }
 
-void corr_acc_add(corr_acc *c, const double *x, const double *y)
+/* Sample r's x and y (r = 0 also fixes the shifts, on the first call). */
+static void corr_start(corr_acc *c, const double *x, const double *y)
 {
-    if (!c->started) {
-        for (size_t i = 0; i < c->nx; i++) c->x0[i] = x[i];
-        for (size_t j = 0; j < c->ny; j++) c->y0[j] = isnan(y[j]) ? 0.0 : y[j];
-        c->started = 1;
-    }
-    for (size_t j = 0; j < c->ny; j++) {
-        if (isnan(y[j])) continue;
-        double dy = y[j] - c->y0[j];
-        c->n[j] += 1;
-        c->sy[j] += dy;
-        c->syy[j] += dy * dy;
-        double *sx = c->sx + j * c->nx, *sxx = c->sxx + j * c->nx;
+    if (c->started) return;
+    for (size_t i = 0; i < c->nx; i++) c->x0[i] = x[i];
+    for (size_t j = 0; j < c->ny; j++) c->y0[j] = isnan(y[j]) ? 0.0 : y[j];
+    c->started = 1;
+}
+
+/* The sums of y_j over rows [0, n), in row order. */
+static void corr_add_y(corr_acc *c, size_t j, const double *x, size_t xs, const double *y,
+                       size_t ys, size_t n)
+{
+    double *restrict sx = c->sx + j * c->nx, *restrict sxx = c->sxx + j * c->nx;
+    double *restrict sxy = c->sxy + j * c->nx;
+    const double *restrict x0 = c->x0;
+    /* y_j's own sums in registers: the neighbours' share cache lines with them */
+    double cnt = c->n[j], sy = c->sy[j], syy = c->syy[j], y0 = c->y0[j];
+    for (size_t r = 0; r < n; r++) {
+        double yj = y[r * ys + j];
+        if (isnan(yj)) continue;
+        const double *restrict xr = x + r * xs;
+        double dy = yj - y0;
+        cnt += 1;
+        sy += dy;
+        syy += dy * dy;
+#pragma omp simd
         for (size_t i = 0; i < c->nx; i++) {
-            double dx = x[i] - c->x0[i];
+            double dx = xr[i] - x0[i];
             sx[i] += dx;
             sxx[i] += dx * dx;
-            c->sxy[i * c->ny + j] += dx * dy;
+            sxy[i] += dx * dy;
         }
     }
+    c->n[j] = cnt;
+    c->sy[j] = sy;
+    c->syy[j] = syy;
+}
+
+void corr_acc_add(corr_acc *c, const double *x, const double *y)
+{
+    corr_start(c, x, y);
+    for (size_t j = 0; j < c->ny; j++) corr_add_y(c, j, x, 0, y, 0, 1);
+}
+
+void corr_acc_add_rows(corr_acc *c, const double *x, size_t xstride, const double *y,
+                       size_t ystride, size_t n)
+{
+    if (n == 0) return;
+    corr_start(c, x, y);
+    /* Each y_j's sums are its own: in parallel over j, each in row order (the same bits
+     * as n calls of corr_acc_add, for any thread count). */
+#pragma omp parallel for schedule(static) if (n * c->nx * c->ny >= 65536)
+    for (size_t j = 0; j < c->ny; j++) corr_add_y(c, j, x, xstride, y, ystride, n);
 }
 
 void corr_acc_result(const corr_acc *c, double *r)
@@ -78,7 +111,7 @@ void corr_acc_result(const corr_acc *c, double *r)
         for (size_t i = 0; i < c->nx; i++) {
             double sx = c->sx[j * c->nx + i];
             double vx = c->sxx[j * c->nx + i] - sx * sx / n;
-            double cov = c->sxy[i * c->ny + j] - sx * c->sy[j] / n;
+            double cov = c->sxy[j * c->nx + i] - sx * c->sy[j] / n;
             if (n < 2) r[i * c->ny + j] = NAN;
             else if (!(vx > 1e-13 * c->sxx[j * c->nx + i]) || !(vy > 1e-13 * c->syy[j])) r[i * c->ny + j] = 0.0;
             else r[i * c->ny + j] = cov / sqrt(vx * vy);

@@ -25,6 +25,10 @@ corr_acc *corr_acc_alloc(size_t nx, size_t ny);
 void corr_acc_free(corr_acc *c);   /* accepts NULL */
 /* One sample: x[nx], y[ny]. A NaN y_j (an input a variant lacks) is skipped for j. */
 void corr_acc_add(corr_acc *c, const double *x, const double *y);
+/* n samples at once, sample r at x + r * xstride and y + r * ystride: the same sums, to
+ * the bit, as n calls of corr_acc_add, whatever the number of threads. */
+void corr_acc_add_rows(corr_acc *c, const double *x, size_t xstride, const double *y,
+                       size_t ystride, size_t n);
 /* r[i * ny + j]; NaN where y_j was never seen; 0 where x_i or y_j never varied. */
 void corr_acc_result(const corr_acc *c, double *r);
 

@@ -76,6 +76,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 const double stats_quantile_levels[STATS_NQ] = {0.01, 0.05, 0.10, 0.25, 0.50,
                                                 0.75, 0.90, 0.95, 0.99};
@@ -106,6 +107,7 @@ struct stats {
     sk_state st;
     double *mean, *m2, *mn, *mx, *npos;
     double *data;      /* nvars * slot */
+    size_t data_bytes; /* its mapping, when mapped (see alloc_data); 0 from malloc */
 };
 
 /* A sorted run of items of equal weight: a level, as a query or a merge sees it. */
@@ -843,7 +845,10 @@ static void free_arrays(stats *s)
     free(s->mn);
     free(s->mx);
     free(s->npos);
-    free(s->data);
+    if (s->data_bytes)
+        munmap(s->data, s->data_bytes);
+    else
+        free(s->data);
 }
 
 void stats_free(stats *s)
@@ -854,6 +859,46 @@ void stats_free(stats *s)
 }
 
 static double *alloc_doubles(size_t n) { return malloc((n ? n : 1) * sizeof(double)); }
+
+/* The sketch storage, zeroed and resident from the start: the memory is fixed at
+ * allocation, and the process should hold it at once rather than fault it in page by
+ * page as the higher levels fill (which made the resident size look as if it grew with
+ * paths). Large blocks are mapped and pre-faulted by the kernel (MADV_POPULATE_WRITE,
+ * about twice as fast as a fault per 4 KiB under memset), in chunks spread over the
+ * threads, since most of the cost is the kernel's per-page work. */
+enum { POPULATE_MIN = 1 << 22, POPULATE_CHUNK = 1 << 21 };
+
+static void populate(char *p, size_t bytes)
+{
+    size_t nchunks = (bytes + POPULATE_CHUNK - 1) / POPULATE_CHUNK;
+#pragma omp parallel for schedule(static)
+    for (size_t c = 0; c < nchunks; c++) {
+        char *q = p + c * POPULATE_CHUNK;
+        size_t len = bytes - c * POPULATE_CHUNK < POPULATE_CHUNK ? bytes - c * POPULATE_CHUNK : POPULATE_CHUNK;
+#ifdef MADV_POPULATE_WRITE
+        if (madvise(q, len, MADV_POPULATE_WRITE) == 0) continue;
+#endif
+        for (size_t i = 0; i < len; i += 4096) q[i] = 0; /* older kernels: touch each page */
+    }
+}
+
+static double *alloc_data(stats *s, size_t n)
+{
+    size_t bytes = (n ? n : 1) * sizeof(double);
+#if defined(MAP_ANONYMOUS)
+    if (bytes >= POPULATE_MIN) {
+        void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p != MAP_FAILED) {
+            populate(p, bytes);
+            s->data_bytes = bytes;
+            return p;
+        }
+    }
+#endif
+    double *p = malloc(bytes);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
 
 /* Slot size, padded so that consecutive slots do not start at the same offset modulo
  * 4 KiB (the blocks' level-0 buffers are written together and would share cache sets). */
@@ -886,15 +931,11 @@ stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned levels, unsigned ex
     s->mn = alloc_doubles(nvars);
     s->mx = alloc_doubles(nvars);
     s->npos = alloc_doubles(nvars);
-    s->data = alloc_doubles(nvars * slot);
+    s->data = alloc_data(s, nvars * slot);
     if (!s->mean || !s->m2 || !s->mn || !s->mx || !s->npos || !s->data) {
         stats_free(s);
         return NULL;
     }
-    /* Touch the sketch storage now: the memory is fixed at allocation, and the process
-     * should hold it from the start rather than fault it in page by page as the higher
-     * levels fill (which made the resident size look as if it grew with paths). */
-    memset(s->data, 0, nvars * slot * sizeof(double));
     stats_reset(s);
     return s;
 }
@@ -1343,6 +1384,138 @@ double stats_cdf(const stats *s, size_t v, double x)
     double lt = (double)(l0 + l1), eq = (double)(e0 + e1);
     if (!s->st.exact) count_levels(s, slot, x, &lt, &eq);
     return (lt + 0.5 * eq) / (double)s->st.n;
+}
+
+/* ---------- a variable's distribution as one table (many CDF look-ups) */
+
+struct stats_cdf_table {
+    size_t m;      /* distinct items */
+    double n;      /* values seen */
+    double *x;     /* m distinct items, ascending (NaN last) */
+    double *cum;   /* m + 1: weight of the items before each */
+};
+
+typedef struct {
+    double x, w;
+} weighted;
+
+/* A total order (NaN last, so the sort cannot be confused), by value only. */
+static int cmp_weighted(const void *pa, const void *pb)
+{
+    double a = ((const weighted *)pa)->x, b = ((const weighted *)pb)->x;
+    int na = isnan(a), nb = isnan(b);
+    if (na || nb) return na - nb;
+    return (a > b) - (a < b);
+}
+
+stats_cdf_table *stats_cdf_table_alloc(const stats *s, size_t v)
+{
+    if (!s || v >= s->nvars) return NULL;
+    const double *slot = s->data + v * s->slot;
+    size_t raw = s->st.exact ? (size_t)s->st.n : s->st.size0, m = raw;
+    if (!s->st.exact)
+        for (unsigned h = 1; h <= s->top; h++) m += occupied(&s->st, h) ? s->half : 0;
+    stats_cdf_table *t = calloc(1, sizeof *t);
+    weighted *all = malloc((m ? m : 1) * sizeof *all);
+    if (t) {
+        t->x = malloc((m ? m : 1) * sizeof *t->x);
+        t->cum = malloc((m + 1) * sizeof *t->cum);
+    }
+    if (!t || !all || !t->x || !t->cum) {
+        free(all);
+        stats_cdf_table_free(t);
+        return NULL;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < raw; i++) all[at++] = (weighted){slot[i], 1.0};
+    for (unsigned h = 1; h <= s->top && !s->st.exact; h++) {
+        if (!occupied(&s->st, h)) continue;
+        double w = h == s->top ? s->st.top_w : pow2(h);
+        const double *lv = level_cptr(s, slot, h);
+        for (size_t i = 0; i < s->half; i++) all[at++] = (weighted){lv[i], w};
+    }
+    qsort(all, m, sizeof *all, cmp_weighted);
+    /* equal items become one, with their summed weight: then the items == x are all at
+     * the one place where the items < x end, and a look-up is a single search */
+    size_t d = 0;
+    t->cum[0] = 0.0;
+    for (size_t i = 0; i < m; i++) {
+        if (d == 0 || !(all[i].x == t->x[d - 1])) {
+            t->x[d] = all[i].x;
+            t->cum[d + 1] = t->cum[d];
+            d++;
+        }
+        t->cum[d] += all[i].w;
+    }
+    t->m = d;
+    t->n = (double)s->st.n;
+    free(all);
+    return t;
+}
+
+void stats_cdf_table_free(stats_cdf_table *t)
+{
+    if (!t) return;
+    free(t->x);
+    free(t->cum);
+    free(t);
+}
+
+/* The index of the first item >= x, by branch-free halvings (NaN items count as >= x). */
+static size_t table_lower(const stats_cdf_table *t, double x)
+{
+    const double *lo = t->x;
+    size_t len = t->m;
+    while (len > 1) {
+        size_t h = len / 2;
+        lo += h * (size_t)(lo[h - 1] < x); /* arithmetic, not ?: (gcc made that a branch) */
+        len -= h;
+    }
+    return (size_t)(lo - t->x) + (lo[0] < x);
+}
+
+/* The mid-rank CDF from that index: the item there is == x or > x. */
+static double table_cdf(const stats_cdf_table *t, size_t lt, double x)
+{
+    size_t le = lt + (lt < t->m && t->x[lt] == x);
+    return (t->cum[lt] + 0.5 * (t->cum[le] - t->cum[lt])) / t->n;
+}
+
+double stats_cdf_table_eval(const stats_cdf_table *t, double x)
+{
+    if (!t || isnan(x)) return NAN;
+    if (t->n == 0 || t->m == 0) return 0.5;
+    return table_cdf(t, table_lower(t, x), x);
+}
+
+void stats_cdf_table_eval_many(const stats_cdf_table *t, const double *x, size_t xstride,
+                               size_t n, double *out, size_t ostride)
+{
+    size_t i = 0;
+    if (t && t->n > 0 && t->m > 0) {
+        /* four searches at once: each is a chain of dependent loads */
+        for (; i + 4 <= n; i += 4) {
+            double x0 = x[i * xstride], x1 = x[(i + 1) * xstride];
+            double x2 = x[(i + 2) * xstride], x3 = x[(i + 3) * xstride];
+            const double *l0 = t->x, *l1 = t->x, *l2 = t->x, *l3 = t->x;
+            size_t len = t->m;
+            while (len > 1) {
+                size_t h = len / 2;
+                l0 += h * (size_t)(l0[h - 1] < x0);
+                l1 += h * (size_t)(l1[h - 1] < x1);
+                l2 += h * (size_t)(l2[h - 1] < x2);
+                l3 += h * (size_t)(l3[h - 1] < x3);
+                len -= h;
+            }
+            const double *l[4] = {l0, l1, l2, l3};
+            double xs[4] = {x0, x1, x2, x3};
+            for (int j = 0; j < 4; j++)
+                out[(i + (size_t)j) * ostride] =
+                    isnan(xs[j]) ? NAN
+                                 : table_cdf(t, (size_t)(l[j] - t->x) + (l[j][0] < xs[j]), xs[j]);
+        }
+    }
+    for (; i < n; i++) out[i * ostride] = stats_cdf_table_eval(t, x[i * xstride]);
 }
 
 double stats_rank_error(const stats *s)

@@ -77,6 +77,19 @@ double stats_quantile(const stats *s, size_t v, double p);
  * exact, else within stats_rank_error(s) of the truth. 0.5 with no values. */
 double stats_cdf(const stats *s, size_t v, double x);
 
+/* Variable v's values as one sorted table, for many CDF look-ups (the rank correlations'
+ * second pass): stats_cdf_table_eval(t, x) is stats_cdf(s, v, x) at the time of the
+ * call, to the bit while the weights are whole numbers (every sketch that has not
+ * saturated its top), in one binary search instead of one per level plus a scan of the
+ * raw values. NULL on allocation failure or v out of range. */
+typedef struct stats_cdf_table stats_cdf_table;
+stats_cdf_table *stats_cdf_table_alloc(const stats *s, size_t v);
+double stats_cdf_table_eval(const stats_cdf_table *t, double x);
+/* out[i * ostride] = stats_cdf_table_eval(t, x[i * xstride]) for i < n, several at once. */
+void stats_cdf_table_eval_many(const stats_cdf_table *t, const double *x, size_t xstride,
+                               size_t n, double *out, size_t ostride);
+void stats_cdf_table_free(stats_cdf_table *t);     /* accepts NULL */
+
 /* The stated bound on the sketch's rank error as a fraction of n (0 while exact), for
  * the default parameters and any sequence of adds and merges that totals n values. */
 double stats_rank_error_bound(double n);

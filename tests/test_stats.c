@@ -460,6 +460,63 @@ static void test_parts(void **state)
     free(x);
 }
 
+/* The CDF table gives stats_cdf's very bits: at every item, between items, beyond both
+ * ends, on ties, for exact and sketch accumulators, and for a merged run. */
+static void check_cdf_table(const stats *s, const double *x, size_t n, size_t nv)
+{
+    for (size_t v = 0; v < nv; v++) {
+        stats_cdf_table *t = stats_cdf_table_alloc(s, v);
+        assert_non_null(t);
+        for (size_t i = 0; i < n; i += 7) {
+            double y = x[i * nv + v];
+            double pts[4] = {y, nextafter(y, -INFINITY), nextafter(y, INFINITY), 0.5 * y};
+            for (int j = 0; j < 4; j++)
+                if (stats_cdf_table_eval(t, pts[j]) != stats_cdf(s, v, pts[j]))
+                    fail_msg("var %zu x=%.17g: table %.17g, stats_cdf %.17g", v, pts[j],
+                             stats_cdf_table_eval(t, pts[j]), stats_cdf(s, v, pts[j]));
+        }
+        double many[64], one[64];
+        stats_cdf_table_eval_many(t, x + v, nv, n < 63 ? n : 63, many, 1);
+        for (size_t i = 0; i < n && i < 63; i++) {
+            one[i] = stats_cdf(s, v, x[i * nv + v]);
+            assert_true(many[i] == one[i]);
+        }
+        assert_true(stats_cdf_table_eval(t, -INFINITY) == stats_cdf(s, v, -INFINITY));
+        assert_true(stats_cdf_table_eval(t, INFINITY) == stats_cdf(s, v, INFINITY));
+        assert_true(isnan(stats_cdf_table_eval(t, NAN)));
+        stats_cdf_table_free(t);
+    }
+}
+
+static void test_cdf_table(void **state)
+{
+    (void)state;
+    size_t nv = NDIST, sizes[] = {0, 1, 700, 2048, 2049, 50000};
+    double *x = make_rows(50000, nv, 31);
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        stats *s = stats_alloc(nv);
+        add_batched(s, x, sizes[i], nv, 1000);
+        if (sizes[i] == 0) {
+            stats_cdf_table *t = stats_cdf_table_alloc(s, 0);
+            assert_true(stats_cdf_table_eval(t, 1.0) == 0.5 && stats_cdf(s, 0, 1.0) == 0.5);
+            stats_cdf_table_free(t);
+        }
+        check_cdf_table(s, x, sizes[i], nv);
+        stats_free(s);
+    }
+    stats *run = stats_alloc(nv), *part = stats_alloc_part(nv, 16384);
+    for (size_t first = 0; first < 50000; first += 16384) {
+        stats_reset(part);
+        add_batched(part, x + first * nv, 50000 - first < 16384 ? 50000 - first : 16384, nv, 1024);
+        assert_int_equal(stats_merge(run, part), 0);
+    }
+    check_cdf_table(run, x, 50000, nv);
+    assert_null(stats_cdf_table_alloc(run, nv));
+    stats_free(run);
+    stats_free(part);
+    free(x);
+}
+
 /* Random merge trees with a small sketch: many shapes meet (occupied and empty levels,
  * carries, a saturated top). */
 static void test_merge_random_trees(void **state)
@@ -691,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_merge_many),
         cmocka_unit_test(test_merge_random_trees),
         cmocka_unit_test(test_parts),
+        cmocka_unit_test(test_cdf_table),
         cmocka_unit_test(test_threads_bitwise),
         cmocka_unit_test(test_se_scaling),
         cmocka_unit_test(test_se_coverage),
