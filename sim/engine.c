@@ -184,6 +184,45 @@ int eng_init(engine *e, const engine_job *job, char *err, size_t errlen)
 
 /* ---- the batch loop -------------------------------------------------------------- */
 
+/* Path i's sampled values and their uniforms in the common parameter order (NaN where
+ * absent). */
+static void map_params_path(const engine *e, variant_run *r, size_t i)
+{
+    size_t np = e->params.n;
+    double *uv = r->uvalues + i * np, *uu = r->uuniforms + i * np;
+    for (size_t k = 0; k < np; k++) uv[k] = uu[k] = NAN;
+    for (size_t k = 0; k < r->nu; k++) {
+        uv[r->param_map[k]] = r->values[i * r->nu + k];
+        uu[r->param_map[k]] = r->uniforms[i * r->nu + k];
+    }
+}
+
+void eng_map_params(const engine *e, variant_run *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) map_params_path(e, r, i);
+}
+
+/* Path i's unmet H100e-hours and spend (contracts and spot, nominal) by calendar year. */
+static void yearly_row(const engine *e, variant_run *r, size_t i)
+{
+    const model_layout *U = &e->U;
+    size_t Y = (size_t)e->nyears, ns = U->dimlen[DIM_SEGMENT];
+    size_t nk = U->dimlen[DIM_CONTRACT], nc = U->dimlen[DIM_CLOUD];
+    int m0 = r->sc->start_month - 1;
+    const double *row = r->urows + i * U->row_len;
+    double *y = r->yrows + i * 2 * Y;
+    for (size_t k = 0; k < 2 * Y; k++) y[k] = 0.0;
+    for (int t = 0; t < U->months; t++) {
+        size_t yr = (size_t)((m0 + t) / 12);
+        const double *unmet = row + U->series_off[S_UNMET] + (size_t)t * ns;
+        const double *spend = row + U->series_off[S_SPEND] + (size_t)t * nk;
+        const double *spot = row + U->series_off[S_SPOT_SPEND] + (size_t)t * nc;
+        for (size_t j = 0; j < ns; j++) y[yr] += unmet[j] * HOURS_PER_MONTH;
+        for (size_t j = 0; j < nk; j++) y[Y + yr] += spend[j];
+        for (size_t j = 0; j < nc; j++) y[Y + yr] += spot[j];
+    }
+}
+
 /* The saltelli runs of path i: f(B) and every f(AB_j), totals only kept. */
 static void run_saltelli(engine *e, variant_run *r, int tid, path_draws d, size_t i, const double *row_a)
 {
@@ -227,40 +266,9 @@ static void run_path(engine *e, int tid, uint64_t path, size_t i)
         double *dr = e->vr[v].drows + i * ulen;
         for (size_t k = 0; k < ulen; k++) dr[k] = x[k] - base[k];
     }
-}
-
-/* Sampled values and their uniforms in the common parameter order (NaN where absent). */
-void eng_map_params(const engine *e, variant_run *r, size_t n)
-{
-    size_t np = e->params.n;
-    for (size_t i = 0; i < n * np; i++) r->uvalues[i] = r->uuniforms[i] = NAN;
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < r->nu; k++) {
-            r->uvalues[i * np + r->param_map[k]] = r->values[i * r->nu + k];
-            r->uuniforms[i * np + r->param_map[k]] = r->uniforms[i * r->nu + k];
-        }
-}
-
-/* Each path's unmet H100e-hours and spend (contracts and spot, nominal) by calendar year. */
-static void yearly_rows(const engine *e, variant_run *r, size_t n)
-{
-    const model_layout *U = &e->U;
-    size_t Y = (size_t)e->nyears, ns = U->dimlen[DIM_SEGMENT];
-    size_t nk = U->dimlen[DIM_CONTRACT], nc = U->dimlen[DIM_CLOUD];
-    int m0 = r->sc->start_month - 1;
-    for (size_t i = 0; i < n; i++) {
-        const double *row = r->urows + i * U->row_len;
-        double *y = r->yrows + i * 2 * Y;
-        for (size_t k = 0; k < 2 * Y; k++) y[k] = 0.0;
-        for (int t = 0; t < U->months; t++) {
-            size_t yr = (size_t)((m0 + t) / 12);
-            const double *unmet = row + U->series_off[S_UNMET] + (size_t)t * ns;
-            const double *spend = row + U->series_off[S_SPEND] + (size_t)t * nk;
-            const double *spot = row + U->series_off[S_SPOT_SPEND] + (size_t)t * nc;
-            for (size_t j = 0; j < ns; j++) y[yr] += unmet[j] * HOURS_PER_MONTH;
-            for (size_t j = 0; j < nk; j++) y[Y + yr] += spend[j];
-            for (size_t j = 0; j < nc; j++) y[Y + yr] += spot[j];
-        }
+    for (size_t v = 0; v < e->nv; v++) {
+        map_params_path(e, &e->vr[v], i);
+        yearly_row(e, &e->vr[v], i);
     }
 }
 
@@ -289,10 +297,6 @@ void eng_compute_batch(engine *e, uint64_t first, size_t n)
         int tid = omp_get_thread_num();
 #pragma omp for schedule(dynamic, 4)
         for (size_t i = 0; i < n; i++) run_path(e, tid, first + i, i);
-    }
-    for (size_t v = 0; v < e->nv; v++) {
-        eng_map_params(e, &e->vr[v], n);
-        yearly_rows(e, &e->vr[v], n);
     }
 }
 
