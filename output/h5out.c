@@ -47,7 +47,9 @@
 
 #define GZIP_STREAM 0      /* per-path totals and params: gzip saved ~25% of their size but cost ~4-7% of the run, serially (measured at 20,000 paths) */
 #define GZIP_PATHS 4       /* saved monthly series: smooth, compress well */
-#define CHUNK_BYTES 524288 /* target chunk size, below HDF5's 1 MiB chunk cache */
+#define CHUNK_BYTES 65536  /* target chunk size: each streamed dataset caches one chunk, which fills
+                              page by page as paths arrive, so the resident size grows by up to
+                              this much per dataset (at 512 KiB: 16 MB, 11% of a default run) */
 
 /* --- dimensions --------------------------------------------------------------------- */
 

@@ -5,7 +5,9 @@ Prints, for a few shipped scenarios: path-months per second on one core; the spe
 from 1 to 2 threads and to all cores (parallel efficiency); peak RSS at 10^4, 10^5 and
 10^6 paths; and the random-number floor (the time to draw the same random numbers and
 nothing else) as a ratio. Figures are ratios or rates from this one run: these machines
-are noisy, compare only numbers printed together. Set BENCH_QUICK=1 to skip 10^6 paths.
+are noisy, compare only numbers printed together. Each timing is the best of
+BENCH_REPEAT runs (default 3): other tenants only ever add time, so the minimum is the
+steadiest estimate of what capsim itself costs. Set BENCH_QUICK=1 to skip 10^6 paths.
 """
 import os
 import subprocess
@@ -19,6 +21,7 @@ FLOOR = os.path.join(BUILD, "bench_floor")
 SCENARIOS = ["scenarios/multicloud-2026.yaml", "scenarios/aws-trainium-2026.yaml",
              "tests/scenarios/every-randomness.yaml"]
 NCPU = os.cpu_count() or 1
+REPEAT = max(1, int(os.environ.get("BENCH_REPEAT", "3")))
 
 
 def run(args):
@@ -51,29 +54,43 @@ def capsim_run(scenario, paths, threads, out):
                 "--quiet", "-o", out])
 
 
+def best_time(scenario, paths, threads, out):
+    """The shortest wall time of REPEAT runs."""
+    return min(capsim_run(scenario, paths, threads, out)[0] for _ in range(REPEAT))
+
+
+def floor_time(scenario, paths):
+    best = float("inf")
+    for _ in range(REPEAT):
+        res = subprocess.run([FLOOR, scenario, str(paths)], capture_output=True, text=True)
+        if res.returncode != 0:
+            return float("nan")
+        best = min(best, float(res.stdout.split()[0]))
+    return best
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="capsim-bench-")
     out = os.path.join(tmp, "bench.h5")
     scenarios = [s for s in SCENARIOS if os.path.exists(s)]
     paths = 20000
-    print(f"capsim bench: {NCPU} cores; {paths} paths per timing")
+    print(f"capsim bench: {NCPU} cores; {paths} paths per timing, best of {REPEAT} runs")
     print(f"{'scenario':40s} {'path-months/s/core':>18s} {'1->2 thr':>9s} {'eff':>5s} "
           f"{'1->' + str(NCPU) + ' thr':>9s} {'floor s':>8s} {'run/floor':>9s}")
     for sc in scenarios:
         months = months_of(sc)
-        t1, _ = capsim_run(sc, paths, 1, out)
-        t2, _ = capsim_run(sc, paths, 2, out)
-        tn, _ = capsim_run(sc, paths, NCPU, out) if NCPU > 2 else (t2, 0)
-        floor_out = subprocess.run([FLOOR, sc, str(paths)], capture_output=True, text=True)
-        floor = float(floor_out.stdout.split()[0]) if floor_out.returncode == 0 else float("nan")
+        t1 = best_time(sc, paths, 1, out)
+        t2 = best_time(sc, paths, 2, out)
+        tn = best_time(sc, paths, NCPU, out) if NCPU > 2 else t2
+        floor = floor_time(sc, paths)
         rate = paths * months / t1
         print(f"{sc:40s} {rate:18.3g} {t1 / t2:9.2f} {t1 / t2 / 2:5.0%} {t1 / tn:9.2f} "
               f"{floor:8.3f} {t1 / floor:9.1f}")
     # Each run has fixed serial costs (allocating the accumulators, writing statistics,
     # closing and syncing the file): the scaling of a longer run shows the steady state.
     long_paths = 100000
-    t1, _ = capsim_run(scenarios[0], long_paths, 1, out)
-    t2, _ = capsim_run(scenarios[0], long_paths, 2, out)
+    t1 = best_time(scenarios[0], long_paths, 1, out)
+    t2 = best_time(scenarios[0], long_paths, 2, out)
     print(f"\n{scenarios[0]}, {long_paths} paths: 1->2 threads {t1 / t2:.2f}x ({t1 / t2 / 2:.0%} efficiency)")
     sizes = [10**4, 10**5] + ([] if os.environ.get("BENCH_QUICK") else [10**6])
     print(f"\npeak RSS, {scenarios[0]}, all cores:")
