@@ -189,11 +189,11 @@ int eng_init(engine *e, const engine_job *job, char *err, size_t errlen)
 static void map_params_path(const engine *e, variant_run *r, size_t i)
 {
     size_t np = e->params.n;
-    double *uv = r->uvalues + i * np, *uu = r->uuniforms + i * np;
+    double *uv = r->b.uvalues + i * np, *uu = r->b.uuniforms + i * np;
     for (size_t k = 0; k < np; k++) uv[k] = uu[k] = NAN;
     for (size_t k = 0; k < r->nu; k++) {
-        uv[r->param_map[k]] = r->values[i * r->nu + k];
-        uu[r->param_map[k]] = r->uniforms[i * r->nu + k];
+        uv[r->param_map[k]] = r->b.values[i * r->nu + k];
+        uu[r->param_map[k]] = r->b.uniforms[i * r->nu + k];
     }
 }
 
@@ -209,8 +209,8 @@ static void yearly_row(const engine *e, variant_run *r, size_t i)
     size_t Y = (size_t)e->nyears, ns = U->dimlen[DIM_SEGMENT];
     size_t nk = U->dimlen[DIM_CONTRACT], nc = U->dimlen[DIM_CLOUD];
     int m0 = r->sc->start_month - 1;
-    const double *row = r->urows + i * U->row_len;
-    double *y = r->yrows + i * 2 * Y;
+    const double *row = r->b.urows + i * U->row_len;
+    double *y = r->b.yrows + i * 2 * Y;
     for (size_t k = 0; k < 2 * Y; k++) y[k] = 0.0;
     for (int t = 0; t < U->months; t++) {
         size_t yr = (size_t)((m0 + t) / 12);
@@ -228,8 +228,8 @@ static void run_saltelli(engine *e, variant_run *r, int tid, path_draws d, size_
 {
     size_t nt = r->L.ntotals, nu = r->nu;
     double *row = e->scratch[tid], *vals = row + r->L.row_len;
-    double *out = r->salt + i * (nu + 2) * nt;
-    const double *a = r->values + i * nu, *b = r->bvalues + i * nu;
+    double *out = r->b.salt + i * (nu + 2) * nt;
+    const double *a = r->b.values + i * nu, *b = r->b.bvalues + i * nu;
     model_ws *ws = e->ws[(size_t)tid * e->nv + (size_t)(r - e->vr)];
     memcpy(out, row_a + r->L.total_off[0], nt * sizeof *out);
     model_run_path(r->sc, &r->L, b, d, ws, row);
@@ -252,18 +252,18 @@ static void run_path(engine *e, int tid, uint64_t path, size_t i)
             d.path = path - 1;
             d.mirror = 1;
         }
-        double *row = r->rows + i * r->L.row_len;
-        model_run_path(r->sc, &r->L, r->values + i * r->nu, d, e->ws[(size_t)tid * e->nv + v], row);
+        double *row = r->b.rows + i * r->L.row_len;
+        model_run_path(r->sc, &r->L, r->b.values + i * r->nu, d, e->ws[(size_t)tid * e->nv + v], row);
         if (r->sobol) run_saltelli(e, r, tid, d, i, row);
         if (r->row_map) {
-            double *urow = r->urows + i * ulen;
+            double *urow = r->b.urows + i * ulen;
             for (size_t k = 0; k < r->L.row_len; k++) urow[r->row_map[k]] = row[k];
         }
     }
-    const double *base = e->vr[0].urows + i * ulen;
+    const double *base = e->vr[0].b.urows + i * ulen;
     for (size_t v = 1; v < e->nv; v++) {
-        const double *x = e->vr[v].urows + i * ulen;
-        double *dr = e->vr[v].drows + i * ulen;
+        const double *x = e->vr[v].b.urows + i * ulen;
+        double *dr = e->vr[v].b.drows + i * ulen;
         for (size_t k = 0; k < ulen; k++) dr[k] = x[k] - base[k];
     }
     for (size_t v = 0; v < e->nv; v++) {
@@ -272,26 +272,32 @@ static void run_path(engine *e, int tid, uint64_t path, size_t i)
     }
 }
 
-static int spill_batch(const engine *e, variant_run *r, size_t n)
+static int spill_batch(const engine *e, variant_run *r, const batch_buf *b, size_t n)
 {
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, np = e->params.n;
     for (size_t i = 0; i < n; i++) {
-        const double *tot = r->urows + i * e->U.row_len + e->U.total_off[0];
+        const double *tot = b->urows + i * e->U.row_len + e->U.total_off[0];
         if (fwrite(tot, sizeof *tot, nt, r->spill) != nt) return -1;
-        if (fwrite(r->yrows + i * ny, sizeof(double), ny, r->spill) != ny) return -1;
-        if (np && fwrite(r->uuniforms + i * np, sizeof(double), np, r->spill) != np) return -1;
+        if (fwrite(b->yrows + i * ny, sizeof(double), ny, r->spill) != ny) return -1;
+        if (np && fwrite(b->uuniforms + i * np, sizeof(double), np, r->spill) != np) return -1;
     }
     return 0;
 }
 
-/* Paths first .. first+n-1: their sampled values, rows, paired differences and yearly
- * aggregates, in every variant's buffers. */
-void eng_compute_batch(engine *e, uint64_t first, size_t n)
+/* Paths first .. first+n-1: their sampled values and uniforms, in every variant's b. */
+static void sample_batch(engine *e, uint64_t first, size_t n)
 {
     for (size_t v = 0; v < e->nv; v++) {
-        sampler_fill(e->vr[v].smp, first, n, e->vr[v].values, e->vr[v].uniforms);
-        if (e->vr[v].bsmp) sampler_fill(e->vr[v].bsmp, first, n, e->vr[v].bvalues, NULL);
+        sampler_fill(e->vr[v].smp, first, n, e->vr[v].b.values, e->vr[v].b.uniforms);
+        if (e->vr[v].bsmp) sampler_fill(e->vr[v].bsmp, first, n, e->vr[v].b.bvalues, NULL);
     }
+}
+
+/* Paths first .. first+n-1: their sampled values, rows, paired differences and yearly
+ * aggregates, in every variant's buffers b. */
+void eng_compute_batch(engine *e, uint64_t first, size_t n)
+{
+    sample_batch(e, first, n);
 #pragma omp parallel num_threads(e->nthreads)
     {
         int tid = omp_get_thread_num();
@@ -300,41 +306,46 @@ void eng_compute_batch(engine *e, uint64_t first, size_t n)
     }
 }
 
+/* The Saltelli runs' totals of a batch into the superblock's Sobol sums, in path order. */
+static void accumulate_sobol(variant_run *r, const batch_buf *b, size_t n)
+{
+    size_t nt = r->L.ntotals, nu = r->nu;
+    for (size_t i = 0; i < n; i++) {
+        const double *f = b->salt + i * (nu + 2) * nt;
+        sobol_acc_add(r->sb_sobol, f, f + nt, f + 2 * nt);
+    }
+}
+
 /* The batch's rows into the superblock's accumulators, in path order. */
 void eng_accumulate_batch(engine *e, size_t n)
 {
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
-        stats_add_rows(r->sb_st, r->urows, n, e->U.row_len, 0);
-        if (r->sb_diff) stats_add_rows(r->sb_diff, r->drows, n, e->U.row_len, 0);
-        stats_add_rows(r->sb_yst, r->yrows, n, 2 * (size_t)e->nyears, 0);
-        if (r->sb_sobol) {
-            size_t nt = r->L.ntotals, nu = r->nu;
-            for (size_t i = 0; i < n; i++) {
-                const double *f = r->salt + i * (nu + 2) * nt;
-                sobol_acc_add(r->sb_sobol, f, f + nt, f + 2 * nt);
-            }
-        }
+        stats_add_rows(r->sb_st, r->b.urows, n, e->U.row_len, 0);
+        if (r->sb_diff) stats_add_rows(r->sb_diff, r->b.drows, n, e->U.row_len, 0);
+        stats_add_rows(r->sb_yst, r->b.yrows, n, 2 * (size_t)e->nyears, 0);
+        if (r->sb_sobol) accumulate_sobol(r, &r->b, n);
     }
 }
 
-/* The batch's per-path data into the output file and the spill (paths consumed in
- * order: first is the next path of this file). */
-int eng_emit_batch(engine *e, uint64_t first, size_t n)
+/* Buffers b (or done) of every variant: a batch's per-path data into the output file and
+ * the spill (paths consumed in order: first is the next path of this file). */
+static int emit_from(engine *e, uint64_t first, size_t n, int from_done)
 {
     uint64_t local = first - e->path_first;
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
-        if (h5out_append(e->out, v, local, n, r->urows, r->uvalues) != 0 ||
-            (local < e->save_local && h5out_append_paths(e->out, v, local, n, r->urows) != 0)) {
+        const batch_buf *b = from_done ? &r->done : &r->b;
+        if (h5out_append(e->out, v, local, n, b->urows, b->uvalues) != 0 ||
+            (local < e->save_local && h5out_append_paths(e->out, v, local, n, b->urows) != 0)) {
             fprintf(stderr, "capsim: %s\n", h5out_error(e->out));
             return -1;
         }
-        if (e->shard && shard_write_yearly(e->shard, v, local, n, r->yrows) != 0) {
+        if (e->shard && shard_write_yearly(e->shard, v, local, n, b->yrows) != 0) {
             fprintf(stderr, "capsim: %s: %s\n", e->job->out_path, shard_writer_error(e->shard));
             return -1;
         }
-        if (spill_batch(e, r, n) != 0) {
+        if (spill_batch(e, r, b, n) != 0) {
             fprintf(stderr, "capsim: cannot write the temporary sensitivity file\n");
             return -1;
         }
@@ -342,6 +353,11 @@ int eng_emit_batch(engine *e, uint64_t first, size_t n)
     e->done += n;
     progress_update(&e->prog, e->done);
     return 0;
+}
+
+int eng_emit_batch(engine *e, uint64_t first, size_t n)
+{
+    return emit_from(e, first, n, 0);
 }
 
 /* Relative standard error of the target metric of variant 0. For a quantile the
@@ -413,17 +429,95 @@ size_t eng_batch_len(uint64_t first, uint64_t end)
     return end - first < ENGINE_BATCH ? (size_t)(end - first) : ENGINE_BATCH;
 }
 
+/* PIPELINE. A superblock computed here runs as a pipeline over its batches: while batch
+ * j is computed into every variant's buffers b, batch j - 1 (in buffers done) is folded
+ * into the superblock's accumulators and written out. Both go into one parallel loop of
+ * work items -- the accumulators' pieces (disjoint variables) first, then the paths in
+ * chunks -- taken dynamically by the threads, while the master thread first writes batch
+ * j - 1 (HDF5 is not thread-safe: one thread calls it). One barrier per batch, no serial
+ * write between batches, and no thread idles at the end of one kind of work while
+ * another kind is left. Every accumulator still takes its batches in order, each piece
+ * in row order: the same bits for any thread count. */
+enum { PATH_CHUNK = 4 };
+
+typedef struct {
+    stats *s;
+    const double *rows;
+    size_t stride, pieces;
+} acc_piece_set;
+
+/* The accumulators of every variant and where batch `done`'s rows for them are. */
+static size_t acc_sets(engine *e, acc_piece_set *set)
+{
+    size_t m = 0, ulen = e->U.row_len, ylen = 2 * (size_t)e->nyears;
+    for (size_t v = 0; v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        set[m++] = (acc_piece_set){ r->sb_st, r->done.urows, ulen, stats_add_pieces(r->sb_st) };
+        if (r->sb_diff) set[m++] = (acc_piece_set){ r->sb_diff, r->done.drows, ulen, stats_add_pieces(r->sb_diff) };
+        set[m++] = (acc_piece_set){ r->sb_yst, r->done.yrows, ylen, stats_add_pieces(r->sb_yst) };
+    }
+    return m;
+}
+
+/* One step: compute paths [first, first + n) into b (n may be 0), and accumulate and
+ * write the nprev paths from prev held in done (nprev may be 0). */
+static int pipeline_step(engine *e, acc_piece_set *set, uint64_t first, size_t n, uint64_t prev, size_t nprev)
+{
+    size_t nsets = nprev ? acc_sets(e, set) : 0, npieces = 0;
+    for (size_t k = 0; k < nsets; k++) npieces += set[k].pieces;
+    size_t nitems = npieces + (n + PATH_CHUNK - 1) / PATH_CHUNK;
+    int rc = 0;
+#pragma omp parallel num_threads(e->nthreads)
+    {
+        int tid = omp_get_thread_num();
+#pragma omp master
+        if (nprev) rc = emit_from(e, prev, nprev, 1);
+#pragma omp for schedule(dynamic, 1)
+        for (size_t it = 0; it < nitems; it++) {
+            if (it < npieces) {
+                size_t k = 0, p = it;
+                while (p >= set[k].pieces) p -= set[k++].pieces;
+                stats_add_rows_piece(set[k].s, p, set[k].rows, nprev, set[k].stride, 0);
+            } else {
+                size_t i0 = (it - npieces) * PATH_CHUNK;
+                for (size_t i = i0; i < i0 + PATH_CHUNK && i < n; i++) run_path(e, tid, first + i, i);
+            }
+        }
+    }
+    for (size_t k = 0; k < nsets; k++) stats_add_rows_end(set[k].s, nprev);
+    for (size_t v = 0; v < e->nv && nprev; v++)
+        if (e->vr[v].sb_sobol) accumulate_sobol(&e->vr[v], &e->vr[v].done, nprev);
+    return rc;
+}
+
 /* Superblock s computed and consumed here. */
 static int superblock_local(engine *e, uint64_t s)
 {
-    uint64_t first, end;
-    eng_superblock_paths(e, s, &first, &end);
-    for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
-        size_t n = eng_batch_len(b, end);
-        eng_compute_batch(e, b, n);
-        eng_accumulate_batch(e, n);
-        if (eng_emit_batch(e, b, n) != 0) return -1;
+    uint64_t first, end, prev = 0;
+    size_t nprev = 0;
+    acc_piece_set *set = malloc(3 * e->nv * sizeof *set);
+    if (!set) {
+        fprintf(stderr, "capsim: out of memory\n");
+        return -1;
     }
+    eng_superblock_paths(e, s, &first, &end);
+    for (uint64_t b = first;; b += ENGINE_BATCH) {
+        size_t n = b < end ? eng_batch_len(b, end) : 0;
+        if (n) sample_batch(e, b, n);
+        if (pipeline_step(e, set, b, n, prev, nprev) != 0) {
+            free(set);
+            return -1;
+        }
+        if (n == 0) break;
+        for (size_t v = 0; v < e->nv; v++) {   /* batch b is now the one done */
+            batch_buf t = e->vr[v].b;
+            e->vr[v].b = e->vr[v].done;
+            e->vr[v].done = t;
+        }
+        prev = b;
+        nprev = n;
+    }
+    free(set);
     return eng_finish_superblock(e, s);
 }
 

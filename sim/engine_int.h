@@ -31,6 +31,20 @@ typedef struct {
     const char **names;
 } name_set;
 
+/* One batch's per-path buffers (ENGINE_BATCH paths each). */
+typedef struct {
+    double *rows;          /* ENGINE_BATCH x L.row_len */
+    double *urows;         /* ENGINE_BATCH x common row_len (== rows when no map) */
+    double *drows;         /* ENGINE_BATCH x common row_len (v >= 1) */
+    double *values;        /* ENGINE_BATCH x nu */
+    double *uniforms;      /* ENGINE_BATCH x nu */
+    double *uvalues;       /* ENGINE_BATCH x nparams (common) */
+    double *uuniforms;     /* ENGINE_BATCH x nparams (common) */
+    double *yrows;         /* ENGINE_BATCH x 2 * nyears: unmet H100e-hours, then spend */
+    double *bvalues;       /* ENGINE_BATCH x nu (saltelli) */
+    double *salt;          /* ENGINE_BATCH x (nu + 2) x L.ntotals: f(A), f(B), f(AB_j) (saltelli) */
+} batch_buf;
+
 typedef struct {
     const scenario *sc;
     model_layout L;
@@ -40,21 +54,13 @@ typedef struct {
     size_t *param_map;     /* nu: index among the common params */
     stats *st;             /* statistics of the common rows */
     stats *diff;           /* variant minus variant 0 (v >= 1) */
-    double *rows;          /* ENGINE_BATCH x L.row_len */
-    double *urows;         /* ENGINE_BATCH x common row_len (== rows when no map) */
-    double *drows;         /* ENGINE_BATCH x common row_len (v >= 1) */
-    double *values;        /* ENGINE_BATCH x nu */
-    double *uniforms;      /* ENGINE_BATCH x nu */
-    double *uvalues;       /* ENGINE_BATCH x nparams (common) */
-    double *uuniforms;     /* ENGINE_BATCH x nparams (common) */
+    batch_buf b;           /* the batch being computed */
+    batch_buf done;        /* the batch computed before it, being accumulated and written */
     FILE *spill;
     stats *yst;            /* statistics of the yearly aggregates (for their ranks) */
-    double *yrows;         /* ENGINE_BATCH x 2 * nyears: unmet H100e-hours, then spend */
     /* saltelli */
     scenario *bshell;      /* sc with the B-matrix streams */
     sampler *bsmp;
-    double *bvalues;       /* ENGINE_BATCH x nu */
-    double *salt;          /* ENGINE_BATCH x (nu + 2) x L.ntotals: f(A), f(B), f(AB_j) */
     sobol_acc *sobol;
     /* the current superblock's accumulators (see SUPERBLOCKS) */
     stats *sb_st, *sb_diff, *sb_yst;

@@ -120,9 +120,9 @@ int eng_package_superblock(engine *e, uint64_t s, words *pk)
             variant_run *r = &e->vr[v];
             uint64_t *at = words_grow(pk, n * (nt + ny) + m * len);
             if (!at) return -1;
-            for (size_t i = 0; i < n; i++, at += nt) memcpy(at, r->urows + i * len + e->U.total_off[0], nt * 8);
-            memcpy(at, r->yrows, n * ny * 8);
-            memcpy(at + n * ny, r->urows, m * len * 8);
+            for (size_t i = 0; i < n; i++, at += nt) memcpy(at, r->b.urows + i * len + e->U.total_off[0], nt * 8);
+            memcpy(at, r->b.yrows, n * ny * 8);
+            memcpy(at + n * ny, r->b.urows, m * len * 8);
         }
     }
     for (size_t v = 0; v < e->nv; v++) {
@@ -152,12 +152,12 @@ int eng_consume_package(engine *e, uint64_t s, const uint64_t *w, size_t nw)
             variant_run *r = &e->vr[v];
             const uint64_t *p = take(&rd, n * (nt + ny) + m * len);
             if (!p) goto bad;
-            sampler_fill(r->smp, b, n, r->values, r->uniforms);
+            sampler_fill(r->smp, b, n, r->b.values, r->b.uniforms);
             eng_map_params(e, r, n);
             /* saved rows first: their totals (zero when read from a shard) are overwritten */
-            memcpy(r->urows, p + n * (nt + ny), m * len * 8);
-            for (size_t i = 0; i < n; i++, p += nt) memcpy(r->urows + i * len + e->U.total_off[0], p, nt * 8);
-            memcpy(r->yrows, p, n * ny * 8);
+            memcpy(r->b.urows, p + n * (nt + ny), m * len * 8);
+            for (size_t i = 0; i < n; i++, p += nt) memcpy(r->b.urows + i * len + e->U.total_off[0], p, nt * 8);
+            memcpy(r->b.yrows, p, n * ny * 8);
         }
         if (eng_emit_batch(e, b, n) != 0) return -1;
     }

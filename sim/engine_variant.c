@@ -130,21 +130,54 @@ static int init_saltelli(variant_run *r, uint64_t paths, char *err, size_t errle
     }
     r->bshell->uncertain = u;
     r->bsmp = sampler_alloc(r->bshell, paths, err, errlen);
-    r->bvalues = eng_alloc_doubles(ENGINE_BATCH * nu);
-    r->salt = eng_alloc_doubles(ENGINE_BATCH * (nu + 2) * r->L.ntotals);
     r->sobol = sobol_acc_alloc(r->L.ntotals, nu);
     r->sb_sobol = sobol_acc_alloc(r->L.ntotals, nu);
-    if (!r->bsmp || !r->bvalues || !r->salt || !r->sobol || !r->sb_sobol) {
+    if (!r->bsmp || !r->sobol || !r->sb_sobol) {
         if (r->bsmp) snprintf(err, errlen, "out of memory preparing the saltelli matrices");
         return -1;
     }
     return 0;
 }
 
+/* One batch's buffers for variant r (v: its index; the differences exist for v >= 1). */
+static int alloc_batch_buf(const engine *e, const variant_run *r, size_t v, batch_buf *b)
+{
+    size_t B = ENGINE_BATCH, np = e->params.n, nu = r->nu;
+    memset(b, 0, sizeof *b);
+    b->rows = eng_alloc_doubles(B * r->L.row_len);
+    b->urows = r->row_map ? calloc(B * e->U.row_len, sizeof(double)) : b->rows;
+    b->values = eng_alloc_doubles(B * nu);
+    b->uniforms = eng_alloc_doubles(B * nu);
+    b->uvalues = eng_alloc_doubles(B * np);
+    b->uuniforms = eng_alloc_doubles(B * np);
+    b->yrows = eng_alloc_doubles(B * 2 * (size_t)e->nyears);
+    int ok = b->rows && b->urows && b->values && b->uniforms && b->uvalues && b->uuniforms && b->yrows;
+    if (v > 0) ok = ok && (b->drows = eng_alloc_doubles(B * e->U.row_len));
+    if (r->sc->sampling == SAMPLING_SALTELLI) {
+        b->bvalues = eng_alloc_doubles(B * nu);
+        b->salt = eng_alloc_doubles(B * (nu + 2) * r->L.ntotals);
+        ok = ok && b->bvalues && b->salt;
+    }
+    return ok ? 0 : -1;
+}
+
+static void free_batch_buf(batch_buf *b)
+{
+    if (b->urows != b->rows) free(b->urows);
+    free(b->rows);
+    free(b->drows);
+    free(b->values);
+    free(b->uniforms);
+    free(b->uvalues);
+    free(b->uuniforms);
+    free(b->yrows);
+    free(b->bvalues);
+    free(b->salt);
+}
+
 int eng_init_variant(engine *e, size_t v, char *err, size_t errlen)
 {
     variant_run *r = &e->vr[v];
-    size_t B = ENGINE_BATCH, np = e->params.n;
     /* A superblock's accumulators see at most its paths: exact when the whole run can be. */
     uint64_t sb_max = e->job->paths < ENGINE_SUPERBLOCK ? e->job->paths : ENGINE_SUPERBLOCK;
     r->nu = r->sc->nuncertain;
@@ -158,26 +191,18 @@ int eng_init_variant(engine *e, size_t v, char *err, size_t errlen)
         r->param_map[k] = (size_t)name_set_add(&e->params, r->sc->uncertain[k].keypath);
     r->st = stats_alloc(e->U.row_len);
     r->sb_st = stats_alloc_part(e->U.row_len, sb_max);
-    r->rows = eng_alloc_doubles(B * r->L.row_len);
-    r->urows = r->row_map ? calloc(B * e->U.row_len, sizeof(double)) : r->rows;
-    r->values = eng_alloc_doubles(B * r->nu);
-    r->uniforms = eng_alloc_doubles(B * r->nu);
-    r->uvalues = eng_alloc_doubles(B * np);
-    r->uuniforms = eng_alloc_doubles(B * np);
     r->spill = tmpfile();
-    if (!r->st || !r->sb_st || !r->rows || !r->urows || !r->values || !r->uniforms || !r->uvalues ||
-        !r->uuniforms || !r->spill)
-        goto oom;
+    if (!r->st || !r->sb_st || !r->spill) goto oom;
     if (v > 0) {
         r->diff = stats_alloc(e->U.row_len);
         r->sb_diff = stats_alloc_part(e->U.row_len, sb_max);
-        r->drows = eng_alloc_doubles(B * e->U.row_len);
-        if (!r->diff || !r->sb_diff || !r->drows) goto oom;
+        if (!r->diff || !r->sb_diff) goto oom;
     }
     r->yst = stats_alloc(2 * (size_t)e->nyears);
     r->sb_yst = stats_alloc_part(2 * (size_t)e->nyears, sb_max);
-    r->yrows = eng_alloc_doubles(B * 2 * (size_t)e->nyears);
-    if (!r->yst || !r->sb_yst || !r->yrows) goto oom;
+    if (!r->yst || !r->sb_yst) goto oom;
+    /* two sets of batch buffers: one computed while the other is accumulated and written */
+    if (alloc_batch_buf(e, r, v, &r->b) != 0 || alloc_batch_buf(e, r, v, &r->done) != 0) goto oom;
     if (r->sc->sampling == SAMPLING_SALTELLI && init_saltelli(r, e->job->paths, err, errlen) != 0)
         return -1;
     return 0;
@@ -189,25 +214,17 @@ oom:
 static void free_variant(variant_run *r)
 {
     sampler_free(r->smp);
-    if (r->urows != r->rows) free(r->urows);
-    free(r->rows);
+    free_batch_buf(&r->b);
+    free_batch_buf(&r->done);
     free(r->row_map);
     free(r->param_map);
     stats_free(r->st);
     stats_free(r->diff);
-    free(r->drows);
-    free(r->values);
-    free(r->uniforms);
-    free(r->uvalues);
-    free(r->uuniforms);
     if (r->spill) fclose(r->spill);
     stats_free(r->yst);
-    free(r->yrows);
     if (r->bshell) free(r->bshell->uncertain);
     free(r->bshell);
     sampler_free(r->bsmp);
-    free(r->bvalues);
-    free(r->salt);
     sobol_acc_free(r->sobol);
     stats_free(r->sb_st);
     stats_free(r->sb_diff);

@@ -836,6 +836,30 @@ void stats_add_rows(stats *s, const double *rows, size_t nrows, size_t stride, s
     run_all(s, in, nrows, 1);
 }
 
+size_t stats_add_pieces(const stats *s)
+{
+    return s ? (s->nvars + VBLOCK - 1) / VBLOCK : 0;
+}
+
+/* The same steps as one block of run_all: a private copy of the shape, this block's
+ * variables. */
+void stats_add_rows_piece(stats *s, size_t piece, const double *rows, size_t nrows,
+                          size_t stride, size_t first)
+{
+    if (!s || nrows == 0 || piece >= stats_add_pieces(s)) return;
+    source in = {rows + first, stride, 1};
+    sk_state st = s->st;
+    size_t v0 = piece * VBLOCK;
+    run_rows(s, &st, v0, min_size(VBLOCK, s->nvars - v0), in, nrows, 1);
+}
+
+void stats_add_rows_end(stats *s, size_t nrows)
+{
+    if (!s || nrows == 0) return;
+    source none = {NULL, 0, 1}; /* no variables: the shape advances, no data is read */
+    run_rows(s, &s->st, 0, 0, none, nrows, 1);
+}
+
 /* ---------- allocation */
 
 static void free_arrays(stats *s)

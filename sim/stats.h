@@ -55,6 +55,18 @@ double stats_count(const stats *s);
  * for v < nvars: pass first = offset of the accumulator's variables inside the row. */
 void stats_add_rows(stats *s, const double *rows, size_t nrows, size_t stride, size_t first);
 
+/* stats_add_rows in pieces, for a caller that schedules the work itself (the engine runs
+ * them alongside other work in one parallel loop). stats_add_rows(s, rows, ...) is
+ *     for (p = 0; p < stats_add_pieces(s); p++) stats_add_rows_piece(s, p, rows, ...);
+ *     stats_add_rows_end(s, nrows);
+ * to the bit. The pieces touch disjoint variables: they may run in any order and on any
+ * threads, but all of them before stats_add_rows_end, and nothing else may use s in
+ * between. */
+size_t stats_add_pieces(const stats *s);
+void stats_add_rows_piece(stats *s, size_t piece, const double *rows, size_t nrows,
+                          size_t stride, size_t first);
+void stats_add_rows_end(stats *s, size_t nrows);
+
 /* into := statistics of (into's values followed by from's values). Both must have the
  * same nvars and buffer k; from may have a smaller exact budget or fewer levels (a
  * stats_alloc_part accumulator) as long as its top level never saturated. Returns 0, or
