@@ -471,7 +471,14 @@ static int pipeline_step(engine *e, acc_piece_set *set, uint64_t first, size_t n
     {
         int tid = omp_get_thread_num();
 #pragma omp master
-        if (nprev) rc = emit_from(e, prev, nprev, 1);
+        {
+            /* creating the file's layout is serial HDF5 work: it overlaps batch 0 */
+            if (e->open_pending) {
+                e->open_pending = 0;
+                rc = eng_open_output(e);
+            }
+            if (rc == 0 && nprev) rc = emit_from(e, prev, nprev, 1);
+        }
 #pragma omp for schedule(dynamic, 1)
         for (size_t it = 0; it < nitems; it++) {
             if (it < npieces) {
@@ -802,10 +809,15 @@ int engine_run(const engine_job *job)
     int status = 1, ok = eng_init(&e, job, err, sizeof err) == 0;
     if (!ok && e.rank == 0) fprintf(stderr, "capsim: %s\n", err);
     if (!comm_all_ok(ok)) goto done;
-    ok = e.rank != 0 || eng_open_output(&e) == 0;
+    /* One process: the file is opened while the first batch runs (see PIPELINE). Ranks
+     * open it first, so that all of them know it worked before any computes. */
+    e.open_pending = e.rank == 0 && e.nranks == 1;
+    ok = e.rank != 0 || e.open_pending || eng_open_output(&e) == 0;
     if (!comm_all_ok(ok)) goto done;
     progress_start(&e.prog, e.path_end - e.path_first, job->quiet || e.rank != 0);
     if (run_superblocks(&e) != 0) goto done;
+    if (e.open_pending && eng_open_output(&e) != 0) goto done;   /* no batch ran */
+    e.open_pending = 0;
     progress_finish(&e.prog, e.done);
     if (e.rank == 0) {
         if (eng_finish_output(&e, t0, NULL, 0) != 0) goto done;
