@@ -6,8 +6,10 @@ from 1 to 2 threads and to all cores (parallel efficiency); peak RSS at 10^4, 10
 10^6 paths; and the random-number floor (the time to draw the same random numbers and
 nothing else) as a ratio. Figures are ratios or rates from this one run: these machines
 are noisy, compare only numbers printed together. Each timing is the best of
-BENCH_REPEAT runs (default 3): other tenants only ever add time, so the minimum is the
-steadiest estimate of what capsim itself costs. Set BENCH_QUICK=1 to skip 10^6 paths.
+BENCH_REPEAT rounds (default 5), and the configurations compared in a ratio take turns
+within each round, so that a burst of load from another tenant hits them alike; such
+load only ever adds time, so the minimum is the steadiest estimate of what capsim
+itself costs. Set BENCH_QUICK=1 to skip 10^6 paths.
 """
 import os
 import subprocess
@@ -21,7 +23,8 @@ FLOOR = os.path.join(BUILD, "bench_floor")
 SCENARIOS = ["scenarios/multicloud-2026.yaml", "scenarios/aws-trainium-2026.yaml",
              "tests/scenarios/every-randomness.yaml"]
 NCPU = os.cpu_count() or 1
-REPEAT = max(1, int(os.environ.get("BENCH_REPEAT", "3")))
+OUT = None
+REPEAT = max(1, int(os.environ.get("BENCH_REPEAT", "5")))
 
 
 def run(args):
@@ -54,43 +57,45 @@ def capsim_run(scenario, paths, threads, out):
                 "--quiet", "-o", out])
 
 
-def best_time(scenario, paths, threads, out):
-    """The shortest wall time of REPEAT runs."""
-    return min(capsim_run(scenario, paths, threads, out)[0] for _ in range(REPEAT))
+def floor_once(scenario, paths):
+    res = subprocess.run([FLOOR, scenario, str(paths)], capture_output=True, text=True)
+    return float(res.stdout.split()[0]) if res.returncode == 0 else float("nan")
 
 
-def floor_time(scenario, paths):
-    best = float("inf")
+def best_times(scenario, paths, thread_counts, floor=False):
+    """The shortest wall time of each thread count (and of the floor) over REPEAT rounds,
+    the configurations taking turns within each round."""
+    best = [float("inf")] * (len(thread_counts) + 1)
     for _ in range(REPEAT):
-        res = subprocess.run([FLOOR, scenario, str(paths)], capture_output=True, text=True)
-        if res.returncode != 0:
-            return float("nan")
-        best = min(best, float(res.stdout.split()[0]))
-    return best
+        for k, t in enumerate(thread_counts):
+            best[k] = min(best[k], capsim_run(scenario, paths, t, OUT)[0])
+        if floor:
+            best[-1] = min(best[-1], floor_once(scenario, paths))
+    return best if floor else best[:-1]
 
 
 def main():
+    global OUT
     tmp = tempfile.mkdtemp(prefix="capsim-bench-")
-    out = os.path.join(tmp, "bench.h5")
+    out = OUT = os.path.join(tmp, "bench.h5")
     scenarios = [s for s in SCENARIOS if os.path.exists(s)]
     paths = 20000
-    print(f"capsim bench: {NCPU} cores; {paths} paths per timing, best of {REPEAT} runs")
+    print(f"capsim bench: {NCPU} cores; {paths} paths per timing, best of {REPEAT} rounds")
     print(f"{'scenario':40s} {'path-months/s/core':>18s} {'1->2 thr':>9s} {'eff':>5s} "
           f"{'1->' + str(NCPU) + ' thr':>9s} {'floor s':>8s} {'run/floor':>9s}")
     for sc in scenarios:
         months = months_of(sc)
-        t1 = best_time(sc, paths, 1, out)
-        t2 = best_time(sc, paths, 2, out)
-        tn = best_time(sc, paths, NCPU, out) if NCPU > 2 else t2
-        floor = floor_time(sc, paths)
+        counts = [1, 2] + ([NCPU] if NCPU > 2 else [])
+        times = best_times(sc, paths, counts, floor=True)
+        t1, t2, floor = times[0], times[1], times[-1]
+        tn = times[2] if NCPU > 2 else t2
         rate = paths * months / t1
         print(f"{sc:40s} {rate:18.3g} {t1 / t2:9.2f} {t1 / t2 / 2:5.0%} {t1 / tn:9.2f} "
               f"{floor:8.3f} {t1 / floor:9.1f}")
     # Each run has fixed serial costs (allocating the accumulators, writing statistics,
     # closing and syncing the file): the scaling of a longer run shows the steady state.
     long_paths = 100000
-    t1 = best_time(scenarios[0], long_paths, 1, out)
-    t2 = best_time(scenarios[0], long_paths, 2, out)
+    t1, t2 = best_times(scenarios[0], long_paths, [1, 2])
     print(f"\n{scenarios[0]}, {long_paths} paths: 1->2 threads {t1 / t2:.2f}x ({t1 / t2 / 2:.0%} efficiency)")
     sizes = [10**4, 10**5] + ([] if os.environ.get("BENCH_QUICK") else [10**6])
     print(f"\npeak RSS, {scenarios[0]}, all cores:")
