@@ -33,10 +33,12 @@
 #include <stdint.h>
 #include "scenario.h"
 
-#define ENGINE_BATCH 1024
+/* Paths per batch: the unit of the pipeline (docs/ENGINE.md), which holds two batches'
+ * buffers per variant. Where a batch ends never changes a result. */
+#define ENGINE_BATCH 512
 /* Paths per superblock: a constant of the file format (shards record it; merge checks it),
  * never a function of threads, ranks or shards. */
-#define ENGINE_SUPERBLOCK_BATCHES 16
+#define ENGINE_SUPERBLOCK_BATCHES 32
 #define ENGINE_SUPERBLOCK ((uint64_t)ENGINE_BATCH * ENGINE_SUPERBLOCK_BATCHES)
 
 typedef struct {
