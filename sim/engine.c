@@ -147,7 +147,8 @@ int eng_init(engine *e, const engine_job *job, char *err, size_t errlen)
     e->nthreads = job->threads > 0 ? job->threads : omp_get_max_threads();
     omp_set_num_threads(e->nthreads);   /* also for the sampler's and the statistics' loops */
     e->vr = calloc(e->nv, sizeof *e->vr);
-    if (!e->vr) return -1;
+    e->acc = calloc(3 * e->nv, sizeof *e->acc);
+    if (!e->vr || !e->acc) return -1;
     for (size_t v = 0; v < e->nv; v++) {
         e->vr[v].sc = job->variants[v];
         if (job->variants[v]->months != job->variants[0]->months ||
@@ -316,16 +317,28 @@ static void accumulate_sobol(variant_run *r, const batch_buf *b, size_t n)
     }
 }
 
+/* The superblock's statistics of every variant, each with the rows it takes from the
+ * buffers b (or done), into e->acc; returns how many. */
+static size_t acc_targets(engine *e, int from_done)
+{
+    size_t m = 0, ulen = e->U.row_len, ylen = 2 * (size_t)e->nyears;
+    for (size_t v = 0; v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        const batch_buf *b = from_done ? &r->done : &r->b;
+        e->acc[m++] = (acc_target){ r->sb_st, b->urows, ulen, stats_add_pieces(r->sb_st) };
+        if (r->sb_diff) e->acc[m++] = (acc_target){ r->sb_diff, b->drows, ulen, stats_add_pieces(r->sb_diff) };
+        e->acc[m++] = (acc_target){ r->sb_yst, b->yrows, ylen, stats_add_pieces(r->sb_yst) };
+    }
+    return m;
+}
+
 /* The batch's rows into the superblock's accumulators, in path order. */
 void eng_accumulate_batch(engine *e, size_t n)
 {
-    for (size_t v = 0; v < e->nv; v++) {
-        variant_run *r = &e->vr[v];
-        stats_add_rows(r->sb_st, r->b.urows, n, e->U.row_len, 0);
-        if (r->sb_diff) stats_add_rows(r->sb_diff, r->b.drows, n, e->U.row_len, 0);
-        stats_add_rows(r->sb_yst, r->b.yrows, n, 2 * (size_t)e->nyears, 0);
-        if (r->sb_sobol) accumulate_sobol(r, &r->b, n);
-    }
+    size_t m = acc_targets(e, 0);
+    for (size_t k = 0; k < m; k++) stats_add_rows(e->acc[k].s, e->acc[k].rows, n, e->acc[k].stride, 0);
+    for (size_t v = 0; v < e->nv; v++)
+        if (e->vr[v].sb_sobol) accumulate_sobol(&e->vr[v], &e->vr[v].b, n);
 }
 
 /* Buffers b (or done) of every variant: a batch's per-path data into the output file and
@@ -440,30 +453,12 @@ size_t eng_batch_len(uint64_t first, uint64_t end)
  * in row order: the same bits for any thread count. */
 enum { PATH_CHUNK = 4 };
 
-typedef struct {
-    stats *s;
-    const double *rows;
-    size_t stride, pieces;
-} acc_piece_set;
-
-/* The accumulators of every variant and where batch `done`'s rows for them are. */
-static size_t acc_sets(engine *e, acc_piece_set *set)
-{
-    size_t m = 0, ulen = e->U.row_len, ylen = 2 * (size_t)e->nyears;
-    for (size_t v = 0; v < e->nv; v++) {
-        variant_run *r = &e->vr[v];
-        set[m++] = (acc_piece_set){ r->sb_st, r->done.urows, ulen, stats_add_pieces(r->sb_st) };
-        if (r->sb_diff) set[m++] = (acc_piece_set){ r->sb_diff, r->done.drows, ulen, stats_add_pieces(r->sb_diff) };
-        set[m++] = (acc_piece_set){ r->sb_yst, r->done.yrows, ylen, stats_add_pieces(r->sb_yst) };
-    }
-    return m;
-}
-
 /* One step: compute paths [first, first + n) into b (n may be 0), and accumulate and
  * write the nprev paths from prev held in done (nprev may be 0). */
-static int pipeline_step(engine *e, acc_piece_set *set, uint64_t first, size_t n, uint64_t prev, size_t nprev)
+static int pipeline_step(engine *e, uint64_t first, size_t n, uint64_t prev, size_t nprev)
 {
-    size_t nsets = nprev ? acc_sets(e, set) : 0, npieces = 0;
+    const acc_target *set = e->acc;
+    size_t nsets = nprev ? acc_targets(e, 1) : 0, npieces = 0;
     for (size_t k = 0; k < nsets; k++) npieces += set[k].pieces;
     size_t nitems = npieces + (n + PATH_CHUNK - 1) / PATH_CHUNK;
     int rc = 0;
@@ -502,19 +497,11 @@ static int superblock_local(engine *e, uint64_t s)
 {
     uint64_t first, end, prev = 0;
     size_t nprev = 0;
-    acc_piece_set *set = malloc(3 * e->nv * sizeof *set);
-    if (!set) {
-        fprintf(stderr, "capsim: out of memory\n");
-        return -1;
-    }
     eng_superblock_paths(e, s, &first, &end);
     for (uint64_t b = first;; b += ENGINE_BATCH) {
         size_t n = b < end ? eng_batch_len(b, end) : 0;
         if (n) sample_batch(e, b, n);
-        if (pipeline_step(e, set, b, n, prev, nprev) != 0) {
-            free(set);
-            return -1;
-        }
+        if (pipeline_step(e, b, n, prev, nprev) != 0) return -1;
         if (n == 0) break;
         for (size_t v = 0; v < e->nv; v++) {   /* batch b is now the one done */
             batch_buf t = e->vr[v].b;
@@ -524,7 +511,6 @@ static int superblock_local(engine *e, uint64_t s)
         prev = b;
         nprev = n;
     }
-    free(set);
     return eng_finish_superblock(e, s);
 }
 

@@ -67,6 +67,13 @@ typedef struct {
     sobol_acc *sb_sobol;
 } variant_run;
 
+/* One accumulator of a superblock and where a batch's rows for it are (see PIPELINE). */
+typedef struct {
+    stats *s;
+    const double *rows;
+    size_t stride, pieces;
+} acc_target;
+
 /* A growable array of 64-bit words: a superblock package, or a blob being built. */
 typedef struct {
     uint64_t *w;
@@ -94,6 +101,7 @@ typedef struct {
     uint64_t done;                   /* paths consumed, in order, from path_first */
     int stopped;                     /* --target-rse reached */
     int open_pending;                /* the output file is opened by the first batch's master */
+    acc_target *acc;                 /* 3 per variant: see acc_targets() */
     shard_writer *shard;             /* --shard: the /shard group of the output */
     words blob;                      /* scratch for saving accumulators */
     progress prog;

@@ -243,6 +243,7 @@ void eng_free(engine *e)
     if (e->vr)
         for (size_t v = 0; v < e->nv; v++) free_variant(&e->vr[v]);
     free(e->vr);
+    free(e->acc);
     free(e->clouds.names);
     free(e->segments.names);
     free(e->contracts.names);
