@@ -887,9 +887,10 @@ static double *alloc_doubles(size_t n) { return malloc((n ? n : 1) * sizeof(doub
 /* The sketch storage, zeroed and resident from the start: the memory is fixed at
  * allocation, and the process should hold it at once rather than fault it in page by
  * page as the higher levels fill (which made the resident size look as if it grew with
- * paths). Large blocks are mapped and pre-faulted by the kernel (MADV_POPULATE_WRITE,
- * about twice as fast as a fault per 4 KiB under memset), in chunks spread over the
- * threads, since most of the cost is the kernel's per-page work. */
+ * paths). Large blocks are mapped and pre-faulted by the kernel (MADV_POPULATE_WRITE:
+ * no fault per 4 KiB as under memset), in chunks spread over the threads, since most of
+ * the cost is the kernel's per-page work. Measured on the default scenario: the engine's
+ * set-up took 0.038 s with memset, 0.029 s with one thread here, about 0.02 s with two. */
 enum { POPULATE_MIN = 1 << 22, POPULATE_CHUNK = 1 << 21 };
 
 static void populate(char *p, size_t bytes)
