@@ -1227,7 +1227,7 @@ static int create_file(h5out *o)
     return o->file < 0 ? fail(o, "cannot create %s", o->tmp) : 0;
 }
 
-h5out *h5out_open(const char *path, const h5out_desc *d, char *err, size_t errlen)
+h5out *h5out_open_begin(const char *path, const h5out_desc *d, char *err, size_t errlen)
 {
     if (check_desc(d, err, errlen) < 0) return NULL;
     if (strlen(path) >= PATH_MAX - 32) {
@@ -1252,15 +1252,33 @@ h5out *h5out_open(const char *path, const h5out_desc *d, char *err, size_t errle
                         BIT(D_VARIANT) | BIT(D_QUANTILE) | MONTHLY_DIMS, d);
         if (rc == 0) rc = define_stats_group(o, &o->diff);
     }
-    if (rc == 0) rc = define_totals(o, d);
-    if (rc == 0) rc = define_params(o, d);
-    if (rc == 0) rc = define_sensitivity(o, d);
-    if (rc == 0 && o->save_paths > 0) rc = define_saved_paths(o, d);
     if (rc == 0) return o;
     if (err) snprintf(err, errlen, "%s", o->err);
     memcpy(last_err, o->err, sizeof last_err);
     h5out_abort(o);
     return NULL;
+}
+
+int h5out_open_end(h5out *o, const h5out_desc *d, char *err, size_t errlen)
+{
+    int rc = define_totals(o, d);
+    if (rc == 0) rc = define_params(o, d);
+    if (rc == 0) rc = define_sensitivity(o, d);
+    if (rc == 0 && o->save_paths > 0) rc = define_saved_paths(o, d);
+    if (rc == 0) return 0;
+    if (err) snprintf(err, errlen, "%s", o->err);
+    memcpy(last_err, o->err, sizeof last_err);
+    return -1;
+}
+
+h5out *h5out_open(const char *path, const h5out_desc *d, char *err, size_t errlen)
+{
+    h5out *o = h5out_open_begin(path, d, err, errlen);
+    if (o && h5out_open_end(o, d, err, errlen) != 0) {
+        h5out_abort(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* --- finishing ---------------------------------------------------------------------- */

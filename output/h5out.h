@@ -66,6 +66,14 @@ typedef struct h5out h5out;
 /* Create the temporary file and its layout. NULL on failure with the reason in err. */
 h5out *h5out_open(const char *path, const h5out_desc *d, char *err, size_t errlen);
 
+/* h5out_open in two halves, for a caller that overlaps each with other work: _begin
+ * creates the file and its statistics groups (NULL on failure, as h5out_open); _end
+ * the per-path groups (totals, params, sensitivity, saved paths), which must exist
+ * before the first append: 0, or -1 with the reason in err (then h5out_abort(o)). d
+ * must be the same description both times. */
+h5out *h5out_open_begin(const char *path, const h5out_desc *d, char *err, size_t errlen);
+int h5out_open_end(h5out *o, const h5out_desc *d, char *err, size_t errlen);
+
 /* Per-path totals (from model rows, row_len stride) and sampled values (n x nparams)
  * of paths first .. first+n-1 of variant v. Written in chunks as they stream. */
 int h5out_append(h5out *o, size_t v, uint64_t first, size_t n, const double *rows, const double *values);

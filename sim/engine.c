@@ -453,6 +453,8 @@ size_t eng_batch_len(uint64_t first, uint64_t end)
  * in row order: the same bits for any thread count. */
 enum { PATH_CHUNK = 4 };
 
+static int open_output_half(engine *e);
+
 /* One step: compute paths [first, first + n) into b (n may be 0), and accumulate and
  * write the nprev paths from prev held in done (nprev may be 0). */
 static int pipeline_step(engine *e, uint64_t first, size_t n, uint64_t prev, size_t nprev)
@@ -467,11 +469,9 @@ static int pipeline_step(engine *e, uint64_t first, size_t n, uint64_t prev, siz
         int tid = omp_get_thread_num();
 #pragma omp master
         {
-            /* creating the file's layout is serial HDF5 work: it overlaps batch 0 */
-            if (e->open_pending) {
-                e->open_pending = 0;
-                rc = eng_open_output(e);
-            }
+            /* creating the file's layout is serial HDF5 work: its halves overlap the
+             * first two steps (the second is needed before the first write) */
+            if (e->open_left == 2 || (e->open_left == 1 && nprev)) rc = open_output_half(e);
             if (rc == 0 && nprev) rc = emit_from(e, prev, nprev, 1);
         }
 #pragma omp for schedule(dynamic, 1)
@@ -718,7 +718,7 @@ done:
     return rc;
 }
 
-int eng_open_output(engine *e)
+static void output_desc(const engine *e, h5out_desc *dp)
 {
     h5out_desc d;
     memset(&d, 0, sizeof d);
@@ -736,13 +736,37 @@ int eng_open_output(engine *e)
     d.vary_values = e->job->vary_values;
     d.npaths = e->path_end - e->path_first;
     d.save_paths = (size_t)e->save_local;
+    *dp = d;
+}
+
+/* The next half of the output's creation (e->open_left of 2 are left): the file and its
+ * statistics groups, then the per-path groups and a shard's /shard group. */
+static int open_output_half(engine *e)
+{
+    h5out_desc d;
     char err[1024];
-    e->out = h5out_open(e->job->out_path, &d, err, sizeof err);
-    if (!e->out) {
-        fprintf(stderr, "capsim: %s\n", err);
-        return -1;
+    output_desc(e, &d);
+    if (e->open_left == 2) {
+        if (!(e->out = h5out_open_begin(e->job->out_path, &d, err, sizeof err))) {
+            fprintf(stderr, "capsim: %s\n", err);
+            return -1;
+        }
+    } else if (e->open_left == 1) {
+        if (h5out_open_end(e->out, &d, err, sizeof err) != 0) {
+            fprintf(stderr, "capsim: %s\n", err);
+            return -1;
+        }
+        if (e->job->nshards > 0 && open_shard(e) != 0) return -1;
     }
-    if (e->job->nshards > 0 && open_shard(e) != 0) return -1;
+    if (e->open_left > 0) e->open_left--;
+    return 0;
+}
+
+int eng_open_output(engine *e)
+{
+    e->open_left = 2;
+    while (e->open_left > 0)
+        if (open_output_half(e) != 0) return -1;
     return 0;
 }
 
@@ -795,15 +819,17 @@ int engine_run(const engine_job *job)
     int status = 1, ok = eng_init(&e, job, err, sizeof err) == 0;
     if (!ok && e.rank == 0) fprintf(stderr, "capsim: %s\n", err);
     if (!comm_all_ok(ok)) goto done;
-    /* One process: the file is opened while the first batch runs (see PIPELINE). Ranks
-     * open it first, so that all of them know it worked before any computes. */
-    e.open_pending = e.rank == 0 && e.nranks == 1;
-    ok = e.rank != 0 || e.open_pending || eng_open_output(&e) == 0;
+    /* One process: the file is created while the first batches run (see PIPELINE). Ranks
+     * create it first, so that all of them know it worked before any computes. */
+    if (e.rank == 0 && e.nranks == 1)
+        e.open_left = 2;
+    else
+        ok = e.rank != 0 || eng_open_output(&e) == 0;
     if (!comm_all_ok(ok)) goto done;
     progress_start(&e.prog, e.path_end - e.path_first, job->quiet || e.rank != 0);
     if (run_superblocks(&e) != 0) goto done;
-    if (e.open_pending && eng_open_output(&e) != 0) goto done;   /* no batch ran */
-    e.open_pending = 0;
+    while (e.open_left > 0)   /* no batch ran, or just one */
+        if (open_output_half(&e) != 0) goto done;
     progress_finish(&e.prog, e.done);
     if (e.rank == 0) {
         if (eng_finish_output(&e, t0, NULL, 0) != 0) goto done;

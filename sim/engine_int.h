@@ -100,7 +100,7 @@ typedef struct {
     uint64_t save_local;             /* paths of this file's /paths (local indices) */
     uint64_t done;                   /* paths consumed, in order, from path_first */
     int stopped;                     /* --target-rse reached */
-    int open_pending;                /* the output file is opened by the first batch's master */
+    int open_left;                   /* halves of the output's creation still to do (see PIPELINE) */
     acc_target *acc;                 /* 3 per variant: see acc_targets() */
     shard_writer *shard;             /* --shard: the /shard group of the output */
     words blob;                      /* scratch for saving accumulators */
