@@ -171,9 +171,14 @@ int eng_init(engine *e, const engine_job *job, char *err, size_t errlen)
     for (int t = 0; t < e->nthreads; t++)
         for (size_t v = 0; v < e->nv; v++)
             if (!(e->ws[(size_t)t * e->nv + v] = model_ws_alloc(e->vr[v].sc))) return -1;
-    size_t scratch_len = 0;
-    for (size_t v = 0; v < e->nv; v++)
-        if (e->vr[v].L.row_len + e->vr[v].nu > scratch_len) scratch_len = e->vr[v].L.row_len + e->vr[v].nu;
+    size_t scratch_len = 0, sampler_len = 0;
+    for (size_t v = 0; v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        if (r->L.row_len + r->nu > e->sampler_at) e->sampler_at = r->L.row_len + r->nu;
+        if (sampler_scratch_len(r->smp) > sampler_len) sampler_len = sampler_scratch_len(r->smp);
+        if (r->bsmp && sampler_scratch_len(r->bsmp) > sampler_len) sampler_len = sampler_scratch_len(r->bsmp);
+    }
+    scratch_len = e->sampler_at + sampler_len;
     e->scratch = calloc((size_t)e->nthreads, sizeof *e->scratch);
     if (!e->scratch) return -1;
     for (int t = 0; t < e->nthreads; t++)
@@ -285,25 +290,43 @@ static int spill_batch(const engine *e, variant_run *r, const batch_buf *b, size
     return 0;
 }
 
-/* Paths first .. first+n-1: their sampled values and uniforms, in every variant's b. */
-static void sample_batch(engine *e, uint64_t first, size_t n)
+/* The serial part of sampling paths first .. first+n-1 into every variant's b (the
+ * quasi-random sequence has state); the rest is done by run_chunk. */
+static void begin_batch(engine *e, uint64_t first, size_t n)
 {
     for (size_t v = 0; v < e->nv; v++) {
-        sampler_fill(e->vr[v].smp, first, n, e->vr[v].b.values, e->vr[v].b.uniforms);
-        if (e->vr[v].bsmp) sampler_fill(e->vr[v].bsmp, first, n, e->vr[v].b.bvalues, NULL);
+        variant_run *r = &e->vr[v];
+        sampler_begin(r->smp, first, n, r->b.uniforms);
+        if (r->bsmp) sampler_begin(r->bsmp, first, n, r->b.buniforms);
     }
 }
 
-/* Paths first .. first+n-1: their sampled values, rows, paired differences and yearly
- * aggregates, in every variant's buffers b. */
+/* Paths i0 .. i1-1 of the batch at first, after begin_batch: their sampled values, rows,
+ * paired differences and yearly aggregates, in every variant's buffers b. Sampling here
+ * rather than in a loop of its own saves a barrier per batch and keeps a path's values
+ * in the cache of the thread that runs it. */
+static void run_chunk(engine *e, int tid, uint64_t first, size_t i0, size_t i1)
+{
+    double *z = e->scratch[tid] + e->sampler_at;
+    for (size_t v = 0; v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        sampler_rows(r->smp, first, i0, i1, r->b.uniforms, r->b.values, z);
+        if (r->bsmp) sampler_rows(r->bsmp, first, i0, i1, r->b.buniforms, r->b.bvalues, z);
+    }
+    for (size_t i = i0; i < i1; i++) run_path(e, tid, first + i, i);
+}
+
+enum { PATH_CHUNK = 4 };
+
+/* Paths first .. first+n-1 into every variant's buffers b. */
 void eng_compute_batch(engine *e, uint64_t first, size_t n)
 {
-    sample_batch(e, first, n);
+    begin_batch(e, first, n);
 #pragma omp parallel num_threads(e->nthreads)
     {
         int tid = omp_get_thread_num();
-#pragma omp for schedule(dynamic, 4)
-        for (size_t i = 0; i < n; i++) run_path(e, tid, first + i, i);
+#pragma omp for schedule(dynamic, 1)
+        for (size_t i0 = 0; i0 < n; i0 += PATH_CHUNK) run_chunk(e, tid, first, i0, i0 + PATH_CHUNK < n ? i0 + PATH_CHUNK : n);
     }
 }
 
@@ -451,8 +474,6 @@ size_t eng_batch_len(uint64_t first, uint64_t end)
  * write between batches, and no thread idles at the end of one kind of work while
  * another kind is left. Every accumulator still takes its batches in order, each piece
  * in row order: the same bits for any thread count. */
-enum { PATH_CHUNK = 4 };
-
 static int open_output_half(engine *e);
 
 /* One step: compute paths [first, first + n) into b (n may be 0), and accumulate and
@@ -464,6 +485,7 @@ static int pipeline_step(engine *e, uint64_t first, size_t n, uint64_t prev, siz
     for (size_t k = 0; k < nsets; k++) npieces += set[k].pieces;
     size_t nitems = npieces + (n + PATH_CHUNK - 1) / PATH_CHUNK;
     int rc = 0;
+    if (n) begin_batch(e, first, n);
 #pragma omp parallel num_threads(e->nthreads)
     {
         int tid = omp_get_thread_num();
@@ -482,7 +504,7 @@ static int pipeline_step(engine *e, uint64_t first, size_t n, uint64_t prev, siz
                 stats_add_rows_piece(set[k].s, p, set[k].rows, nprev, set[k].stride, 0);
             } else {
                 size_t i0 = (it - npieces) * PATH_CHUNK;
-                for (size_t i = i0; i < i0 + PATH_CHUNK && i < n; i++) run_path(e, tid, first + i, i);
+                run_chunk(e, tid, first, i0, i0 + PATH_CHUNK < n ? i0 + PATH_CHUNK : n);
             }
         }
     }
@@ -500,7 +522,6 @@ static int superblock_local(engine *e, uint64_t s)
     eng_superblock_paths(e, s, &first, &end);
     for (uint64_t b = first;; b += ENGINE_BATCH) {
         size_t n = b < end ? eng_batch_len(b, end) : 0;
-        if (n) sample_batch(e, b, n);
         if (pipeline_step(e, b, n, prev, nprev) != 0) return -1;
         if (n == 0) break;
         for (size_t v = 0; v < e->nv; v++) {   /* batch b is now the one done */

@@ -42,6 +42,7 @@ typedef struct {
     double *uuniforms;     /* ENGINE_BATCH x nparams (common) */
     double *yrows;         /* ENGINE_BATCH x 2 * nyears: unmet H100e-hours, then spend */
     double *bvalues;       /* ENGINE_BATCH x nu (saltelli) */
+    double *buniforms;     /* ENGINE_BATCH x nu (saltelli): bvalues' uniforms */
     double *salt;          /* ENGINE_BATCH x (nu + 2) x L.ntotals: f(A), f(B), f(AB_j) (saltelli) */
 } batch_buf;
 
@@ -87,7 +88,9 @@ typedef struct {
     model_layout U;        /* the common layout */
     name_set clouds, segments, contracts, params;
     model_ws **ws;         /* threads x nv */
-    double **scratch;      /* threads: a row and a value vector for the saltelli runs */
+    double **scratch;      /* threads: a row and a value vector for the saltelli runs, then
+                            * the samplers' scratch (at sampler_at) */
+    size_t sampler_at;
     int nthreads;
     int nyears;            /* calendar years the horizon touches */
     h5out *out;

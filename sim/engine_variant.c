@@ -155,8 +155,9 @@ static int alloc_batch_buf(const engine *e, const variant_run *r, size_t v, batc
     if (v > 0) ok = ok && (b->drows = eng_alloc_doubles(B * e->U.row_len));
     if (r->sc->sampling == SAMPLING_SALTELLI) {
         b->bvalues = eng_alloc_doubles(B * nu);
+        b->buniforms = eng_alloc_doubles(B * nu);
         b->salt = eng_alloc_doubles(B * (nu + 2) * r->L.ntotals);
-        ok = ok && b->bvalues && b->salt;
+        ok = ok && b->bvalues && b->buniforms && b->salt;
     }
     return ok ? 0 : -1;
 }
@@ -172,6 +173,7 @@ static void free_batch_buf(batch_buf *b)
     free(b->uuniforms);
     free(b->yrows);
     free(b->bvalues);
+    free(b->buniforms);
     free(b->salt);
 }
 

@@ -428,28 +428,48 @@ static double *uniform_buffer(sampler *s, size_t len, double *given)
     return s->ubuf;
 }
 
+size_t sampler_scratch_len(const sampler *s)
+{
+    return s->nc ? s->nc : 1;
+}
+
+double *sampler_begin(sampler *s, uint64_t first, size_t n, double *uniforms)
+{
+    if (n == 0 || s->nu == 0) return uniforms;
+    double *u = uniform_buffer(s, n * s->nu, uniforms);
+    if (u && s->q) sobol_fill(s, first, n, u);
+    return u;
+}
+
+void sampler_rows(const sampler *s, uint64_t first, size_t r0, size_t r1, double *u, double *values, double *z)
+{
+    size_t nu = s->nu;
+    for (size_t r = r0; r < r1 && nu; r++) {
+        double *ur = u + r * nu;
+        path_uniforms(s, first + r, ur);
+        copula(s, ur, z);
+        for (size_t k = 0; values && k < nu; k++)
+            values[r * nu + k] = dist_quantile(&s->sc->uncertain[k].dist, ur[k]);
+    }
+}
+
 void sampler_fill(sampler *s, uint64_t first, size_t n, double *values, double *uniforms)
 {
     size_t nu = s->nu;
     if (n == 0 || nu == 0) return;
-    double *u = uniform_buffer(s, n * nu, uniforms);
+    double *u = sampler_begin(s, first, n, uniforms);
     if (!u) {
         /* no scratch: leave NaN so that a failed allocation cannot pass unnoticed */
         for (size_t i = 0; values && i < n * nu; i++) values[i] = NAN;
         return;
     }
-    if (s->q) sobol_fill(s, first, n, u);
     #pragma omp parallel
     {
-        double *z = malloc((s->nc ? s->nc : 1) * sizeof *z);
+        double *z = malloc(sampler_scratch_len(s) * sizeof *z);
         #pragma omp for schedule(static)
         for (size_t r = 0; r < n; r++) {
-            double *ur = u + r * nu;
-            path_uniforms(s, first + r, ur);
-            if (z) copula(s, ur, z);
-            else for (size_t j = 0; j < s->nc; j++) ur[s->cidx[j]] = NAN;
-            for (size_t k = 0; values && k < nu; k++)
-                values[r * nu + k] = dist_quantile(&s->sc->uncertain[k].dist, ur[k]);
+            if (z) sampler_rows(s, first, r, r + 1, u, values, z);
+            else for (size_t k = 0; values && k < nu; k++) values[r * nu + k] = NAN;
         }
         free(z);
     }

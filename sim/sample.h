@@ -35,6 +35,17 @@ void sampler_free(sampler *s);
  * OpenMP across paths. Results depend only on (scenario, npaths, path index). */
 void sampler_fill(sampler *s, uint64_t first, size_t n, double *values, double *uniforms);
 
+/* sampler_fill in two halves, for a caller that runs its own parallel loop over paths:
+ * sampler_begin, from serial code, prepares paths first .. first+n-1 (the quasi-random
+ * sequence has state) and returns the uniforms buffer to pass on: uniforms, or the
+ * sampler's own scratch when that is NULL (NULL if that cannot be had). sampler_rows then
+ * computes rows r0 .. r1-1 of that batch into u and values (values may be NULL): from
+ * any thread, on rows no other thread is given, with no allocation; z is scratch of
+ * sampler_scratch_len(s) doubles, one per thread. The same bits as sampler_fill. */
+double *sampler_begin(sampler *s, uint64_t first, size_t n, double *uniforms);
+void sampler_rows(const sampler *s, uint64_t first, size_t r0, size_t r1, double *u, double *values, double *z);
+size_t sampler_scratch_len(const sampler *s);
+
 /* Validation used by the loader: 0 when the copula matrix of sc's correlations is
  * positive definite; else -1 and msg names the pairs involved. */
 int sample_check_correlations(const scenario *sc, char *msg, size_t msglen);

@@ -7,7 +7,8 @@
  * falls back to the random scheme beyond GSL's 40 dimensions; the Gaussian copula gives
  * Spearman correlations within 4 standard errors of the targets and leaves uncorrelated
  * values alone; results are bitwise identical for 1 and 3 threads; common random
- * numbers by name; the exact message for a matrix that is not positive definite.
+ * numbers by name; sampler_begin and sampler_rows in chunks out of order give the bits
+ * of sampler_fill; the exact message for a matrix that is not positive definite.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -274,6 +275,49 @@ static scenario *correlated_scenario(sampling_kind kind)
     return sc;
 }
 
+/* sampler_begin then sampler_rows in chunks taken out of order (as threads of a caller's
+ * loop take them), batch after batch, give the bits of one sampler_fill; with the
+ * copula, and for every scheme. */
+static void test_begin_rows(void **state)
+{
+    (void)state;
+    const sampling_kind kinds[] = { SAMPLING_RANDOM, SAMPLING_LHS, SAMPLING_SOBOL };
+    const size_t n = 600, nu = 5, batch = 256, chunk = 7;
+    for (int t = 0; t < 3; t++) {
+        scenario *sc = correlated_scenario(kinds[t]);
+        double *v, *u, *v2 = malloc(n * nu * sizeof *v2), *u2 = malloc(n * nu * sizeof *u2);
+        char msg[256];
+        fill(sc, n, 0, n, &v, &u);
+        sampler *s = sampler_alloc(sc, n, msg, sizeof msg);
+        assert_non_null(s);
+        double *z = malloc(sampler_scratch_len(s) * sizeof *z);
+        assert_true(sampler_scratch_len(s) >= 3);   /* three correlated values */
+        for (size_t first = 0; first < n; first += batch) {
+            size_t m = n - first < batch ? n - first : batch;
+            double *ub = sampler_begin(s, first, m, u2 + first * nu);
+            assert_ptr_equal(ub, u2 + first * nu);
+            for (size_t r0 = (m - 1) / chunk * chunk;; r0 -= chunk) {   /* last chunk first */
+                sampler_rows(s, first, r0, r0 + chunk < m ? r0 + chunk : m, ub, v2 + first * nu, z);
+                if (r0 == 0) break;
+            }
+        }
+        assert_memory_equal(v, v2, n * nu * sizeof *v);
+        assert_memory_equal(u, u2, n * nu * sizeof *u);
+        /* without a uniforms buffer, the sampler's own scratch */
+        double *own = sampler_begin(s, 0, 10, NULL);
+        assert_non_null(own);
+        sampler_rows(s, 0, 0, 10, own, v2, z);
+        assert_memory_equal(v, v2, 10 * nu * sizeof *v);
+        free(z);
+        sampler_free(s);
+        free(v);
+        free(u);
+        free(v2);
+        free(u2);
+        scenario_free(sc);
+    }
+}
+
 static void test_copula_spearman(void **state)
 {
     (void)state;
@@ -425,6 +469,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lhs_strata),
         cmocka_unit_test(test_pieces),
+        cmocka_unit_test(test_begin_rows),
         cmocka_unit_test(test_sobol_beats_random),
         cmocka_unit_test(test_sobol_many_dims),
         cmocka_unit_test(test_copula_spearman),
