@@ -818,7 +818,19 @@ int eng_finish_output(engine *e, double t0, const char *extra_attr, int64_t extr
     };
     h5out *out = e->out;
     e->out = NULL;
-    if (h5out_finish(out, &info) != 0) {   /* frees the handle, removes the temporary file */
+    /* Nothing reads the statistics any more: freeing them (mostly the kernel unmapping
+     * their pages) overlaps the file's close (HDF5's last flush, fsync, rename), which
+     * is the only HDF5 call here (on every-randomness, 20,000 paths, 2 threads, the two
+     * took 8 and 4 ms one after the other). */
+    int rc = 0;
+#pragma omp parallel sections num_threads(e->nthreads > 1 ? 2 : 1)
+    {
+#pragma omp section
+        rc = h5out_finish(out, &info);   /* frees the handle; on failure, removes the temporary file */
+#pragma omp section
+        eng_free_accumulators(e);
+    }
+    if (rc != 0) {
         fprintf(stderr, "capsim: %s\n", h5out_error(NULL));
         return -1;
     }

@@ -120,6 +120,9 @@ void eng_common_layout(engine *e);
 void *eng_alloc_doubles(size_t n);
 int eng_init_variant(engine *e, size_t v, char *err, size_t errlen);
 void eng_free(engine *e);
+/* The memory of the statistics and batch buffers, and the spill (the bulk of the
+ * engine's memory), freed ahead of eng_free, which then skips them. */
+void eng_free_accumulators(engine *e);
 int eng_collect_names(engine *e);
 int eng_consume_package(engine *e, uint64_t s, const uint64_t *w, size_t nw);
 int eng_package_superblock(engine *e, uint64_t s, words *pk);

@@ -213,29 +213,41 @@ oom:
     return -1;
 }
 
+void eng_free_accumulators(engine *e)
+{
+    for (size_t v = 0; e->vr && v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        free_batch_buf(&r->b);
+        free_batch_buf(&r->done);
+        memset(&r->b, 0, sizeof r->b);
+        memset(&r->done, 0, sizeof r->done);
+        stats_free(r->st);
+        stats_free(r->diff);
+        stats_free(r->yst);
+        stats_free(r->sb_st);
+        stats_free(r->sb_diff);
+        stats_free(r->sb_yst);
+        r->st = r->diff = r->yst = r->sb_st = r->sb_diff = r->sb_yst = NULL;
+        if (r->spill) fclose(r->spill);
+        r->spill = NULL;
+    }
+}
+
 static void free_variant(variant_run *r)
 {
     sampler_free(r->smp);
-    free_batch_buf(&r->b);
-    free_batch_buf(&r->done);
     free(r->row_map);
     free(r->param_map);
-    stats_free(r->st);
-    stats_free(r->diff);
-    if (r->spill) fclose(r->spill);
-    stats_free(r->yst);
     if (r->bshell) free(r->bshell->uncertain);
     free(r->bshell);
     sampler_free(r->bsmp);
     sobol_acc_free(r->sobol);
-    stats_free(r->sb_st);
-    stats_free(r->sb_diff);
-    stats_free(r->sb_yst);
     sobol_acc_free(r->sb_sobol);
 }
 
 void eng_free(engine *e)
 {
+    eng_free_accumulators(e);
     if (e->ws)
         for (size_t i = 0; i < (size_t)e->nthreads * e->nv; i++) model_ws_free(e->ws[i]);
     free(e->ws);
