@@ -171,14 +171,14 @@ int eng_init(engine *e, const engine_job *job, char *err, size_t errlen)
     for (int t = 0; t < e->nthreads; t++)
         for (size_t v = 0; v < e->nv; v++)
             if (!(e->ws[(size_t)t * e->nv + v] = model_ws_alloc(e->vr[v].sc))) return -1;
-    size_t scratch_len = 0, sampler_len = 0;
+    size_t sampler_len = 0;
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
         if (r->L.row_len + r->nu > e->sampler_at) e->sampler_at = r->L.row_len + r->nu;
         if (sampler_scratch_len(r->smp) > sampler_len) sampler_len = sampler_scratch_len(r->smp);
         if (r->bsmp && sampler_scratch_len(r->bsmp) > sampler_len) sampler_len = sampler_scratch_len(r->bsmp);
     }
-    scratch_len = e->sampler_at + sampler_len;
+    size_t scratch_len = e->sampler_at + sampler_len;
     e->scratch = calloc((size_t)e->nthreads, sizeof *e->scratch);
     if (!e->scratch) return -1;
     for (int t = 0; t < e->nthreads; t++)
