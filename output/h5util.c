@@ -230,12 +230,16 @@ int h5u_write_strings(hid_t ds, const char *const *v, size_t n)
     if (t < 0) return -1;
     /* NULL entries are written as "" (HDF5 would store a NULL vlen pointer). */
     const char **tmp = malloc((n ? n : 1) * sizeof *tmp);
+    /* The conversion to the file's strings goes through a buffer that HDF5 allocates and
+     * zeroes for each write, 1 MiB by default: sized here to the strings' descriptors. */
+    hid_t xfer = H5Pcreate(H5P_DATASET_XFER);
     int rc = -1;
-    if (tmp) {
+    if (tmp && xfer >= 0 && H5Pset_buffer(xfer, (n + 1) * 32 < 4096 ? 4096 : (n + 1) * 32, NULL, NULL) >= 0) {
         for (size_t i = 0; i < n; i++) tmp[i] = v[i] ? v[i] : "";
-        rc = H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) < 0 ? -1 : 0;
-        free(tmp);
+        rc = H5Dwrite(ds, t, H5S_ALL, H5S_ALL, xfer, tmp) < 0 ? -1 : 0;
     }
+    free(tmp);
+    if (xfer >= 0) H5Pclose(xfer);
     H5Tclose(t);
     return rc;
 }
