@@ -19,6 +19,7 @@
 #include "dist.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,8 +194,12 @@ static double inv_solve(inv_problem *ip)
         hi = hi + step > tmax ? tmax : hi + step;
         step *= 2;
     }
-    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
-    if (!s) return NAN;
+    /* GSL's Brent solver with its state on the stack: gsl_root_fsolver_alloc would
+     * malloc twice per quantile, and the sampler takes one per path and value. The
+     * solver struct is GSL's public one; the state is the size the type gives. */
+    union { max_align_t align; char bytes[256]; } state;
+    if (gsl_root_fsolver_brent->size > sizeof state) return NAN;
+    gsl_root_fsolver solver = { .type = gsl_root_fsolver_brent, .state = &state }, *s = &solver;
     gsl_root_fsolver_set(s, &fn, lo, hi);
     /* 1e-13 in log or logit x is 1e-13 relative in x (near 1, in 1 - x) */
     for (int it = 0; it < 200; it++) {
@@ -203,9 +208,7 @@ static double inv_solve(inv_problem *ip)
         hi = gsl_root_fsolver_x_upper(s);
         if (gsl_root_test_interval(lo, hi, 1e-13, 0) == GSL_SUCCESS) break;
     }
-    double t = gsl_root_fsolver_root(s);
-    gsl_root_fsolver_free(s);
-    return inv_x(ip, t);
+    return inv_x(ip, gsl_root_fsolver_root(s));
 }
 
 static double beta_inv(double a, double b, double target, int upper)
