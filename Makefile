@@ -88,8 +88,13 @@ run: capsim
 	./$(CAPSIM) run -o $(RUN_OUT) $(if $(THREADS),--threads $(THREADS))
 	./$(CAPSIM) summary $(RUN_OUT)
 
+# An LD_PRELOAD shim that counts allocations (tests/cli_engine.sh); never sanitized.
+$(BUILD)/tests/malloc_count.so: tests/malloc_count.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
+
 # The whole suite: unit tests (cmocka), command-line tests, file-format tests.
-test: $(CAPSIM) $(TEST_BIN)
+test: $(CAPSIM) $(TEST_BIN) $(BUILD)/tests/malloc_count.so
 	@sh tests/run_tests.sh $(BUILD)
 
 bench: $(CAPSIM) $(BUILD)/bench_floor
