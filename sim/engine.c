@@ -608,6 +608,8 @@ static int run_superblocks(engine *e)
  * value, from the spill file: Pearson correlation of their mid-rank CDF values (from the
  * final sketches) with the uniforms of the sampled values (their exact CDF values).
  * rc gets ntotals x nparams, then 2 * nyears x nparams. */
+enum { CDF_ROWS = 64 };
+
 static int rank_correlations(const engine *e, variant_run *r, uint64_t npaths, double *rc)
 {
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, np = e->params.n, rec = nt + ny + np;
@@ -617,19 +619,29 @@ static int rank_correlations(const engine *e, variant_run *r, uint64_t npaths, d
     stats_cdf_table **tab = calloc(nt + ny, sizeof *tab);
     int status = -1;
     if (!buf || !a || !c || !tab) goto done;
-    for (size_t k = 0; k < nt + ny; k++)
-        if (!(tab[k] = k < nt ? stats_cdf_table_alloc(r->st, e->U.total_off[0] + k)
-                              : stats_cdf_table_alloc(r->yst, k - nt)))
-            goto done;
+    int built = 1;   /* each table sorts a sketch's items: in parallel */
+#pragma omp parallel for schedule(dynamic, 1) reduction(&& : built)
+    for (size_t k = 0; k < nt + ny; k++) {
+        tab[k] = k < nt ? stats_cdf_table_alloc(r->st, e->U.total_off[0] + k)
+                        : stats_cdf_table_alloc(r->yst, k - nt);
+        built = built && tab[k];
+    }
+    if (!built) goto done;
     rewind(r->spill);
     for (uint64_t first = 0; first < npaths; first += ENGINE_BATCH) {
         size_t n = npaths - first < ENGINE_BATCH ? (size_t)(npaths - first) : ENGINE_BATCH;
         if (fread(buf, sizeof(double), n * rec, r->spill) != n * rec) goto done;
-        /* the CDF look-ups are independent: in parallel; the sums: in path order */
-        /* one table at a time, so that its binary searches stay in the L1 cache */
+        /* The CDF look-ups are independent: in parallel, each thread on its own rows
+         * (split by table, two threads wrote the same cache lines of a: slower on two
+         * threads than on one), one table at a time within a block of rows. The sums
+         * then run in path order. */
+        size_t nblk = (n + CDF_ROWS - 1) / CDF_ROWS;
 #pragma omp parallel for schedule(static)
-        for (size_t k = 0; k < nt + ny; k++)
-            stats_cdf_table_eval_many(tab[k], buf + k, rec, n, a + k, nt + ny);
+        for (size_t blk = 0; blk < nblk; blk++) {
+            size_t i0 = blk * CDF_ROWS, m = n - i0 < CDF_ROWS ? n - i0 : CDF_ROWS;
+            for (size_t k = 0; k < nt + ny; k++)
+                stats_cdf_table_eval_many(tab[k], buf + i0 * rec + k, rec, m, a + i0 * (nt + ny) + k, nt + ny);
+        }
         corr_acc_add_rows(c, a, nt + ny, buf + nt + ny, rec, n);
     }
     corr_acc_result(c, rc);
