@@ -604,12 +604,12 @@ static int run_superblocks(engine *e)
 
 /* ---- finalise: sensitivity ------------------------------------------------------- */
 
+enum { CDF_ROWS = 64 };   /* rows per work item of the CDF look-ups */
+
 /* Spearman correlation of every total and every yearly aggregate with every sampled
  * value, from the spill file: Pearson correlation of their mid-rank CDF values (from the
  * final sketches) with the uniforms of the sampled values (their exact CDF values).
  * rc gets ntotals x nparams, then 2 * nyears x nparams. */
-enum { CDF_ROWS = 64 };
-
 static int rank_correlations(const engine *e, variant_run *r, uint64_t npaths, double *rc)
 {
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, np = e->params.n, rec = nt + ny + np;
