@@ -35,15 +35,17 @@ OPT         := -O1
 endif
 GIT_REV     := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 PROVENANCE   = -DCAPSIM_GIT_REV='"$(GIT_REV)"' -DCAPSIM_CFLAGS='"$(STDFLAGS) $(OPT) $(SANFLAGS) $(MPIFLAGS)"'
-# `make CC=mpicc` builds the MPI variant (sim/mpi_comm.c is the only file that uses it).
+# `make CC=mpicc` builds the MPI variant (sim/engine/mpi_comm.c is the only file that uses it).
 MPIFLAGS    := $(if $(filter mpicc%,$(notdir $(CC))),-DCAPSIM_MPI)
-CFLAGS_ALL   = $(STDFLAGS) $(OPT) -g $(WARNFLAGS) -fopenmp $(SANFLAGS) $(MPIFLAGS) -I. -Isim -Imodels -Ioutput $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+CFLAGS_ALL   = $(STDFLAGS) $(OPT) -g $(WARNFLAGS) -fopenmp $(SANFLAGS) $(MPIFLAGS) -I. $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 LDFLAGS_ALL  = -fopenmp $(SANFLAGS) $(LDFLAGS)
 LIBS_ALL     = $(PKG_LIBS) -lm
 
-# Sources: every .c in the module folders; main.c is the binary's own.
-LIB_SRC     := $(filter-out sim/main.c,$(wildcard sim/*.c models/*.c output/*.c))
+# Sources: every .c in the module folders, built into one static library (the way Lua
+# builds liblua.a); main.c is the binary's own. Tests and the binary link the library.
+LIB_SRC     := $(filter-out sim/cli/main.c,$(wildcard sim/*/*.c models/*.c output/*.c))
 LIB_OBJ     := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/gen/default_scenario.o
+LIBCAPSIM   := $(BUILD)/libcapsim.a
 TEST_SRC    := $(wildcard tests/test_*.c)
 TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 DEFAULT_SCENARIO := scenarios/multicloud-2026.yaml
@@ -61,7 +63,11 @@ $(BUILD)/.deps-ok: tools/install-deps.sh
 capsim: $(CAPSIM)
 	@ln -sf $(CAPSIM) capsim
 
-$(CAPSIM): $(BUILD)/sim/main.o $(LIB_OBJ)
+$(LIBCAPSIM): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CAPSIM): $(BUILD)/sim/cli/main.o $(LIBCAPSIM)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
 $(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
@@ -69,7 +75,7 @@ $(BUILD)/%.o: %.c | $(BUILD)/.deps-ok
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 # Provenance macros only where they are used, so a new commit does not rebuild all.
-$(BUILD)/output/h5out.o $(BUILD)/sim/main.o: CFLAGS += $(PROVENANCE)
+$(BUILD)/output/h5out.o $(BUILD)/sim/cli/main.o: CFLAGS += $(PROVENANCE)
 
 # The default scenario is compiled into the binary from its file, not copied by hand.
 $(BUILD)/gen/default_scenario.c: $(DEFAULT_SCENARIO) tools/embed.sh
@@ -79,9 +85,9 @@ $(BUILD)/gen/default_scenario.c: $(DEFAULT_SCENARIO) tools/embed.sh
 $(BUILD)/gen/default_scenario.o: $(BUILD)/gen/default_scenario.c | $(BUILD)/.deps-ok
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(LIB_OBJ) | $(BUILD)/.deps-ok
+$(BUILD)/tests/%: tests/%.c $(LIBCAPSIM) | $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) $(LDFLAGS_ALL) -o $@ $< $(LIB_OBJ) $(LIBS_ALL) $(TEST_LIBS)
+	$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) $(LDFLAGS_ALL) -o $@ $< $(LIBCAPSIM) $(LIBS_ALL) $(TEST_LIBS)
 
 run: capsim
 	@mkdir -p $(dir $(RUN_OUT))
@@ -123,5 +129,5 @@ clean:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-$(BUILD)/bench_floor: tests/bench_floor.c $(LIB_OBJ)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIB_OBJ) $(LIBS_ALL)
+$(BUILD)/bench_floor: tests/bench_floor.c $(LIBCAPSIM)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $< $(LIBCAPSIM) $(LIBS_ALL)

@@ -6,8 +6,8 @@
  * skipping draws that cannot matter (zero volatility, no jumps) changes nothing.
  */
 #include "demand.h"
-#include "dist.h"
-#include "rng.h"
+#include "sim/random/dist.h"
+#include "sim/random/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -14,7 +14,7 @@
 #include "allocate.h"
 #include "contracts.h"
 #include "demand.h"
-#include "rng.h"
+#include "sim/random/rng.h"
 #include "supply.h"
 
 #include <math.h>

@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 typedef enum { DIM_NONE, DIM_SEGMENT, DIM_CLOUD, DIM_CONTRACT } dim_kind;
 

@@ -7,9 +7,9 @@
  * billed (the contracts module bills pools[].chips, which is after power scaling).
  */
 #include "supply.h"
-#include "dist.h"
+#include "sim/random/dist.h"
 #include "fastmath.h"
-#include "rng.h"
+#include "sim/random/rng.h"
 
 #include <limits.h>
 #include <math.h>

@@ -13,8 +13,8 @@
  * CSV is written under a temporary name and renamed when complete.
  */
 #include "export.h"
-#include "rfile.h"
-#include "h5util.h"
+#include "results.h"
+#include "hdf5_util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -138,7 +138,7 @@ static void labels_init(labels *L, hid_t g)
 {
     memset(L, 0, sizeof *L);
     L->g = g;
-    if (h5u_exists(g, "month") && h5u_read_strings(g, "month", &L->month, &L->nmonth) < 0) {
+    if (hdf5_exists(g, "month") && hdf5_read_strings(g, "month", &L->month, &L->nmonth) < 0) {
         L->month = NULL;
         L->nmonth = 0;
     }
@@ -149,9 +149,9 @@ static void labels_free(labels *L)
 {
     for (size_t i = 0; i < L->n; i++) {
         free(L->dim[i]);
-        h5u_free_strings(L->lab[i], L->len[i]);
+        hdf5_free_strings(L->lab[i], L->len[i]);
     }
-    h5u_free_strings(L->month, L->nmonth);
+    hdf5_free_strings(L->month, L->nmonth);
     memset(L, 0, sizeof *L);
 }
 
@@ -168,7 +168,7 @@ static char **labels_of(labels *L, const char *dim, size_t *len)
     size_t n = 0;
     if (!strcmp(dim, "quantile")) {
         double *q;
-        if (h5u_read_doubles(L->g, dim, &q, &n) == 0) {
+        if (hdf5_read_doubles(L->g, dim, &q, &n) == 0) {
             lab = calloc(n ? n : 1, sizeof *lab);
             for (size_t i = 0; lab && i < n; i++) {
                 char buf[40];
@@ -177,7 +177,7 @@ static char **labels_of(labels *L, const char *dim, size_t *len)
             }
             free(q);
         }
-    } else if (rf_labels(L->g, dim, &lab, &n) < 0)
+    } else if (results_labels(L->g, dim, &lab, &n) < 0)
         lab = NULL;
     H5Eclear2(H5E_DEFAULT);
     if (!lab) return NULL;
@@ -200,10 +200,10 @@ typedef struct {
 /* One row per value of x: [variant,]key[,path][,time,month],dim,element[,statistic],value.
  * The dimensions of x are variant, path, time, quantile, and at most one labelled one
  * (segment, cloud, contract). */
-static int emit_long(exporter *E, labels *L, FILE *fp, const rf_var *x, const long_spec *s)
+static int emit_long(exporter *E, labels *L, FILE *fp, const results_var *x, const long_spec *s)
 {
-    char **lab[RF_MAX_RANK] = { 0 };
-    size_t len[RF_MAX_RANK] = { 0 };
+    char **lab[RESULTS_MAX_RANK] = { 0 };
+    size_t len[RESULTS_MAX_RANK] = { 0 };
     int own = -1, tdim = -1, qdim = -1, vdim = -1, pdim = -1;
     for (int r = 0; r < x->rank; r++) {
         const char *dn = x->dimname[r];
@@ -219,7 +219,7 @@ static int emit_long(exporter *E, labels *L, FILE *fp, const rf_var *x, const lo
             return -1;
         }
     }
-    size_t idx[RF_MAX_RANK];
+    size_t idx[RESULTS_MAX_RANK];
     for (size_t i = 0; i < x->n; i++) {
         size_t rem = i;
         for (int r = x->rank - 1; r >= 0; r--) {
@@ -259,7 +259,7 @@ static int export_stats(exporter *E, const char *gname, const char *monthly, con
 {
     hid_t g = H5Gopen2(E->f, gname, H5P_DEFAULT);
     if (g < 0) {
-        h5u_errmsg(E->err, sizeof E->err, gname);
+        hdf5_errmsg(E->err, sizeof E->err, gname);
         return -1;
     }
     labels L;
@@ -267,30 +267,30 @@ static int export_stats(exporter *E, const char *gname, const char *monthly, con
     char **names = NULL;
     size_t n = 0;
     csv cm = { 0 }, ct = { 0 };
-    int rc = h5u_list(g, &names, &n);
+    int rc = hdf5_list(g, &names, &n);
     if (rc == 0) rc = csv_open(E, &cm, monthly, "series,time,month,dim,element,statistic,value");
     if (rc == 0) rc = csv_open(E, &ct, totals, "total,dim,element,statistic,value");
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        rf_var x;
-        if (rf_var_load(g, names[i], 0, &x) < 0) {
+        results_var x;
+        if (results_var_load(g, names[i], 0, &x) < 0) {
             H5Eclear2(H5E_DEFAULT);
             continue; /* not a dataset */
         }
         int is_stat = x.statistic[0] != 0;
-        rf_var_free(&x);
+        results_var_free(&x);
         if (!is_stat) continue;
-        if (rf_var_load(g, names[i], 1, &x) < 0) {
+        if (results_var_load(g, names[i], 1, &x) < 0) {
             rc = -1;
-            h5u_errmsg(E->err, sizeof E->err, names[i]);
+            hdf5_errmsg(E->err, sizeof E->err, names[i]);
             break;
         }
-        long_spec s = { x.series, x.statistic, rf_var_dim(&x, "time") >= 0, 0 };
+        long_spec s = { x.series, x.statistic, results_var_dim(&x, "time") >= 0, 0 };
         rc = emit_long(E, &L, s.time ? cm.fp : ct.fp, &x, &s);
-        rf_var_free(&x);
+        results_var_free(&x);
     }
     if (cm.fp && csv_close(E, &cm, rc == 0) < 0) rc = -1;
     if (ct.fp && csv_close(E, &ct, rc == 0) < 0) rc = -1;
-    h5u_free_strings(names, n);
+    hdf5_free_strings(names, n);
     labels_free(&L);
     H5Gclose(g);
     return rc;
@@ -300,7 +300,7 @@ static int export_saved_paths(exporter *E)
 {
     hid_t g = H5Gopen2(E->f, "paths", H5P_DEFAULT);
     if (g < 0) {
-        h5u_errmsg(E->err, sizeof E->err, "paths");
+        hdf5_errmsg(E->err, sizeof E->err, "paths");
         return -1;
     }
     labels L;
@@ -308,28 +308,28 @@ static int export_saved_paths(exporter *E)
     char **names = NULL;
     size_t n = 0;
     csv c = { 0 };
-    int rc = h5u_list(g, &names, &n);
+    int rc = hdf5_list(g, &names, &n);
     if (rc == 0) rc = csv_open(E, &c, "paths.csv", "series,path,time,month,dim,element,value");
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        rf_var x;
-        if (rf_var_load(g, names[i], 0, &x) < 0) {
+        results_var x;
+        if (results_var_load(g, names[i], 0, &x) < 0) {
             H5Eclear2(H5E_DEFAULT);
             continue;
         }
-        int is_series = rf_var_dim(&x, "path") >= 0 && rf_var_dim(&x, "time") >= 0;
-        rf_var_free(&x);
+        int is_series = results_var_dim(&x, "path") >= 0 && results_var_dim(&x, "time") >= 0;
+        results_var_free(&x);
         if (!is_series) continue;
-        if (rf_var_load(g, names[i], 1, &x) < 0) {
+        if (results_var_load(g, names[i], 1, &x) < 0) {
             rc = -1;
-            h5u_errmsg(E->err, sizeof E->err, names[i]);
+            hdf5_errmsg(E->err, sizeof E->err, names[i]);
             break;
         }
         long_spec s = { x.name, NULL, 1, 1 };
         rc = emit_long(E, &L, c.fp, &x, &s);
-        rf_var_free(&x);
+        results_var_free(&x);
     }
     if (c.fp && csv_close(E, &c, rc == 0) < 0) rc = -1;
-    h5u_free_strings(names, n);
+    hdf5_free_strings(names, n);
     labels_free(&L);
     H5Gclose(g);
     return rc;
@@ -339,7 +339,7 @@ static int export_saved_paths(exporter *E)
 
 typedef struct {
     hid_t ds;
-    rf_var x;            /* shape and attributes */
+    results_var x;            /* shape and attributes */
     int vdim, pdim;
     size_t per;          /* values per path (product of the dims after path) */
 } column_set;
@@ -368,7 +368,7 @@ static int export_wide(exporter *E, const char *gname, const char *file)
 {
     hid_t g = H5Gopen2(E->f, gname, H5P_DEFAULT);
     if (g < 0) {
-        h5u_errmsg(E->err, sizeof E->err, gname);
+        hdf5_errmsg(E->err, sizeof E->err, gname);
         return -1;
     }
     labels L;
@@ -377,19 +377,19 @@ static int export_wide(exporter *E, const char *gname, const char *file)
     size_t n = 0, ncols = 0, nv = 1, np = 0;
     column_set *cols = NULL;
     csv c = { 0 };
-    int rc = h5u_list(g, &names, &n);
+    int rc = hdf5_list(g, &names, &n);
     if (rc == 0 && !(cols = calloc(n ? n : 1, sizeof *cols))) rc = -1;
     /* The columns: variables over path other than the path coordinate itself. */
     for (size_t i = 0; rc == 0 && i < n; i++) {
         column_set *cs = &cols[ncols];
-        if (!strcmp(names[i], "path") || rf_var_load(g, names[i], 0, &cs->x) < 0) {
+        if (!strcmp(names[i], "path") || results_var_load(g, names[i], 0, &cs->x) < 0) {
             H5Eclear2(H5E_DEFAULT);
             continue;
         }
-        cs->pdim = rf_var_dim(&cs->x, "path");
-        cs->vdim = rf_var_dim(&cs->x, "variant");
+        cs->pdim = results_var_dim(&cs->x, "path");
+        cs->vdim = results_var_dim(&cs->x, "variant");
         if (cs->pdim < 0 || (cs->ds = H5Dopen2(g, names[i], H5P_DEFAULT)) < 0) {
-            rf_var_free(&cs->x);
+            results_var_free(&cs->x);
             continue;
         }
         cs->per = 1;
@@ -420,7 +420,7 @@ static int export_wide(exporter *E, const char *gname, const char *file)
             size_t cnt = np - p0 < BLOCK_PATHS ? np - p0 : BLOCK_PATHS;
             for (size_t k = 0; rc == 0 && k < ncols; k++) {
                 column_set *cs = &cols[k];
-                hsize_t start[RF_MAX_RANK] = { 0 }, count[RF_MAX_RANK];
+                hsize_t start[RESULTS_MAX_RANK] = { 0 }, count[RESULTS_MAX_RANK];
                 for (int r = 0; r < cs->x.rank; r++) count[r] = cs->x.dims[r];
                 if (cs->vdim >= 0) {
                     start[cs->vdim] = v;
@@ -433,8 +433,8 @@ static int export_wide(exporter *E, const char *gname, const char *file)
                     if (p0 >= cs->x.dims[cs->pdim]) continue;
                     count[cs->pdim] = cs->x.dims[cs->pdim] - p0;
                 }
-                if (h5u_read_slab(cs->ds, cs->x.rank, start, count, blk[k]) < 0) {
-                    h5u_errmsg(E->err, sizeof E->err, cs->x.name);
+                if (hdf5_read_slab(cs->ds, cs->x.rank, start, count, blk[k]) < 0) {
+                    hdf5_errmsg(E->err, sizeof E->err, cs->x.name);
                     rc = -1;
                 }
             }
@@ -459,10 +459,10 @@ static int export_wide(exporter *E, const char *gname, const char *file)
     free(blk);
     for (size_t k = 0; k < ncols; k++) {
         H5Dclose(cols[k].ds);
-        rf_var_free(&cols[k].x);
+        results_var_free(&cols[k].x);
     }
     free(cols);
-    h5u_free_strings(names, n);
+    hdf5_free_strings(names, n);
     labels_free(&L);
     H5Gclose(g);
     return rc;
@@ -476,17 +476,17 @@ static int export_sensitivity(exporter *E)
     enum { NV = sizeof vars / sizeof vars[0] };
     hid_t g = H5Gopen2(E->f, "sensitivity", H5P_DEFAULT);
     if (g < 0) {
-        h5u_errmsg(E->err, sizeof E->err, "sensitivity");
+        hdf5_errmsg(E->err, sizeof E->err, "sensitivity");
         return -1;
     }
     labels L;
     labels_init(&L, g);
-    rf_var x[NV];
+    results_var x[NV];
     int have[NV] = { 0 };
     char header[256] = "total,param";
     for (int k = 0; k < NV; k++) {
         memset(&x[k], 0, sizeof x[k]);
-        if (h5u_exists(g, vars[k]) && rf_var_load(g, vars[k], 1, &x[k]) == 0) {
+        if (hdf5_exists(g, vars[k]) && results_var_load(g, vars[k], 1, &x[k]) == 0) {
             have[k] = 1;
             strcat(header, ",");
             strcat(header, vars[k]);
@@ -496,9 +496,9 @@ static int export_sensitivity(exporter *E)
     csv c = { 0 };
     int rc = csv_open(E, &c, "sensitivity.csv", header);
     if (rc == 0 && have[0]) {
-        const rf_var *r = &x[0];
-        int vdim = rf_var_dim(r, "variant");
-        int tdim = rf_var_dim(r, "total"), pdim = rf_var_dim(r, "param");
+        const results_var *r = &x[0];
+        int vdim = results_var_dim(r, "variant");
+        int tdim = results_var_dim(r, "total"), pdim = results_var_dim(r, "param");
         size_t nt = 0, np = 0, nvl = 0;
         char **tl = tdim >= 0 ? labels_of(&L, "total", &nt) : NULL;
         char **pl = pdim >= 0 ? labels_of(&L, "param", &np) : NULL;
@@ -528,7 +528,7 @@ static int export_sensitivity(exporter *E)
                 }
     }
     if (c.fp && csv_close(E, &c, rc == 0) < 0) rc = -1;
-    for (int k = 0; k < NV; k++) rf_var_free(&x[k]);
+    for (int k = 0; k < NV; k++) results_var_free(&x[k]);
     labels_free(&L);
     H5Gclose(g);
     return rc;
@@ -542,7 +542,7 @@ static int export_sensitivity_years(exporter *E)
     static const char *const agg[] = { "unmet", "spend" };
     hid_t g = H5Gopen2(E->f, "sensitivity", H5P_DEFAULT);
     if (g < 0) {
-        h5u_errmsg(E->err, sizeof E->err, "sensitivity");
+        hdf5_errmsg(E->err, sizeof E->err, "sensitivity");
         return -1;
     }
     labels L;
@@ -550,14 +550,14 @@ static int export_sensitivity_years(exporter *E)
     csv c = { 0 };
     int rc = csv_open(E, &c, "sensitivity_by_year.csv", "aggregate,year,param,rank_corr");
     for (int k = 0; rc == 0 && k < 2; k++) {
-        rf_var x;
-        if (!h5u_exists(g, vars[k])) continue;
-        if (rf_var_load(g, vars[k], 1, &x) < 0) {
-            h5u_errmsg(E->err, sizeof E->err, vars[k]);
+        results_var x;
+        if (!hdf5_exists(g, vars[k])) continue;
+        if (results_var_load(g, vars[k], 1, &x) < 0) {
+            hdf5_errmsg(E->err, sizeof E->err, vars[k]);
             rc = -1;
             break;
         }
-        int vdim = rf_var_dim(&x, "variant"), ydim = rf_var_dim(&x, "year"), pdim = rf_var_dim(&x, "param");
+        int vdim = results_var_dim(&x, "variant"), ydim = results_var_dim(&x, "year"), pdim = results_var_dim(&x, "param");
         size_t ny = 0, np = 0, nvl = 0, nv = vdim >= 0 ? x.dims[vdim] : 1;
         char **yl = ydim >= 0 ? labels_of(&L, "year", &ny) : NULL;
         char **pl = pdim >= 0 ? labels_of(&L, "param", &np) : NULL;
@@ -579,7 +579,7 @@ static int export_sensitivity_years(exporter *E)
                     csv_num(c.fp, x.v[(v * ny + y) * np + p]);
                     fputc('\n', c.fp);
                 }
-        rf_var_free(&x);
+        results_var_free(&x);
     }
     if (c.fp && csv_close(E, &c, rc == 0) < 0) rc = -1;
     labels_free(&L);
@@ -660,23 +660,23 @@ int export_main(int argc, char **argv)
     exporter E;
     memset(&E, 0, sizeof E);
     E.dir = dir;
-    E.f = rf_open(path, E.err, sizeof E.err);
+    E.f = results_open(path, E.err, sizeof E.err);
     if (E.f < 0) {
         fprintf(stderr, "capsim export: %s\n", E.err);
         return 1;
     }
     double nv = 1;
-    h5u_read_attr_double(E.f, "variants", &nv);
+    hdf5_read_attr_double(E.f, "variants", &nv);
     H5Eclear2(H5E_DEFAULT);
     E.multi = nv > 1;
     int rc = make_dirs(dir, E.err, sizeof E.err);
     if (rc == 0) rc = export_stats(&E, "stats", "stats.csv", "total_stats.csv");
-    if (rc == 0 && h5u_exists(E.f, "diff")) rc = export_stats(&E, "diff", "diff.csv", "diff_total_stats.csv");
+    if (rc == 0 && hdf5_exists(E.f, "diff")) rc = export_stats(&E, "diff", "diff.csv", "diff_total_stats.csv");
     if (rc == 0) rc = export_wide(&E, "totals", "totals.csv");
     if (rc == 0) rc = export_wide(&E, "params", "params.csv");
-    if (rc == 0 && h5u_exists(E.f, "sensitivity")) rc = export_sensitivity(&E);
-    if (rc == 0 && h5u_exists(E.f, "sensitivity/year")) rc = export_sensitivity_years(&E);
-    if (rc == 0 && h5u_exists(E.f, "paths")) rc = export_saved_paths(&E);
+    if (rc == 0 && hdf5_exists(E.f, "sensitivity")) rc = export_sensitivity(&E);
+    if (rc == 0 && hdf5_exists(E.f, "sensitivity/year")) rc = export_sensitivity_years(&E);
+    if (rc == 0 && hdf5_exists(E.f, "paths")) rc = export_saved_paths(&E);
     H5Fclose(E.f);
     if (rc < 0) {
         fprintf(stderr, "capsim export: %s\n", E.err[0] ? E.err : "failed");

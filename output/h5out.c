@@ -20,7 +20,7 @@
  */
 #define _GNU_SOURCE /* sync_file_range */
 #include "h5out.h"
-#include "h5util.h"
+#include "hdf5_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +36,7 @@
 #include <gsl/gsl_version.h>
 #include <hdf5.h>
 
-#include "../sim/version.h"
+#include "sim/base/version.h"
 
 #if defined(__clang__)
 #define COMPILER "clang " __clang_version__
@@ -104,7 +104,7 @@ static int fail(h5out *o, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     char msg[768];
-    h5u_errmsg(msg, sizeof msg, what);
+    hdf5_errmsg(msg, sizeof msg, what);
     snprintf(o->err, sizeof o->err, "%s: %s", o->target, msg);
     return -1;
 }
@@ -284,9 +284,9 @@ static size_t paths_chunk(h5out *o, size_t bytes_per_path)
 static hid_t coord_doubles(h5out *o, grp *G, int d, const double *v, const char *units, const char *long_name)
 {
     hsize_t n = G->len[d];
-    hid_t ds = h5u_dataset(G->g, dim_names[d], H5T_IEEE_F64LE, 1, &n, NULL, NULL, 0, 0);
-    if (ds < 0 || h5u_write_doubles(ds, v) < 0 || h5u_make_scale(ds, dim_names[d]) < 0 ||
-        (units && h5u_attr_str(ds, "units", units) < 0) || h5u_attr_str(ds, "long_name", long_name) < 0) {
+    hid_t ds = hdf5_dataset(G->g, dim_names[d], H5T_IEEE_F64LE, 1, &n, NULL, NULL, 0, 0);
+    if (ds < 0 || hdf5_write_doubles(ds, v) < 0 || hdf5_make_scale(ds, dim_names[d]) < 0 ||
+        (units && hdf5_attr_str(ds, "units", units) < 0) || hdf5_attr_str(ds, "long_name", long_name) < 0) {
         if (ds >= 0) H5Dclose(ds);
         fail(o, "writing coordinate %s", dim_names[d]);
         return H5I_INVALID_HID;
@@ -297,11 +297,11 @@ static hid_t coord_doubles(h5out *o, grp *G, int d, const double *v, const char 
 static hid_t coord_labels(h5out *o, grp *G, int d, const char *const *v, const char *long_name)
 {
     hsize_t n = G->len[d];
-    hid_t t = h5u_vlen_str_type();
-    hid_t ds = t >= 0 ? h5u_dataset(G->g, dim_names[d], t, 1, &n, NULL, NULL, 0, 0) : H5I_INVALID_HID;
+    hid_t t = hdf5_vlen_str_type();
+    hid_t ds = t >= 0 ? hdf5_dataset(G->g, dim_names[d], t, 1, &n, NULL, NULL, 0, 0) : H5I_INVALID_HID;
     if (t >= 0) H5Tclose(t);
-    if (ds < 0 || h5u_write_strings(ds, v, n) < 0 || h5u_make_scale(ds, dim_names[d]) < 0 ||
-        h5u_attr_str(ds, "long_name", long_name) < 0) {
+    if (ds < 0 || hdf5_write_strings(ds, v, n) < 0 || hdf5_make_scale(ds, dim_names[d]) < 0 ||
+        hdf5_attr_str(ds, "long_name", long_name) < 0) {
         if (ds >= 0) H5Dclose(ds);
         fail(o, "writing coordinate %s", dim_names[d]);
         return H5I_INVALID_HID;
@@ -313,11 +313,11 @@ static hid_t coord_labels(h5out *o, grp *G, int d, const char *const *v, const c
 static int aux_labels(h5out *o, grp *G, const char *name, int d, const char *const *v, const char *long_name)
 {
     hsize_t n = G->len[d];
-    hid_t t = h5u_vlen_str_type();
-    hid_t ds = t >= 0 ? h5u_dataset(G->g, name, t, 1, &n, NULL, NULL, 0, 0) : H5I_INVALID_HID;
+    hid_t t = hdf5_vlen_str_type();
+    hid_t ds = t >= 0 ? hdf5_dataset(G->g, name, t, 1, &n, NULL, NULL, 0, 0) : H5I_INVALID_HID;
     if (t >= 0) H5Tclose(t);
-    int rc = ds >= 0 && h5u_write_strings(ds, v, n) == 0 && h5u_attach(ds, &G->scale[d], 1) == 0 &&
-             h5u_attr_str(ds, "long_name", long_name) == 0 ? 0 : -1;
+    int rc = ds >= 0 && hdf5_write_strings(ds, v, n) == 0 && hdf5_attach(ds, &G->scale[d], 1) == 0 &&
+             hdf5_attr_str(ds, "long_name", long_name) == 0 ? 0 : -1;
     if (ds >= 0) H5Dclose(ds);
     return rc < 0 ? fail(o, "writing coordinate %s", name) : 0;
 }
@@ -326,8 +326,8 @@ static int aux_labels(h5out *o, grp *G, const char *name, int d, const char *con
 static hid_t coord_path(h5out *o, grp *G)
 {
     hsize_t zero = 0, max = H5S_UNLIMITED, chunk = 4096;
-    hid_t ds = h5u_dataset(G->g, "path", H5T_STD_I64LE, 1, &zero, &max, &chunk, 0, 0);
-    if (ds < 0 || h5u_make_scale(ds, "path") < 0 || h5u_attr_str(ds, "long_name", "path index") < 0) {
+    hid_t ds = hdf5_dataset(G->g, "path", H5T_STD_I64LE, 1, &zero, &max, &chunk, 0, 0);
+    if (ds < 0 || hdf5_make_scale(ds, "path") < 0 || hdf5_attr_str(ds, "long_name", "path index") < 0) {
         if (ds >= 0) H5Dclose(ds);
         fail(o, "writing coordinate path");
         return H5I_INVALID_HID;
@@ -355,8 +355,8 @@ static int coord_time(h5out *o, grp *G, const h5out_desc *d)
     hid_t ds = coord_doubles(o, G, D_TIME, days, "days since 1970-01-01", "start of month");
     if (ds < 0) goto done;
     G->scale[D_TIME] = ds;
-    if (h5u_attr_str(ds, "calendar", "standard") < 0 || h5u_attr_str(ds, "standard_name", "time") < 0 ||
-        h5u_attr_str(ds, "axis", "T") < 0) {
+    if (hdf5_attr_str(ds, "calendar", "standard") < 0 || hdf5_attr_str(ds, "standard_name", "time") < 0 ||
+        hdf5_attr_str(ds, "axis", "T") < 0) {
         fail(o, "writing coordinate time");
         goto done;
     }
@@ -388,17 +388,17 @@ static int coord_variant(h5out *o, grp *G, const h5out_desc *d)
     hid_t ds = coord_labels(o, G, D_VARIANT, d->variants + v0, "variant (scenario file, or key=value for a sweep)");
     if (ds < 0) return -1;
     G->scale[D_VARIANT] = ds;
-    if (G->diff && h5u_attr_str(G->g, "baseline", d->variants[0]) < 0) return fail(o, "writing /diff attributes");
+    if (G->diff && hdf5_attr_str(G->g, "baseline", d->variants[0]) < 0) return fail(o, "writing /diff attributes");
     double *v = malloc((G->len[D_VARIANT] ? G->len[D_VARIANT] : 1) * sizeof *v);
     if (!v) return fail_plain(o, "out of memory");
     for (size_t k = 0; k < o->nvary; k++) {
         /* /params holds the sampled values by key path: never shadow one of them. */
         if (G == &o->params && is_param_name(d, o->vary_names[k])) continue;
         for (size_t i = 0; i < G->len[D_VARIANT]; i++) v[i] = d->vary_values[(i + v0) * o->nvary + k];
-        hid_t c = h5u_dataset(G->g, o->vary_names[k], H5T_IEEE_F64LE, 1, &G->len[D_VARIANT], NULL, NULL, 0, 0);
-        int rc = c >= 0 && h5u_write_doubles(c, v) == 0 && h5u_attach(c, &G->scale[D_VARIANT], 1) == 0 &&
-                 h5u_attr_str(c, "key_path", d->vary_keys[k]) == 0 &&
-                 h5u_attr_str(c, "long_name", "varied value") == 0 ? 0 : -1;
+        hid_t c = hdf5_dataset(G->g, o->vary_names[k], H5T_IEEE_F64LE, 1, &G->len[D_VARIANT], NULL, NULL, 0, 0);
+        int rc = c >= 0 && hdf5_write_doubles(c, v) == 0 && hdf5_attach(c, &G->scale[D_VARIANT], 1) == 0 &&
+                 hdf5_attr_str(c, "key_path", d->vary_keys[k]) == 0 &&
+                 hdf5_attr_str(c, "long_name", "varied value") == 0 ? 0 : -1;
         if (c >= 0) H5Dclose(c);
         if (rc < 0) {
             free(v);
@@ -542,10 +542,10 @@ static int set_coordinates_attr(h5out *o, const grp *G, hid_t ds, const int *dim
         if (dims[i] == D_TOTAL && G->has_total_labels) { ADD("total_name"); ADD("total_element"); }
         if (dims[i] == D_VARIANT && G->has_vary)
             for (size_t k = 0; k < o->nvary; k++)
-                if (h5u_exists(G->g, o->vary_names[k])) ADD(o->vary_names[k]);
+                if (hdf5_exists(G->g, o->vary_names[k])) ADD(o->vary_names[k]);
     }
 #undef ADD
-    return len ? h5u_attr_str(ds, "coordinates", buf) : 0;
+    return len ? hdf5_attr_str(ds, "coordinates", buf) : 0;
 }
 
 /* Create a double variable over dims in G with units and long_name; chunked along
@@ -576,10 +576,10 @@ static hid_t make_var(h5out *o, grp *G, const char *name, const int *dims, int r
         if (dims[i] == D_PATH) chunk[i] = paths_chunk(o, bytes);
     hid_t scales[8];
     for (int i = 0; i < rank; i++) scales[i] = G->scale[dims[i]];
-    hid_t ds = h5u_dataset(G->g, name, H5T_IEEE_F64LE, rank, cur, max, streamed ? chunk : NULL,
+    hid_t ds = hdf5_dataset(G->g, name, H5T_IEEE_F64LE, rank, cur, max, streamed ? chunk : NULL,
                            streamed ? gzip : 0, 1);
-    if (ds < 0 || h5u_attach(ds, scales, rank) < 0 || h5u_attr_str(ds, "units", units) < 0 ||
-        h5u_attr_str(ds, "long_name", long_name) < 0 || set_coordinates_attr(o, G, ds, dims, rank) < 0) {
+    if (ds < 0 || hdf5_attach(ds, scales, rank) < 0 || hdf5_attr_str(ds, "units", units) < 0 ||
+        hdf5_attr_str(ds, "long_name", long_name) < 0 || set_coordinates_attr(o, G, ds, dims, rank) < 0) {
         if (ds >= 0) H5Dclose(ds);
         fail(o, "creating variable %s", name);
         return H5I_INVALID_HID;
@@ -592,7 +592,7 @@ static hid_t make_var(h5out *o, grp *G, const char *name, const int *dims, int r
  * skipped (empty dimension) is skipped here too. */
 static int put(h5out *o, grp *G, const char *name, long vslot, const double *buf)
 {
-    if (!h5u_exists(G->g, name)) return 0;
+    if (!hdf5_exists(G->g, name)) return 0;
     hid_t ds = H5Dopen2(G->g, name, H5P_DEFAULT);
     if (ds < 0) return fail(o, "opening %s", name);
     hsize_t dims[H5S_MAX_RANK], start[H5S_MAX_RANK] = { 0 };
@@ -604,11 +604,11 @@ static int put(h5out *o, grp *G, const char *name, long vslot, const double *buf
     }
     int rc;
     if (rank < 0) rc = -1;
-    else if (vslot < 0 || rank == 0) rc = h5u_write_doubles(ds, buf);
+    else if (vslot < 0 || rank == 0) rc = hdf5_write_doubles(ds, buf);
     else {
         start[0] = (hsize_t)vslot;
         dims[0] = 1;
-        rc = h5u_write_slab(ds, rank, start, dims, buf);
+        rc = hdf5_write_slab(ds, rank, start, dims, buf);
     }
     if (H5Dclose(ds) < 0) rc = -1;
     return rc < 0 ? fail(o, "writing %s", name) : 0;
@@ -662,8 +662,8 @@ static int define_output_stats(h5out *o, grp *G, const output_info *oi, int seri
         if (skipped) continue;
         if (ds < 0) return -1;
         /* `series` and `statistic` let export and summary walk the group generically. */
-        int rc = h5u_attr_str(ds, "series", oi->name) == 0 && h5u_attr_str(ds, "statistic", st_suffix[st]) == 0 &&
-                 h5u_attr_str(ds, "better", better_of(oi)) == 0 ? 0 : -1;
+        int rc = hdf5_attr_str(ds, "series", oi->name) == 0 && hdf5_attr_str(ds, "statistic", st_suffix[st]) == 0 &&
+                 hdf5_attr_str(ds, "better", better_of(oi)) == 0 ? 0 : -1;
         if (H5Dclose(ds) < 0 || rc < 0) return fail(o, "creating variable %s", name);
     }
     return 0;
@@ -769,7 +769,7 @@ int h5out_write_diff_stats(h5out *o, size_t v, const stats *diff)
 static int sens_var(h5out *o, const char *name, const char *units, const char *long_name)
 {
     grp *G = &o->sens;
-    if (h5u_exists(G->g, name)) return 0;
+    if (hdf5_exists(G->g, name)) return 0;
     int dims[3], r = 0, skipped;
     if (G->scale[D_VARIANT] >= 0) dims[r++] = D_VARIANT;
     dims[r++] = D_TOTAL;
@@ -800,9 +800,9 @@ static int sens_years(h5out *o)
     int64_t *y = malloc((n ? n : 1) * sizeof *y);
     if (!y) return fail_plain(o, "out of memory");
     for (hsize_t i = 0; i < n; i++) y[i] = o->start_year + (int64_t)i;
-    hid_t ds = h5u_dataset(G->g, "year", H5T_STD_I64LE, 1, &n, NULL, NULL, 0, 0);
+    hid_t ds = hdf5_dataset(G->g, "year", H5T_STD_I64LE, 1, &n, NULL, NULL, 0, 0);
     int rc = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, y) >= 0 &&
-             h5u_make_scale(ds, "year") == 0 && h5u_attr_str(ds, "long_name", "calendar year") == 0 ? 0 : -1;
+             hdf5_make_scale(ds, "year") == 0 && hdf5_attr_str(ds, "long_name", "calendar year") == 0 ? 0 : -1;
     free(y);
     if (rc < 0) {
         if (ds >= 0) H5Dclose(ds);
@@ -815,7 +815,7 @@ static int sens_years(h5out *o)
 static int sens_year_var(h5out *o, const char *name, const char *long_name)
 {
     grp *G = &o->sens;
-    if (h5u_exists(G->g, name)) return 0;
+    if (hdf5_exists(G->g, name)) return 0;
     int dims[3], r = 0, skipped;
     if (G->scale[D_VARIANT] >= 0) dims[r++] = D_VARIANT;
     dims[r++] = D_YEAR;
@@ -918,7 +918,7 @@ static int write_paths_block(h5out *o, hid_t ds, long vslot, uint64_t first, siz
     }
     start[axis] = first;
     dims[axis] = n;
-    return h5u_write_slab(ds, rank, start, dims, buf) < 0 ? fail(o, "writing %s", what) : 0;
+    return hdf5_write_slab(ds, rank, start, dims, buf) < 0 ? fail(o, "writing %s", what) : 0;
 }
 
 /* Ask the kernel to start writing what the file holds so far, without waiting: the
@@ -1018,9 +1018,9 @@ static grp *grp_init(grp *G, int diff)
 static int open_group(h5out *o, grp *G, const char *name, const char *description, unsigned need,
                       const h5out_desc *d)
 {
-    G->g = h5u_group_create(o->file, name);
+    G->g = hdf5_group_create(o->file, name);
     if (G->g < 0) return fail(o, "creating group %s", name);
-    if (h5u_attr_str(G->g, "description", description) < 0) return fail(o, "writing %s attributes", name);
+    if (hdf5_attr_str(G->g, "description", description) < 0) return fail(o, "writing %s attributes", name);
     return define_coords(o, G, need, d);
 }
 
@@ -1042,7 +1042,7 @@ static int define_totals(h5out *o, const h5out_desc *d)
         if (dim_of(oi->dim) >= 0) dims[r++] = dim_of(oi->dim);
         o->tot_ds[k] = make_var(o, G, oi->name, dims, r, oi->units, oi->long_name, GZIP_STREAM, &skipped);
         if (skipped) continue;
-        if (o->tot_ds[k] < 0 || h5u_attr_str(o->tot_ds[k], "better", better_of(oi)) < 0)
+        if (o->tot_ds[k] < 0 || hdf5_attr_str(o->tot_ds[k], "better", better_of(oi)) < 0)
             return fail(o, "creating variable %s", oi->name);
     }
     return 0;
@@ -1061,14 +1061,14 @@ static int define_params(h5out *o, const h5out_desc *d)
         char ln[1024];
         snprintf(ln, sizeof ln, "sampled value of %s", d->params[j]);
         if (!name) return fail_plain(o, "out of memory");
-        if (h5u_exists(G->g, name)) {
+        if (hdf5_exists(G->g, name)) {
             int rc = fail_plain(o, "two sampled values named %s", name);
             free(name);
             return rc;
         }
         o->par_ds[j] = make_var(o, G, name, dims, r, param_units(d->params[j]), ln, GZIP_STREAM, &skipped);
         free(name);
-        if (o->par_ds[j] < 0 || h5u_attr_str(o->par_ds[j], "key_path", d->params[j]) < 0)
+        if (o->par_ds[j] < 0 || hdf5_attr_str(o->par_ds[j], "key_path", d->params[j]) < 0)
             return fail(o, "creating variable %s", d->params[j]);
     }
     return 0;
@@ -1113,25 +1113,25 @@ static int root_attrs_open(h5out *o, const h5out_desc *d)
     scenario_month_label(sc, 0, start);
     int rc = 0;
     hid_t f = o->file;
-    rc |= h5u_attr_str(f, "title", "capsim results");
-    rc |= h5u_attr_str(f, "Conventions", "CF-1.8");
-    rc |= h5u_attr_str(f, "capsim_version", CAPSIM_VERSION);
-    rc |= h5u_attr_str(f, "git_revision", CAPSIM_GIT_REV);
-    rc |= h5u_attr_str(f, "compiler", COMPILER);
-    rc |= h5u_attr_str(f, "compiler_flags", CAPSIM_CFLAGS);
-    rc |= h5u_attr_str(f, "gsl_version", gsl_version);
-    rc |= h5u_attr_str(f, "hdf5_version", ver);
-    rc |= h5u_attr_str(f, "started", o->started);
-    rc |= h5u_attr_str(f, "scenario_name", sc->name);
-    rc |= h5u_attr_str(f, "scenario_description", sc->description);
-    rc |= h5u_attr_str(f, "scenario_source", sc->source_path ? sc->source_path : "");
-    rc |= h5u_attr_str(f, "scenario_start", start);
-    rc |= h5u_attr_i64(f, "months", sc->months);
-    rc |= h5u_attr_double(f, "discount_rate", sc->discount_rate);
-    rc |= h5u_attr_i64(f, "variants", (int64_t)o->V);
-    if (o->V > 1) rc |= h5u_attr_str(f, "baseline", d->variants[0]);
-    rc |= h5u_attr_i64(f, "save_paths", (int64_t)o->save_paths);
-    rc |= h5u_attr_str(f, "scenario", sc->text ? sc->text : "");
+    rc |= hdf5_attr_str(f, "title", "capsim results");
+    rc |= hdf5_attr_str(f, "Conventions", "CF-1.8");
+    rc |= hdf5_attr_str(f, "capsim_version", CAPSIM_VERSION);
+    rc |= hdf5_attr_str(f, "git_revision", CAPSIM_GIT_REV);
+    rc |= hdf5_attr_str(f, "compiler", COMPILER);
+    rc |= hdf5_attr_str(f, "compiler_flags", CAPSIM_CFLAGS);
+    rc |= hdf5_attr_str(f, "gsl_version", gsl_version);
+    rc |= hdf5_attr_str(f, "hdf5_version", ver);
+    rc |= hdf5_attr_str(f, "started", o->started);
+    rc |= hdf5_attr_str(f, "scenario_name", sc->name);
+    rc |= hdf5_attr_str(f, "scenario_description", sc->description);
+    rc |= hdf5_attr_str(f, "scenario_source", sc->source_path ? sc->source_path : "");
+    rc |= hdf5_attr_str(f, "scenario_start", start);
+    rc |= hdf5_attr_i64(f, "months", sc->months);
+    rc |= hdf5_attr_double(f, "discount_rate", sc->discount_rate);
+    rc |= hdf5_attr_i64(f, "variants", (int64_t)o->V);
+    if (o->V > 1) rc |= hdf5_attr_str(f, "baseline", d->variants[0]);
+    rc |= hdf5_attr_i64(f, "save_paths", (int64_t)o->save_paths);
+    rc |= hdf5_attr_str(f, "scenario", sc->text ? sc->text : "");
     return rc ? fail(o, "writing root attributes") : 0;
 }
 
@@ -1219,7 +1219,7 @@ static int create_file(h5out *o)
         return fail_plain(o, "cannot create %s: %s", o->tmp, strerror(e));
     }
     o->wb_fd = fd; /* kept: see start_writeback */
-    hid_t fcpl = h5u_fcpl(), fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fcpl = hdf5_fcpl(), fapl = H5Pcreate(H5P_FILE_ACCESS);
     if (fcpl >= 0 && fapl >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
         o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl);
     if (fcpl >= 0) H5Pclose(fcpl);
@@ -1234,7 +1234,7 @@ h5out *h5out_open_begin(const char *path, const h5out_desc *d, char *err, size_t
         if (err) snprintf(err, errlen, "%.200s...: path too long", path);
         return NULL;
     }
-    h5u_quiet();
+    hdf5_quiet();
     h5out *o = alloc_handle(path, d);
     if (!o) {
         if (err) snprintf(err, errlen, "%s: out of memory", path);
@@ -1290,16 +1290,16 @@ static int root_attrs_finish(h5out *o, const h5out_run_info *info)
     uint64_t paths = o->ext_totals ? o->ext_totals : o->npaths_hint;
     int rc = 0;
     hid_t f = o->file;
-    rc |= h5u_attr_str(f, "created", created);
-    rc |= h5u_attr_str(f, "command", info && info->command ? info->command : "run");
-    rc |= h5u_attr_str(f, "command_line", info && info->command_line ? info->command_line : "");
-    rc |= h5u_attr_u64(f, "seed", info ? info->seed : 0);
-    rc |= h5u_attr_i64(f, "paths", (int64_t)paths);
-    rc |= h5u_attr_i64(f, "threads", info ? info->threads : 1);
-    rc |= h5u_attr_i64(f, "ranks", info ? info->ranks : 1);
-    rc |= h5u_attr_double(f, "wall_seconds", info ? info->wall_seconds : NAN);
-    rc |= h5u_attr_str(f, "sampling", info && info->sampling ? info->sampling : "");
-    rc |= h5u_attr_str(f, "stop_reason", info && info->stop_reason ? info->stop_reason : "paths");
+    rc |= hdf5_attr_str(f, "created", created);
+    rc |= hdf5_attr_str(f, "command", info && info->command ? info->command : "run");
+    rc |= hdf5_attr_str(f, "command_line", info && info->command_line ? info->command_line : "");
+    rc |= hdf5_attr_u64(f, "seed", info ? info->seed : 0);
+    rc |= hdf5_attr_i64(f, "paths", (int64_t)paths);
+    rc |= hdf5_attr_i64(f, "threads", info ? info->threads : 1);
+    rc |= hdf5_attr_i64(f, "ranks", info ? info->ranks : 1);
+    rc |= hdf5_attr_double(f, "wall_seconds", info ? info->wall_seconds : NAN);
+    rc |= hdf5_attr_str(f, "sampling", info && info->sampling ? info->sampling : "");
+    rc |= hdf5_attr_str(f, "stop_reason", info && info->stop_reason ? info->stop_reason : "paths");
     return rc ? fail(o, "writing root attributes") : 0;
 }
 

@@ -27,9 +27,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <hdf5.h>
-#include "../sim/scenario.h"
-#include "../sim/stats.h"
-#include "../models/model.h"
+#include "sim/scenario/scenario.h"
+#include "sim/stats/stats.h"
+#include "models/model.h"
 
 /* What the file will hold. Read during h5out_open() only: the handle keeps copies of
  * what it needs, so the description and its arrays may go after the call. */

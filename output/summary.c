@@ -13,8 +13,8 @@
  * Numbers are for people: $12.3B, 1.23M H100e; `capsim export` gives full precision.
  */
 #include "summary.h"
-#include "rfile.h"
-#include "h5util.h"
+#include "results.h"
+#include "hdf5_util.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -107,7 +107,7 @@ static void fmt_prob(double p, char *buf, size_t len)
 
 /* The part of x's values that belongs to variant slot `slot` (x has a leading variant
  * dimension, or none); its length in *len. */
-static const double *slot_block(const rf_var *x, size_t slot, size_t *len)
+static const double *slot_block(const results_var *x, size_t slot, size_t *len)
 {
     if (x->rank > 0 && strcmp(x->dimname[0], "variant") == 0) {
         *len = x->dims[0] ? x->n / (size_t)x->dims[0] : 0;
@@ -118,22 +118,22 @@ static const double *slot_block(const rf_var *x, size_t slot, size_t *len)
 }
 
 /* Load NAME_stat of group g (0), or report that it is absent (-1). */
-static int load_stat(hid_t g, const char *name, const char *stat, rf_var *x)
+static int load_stat(hid_t g, const char *name, const char *stat, results_var *x)
 {
     char full[256];
     snprintf(full, sizeof full, "%s_%s", name, stat);
-    if (!h5u_exists(g, full)) {
+    if (!hdf5_exists(g, full)) {
         memset(x, 0, sizeof *x);
         return -1;
     }
-    return rf_var_load(g, full, 1, x);
+    return results_var_load(g, full, 1, x);
 }
 
 static int find_quantiles(sfile *S)
 {
     double *q;
     size_t n;
-    if (h5u_read_doubles(S->st, "quantile", &q, &n) < 0) return -1;
+    if (hdf5_read_doubles(S->st, "quantile", &q, &n) < 0) return -1;
     S->q05 = S->q50 = S->q95 = -1;
     for (size_t i = 0; i < n; i++) {
         if (fabs(q[i] - 0.05) < 1e-9) S->q05 = (int)i;
@@ -146,7 +146,7 @@ static int find_quantiles(sfile *S)
 
 /* Labels of the last (own) dimension of x in group g; NULL when x has none beyond
  * variant/time. */
-static char **element_labels(hid_t g, const rf_var *x, int qdim, size_t *n)
+static char **element_labels(hid_t g, const results_var *x, int qdim, size_t *n)
 {
     *n = 0;
     int last = x->rank - 1 - (qdim ? 1 : 0);
@@ -154,7 +154,7 @@ static char **element_labels(hid_t g, const rf_var *x, int qdim, size_t *n)
     const char *dn = x->dimname[last];
     if (!strcmp(dn, "variant") || !strcmp(dn, "time") || !*dn) return NULL;
     char **lab;
-    if (rf_labels(g, dn, &lab, n) < 0) {
+    if (results_labels(g, dn, &lab, n) < 0) {
         H5Eclear2(H5E_DEFAULT);
         return NULL;
     }
@@ -165,19 +165,19 @@ static char **element_labels(hid_t g, const rf_var *x, int qdim, size_t *n)
 
 static void print_provenance(const sfile *S, const char *path)
 {
-    char *name = rf_attr_str(S->f, "scenario_name"), *src = rf_attr_str(S->f, "scenario_source");
-    char *start = rf_attr_str(S->f, "scenario_start"), *cmd = rf_attr_str(S->f, "command");
-    char *sampling = rf_attr_str(S->f, "sampling"), *stop = rf_attr_str(S->f, "stop_reason");
-    char *ver = rf_attr_str(S->f, "capsim_version"), *git = rf_attr_str(S->f, "git_revision");
-    char *created = rf_attr_str(S->f, "created");
+    char *name = results_attr_str(S->f, "scenario_name"), *src = results_attr_str(S->f, "scenario_source");
+    char *start = results_attr_str(S->f, "scenario_start"), *cmd = results_attr_str(S->f, "command");
+    char *sampling = results_attr_str(S->f, "sampling"), *stop = results_attr_str(S->f, "stop_reason");
+    char *ver = results_attr_str(S->f, "capsim_version"), *git = results_attr_str(S->f, "git_revision");
+    char *created = results_attr_str(S->f, "created");
     double months = NAN, rate = NAN, paths = NAN, threads = NAN, ranks = NAN, wall = NAN;
     unsigned long long seed = 0;
-    h5u_read_attr_double(S->f, "months", &months);
-    h5u_read_attr_double(S->f, "discount_rate", &rate);
-    h5u_read_attr_double(S->f, "paths", &paths);
-    h5u_read_attr_double(S->f, "threads", &threads);
-    h5u_read_attr_double(S->f, "ranks", &ranks);
-    h5u_read_attr_double(S->f, "wall_seconds", &wall);
+    hdf5_read_attr_double(S->f, "months", &months);
+    hdf5_read_attr_double(S->f, "discount_rate", &rate);
+    hdf5_read_attr_double(S->f, "paths", &paths);
+    hdf5_read_attr_double(S->f, "threads", &threads);
+    hdf5_read_attr_double(S->f, "ranks", &ranks);
+    hdf5_read_attr_double(S->f, "wall_seconds", &wall);
     hid_t a = H5Aexists(S->f, "seed") > 0 ? H5Aopen(S->f, "seed", H5P_DEFAULT) : H5I_INVALID_HID;
     if (a >= 0) {
         uint64_t s64 = 0;
@@ -205,18 +205,18 @@ static void print_provenance(const sfile *S, const char *path)
 /* Rows of one total (one per element when it has a dimension) for variant slot. */
 static void print_total_rows(const sfile *S, const char *name, size_t slot)
 {
-    rf_var mean, se, q;
+    results_var mean, se, q;
     if (load_stat(S->st, name, "mean", &mean) < 0) return;
     if (load_stat(S->st, name, "se", &se) < 0 || load_stat(S->st, name, "q", &q) < 0) {
-        rf_var_free(&mean);
-        rf_var_free(&se);
+        results_var_free(&mean);
+        results_var_free(&se);
         return;
     }
     size_t n, nse, nq, nlab;
     const double *m = slot_block(&mean, slot, &n), *s = slot_block(&se, slot, &nse), *qq = slot_block(&q, slot, &nq);
     char **lab = element_labels(S->st, &mean, 0, &nlab);
     if (nlab != n) {
-        h5u_free_strings(lab, nlab);
+        hdf5_free_strings(lab, nlab);
         lab = NULL;
     }
     for (size_t j = 0; j < n && nse == n && nq >= 9 * n; j++) {
@@ -232,16 +232,16 @@ static void print_total_rows(const sfile *S, const char *name, size_t slot)
         if (lab && j == 0) printf("    by %s:\n", mean.dimname[mean.rank - 1]);
         printf(ROW5, label, c[0], c[1], c[2], c[3], c[4]);
     }
-    h5u_free_strings(lab, nlab);
-    rf_var_free(&mean);
-    rf_var_free(&se);
-    rf_var_free(&q);
+    hdf5_free_strings(lab, nlab);
+    results_var_free(&mean);
+    results_var_free(&se);
+    results_var_free(&q);
 }
 
 static void print_key_totals(const sfile *S, size_t slot)
 {
     double rate = NAN;
-    h5u_read_attr_double(S->f, "discount_rate", &rate);
+    hdf5_read_attr_double(S->f, "discount_rate", &rate);
     H5Eclear2(H5E_DEFAULT);
     printf("\nKey totals over the horizon (pv_: present values at %.3g%%/yr)\n", 100.0 * rate);
     printf(ROW5, "total", "mean", "SE", "P5", "P50", "P95");
@@ -249,7 +249,7 @@ static void print_key_totals(const sfile *S, size_t slot)
 }
 
 /* Sum over the own dimension of x at month t for slot (x over [variant] time [own]). */
-static double month_sum(const rf_var *x, size_t slot, size_t T, size_t t)
+static double month_sum(const results_var *x, size_t slot, size_t T, size_t t)
 {
     if (!x->v) return 0;
     size_t len;
@@ -260,7 +260,7 @@ static double month_sum(const rf_var *x, size_t slot, size_t T, size_t t)
     return s;
 }
 
-static double month_max(const rf_var *x, size_t slot, size_t T, size_t t)
+static double month_max(const results_var *x, size_t slot, size_t T, size_t t)
 {
     if (!x->v) return NAN;
     size_t len;
@@ -276,11 +276,11 @@ static void print_by_year(const sfile *S, size_t slot)
 {
     char **month;
     size_t T;
-    if (h5u_read_strings(S->st, "month", &month, &T) < 0) {
+    if (hdf5_read_strings(S->st, "month", &month, &T) < 0) {
         H5Eclear2(H5E_DEFAULT);
         return;
     }
-    rf_var spend, spot, td, unmet, ppos;
+    results_var spend, spot, td, unmet, ppos;
     load_stat(S->st, "spend", "mean", &spend);
     load_stat(S->st, "spot_spend", "mean", &spot);
     load_stat(S->st, "turned_down_revenue", "mean", &td);
@@ -309,17 +309,17 @@ static void print_by_year(const sfile *S, size_t slot)
     }
     printf("  (max P(short): the largest probability, over the year's months and the segments, that demand\n"
            "   went unmet in that month)\n");
-    rf_var_free(&spend);
-    rf_var_free(&spot);
-    rf_var_free(&td);
-    rf_var_free(&unmet);
-    rf_var_free(&ppos);
-    h5u_free_strings(month, T);
+    results_var_free(&spend);
+    results_var_free(&spot);
+    results_var_free(&td);
+    results_var_free(&unmet);
+    results_var_free(&ppos);
+    hdf5_free_strings(month, T);
 }
 
 static void print_diff_rows(const sfile *S, const char *name, size_t slot)
 {
-    rf_var mean, se, pp, pn;
+    results_var mean, se, pp, pn;
     if (load_stat(S->df, name, "mean", &mean) < 0) return;
     int ok = load_stat(S->df, name, "se", &se) == 0;
     ok &= load_stat(S->df, name, "ppos", &pp) == 0;
@@ -331,7 +331,7 @@ static void print_diff_rows(const sfile *S, const char *name, size_t slot)
     const double *q = ok ? slot_block(&pn, slot, &n3) : NULL;
     char **lab = element_labels(S->df, &mean, 0, &nlab);
     if (nlab != n) {
-        h5u_free_strings(lab, nlab);
+        hdf5_free_strings(lab, nlab);
         lab = NULL;
     }
     for (size_t j = 0; ok && j < n && n1 == n && n2 == n && n3 == n; j++) {
@@ -347,12 +347,12 @@ static void print_diff_rows(const sfile *S, const char *name, size_t slot)
         if (lab && j == 0) printf("    by %s:\n", mean.dimname[mean.rank - 1]);
         printf(DIFF_ROW, label, c[0], c[1], c[2], s[j] > 0 || m[j] != 0 ? flag : "");
     }
-    h5u_free_strings(lab, nlab);
-    rf_var_free(&mean);
+    hdf5_free_strings(lab, nlab);
+    results_var_free(&mean);
     if (ok) {
-        rf_var_free(&se);
-        rf_var_free(&pp);
-        rf_var_free(&pn);
+        results_var_free(&se);
+        results_var_free(&pp);
+        results_var_free(&pn);
     }
 }
 
@@ -374,7 +374,7 @@ static int open_sfile(sfile *S, const char *path)
     char err[2048];
     memset(S, 0, sizeof *S);
     S->st = S->df = H5I_INVALID_HID;
-    S->f = rf_open(path, err, sizeof err);
+    S->f = results_open(path, err, sizeof err);
     if (S->f < 0) {
         fprintf(stderr, "capsim summary: %s\n", err);
         return -1;
@@ -385,22 +385,22 @@ static int open_sfile(sfile *S, const char *path)
         return -1;
     }
     double v = 1;
-    h5u_read_attr_double(S->f, "variants", &v);
+    hdf5_read_attr_double(S->f, "variants", &v);
     H5Eclear2(H5E_DEFAULT);
     S->V = v >= 1 ? (size_t)v : 1;
     if (S->V > 1) {
-        if (rf_labels(S->st, "variant", &S->variants, &S->nlab) < 0 || S->nlab != S->V) {
+        if (results_labels(S->st, "variant", &S->variants, &S->nlab) < 0 || S->nlab != S->V) {
             fprintf(stderr, "capsim summary: %s: variant labels missing\n", path);
             return -1;
         }
-        if (h5u_exists(S->f, "diff")) S->df = H5Gopen2(S->f, "diff", H5P_DEFAULT);
+        if (hdf5_exists(S->f, "diff")) S->df = H5Gopen2(S->f, "diff", H5P_DEFAULT);
     }
     return 0;
 }
 
 static void close_sfile(sfile *S)
 {
-    h5u_free_strings(S->variants, S->nlab);
+    hdf5_free_strings(S->variants, S->nlab);
     if (S->df >= 0) H5Gclose(S->df);
     if (S->st >= 0) H5Gclose(S->st);
     if (S->f >= 0) H5Fclose(S->f);

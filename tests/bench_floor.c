@@ -9,10 +9,10 @@
  *
  * usage: bench_floor SCENARIO.yaml PATHS   (prints seconds and draws)
  */
-#include "loader.h"
-#include "rng.h"
-#include "sample.h"
-#include "progress.h"
+#include "sim/scenario/loader.h"
+#include "sim/random/rng.h"
+#include "sim/scenario/sample.h"
+#include "sim/engine/progress.h"
 
 #include <gsl/gsl_randist.h>
 #include <omp.h>

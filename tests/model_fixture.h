@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "model.h"
-#include "scenario.h"
+#include "models/model.h"
+#include "sim/scenario/scenario.h"
 
 #define H HOURS_PER_MONTH
 

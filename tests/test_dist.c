@@ -1,5 +1,5 @@
 /*
- * test_dist: the distributions of scenario fields (sim/dist.c).
+ * test_dist: the distributions of scenario fields (sim/random/dist.c).
  *
  * Layers: known values (derived shapes, textbook quantiles and truncated moments);
  * statistical checks (sample mean and sd of dist_draw and of dist_quantile on Philox
@@ -21,8 +21,8 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 
-#include "dist.h"
-#include "rng.h"
+#include "sim/random/dist.h"
+#include "sim/random/rng.h"
 
 /* cmocka 1.1.5 has no double comparison (assert_float_equal rounds to float). */
 #define assert_near(a, b, tol) do { \

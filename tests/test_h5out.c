@@ -5,7 +5,7 @@
  * A small scenario is built by hand (2 clouds, 2 segments, 2 contracts, 14 months from
  * 2025-11 so that the time axis crosses two year ends); rows of synthetic values
  * (value = f(path, index), known exactly) stand in for model output, and the
- * statistics are those of the real accumulator (sim/stats.c) over these rows, so every
+ * statistics are those of the real accumulator (sim/stats/stats.c) over these rows, so every
  * number in the file can be checked for exact equality.
  *
  * Atomicity: an aborted, interrupted (SIGINT) or failed (file size limit) write leaves
@@ -30,13 +30,13 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
-#include "h5out.h"
-#include "export.h"
-#include "summary.h"
-#include "model.h"
-#include "scenario.h"
-#include "stats.h"
-#include "version.h"
+#include "output/h5out.h"
+#include "output/export.h"
+#include "output/summary.h"
+#include "models/model.h"
+#include "sim/scenario/scenario.h"
+#include "sim/stats/stats.h"
+#include "sim/base/version.h"
 
 #define T_MONTHS 14
 #define NPATHS 10

@@ -1,6 +1,6 @@
 /*
- * test_loader: scenario files -> scenario (sim/loader.c and its helpers yamldoc,
- * keypath, ymap, ldiag, suggest), and scenario_print.
+ * test_loader: scenario files -> scenario (sim/scenario/loader.c and its helpers yamldoc,
+ * keypath, fields, diag_list, suggest), and scenario_print.
  *
  * Layers: what lands where (every distribution family's parameters in its dist_spec,
  * the key paths of uncertain values, fresh month-by-month distributions, defaults,
@@ -22,12 +22,12 @@
 #include <string.h>
 #include <gsl/gsl_errno.h>
 
-#include "keypath.h"
-#include "loader.h"
-#include "scenario_print.h"
-#include "suggest.h"
-#include "yamldoc.h"
-#include "ymap.h"
+#include "sim/scenario/keypath.h"
+#include "sim/scenario/loader.h"
+#include "sim/scenario/scenario_print.h"
+#include "sim/base/suggest.h"
+#include "sim/scenario/yamldoc.h"
+#include "sim/scenario/fields.h"
 
 #define assert_near(a, b, tol) do { \
         double a_ = (a), b_ = (b); \
@@ -417,33 +417,33 @@ static void test_numbers(void **state)
 {
     (void)state;
     double x;
-    assert_int_equal(ymap_parse_number("38e9", &x, 0), 0);
+    assert_int_equal(fields_parse_number("38e9", &x, 0), 0);
     assert_near(x, 38e9, 0);
-    assert_int_equal(ymap_parse_number("1.5e-3", &x, 0), 0);
+    assert_int_equal(fields_parse_number("1.5e-3", &x, 0), 0);
     assert_near(x, 1.5e-3, 0);
-    assert_int_equal(ymap_parse_number("-2", &x, 0), 0);
+    assert_int_equal(fields_parse_number("-2", &x, 0), 0);
     assert_near(x, -2, 0);
-    assert_int_equal(ymap_parse_number("0.1", &x, 0), 0);
+    assert_int_equal(fields_parse_number("0.1", &x, 0), 0);
     assert_near(x, 0.1, 0);
-    assert_int_equal(ymap_parse_number("+3E2", &x, 0), 0);
+    assert_int_equal(fields_parse_number("+3E2", &x, 0), 0);
     assert_near(x, 300, 0);
     static const char *const bad[] = { "10x000", "", "0x10", "inf", "nan", " 1", "1 ",
                                        "1e999", "1,000", "1_000", "--1", "e5", ".inf" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (ymap_parse_number(bad[i], &x, 0) == 0) fail_msg("'%s' parsed as %g", bad[i], x);
-    assert_int_equal(ymap_parse_number(".inf", &x, 1), 0);
+        if (fields_parse_number(bad[i], &x, 0) == 0) fail_msg("'%s' parsed as %g", bad[i], x);
+    assert_int_equal(fields_parse_number(".inf", &x, 1), 0);
     assert_true(isinf(x) && x > 0);
     int y, m;
-    assert_int_equal(ymap_parse_yearmonth("2025-11", &y, &m), 0);
+    assert_int_equal(fields_parse_yearmonth("2025-11", &y, &m), 0);
     assert_int_equal(y, 2025);
     assert_int_equal(m, 11);
-    assert_int_equal(ymap_parse_yearmonth("2026-6", &y, &m), 0);
+    assert_int_equal(fields_parse_yearmonth("2026-6", &y, &m), 0);
     assert_int_equal(m, 6);
-    assert_int_equal(ymap_parse_yearmonth("2025-13", &y, &m), -2);
-    assert_int_equal(ymap_parse_yearmonth("2025-00", &y, &m), -2);
-    assert_int_equal(ymap_parse_yearmonth("2025-11-01", &y, &m), -1);
-    assert_int_equal(ymap_parse_yearmonth("Nov 2025", &y, &m), -1);
-    assert_int_equal(ymap_parse_yearmonth("25-11", &y, &m), -1);
+    assert_int_equal(fields_parse_yearmonth("2025-13", &y, &m), -2);
+    assert_int_equal(fields_parse_yearmonth("2025-00", &y, &m), -2);
+    assert_int_equal(fields_parse_yearmonth("2025-11-01", &y, &m), -1);
+    assert_int_equal(fields_parse_yearmonth("Nov 2025", &y, &m), -1);
+    assert_int_equal(fields_parse_yearmonth("25-11", &y, &m), -1);
 }
 
 /* ---- --set ---- */

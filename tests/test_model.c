@@ -5,9 +5,9 @@
  * multi-contract reference scenario in test_model_ref.c.
  */
 #include "model_fixture.h"
-#include "allocate.h"
-#include "contracts.h"
-#include "supply.h"
+#include "models/allocate.h"
+#include "models/contracts.h"
+#include "models/supply.h"
 
 #include <string.h>
 

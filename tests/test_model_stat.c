@@ -10,7 +10,7 @@
  * - Mirrored paths negate every shock exactly; draws are common by name.
  */
 #include "model_fixture.h"
-#include "dist.h"
+#include "sim/random/dist.h"
 
 #include <string.h>
 #include <gsl/gsl_cdf.h>

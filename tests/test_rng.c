@@ -1,5 +1,5 @@
 /*
- * test_rng: the Philox4x64-10 streams (sim/rng.c, DESIGN.md 5).
+ * test_rng: the Philox4x64-10 streams (sim/random/rng.c, DESIGN.md 5).
  *
  * Known answers: Random123's published kat_vectors lines for philox4x64 with 10 rounds,
  * both through the raw function and through the gsl_rng type; the FNV-1a test vectors
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <Random123/philox.h>
 
-#include "rng.h"
+#include "sim/random/rng.h"
 
 /* Random123 examples/kat_vectors: "philox4x64 10  ctr[4]  key[2]  expected[4]". */
 typedef struct { uint64_t ctr[4], key[2], out[4]; } kat;

@@ -1,5 +1,5 @@
 /*
- * test_sample: per-path sampling of uncertain values (sim/sample.c).
+ * test_sample: per-path sampling of uncertain values (sim/scenario/sample.c).
  *
  * Checks: LHS hits each of N strata exactly once per dimension (N = 7, 1000, 1024), and
  * again in the next block of N paths; Sobol beats plain random on a smooth 5-d
@@ -24,9 +24,9 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "rng.h"
-#include "sample.h"
-#include "scenario.h"
+#include "sim/random/rng.h"
+#include "sim/scenario/sample.h"
+#include "sim/scenario/scenario.h"
 
 static dist_spec uniform01(void)
 {

@@ -15,7 +15,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "sensitivity.h"
+#include "sim/stats/sensitivity.h"
 
 static void test_corr_bivariate_normal(void **state)
 {

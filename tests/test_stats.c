@@ -1,5 +1,5 @@
 /*
- * test_stats: streaming statistics (sim/stats.c).
+ * test_stats: streaming statistics (sim/stats/stats.c).
  *
  * Moments against exact computations; exact quantiles against GSL to the bit; the
  * sketch's rank error against its stated bound for 1e4..1e6 values from uniform,
@@ -24,7 +24,7 @@
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
-#include "stats.h"
+#include "sim/stats/stats.h"
 
 enum { NDIST = 5 };
 static const char *dist_name[NDIST] = {"uniform", "lognormal(0,2)", "max(0,N(0,1))",

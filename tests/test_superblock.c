@@ -18,8 +18,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "sensitivity.h"
-#include "stats.h"
+#include "sim/stats/sensitivity.h"
+#include "sim/stats/stats.h"
 
 enum { NV = 7 };
 

@@ -1,0 +1,207 @@
+/* cli: see cli.h. */
+#include "cli.h"
+#include "sim/engine/engine.h"
+#include "sim/scenario/loader.h"
+#include "sim/engine/mpi_comm.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+') return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end) {
+        /* accept 1e6-style counts when they are whole numbers */
+        double d;
+        if (cli_parse_double(s, &d) != 0 || d < 0 || d > 1e18 || d != floor(d)) return -1;
+        v = (unsigned long long)d;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_int(const char *s, int lo, int hi, int *out)
+{
+    uint64_t v;
+    if (cli_parse_u64(s, &v) != 0 || v < (uint64_t)lo || v > (uint64_t)hi) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    if (!s || !*s) return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    if (comm_rank() != 0) return EXIT_BAD_INPUT;
+    va_list ap;
+    fprintf(stderr, "capsim %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see capsim %s --help)\n", cmd);
+    return EXIT_BAD_INPUT;
+}
+
+scenario *cli_load(const char *path, const char *const *sets, size_t nsets)
+{
+    FILE *errs = comm_rank() == 0 ? stderr : NULL;
+    if (path)
+        return loader_load_file(path, sets, nsets, errs, NULL);
+    return loader_load_text(capsim_default_scenario, capsim_default_scenario_len,
+                            "<built-in>/multicloud-2026.yaml", sets, nsets, errs, NULL);
+}
+
+char *cli_join_argv(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (!s) return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i) strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+int cli_run_option(const char *cmd, int opt, const char *arg, cli_run_opts *o)
+{
+    switch (opt) {
+    case 'o': o->out = arg; return 1;
+    case OPT_PATHS:
+        if (cli_parse_u64(arg, &o->paths) != 0 || o->paths == 0)
+            return cli_usage_error(cmd, "--paths %s: expected a whole number >= 1", arg), -1;
+        return 1;
+    case OPT_SEED:
+        if (cli_parse_u64(arg, &o->seed) != 0)
+            return cli_usage_error(cmd, "--seed %s: expected a whole number >= 0", arg), -1;
+        o->seed_set = 1;
+        return 1;
+    case OPT_THREADS:
+        if (cli_parse_int(arg, 1, 4096, &o->threads) != 0)
+            return cli_usage_error(cmd, "--threads %s: expected a whole number from 1 to 4096", arg), -1;
+        return 1;
+    case OPT_SAVE_PATHS: {
+        uint64_t k;
+        if (cli_parse_u64(arg, &k) != 0)
+            return cli_usage_error(cmd, "--save-paths %s: expected a whole number >= 0", arg), -1;
+        o->save_paths = (size_t)k;
+        return 1;
+    }
+    case OPT_TARGET_RSE:
+        if (cli_parse_double(arg, &o->target_rse) != 0 || !(o->target_rse > 0))
+            return cli_usage_error(cmd, "--target-rse %s: expected a number > 0, e.g. 0.01", arg), -1;
+        return 1;
+    case OPT_ON: o->target_on = arg; return 1;
+    case OPT_SHARD: {
+        const char *slash = strchr(arg, '/');
+        char num[32];
+        int i, n;
+        size_t len = slash ? (size_t)(slash - arg) : 0;
+        if (slash && len < sizeof num) {
+            memcpy(num, arg, len);
+            num[len] = '\0';
+        }
+        if (!slash || len >= sizeof num || cli_parse_int(num, 0, 1000000, &i) != 0 ||
+            cli_parse_int(slash + 1, 1, 1000000, &n) != 0 || i >= n)
+            return cli_usage_error(cmd, "--shard %s: expected i/n with 0 <= i < n, e.g. 0/4", arg), -1;
+        o->shard = (unsigned)i;
+        o->nshards = (unsigned)n;
+        return 1;
+    }
+    case OPT_QUIET: o->quiet = 1; return 1;
+    case OPT_SET: {
+        if (!strchr(arg, '='))
+            return cli_usage_error(cmd, "--set %s: expected key.path=value", arg), -1;
+        const char **p = realloc(o->sets, (o->nsets + 1) * sizeof *p);
+        if (!p) return -1;
+        o->sets = p;
+        o->sets[o->nsets++] = arg;
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+int cli_run_opts_check(const char *cmd, const cli_run_opts *o)
+{
+    char msg[512];
+    if (o->target_rse > 0 && !o->target_on)
+        return cli_usage_error(cmd, "--target-rse needs --on METRIC");
+    if (o->target_on && !(o->target_rse > 0))
+        return cli_usage_error(cmd, "--on needs --target-rse X");
+    if (o->target_on && engine_check_target(o->target_on, msg, sizeof msg) != 0)
+        return cli_usage_error(cmd, "%s", msg);
+    if (o->nshards > 0 && o->target_rse > 0)
+        return cli_usage_error(cmd, "--target-rse cannot be used with --shard (a shard cannot know "
+                               "where the whole run would stop; run the shards to a fixed --paths)");
+    return EXIT_OK;
+}
+
+void cli_run_opts_free(cli_run_opts *o)
+{
+    free(o->sets);
+    o->sets = NULL;
+    o->nsets = 0;
+}
+
+void cli_apply_run_opts(scenario *sc, const cli_run_opts *o)
+{
+    if (o->paths) sc->paths = (long)o->paths;
+    if (o->seed_set) sc->seed = o->seed;
+}
+
+void cli_print_split_help(FILE *f)
+{
+    fprintf(f,
+            "  --shard i/n             compute only shard i of n (0 <= i < n) of the run: whole\n"
+            "                          superblocks of %llu paths, --paths being the whole run's;\n"
+            "                          `capsim merge` of the n files writes the single run's file\n"
+            "\n"
+            "Results are bitwise identical for any --threads, any --shard split (after merge) and,\n"
+            "with capsim built by `make CC=mpicc`, any number of ranks under `mpirun -np R`\n"
+            "(rank 0 writes the file). See docs/ENGINE.md.\n",
+            (unsigned long long)ENGINE_SUPERBLOCK);
+}
+
+int cli_parse_run_args(const char *cmd, int argc, char **argv, const struct option *longopts,
+                       const char *help, cli_run_opts *o,
+                       int (*extra)(int opt, const char *arg, void *ctx), void *ctx)
+{
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            fputs(help, stdout);
+            fputs("\n", stdout);
+            cli_print_split_help(stdout);
+            return CLI_HELP_SHOWN;
+        }
+        int r = extra ? extra(c, optarg, ctx) : 0;
+        if (r == 0) r = cli_run_option(cmd, c, optarg, o);
+        if (r < 0) return CLI_BAD;
+        if (r == 0) {
+            cli_usage_error(cmd, "unknown option");
+            return CLI_BAD;
+        }
+    }
+    return CLI_PARSED;
+}

@@ -1,0 +1,806 @@
+/*
+ * loader: the scenario schema (DESIGN.md 2-4, 9) over a YAML tree (see loader.h).
+ *
+ * One function per mapping of the schema; each asks for exactly the keys it allows
+ * (fields), so the schema is written once and unknown keys fall out of it. Elements with
+ * errors are still added to the scenario (with defaults), so that later references to
+ * them resolve and one mistake does not cascade into many messages; a scenario with
+ * any error is freed, never returned.
+ *
+ * Names of list elements in the scenario are their canonical key path segments
+ * (keypath_element): the `name`, or the index when the name is missing, invalid or a
+ * duplicate. The uncertain values' key paths are built from the same segments.
+ */
+#include "loader.h"
+#include "keypath.h"
+#include "diagnostics.h"
+#include "sample.h"
+#include "sim/base/suggest.h"
+#include "yamldoc.h"
+#include "fields.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    fields_env env;
+    scenario *sc;
+    yamldoc_node *root;
+} loader;
+
+/* ---- the values fields take (DESIGN.md 2-4, 4.7) ---- */
+
+#define INF INFINITY
+static const fields_rule R_GE0 = { 0, INF, 0, 0, 0, "a number >= 0" };
+static const fields_rule R_GT0 = { 0, INF, 1, 0, 0, "a number > 0" };
+static const fields_rule R_FRACTION = { 0, 1, 0, 0, 0, "a fraction in [0, 1]" };
+static const fields_rule R_LIMIT = { 0, INF, 0, 0, FIELDS_ALLOW_INF, "a number >= 0 (.inf: no limit)" };
+static const fields_rule R_HALFLIFE = { 0, INF, 1, 0, FIELDS_ALLOW_INF,
+                                      "a number of months > 0 (.inf: growth never slows)" };
+static const fields_rule R_LIFE = { 0, INF, 1, 0, 0, "a number of months > 0" };
+/* The engine rounds ramps (at least 1) and clamps delays at 0: distributions may
+ * stray, constants may not. */
+static const fields_rule R_RAMP = { 1, INF, 0, 0, FIELDS_NO_SUPPORT, "a number of months >= 1" };
+static const fields_rule R_DELAY = { 0, INF, 0, 0, FIELDS_NO_SUPPORT, "a number of months >= 0" };
+/* Spot availability is clipped to [0, 1] month by month. */
+static const fields_rule R_AVAIL = { 0, 1, 0, 0, FIELDS_NO_SUPPORT, "a fraction in [0, 1]" };
+static const fields_rule R_RATE = { -1, INF, 1, 0, 0, "an annual rate > -1 (0.03 is +3% a year)" };
+static const fields_rule R_MONTHS = { 1, 1200, 0, 0, FIELDS_INTEGER,
+                                    "a whole number of months from 1 to 1200" };
+static const fields_rule R_PATHS = { 1, 1e12, 0, 0, FIELDS_INTEGER, "a whole number >= 1" };
+static const fields_rule R_PRIORITY = { -1e9, 1e9, 0, 0, FIELDS_INTEGER,
+                                      "a whole number; lower is served first" };
+static const fields_rule R_RHO = { -1, 1, 0, 0, FIELDS_CONST_ONLY, "a rank correlation in [-1, 1]" };
+
+typedef enum { REF_CHIP, REF_CLOUD, REF_SEGMENT } ref_kind;
+
+/* Origin of the nodes grafted from `--set` arguments. */
+#define SET_ORIGIN "--set"
+
+/* ---- names and references ---- */
+
+static void set_string(char **dst, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (!d) return;
+    memcpy(d, s, n);
+    free(*dst);
+    *dst = d;
+}
+
+/* Check element i's `name` (missing, invalid, duplicate) and put its canonical key
+ * path segment into el. m is the element's open mapping. */
+static void element_name(fields *m, const yamldoc_node *seq, size_t i, const char *what,
+                         char *el, size_t ellen)
+{
+    keypath_element(seq, i, el, ellen);
+    const char *nm = fields_string(m, "name", 1, NULL);
+    if (!nm) return;
+    const yamldoc_node *nn = fields_get(m, "name");
+    if (!keypath_valid_name(nm)) {
+        fields_error(m->env, nn, m->kp, "'%s' is not a valid %s name (expected 1 to %d letters, "
+                   "digits, '-' or '_', not only digits)", nm, what, KEYPATH_NAME_MAX);
+        return;
+    }
+    for (size_t j = 0; j < i; j++) {
+        const yamldoc_node *other = yamldoc_get(seq->vals[j], "name");
+        if (other && other->kind == YAMLDOC_SCALAR && strcmp(other->str, nm) == 0) {
+            fields_error(m->env, nn, m->kp, "duplicate %s name '%s' (expected unique names; "
+                       "first used at line %d)", what, nm, other->line);
+            return;
+        }
+    }
+}
+
+/* Check a key of a name-keyed mapping (chips, clouds); 0 when usable. Duplicates were
+ * reported by fields_open_names: later ones are skipped. */
+static int map_name(loader *L, const yamldoc_node *map, size_t i, const char *kp, const char *what,
+                    int reserve_spot)
+{
+    const yamldoc_node *k = map->keys[i];
+    if (k->kind != YAMLDOC_SCALAR) return -1;
+    for (size_t j = 0; j < i; j++)
+        if (map->keys[j]->kind == YAMLDOC_SCALAR && strcmp(map->keys[j]->str, k->str) == 0)
+            return -1;
+    if (!keypath_valid_name(k->str))
+        fields_error(&L->env, k, kp, "'%s' is not a valid %s name (expected 1 to %d letters, "
+                   "digits, '-' or '_', not only digits)", k->str, what, KEYPATH_NAME_MAX);
+    else if (reserve_spot && strcmp(k->str, "spot") == 0)
+        fields_error(&L->env, k, kp, "'spot' is reserved (expected another chip name: segments "
+                   "name spot capacity `spot`)");
+    return 0;
+}
+
+/* Index of the chip, cloud or segment named by scalar v, or -1 (reported, with a "did
+ * you mean"). With allow_spot, "spot" resolves to the number of chips. */
+static int resolve(loader *L, const yamldoc_node *v, const char *kp, ref_kind kind, int allow_spot)
+{
+    static const char *const what[] = { "chip", "cloud", "segment" };
+    static const char *const where[] = { "chips:", "clouds:", "demand:" };
+    const scenario *sc = L->sc;
+    size_t n = kind == REF_CHIP ? sc->nchips : kind == REF_CLOUD ? sc->nclouds : sc->nsegments;
+    if (v->kind != YAMLDOC_SCALAR) {
+        fields_error(&L->env, v, kp, "found %s (expected a %s name)", yamldoc_kind_name(v),
+                   what[kind]);
+        return -1;
+    }
+    if (allow_spot && strcmp(v->str, "spot") == 0) return (int)sc->nchips;
+    const char **names = calloc(n + 1, sizeof *names);
+    if (!names) return -1;
+    int found = -1;
+    for (size_t i = 0; i < n; i++) {
+        names[i] = kind == REF_CHIP ? sc->chips[i].name
+                 : kind == REF_CLOUD ? sc->clouds[i].name : sc->segments[i].name;
+        if (strcmp(names[i], v->str) == 0) found = (int)i;
+    }
+    if (allow_spot) names[n] = "spot";
+    if (found < 0) {
+        char hint[1024], none[128];
+        snprintf(none, sizeof none, "expected a %s defined under %s, and there is none",
+                 what[kind], where[kind]);
+        suggest_text(hint, sizeof hint, v->str, names, n + (allow_spot ? 1 : 0), none);
+        fields_error(&L->env, v, kp, "unknown %s '%s' (%s)", what[kind], v->str, hint);
+    }
+    free(names);
+    return found;
+}
+
+/* A list of segment names (or `all` where allowed) into per-segment flags. */
+static void segment_flags(loader *L, const yamldoc_node *v, const char *kp, int *flags,
+                          int allow_all)
+{
+    const char *expect = allow_all ? "a list of segment names [a, b] or all"
+                                   : "a list of segment names [a, b]";
+    if (allow_all && v->kind == YAMLDOC_SCALAR && strcmp(v->str, "all") == 0) {
+        for (size_t s = 0; s < L->sc->nsegments; s++) flags[s] = 1;
+        return;
+    }
+    if (v->kind != YAMLDOC_SEQ) {
+        if (v->kind == YAMLDOC_SCALAR)
+            fields_error(&L->env, v, kp, "found '%s' (expected %s)", v->str, expect);
+        else
+            fields_error(&L->env, v, kp, "found %s (expected %s)", yamldoc_kind_name(v), expect);
+        return;
+    }
+    char ikp[KEYPATH_MAX];
+    for (size_t i = 0; i < v->n; i++) {
+        keypath_join_index(ikp, sizeof ikp, kp, i);
+        int s = resolve(L, v->vals[i], ikp, REF_SEGMENT, 0);
+        if (s >= 0) flags[s] = 1;
+    }
+}
+
+/* ---- scenario: and simulation: ---- */
+
+static void load_scenario_section(loader *L, const yamldoc_node *n)
+{
+    fields m;
+    scenario *sc = L->sc;
+    fields_open(&m, &L->env, n, "scenario", "a mapping {name: ..., start: YYYY-MM, months: N}");
+    const char *name = fields_string(&m, "name", 1, NULL);
+    if (name) set_string(&sc->name, name);
+    const char *desc = fields_string(&m, "description", 0, NULL);
+    if (desc) set_string(&sc->description, desc);
+    fields_yearmonth(&m, "start", 1, &sc->start_year, &sc->start_month);
+    sc->months = (int)fields_int(&m, "months", 1, sc->months, &R_MONTHS);
+    sc->discount_rate = fields_number(&m, "discount_rate", 0, 0.0, &R_RATE);
+    fields_close(&m);
+}
+
+static void load_simulation(loader *L, const yamldoc_node *n)
+{
+    static const char *const sampling[] = { "random", "lhs", "sobol", "saltelli" };
+    fields m;
+    scenario *sc = L->sc;
+    fields_open(&m, &L->env, n, "simulation", "a mapping {paths: N, seed: S, sampling: random}");
+    sc->paths = (long)fields_int(&m, "paths", 0, sc->paths, &R_PATHS);
+    sc->seed = fields_u64(&m, "seed", 0, sc->seed);
+    sc->sampling = (sampling_kind)fields_enum(&m, "sampling", 0, SAMPLING_RANDOM, sampling, 4);
+    sc->antithetic = fields_bool(&m, "antithetic", 0, 0);
+    fields_close(&m);
+}
+
+/* ---- chips: ---- */
+
+static void load_maturity(loader *L, chip_spec *ch, const yamldoc_node *n, const char *kp)
+{
+    fields m;
+    fields_open(&m, &L->env, n, kp, "a mapping {from: F, months: M, start?: YYYY-MM}");
+    ch->has_maturity = 1;
+    ch->maturity_from = fields_param(&m, "from", 1, 1.0, &R_FRACTION);
+    ch->maturity_months = fields_param(&m, "months", 1, 1.0, &R_LIFE);
+    ch->maturity_start = fields_month(&m, "start", 0, 0);
+    fields_close(&m);
+}
+
+static void load_chip(loader *L, const char *name, const yamldoc_node *n)
+{
+    char kp[KEYPATH_MAX], sub[KEYPATH_MAX];
+    keypath_join(kp, sizeof kp, "chips", name);
+    int idx = scenario_add_chip(L->sc, name, 1.0, 0.0, 1.0);
+    if (idx < 0) return;
+    chip_spec *ch = &L->sc->chips[idx];
+    fields m;
+    fields_open(&m, &L->env, n, kp, "a mapping {h100e: ..., kw: ..., life_months: ...}");
+    ch->h100e = fields_param(&m, "h100e", 1, 1.0, &R_GT0);
+    ch->kw = fields_param(&m, "kw", 1, 0.0, &R_GE0);
+    ch->life_months = fields_param(&m, "life_months", 1, 1.0, &R_LIFE);
+    const yamldoc_node *mat = fields_get(&m, "maturity");
+    fields_child_kp(&m, "maturity", sub, sizeof sub);
+    if (mat) load_maturity(L, ch, mat, sub);
+    fields_close(&m);
+}
+
+static void load_chips(loader *L, const yamldoc_node *n)
+{
+    fields m;
+    if (fields_open_names(&m, &L->env, n, "chips", "a mapping of chip names to "
+                        "{h100e: ..., kw: ..., life_months: ...}") != 0)
+        return;
+    for (size_t i = 0; i < n->n; i++)
+        if (map_name(L, n, i, "chips", "chip", 1) == 0) load_chip(L, n->keys[i]->str, n->vals[i]);
+}
+
+/* ---- clouds: ---- */
+
+static void load_power(loader *L, cloud_spec *cl, const yamldoc_node *n, const char *kp)
+{
+    fields m;
+    fields_open(&m, &L->env, n, kp, "a mapping {start: MW, add_per_month: MW, delay_months?, max?}");
+    cl->has_power = 1;
+    cl->power_start = fields_param(&m, "start", 1, 0.0, &R_GE0);
+    cl->power_add_per_month = fields_param(&m, "add_per_month", 1, 0.0, &R_GE0);
+    cl->power_delay_months = fields_param(&m, "delay_months", 0, 0.0, &R_DELAY);
+    cl->power_max = fields_param(&m, "max", 0, INFINITY, &R_LIMIT);
+    fields_close(&m);
+}
+
+static void load_spot(loader *L, cloud_spec *cl, const yamldoc_node *n, const char *kp)
+{
+    fields m;
+    fields_open(&m, &L->env, n, kp, "a mapping {max_h100e: ..., availability: ..., "
+              "usd_per_h100e_hour: ...}");
+    cl->has_spot = 1;
+    cl->spot_max_h100e = fields_param(&m, "max_h100e", 1, 0.0, &R_GE0);
+    dist_clear(&cl->spot_availability);
+    fields_fresh(&m, "availability", 1, 1.0, &R_AVAIL, &cl->spot_availability);
+    cl->spot_usd_per_h100e_hour = fields_param(&m, "usd_per_h100e_hour", 1, 0.0, &R_GE0);
+    fields_close(&m);
+}
+
+static void load_cloud(loader *L, const char *name, const yamldoc_node *n)
+{
+    char kp[KEYPATH_MAX], sub[KEYPATH_MAX];
+    keypath_join(kp, sizeof kp, "clouds", name);
+    int idx = scenario_add_cloud(L->sc, name);
+    if (idx < 0) return;
+    cloud_spec *cl = &L->sc->clouds[idx];
+    fields m;
+    fields_open(&m, &L->env, n, kp, "a mapping {power_mw?: {...}, spot?: {...}}");
+    const yamldoc_node *pw = fields_get(&m, "power_mw");
+    fields_child_kp(&m, "power_mw", sub, sizeof sub);
+    if (pw) load_power(L, cl, pw, sub);
+    const yamldoc_node *sp = fields_get(&m, "spot");
+    fields_child_kp(&m, "spot", sub, sizeof sub);
+    if (sp) load_spot(L, cl, sp, sub);
+    fields_close(&m);
+}
+
+static void load_clouds(loader *L, const yamldoc_node *n)
+{
+    fields m;
+    if (fields_open_names(&m, &L->env, n, "clouds", "a mapping of cloud names to "
+                        "{power_mw?: ..., spot?: ...}") != 0)
+        return;
+    for (size_t i = 0; i < n->n; i++)
+        if (map_name(L, n, i, "clouds", "cloud", 0) == 0)
+            load_cloud(L, n->keys[i]->str, n->vals[i]);
+}
+
+/* ---- demand: ---- */
+
+static void load_jumps(loader *L, segment_spec *sg, const yamldoc_node *n, const char *kp)
+{
+    static const fields_rule size = { 0, INF, 1, 0, 0, "a multiple > 0" };
+    fields m;
+    fields_open(&m, &L->env, n, kp, "a mapping {per_year: N, size: ...}");
+    sg->has_jumps = 1;
+    sg->jumps_per_year = fields_param(&m, "per_year", 1, 0.0, &R_GE0);
+    dist_clear(&sg->jump_size);
+    fields_fresh(&m, "size", 1, 1.0, &size, &sg->jump_size);
+    fields_close(&m);
+}
+
+/* The chips map of a segment: eligible chips (and spot) with their efficiency. */
+static void load_segment_chips(loader *L, segment_spec *sg, const yamldoc_node *n, const char *kp)
+{
+    static const fields_rule eff = { 0, INF, 1, 0, 0, "an efficiency > 0" };
+    fields m;
+    if (fields_open_names(&m, &L->env, n, kp, "a mapping of chip names (or spot) to efficiency, "
+                        "such as {gb200: 1.0, spot: 1.0}") != 0)
+        return;
+    if (n->kind != YAMLDOC_MAP || n->n == 0)
+        fields_error(&L->env, n, kp, "no chips (expected at least one chip name or spot)");
+    char ckp[KEYPATH_MAX];
+    for (size_t i = 0; n->kind == YAMLDOC_MAP && i < n->n; i++) {
+        if (map_name(L, n, i, kp, "chip", 0) != 0) continue;
+        keypath_join(ckp, sizeof ckp, kp, n->keys[i]->str);
+        int c = resolve(L, n->keys[i], ckp, REF_CHIP, 1);
+        param e = fields_param_node(&L->env, n->vals[i], ckp, 1.0, &eff);
+        if (c == (int)L->sc->nchips) {
+            sg->spot_eligible = 1;
+            sg->spot_efficiency = e;
+        } else if (c >= 0) {
+            sg->eligible[c] = 1;
+            sg->efficiency[c] = e;
+        }
+    }
+}
+
+static void load_segment(loader *L, const yamldoc_node *seq, size_t i)
+{
+    char el[KEYPATH_MAX], kp[KEYPATH_MAX], sub[KEYPATH_MAX];
+    keypath_element(seq, i, el, sizeof el);
+    keypath_join(kp, sizeof kp, "demand", el);
+    fields m;
+    fields_open(&m, &L->env, seq->vals[i], kp, "a segment {name: ..., start_h100e: ..., "
+              "growth: ..., chips: {...}}");
+    element_name(&m, seq, i, "segment", el, sizeof el);
+    int idx = scenario_add_segment(L->sc, el, 0.0, 1.0);
+    if (idx < 0) return;
+    segment_spec *sg = &L->sc->segments[idx];
+    sg->start_h100e = fields_param(&m, "start_h100e", 1, 0.0, &R_GE0);
+    sg->growth = fields_param(&m, "growth", 1, 1.0, &R_GT0);
+    sg->growth_halflife_months = fields_param(&m, "growth_halflife_months", 0, INFINITY, &R_HALFLIFE);
+    sg->volatility = fields_param(&m, "volatility", 0, 0.0, &R_GE0);
+    const yamldoc_node *j = fields_get(&m, "jumps");
+    fields_child_kp(&m, "jumps", sub, sizeof sub);
+    if (j) load_jumps(L, sg, j, sub);
+    sg->usd_per_h100e_hour = fields_param(&m, "usd_per_h100e_hour", 0, 0.0, &R_GE0);
+    sg->priority = (int)fields_int(&m, "priority", 0, 0, &R_PRIORITY);
+    const yamldoc_node *ch = fields_get(&m, "chips");
+    fields_child_kp(&m, "chips", sub, sizeof sub);
+    if (ch) load_segment_chips(L, sg, ch, sub);
+    else if (m.node) fields_missing(&m, "chips", "a mapping of chip names (or spot) to efficiency");
+    fields_close(&m);
+}
+
+/* A top-level list (demand:, contracts:); NULL when absent or not a list (reported). */
+static const yamldoc_node *open_list(loader *L, const yamldoc_node *n, const char *kp,
+                                     const char *expect)
+{
+    if (!n || yamldoc_is_null(n)) return NULL;
+    if (n->kind != YAMLDOC_SEQ) {
+        fields_error(&L->env, n, kp, "found %s (expected %s)", yamldoc_kind_name(n), expect);
+        return NULL;
+    }
+    return n;
+}
+
+static void load_demand(loader *L, const yamldoc_node *n)
+{
+    n = open_list(L, n, "demand", "a list of segments: - {name: ..., start_h100e: ..., ...}");
+    for (size_t i = 0; n && i < n->n; i++) load_segment(L, n, i);
+}
+
+/* ---- contracts: ---- */
+
+static void load_prices(loader *L, contract_spec *ct, const yamldoc_node *n, const char *kp)
+{
+    fields m;
+    if (fields_open_names(&m, &L->env, n, kp, "a mapping of chip names to USD per chip-hour, "
+                        "such as {gb200: 3.2}") != 0)
+        return;
+    char ckp[KEYPATH_MAX];
+    for (size_t i = 0; n->kind == YAMLDOC_MAP && i < n->n; i++) {
+        if (map_name(L, n, i, kp, "chip", 0) != 0) continue;
+        keypath_join(ckp, sizeof ckp, kp, n->keys[i]->str);
+        int c = resolve(L, n->keys[i], ckp, REF_CHIP, 0);
+        param p = fields_param_node(&L->env, n->vals[i], ckp, 0.0, &R_GE0);
+        if (c >= 0) {
+            ct->has_price[c] = 1;
+            ct->price[c] = p;
+        }
+    }
+}
+
+static void load_tranche(loader *L, int ci, const yamldoc_node *seq, size_t j, const char *ckp)
+{
+    char cap[KEYPATH_MAX], kp[KEYPATH_MAX], chipkp[KEYPATH_MAX];
+    keypath_join(cap, sizeof cap, ckp, "capacity");
+    keypath_join_index(kp, sizeof kp, cap, j);
+    fields m;
+    fields_open(&m, &L->env, seq->vals[j], kp, "a tranche {chip: ..., count: N, online: YYYY-MM}");
+    contract_spec *ct = &L->sc->contracts[ci];
+    tranche_spec t = { .chip = -1 };
+    const yamldoc_node *chip = fields_get(&m, "chip");
+    fields_child_kp(&m, "chip", chipkp, sizeof chipkp);
+    if (chip) {
+        t.chip = resolve(L, chip, chipkp, REF_CHIP, 0);
+        if (t.chip >= 0 && !ct->has_price[t.chip])
+            fields_error(&L->env, chip, chipkp, "chip '%s' has no price in this contract (expected "
+                       "a key '%s' in %s.price)", chip->str, chip->str, ckp);
+    } else if (m.node) {
+        fields_missing(&m, "chip", "a chip name");
+    }
+    t.count = fields_param(&m, "count", 1, 0.0, &R_GE0);
+    t.online = fields_month(&m, "online", 1, ct->from);
+    if (t.online > ct->to) {
+        char label[8], okp[KEYPATH_MAX];
+        scenario_month_label(L->sc, ct->to, label);
+        fields_child_kp(&m, "online", okp, sizeof okp);
+        fields_error(&L->env, fields_get(&m, "online"), okp, "comes after the contract ends "
+                   "(expected a month up to its `to`, %s)", label);
+    }
+    t.ramp_months = fields_param(&m, "ramp_months", 0, 1.0, &R_RAMP);
+    t.delay_months = fields_param(&m, "delay_months", 0, 0.0, &R_DELAY);
+    t.fulfilled = fields_param(&m, "fulfilled", 0, 1.0, &R_FRACTION);
+    fields_close(&m);
+    int k = scenario_add_tranche(L->sc, ci, t.chip, 0.0, t.online);
+    if (k >= 0) L->sc->contracts[ci].tranches[k] = t;
+}
+
+static void load_min_spend(loader *L, contract_spec *ct, const yamldoc_node *n, const char *kp)
+{
+    static const char *const periods[] = { "term", "year" };
+    fields m;
+    fields_open(&m, &L->env, n, kp, "a mapping {usd: ..., period: term or year}");
+    ct->has_min_spend = 1;
+    ct->min_spend_usd = fields_param(&m, "usd", 1, 0.0, &R_GE0);
+    ct->min_spend_period = (period_kind)fields_enum(&m, "period", 1, PERIOD_TERM, periods, 2);
+    fields_close(&m);
+}
+
+static void load_exclusive(loader *L, contract_spec *ct, const yamldoc_node *n, const char *kp)
+{
+    fields m;
+    char sub[KEYPATH_MAX];
+    fields_open(&m, &L->env, n, kp, "a mapping {segments: [...], until?: YYYY-MM}");
+    ct->has_exclusive = 1;
+    const yamldoc_node *s = fields_get(&m, "segments");
+    fields_child_kp(&m, "segments", sub, sizeof sub);
+    if (s) segment_flags(L, s, sub, ct->exclusive, 0);
+    else if (m.node) fields_missing(&m, "segments", "a list of segment names [a, b]");
+    ct->exclusive_until = fields_month(&m, "until", 0, ct->to + 1);
+    fields_close(&m);
+}
+
+static void load_revenue_share(loader *L, contract_spec *ct, const yamldoc_node *n, const char *kp)
+{
+    fields m;
+    char sub[KEYPATH_MAX];
+    fields_open(&m, &L->env, n, kp, "a mapping {rate: R, segments: [...] or all, cap_usd?, until?}");
+    ct->has_revenue_share = 1;
+    ct->rs_rate = fields_param(&m, "rate", 1, 0.0, &R_FRACTION);
+    const yamldoc_node *s = fields_get(&m, "segments");
+    fields_child_kp(&m, "segments", sub, sizeof sub);
+    if (s) segment_flags(L, s, sub, ct->rs_segments, 1);
+    else if (m.node) fields_missing(&m, "segments", "a list of segment names [a, b] or all");
+    ct->rs_cap_usd = fields_param(&m, "cap_usd", 0, INFINITY, &R_LIMIT);
+    ct->rs_until = fields_month(&m, "until", 0, ct->to + 1);
+    fields_close(&m);
+}
+
+static void load_capacity(loader *L, int ci, const yamldoc_node *n, const char *kp, const char *ckp)
+{
+    if (n->kind != YAMLDOC_SEQ) {
+        fields_error(&L->env, n, kp, "found %s (expected a list of tranches: - {chip: ..., "
+                   "count: N, online: YYYY-MM})", yamldoc_kind_name(n));
+        return;
+    }
+    for (size_t j = 0; j < n->n; j++) load_tranche(L, ci, n, j, ckp);
+}
+
+/* The contract's from/to/cloud/billing, which the scenario needs to add it. */
+static int contract_head(loader *L, fields *m, const char *name)
+{
+    static const char *const billing[] = { "reserved", "usage" };
+    char sub[KEYPATH_MAX];
+    int cloud = -1;
+    const yamldoc_node *cn = fields_get(m, "cloud");
+    fields_child_kp(m, "cloud", sub, sizeof sub);
+    if (cn) cloud = resolve(L, cn, sub, REF_CLOUD, 0);
+    else if (m->node) fields_missing(m, "cloud", "a cloud name");
+    int from = fields_month(m, "from", 1, 0);
+    int to = fields_month(m, "to", 1, from);
+    if (to < from) {
+        char label[8];
+        scenario_month_label(L->sc, from, label);
+        fields_child_kp(m, "to", sub, sizeof sub);
+        fields_error(&L->env, fields_get(m, "to"), sub, "the contract ends before it starts "
+                   "(expected a month from %s on)", label);
+        to = from;
+    }
+    int b = fields_enum(m, "billing", 1, BILLING_RESERVED, billing, 2);
+    return scenario_add_contract(L->sc, name, cloud, from, to, (billing_kind)b);
+}
+
+static void load_contract(loader *L, const yamldoc_node *seq, size_t i)
+{
+    char el[KEYPATH_MAX], kp[KEYPATH_MAX], sub[KEYPATH_MAX];
+    keypath_element(seq, i, el, sizeof el);
+    keypath_join(kp, sizeof kp, "contracts", el);
+    fields m;
+    fields_open(&m, &L->env, seq->vals[i], kp, "a contract {name: ..., cloud: ..., from: YYYY-MM, "
+              "to: YYYY-MM, billing: ..., ...}");
+    element_name(&m, seq, i, "contract", el, sizeof el);
+    int ci = contract_head(L, &m, el);
+    if (ci < 0) return;
+    contract_spec *ct = &L->sc->contracts[ci];
+    const yamldoc_node *v = fields_get(&m, "price");
+    fields_child_kp(&m, "price", sub, sizeof sub);
+    if (v) load_prices(L, ct, v, sub);   /* before the tranches that need the prices */
+    ct->escalator = fields_param(&m, "escalator", 0, 0.0, &R_RATE);
+    if ((v = fields_get(&m, "capacity"))) {
+        fields_child_kp(&m, "capacity", sub, sizeof sub);
+        load_capacity(L, ci, v, sub, kp);
+    }
+    fields_child_kp(&m, "min_spend", sub, sizeof sub);
+    if ((v = fields_get(&m, "min_spend"))) load_min_spend(L, ct, v, sub);
+    fields_child_kp(&m, "first_refusal", sub, sizeof sub);
+    if ((v = fields_get(&m, "first_refusal"))) segment_flags(L, v, sub, ct->first_refusal, 0);
+    fields_child_kp(&m, "exclusive", sub, sizeof sub);
+    if ((v = fields_get(&m, "exclusive"))) load_exclusive(L, ct, v, sub);
+    fields_child_kp(&m, "revenue_share", sub, sizeof sub);
+    if ((v = fields_get(&m, "revenue_share"))) load_revenue_share(L, ct, v, sub);
+    fields_close(&m);
+}
+
+static void load_contracts(loader *L, const yamldoc_node *n)
+{
+    n = open_list(L, n, "contracts", "a list of contracts: - {name: ..., cloud: ..., ...}");
+    for (size_t i = 0; n && i < n->n; i++) load_contract(L, n, i);
+}
+
+/* ---- correlations: ---- */
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* Index of the uncertain value named by key path v; -1 (reported) when it names none;
+ * -2 (not an error) when --set made it a constant. */
+static int corr_key(loader *L, const yamldoc_node *v, const char *kp)
+{
+    if (v->kind != YAMLDOC_SCALAR) {
+        fields_error(&L->env, v, kp, "found %s (expected a key path such as demand.NAME.growth)",
+                   yamldoc_kind_name(v));
+        return -1;
+    }
+    int u = scenario_find_uncertain(L->sc, v->str);
+    if (u >= 0) return u;
+    char canon[KEYPATH_MAX], msg[1024];
+    const yamldoc_node *node = keypath_find(L->root, v->str, canon, sizeof canon, msg, sizeof msg);
+    if (!node) {
+        fields_error(&L->env, v, kp, "unknown key path '%s': %s", v->str, msg);
+        return -1;
+    }
+    if ((u = scenario_find_uncertain(L->sc, canon)) >= 0) return u;
+    if (node->kind == YAMLDOC_MAP && yamldoc_get(node, "dist")) {
+        if (ends_with(canon, ".spot.availability") || ends_with(canon, ".jumps.size"))
+            fields_error(&L->env, v, kp, "'%s' is drawn afresh each month or jump (expected a "
+                       "distribution sampled once per path)", v->str);
+        return -1;   /* otherwise an invalid distribution, already reported */
+    }
+    if (node->origin && strcmp(node->origin, SET_ORIGIN) == 0)
+        return -2;   /* pinned to a constant by --set (a sweep): the pair no longer applies */
+    fields_error(&L->env, v, kp, "'%s' is not a distribution (expected the key path of a field "
+               "written as {dist: ...})", v->str);
+    return -1;
+}
+
+static int add_corr(scenario *sc, int a, int b, double rho, const yamldoc_node *at)
+{
+    corr_spec *c = realloc(sc->corr, (sc->ncorr + 1) * sizeof *c);
+    if (!c) return -1;
+    sc->corr = c;
+    c[sc->ncorr++] = (corr_spec){ a, b, rho, at->line, at->col };
+    return 0;
+}
+
+static void load_corr_pair(loader *L, const yamldoc_node *item, const char *kp)
+{
+    scenario *sc = L->sc;
+    if (item->kind != YAMLDOC_SEQ || item->n != 3) {
+        fields_error(&L->env, item, kp, "found %s (expected [key.path, key.path, rho])",
+                   item->kind == YAMLDOC_SEQ ? "a list of the wrong length"
+                                             : yamldoc_kind_name(item));
+        return;
+    }
+    char rkp[KEYPATH_MAX];
+    keypath_join(rkp, sizeof rkp, kp, "2");
+    int a = corr_key(L, item->vals[0], kp), b = corr_key(L, item->vals[1], kp);
+    int before = diag_count(L->env.diag);
+    double rho = fields_param_node(&L->env, item->vals[2], rkp, 0.0, &R_RHO).value;
+    if (a < 0 || b < 0 || diag_count(L->env.diag) != before) return;
+    if (a == b) {
+        fields_error(&L->env, item, kp, "'%s' is paired with itself (expected two different key "
+                   "paths)", sc->uncertain[a].keypath);
+        return;
+    }
+    for (size_t k = 0; k < sc->ncorr; k++)
+        if ((sc->corr[k].a == a && sc->corr[k].b == b) ||
+            (sc->corr[k].a == b && sc->corr[k].b == a)) {
+            fields_error(&L->env, item, kp, "the pair %s, %s is given twice (expected each pair "
+                       "once; first at line %d)", sc->uncertain[a].keypath,
+                       sc->uncertain[b].keypath, sc->corr[k].line);
+            return;
+        }
+    if (add_corr(sc, a, b, rho, item) != 0) fields_error(&L->env, item, kp, "out of memory");
+}
+
+static void load_correlations(loader *L, const yamldoc_node *n)
+{
+    n = open_list(L, n, "correlations", "a list of [key.path, key.path, rho]");
+    if (!n) return;
+    int before = diag_count(L->env.diag);
+    char kp[32];
+    for (size_t i = 0; i < n->n; i++) {
+        keypath_join_index(kp, sizeof kp, "correlations", i);
+        load_corr_pair(L, n->vals[i], kp);
+    }
+    char msg[1024];
+    if (diag_count(L->env.diag) == before && L->sc->ncorr > 0 &&
+        sample_check_correlations(L->sc, msg, sizeof msg) != 0)
+        fields_error(&L->env, n, "correlations", "%s", msg);
+}
+
+/* ---- the document ---- */
+
+static void load_root(loader *L)
+{
+    const char *expect = "a mapping with keys scenario, simulation, chips, clouds, demand, "
+                         "contracts, correlations";
+    fields m;
+    if (yamldoc_is_null(L->root)) {
+        fields_error(&L->env, L->root, "", "the scenario is empty (expected %s)", expect);
+        return;
+    }
+    if (fields_open(&m, &L->env, L->root, "", expect) != 0) return;
+    const yamldoc_node *scen = fields_get(&m, "scenario"), *sim = fields_get(&m, "simulation");
+    const yamldoc_node *chips = fields_get(&m, "chips"), *clouds = fields_get(&m, "clouds");
+    const yamldoc_node *demand = fields_get(&m, "demand"), *contracts = fields_get(&m, "contracts");
+    const yamldoc_node *corr = fields_get(&m, "correlations");
+    if (!scen) fields_missing(&m, "scenario", "{name: ..., start: YYYY-MM, months: N}");
+    /* Dependency order: dates need the start, references need what they name. */
+    load_scenario_section(L, scen);
+    load_simulation(L, sim);
+    load_chips(L, chips);
+    load_clouds(L, clouds);
+    load_demand(L, demand);
+    load_contracts(L, contracts);
+    load_correlations(L, corr);
+    fields_close(&m);
+}
+
+/* One `--set key.path=value` (the k-th, 1-based): graft the parsed value into the tree. */
+static void apply_set(loader *L, const char *arg, int k)
+{
+    static const char *const origin = SET_ORIGIN;
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) {
+        diag_add(L->env.diag, origin, k, 1, NULL, "'%s' is not key.path=value (expected "
+                  "--set key.path=value, such as --set demand.inference.growth=2.5)", arg);
+        return;
+    }
+    char path[KEYPATH_MAX];
+    snprintf(path, sizeof path, "%.*s", (int)(eq - arg), arg);
+    int vcol = (int)(eq - arg) + 2;
+    if (!eq[1]) {
+        diag_add(L->env.diag, origin, k, vcol, path, "missing value (expected key.path=value)");
+        return;
+    }
+    yamldoc_error e;
+    yamldoc_node *v = yamldoc_parse(eq + 1, strlen(eq + 1), origin, k - 1, vcol - 1, &e);
+    if (!v) {   /* libyaml may place an unexpected end on a next line: keep it on ours */
+        int col = e.line == k ? e.col : vcol + (int)strlen(eq + 1);
+        diag_add(L->env.diag, origin, k, col, path, "%s", e.msg);
+        return;
+    }
+    char msg[1024];
+    if (keypath_set(L->root, path, v, origin, k, 1, msg, sizeof msg) != 0) {
+        diag_add(L->env.diag, origin, k, 1, path, "%s", msg);
+        yamldoc_free(v);
+    }
+}
+
+static int finish(diag_list *d, FILE *errs, int *nerrors)
+{
+    int n = diag_count(d);
+    if (n) diag_print(d, errs);
+    if (nerrors) *nerrors = n;
+    diag_free(d);
+    return n;
+}
+
+scenario *loader_load_text(const char *text, size_t len, const char *display_name,
+                           const char *const *sets, size_t nsets, FILE *errs, int *nerrors)
+{
+    const char *name = display_name ? display_name : "<scenario>";
+    loader L = { .root = NULL };
+    L.env.diag = diag_alloc();
+    L.sc = L.env.sc = scenario_alloc();
+    if (!L.env.diag || !L.sc) {
+        if (errs) fprintf(errs, "%s: out of memory\n", name);
+        if (nerrors) *nerrors = 1;
+        diag_free(L.env.diag);
+        scenario_free(L.sc);
+        return NULL;
+    }
+    diag_origin(L.env.diag, name);
+    diag_origin(L.env.diag, SET_ORIGIN);
+    yamldoc_error e;
+    L.root = yamldoc_parse(text, len, name, 0, 0, &e);
+    if (!L.root) {
+        diag_add(L.env.diag, name, e.line, e.col, NULL, "%s", e.msg);
+    } else {
+        for (size_t k = 0; k < nsets; k++) apply_set(&L, sets[k], (int)k + 1);
+        load_root(&L);
+    }
+    set_string(&L.sc->source_path, name);
+    L.sc->text = malloc(len + 1);
+    if (L.sc->text) {
+        memcpy(L.sc->text, text, len);
+        L.sc->text[len] = '\0';
+    } else {
+        diag_add(L.env.diag, name, 0, 0, NULL, "out of memory");
+    }
+    yamldoc_free(L.root);
+    if (finish(L.env.diag, errs, nerrors)) {
+        scenario_free(L.sc);
+        return NULL;
+    }
+    return L.sc;
+}
+
+/* The whole file into a fresh buffer; NULL with errno set on failure. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) break;
+        char *b = realloc(buf, cap * 2);
+        if (!b) {
+            free(buf);
+            buf = NULL;
+            errno = ENOMEM;
+            break;
+        }
+        buf = b;
+        cap *= 2;
+    }
+    if (buf && ferror(f)) {
+        int err = errno ? errno : EIO;
+        free(buf);
+        buf = NULL;
+        errno = err;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+scenario *loader_load_file(const char *path, const char *const *sets, size_t nsets,
+                           FILE *errs, int *nerrors)
+{
+    size_t len = 0;
+    errno = 0;
+    char *text = read_file(path, &len);
+    if (!text) {
+        if (errs) fprintf(errs, "%s: cannot read the scenario: %s\n", path, strerror(errno));
+        if (nerrors) *nerrors = 1;
+        return NULL;
+    }
+    scenario *sc = loader_load_text(text, len, path, sets, nsets, errs, nerrors);
+    free(text);
+    return sc;
+}

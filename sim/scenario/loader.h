@@ -1,0 +1,42 @@
+/*
+ * loader: scenario files (YAML) -> validated scenario (DESIGN.md 2-4, 7, 9).
+ *
+ * The text is parsed with libyaml into a tree (yamldoc), `--set key.path=value`
+ * overrides are grafted into that tree (keypath), and the tree is checked against the
+ * schema while the scenario is built (fields getters): sections in dependency order
+ * (scenario, simulation, chips, clouds, demand, contracts, correlations) whatever their
+ * order in the file. Every problem is reported, not just the first, each as one line
+ *
+ *     file:line:col: key.path: what is wrong (what was expected)
+ *
+ * sorted in file order; problems with a `--set` argument point into it as
+ * `--set:K:COL: ...`, K being the argument's rank (1 for the first --set).
+ *
+ * A `--set` that pins a distribution field to a number (as sweeps do) also drops the
+ * correlations that name it: a constant has nothing to correlate. Uncertain values are
+ * registered section by section in the order above, and in file order within a
+ * section (the same as file order for files laid out as in DESIGN.md 2).
+ */
+#ifndef CAPSIM_LOADER_H
+#define CAPSIM_LOADER_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "scenario.h"
+
+/* Load and validate the scenario in file `path`. `sets` are nsets "key.path=value"
+ * overrides (DESIGN.md 9; the value is YAML: a number, a string, or a flow mapping such
+ * as {dist: normal, mean: 1, sd: 0.1}), applied in order. Every error is written to
+ * errs (may be NULL) as one line. Returns the scenario (the caller frees it with
+ * scenario_free), or NULL when there was any error, the count then in *nerrors (may be
+ * NULL; set to 0 on success). sc->text is the file's text as read (before --set),
+ * sc->source_path the path. */
+scenario *loader_load_file(const char *path, const char *const *sets, size_t nsets,
+                           FILE *errs, int *nerrors);
+
+/* The same from text[0..len) (need not be NUL-terminated); display_name is used in
+ * messages and as sc->source_path ("<built-in>" for the embedded default scenario). */
+scenario *loader_load_text(const char *text, size_t len, const char *display_name,
+                           const char *const *sets, size_t nsets, FILE *errs, int *nerrors);
+
+#endif

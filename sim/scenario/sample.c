@@ -1,0 +1,476 @@
+/*
+ * sample: per-path values of a scenario's uncertain fields (sample.h, DESIGN.md 3, 5).
+ *
+ * Path i's uniform for uncertain value k depends only on (seed, key path of k, i,
+ * npaths) and, for Sobol, on the rank of k's key path among the scenario's key paths
+ * sorted by strcmp (stable when the file is reordered). That gives common random
+ * numbers by name for random and lhs: adding a value does not move another's uniforms.
+ *
+ *   random    v_ik = Philox(seed, stream_k; counter (i, 0, 0)), word 0
+ *   lhs       (perm_kb(i mod N) + v_ik) / N, b = i div N: each consecutive block of N
+ *             paths is a Latin hypercube (paths beyond npaths, as a run extended for
+ *             precision asks for, start a new block with a fresh permutation). perm_kb
+ *             is a 4-round keyed Feistel bijection on the next even power of two >= N,
+ *             cycle-walked into 0..N-1: O(1) memory, any path computable on its own.
+ *   sobol     frac(x_d(i) + shift_k), x the GSL Sobol sequence (point i for path i,
+ *             point 0 the origin),
+ *             d = rank of the key path; shift_k a Philox uniform keyed by the key path
+ *             (random Cranley-Patterson shift: an unbiased estimator whose error can be
+ *             estimated from independent seeds). GSL's Sobol has 40 dimensions: values
+ *             of rank >= 40 use the random scheme.
+ *   saltelli  for now the random scheme (the paired matrices are a later issue).
+ *
+ * Side keys (LHS round keys, Sobol shifts) come from Philox under the value's own key
+ * with the fourth counter word set to 1 or 2: rng.c always leaves that word at 0, so
+ * they can never coincide with a draw of any stream.
+ *
+ * The Gaussian copula then moves the correlated values (the others are untouched):
+ * z = Phi^-1(u), z' = L z with L the Cholesky factor of the Pearson matrix
+ * 2 sin(pi rho / 6) of the rank correlations, u' = Phi(z'). Finally value = quantile.
+ * Every path is computed on its own, so results are bitwise identical for any number
+ * of threads.
+ */
+#include "sample.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <Random123/philox.h>
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_qrng.h>
+
+#include "sim/random/rng.h"
+
+/* Uniforms are kept inside the range that rng.c produces, so that no transform can
+ * return the infinite end of a quantile function. */
+#define U_MIN 0x1p-54
+#define U_MAX (1.0 - 0x1p-53)
+
+enum { SIDE_LHS = 1, SIDE_SOBOL = 2 };
+
+struct sampler {
+    const scenario *sc;
+    uint64_t npaths;
+    size_t nu;
+    sampling_kind kind;
+    /* sobol */
+    gsl_qrng *q;
+    size_t qdim;
+    uint64_t qnext;        /* index of the point the next gsl_qrng_get returns */
+    double *qpoint;        /* qdim */
+    int *sdim;             /* nu: Sobol dimension of value k, or -1 (random scheme) */
+    double *shift;         /* nu: Cranley-Patterson shift */
+    /* copula */
+    size_t nc;
+    int *cidx;             /* nc: the correlated values, ascending */
+    gsl_matrix *chol;      /* nc x nc, lower triangle = L */
+    /* scratch for the uniforms when the caller does not want them */
+    double *ubuf;
+    size_t ubuf_len;
+};
+
+static double clamp_u(double u)
+{
+    return u < U_MIN ? U_MIN : u > U_MAX ? U_MAX : u;
+}
+
+/* Four words under (seed, stream) on a counter no stream of rng.c uses. */
+static philox4x64_ctr_t side_words(uint64_t seed, uint64_t stream, uint64_t purpose, uint64_t a)
+{
+    philox4x64_key_t k = { { seed, stream } };
+    philox4x64_ctr_t c = { { a, 0, 0, purpose } };
+    return philox4x64(c, k);
+}
+
+/* ---- LHS permutation ---- */
+
+/* splitmix64's finaliser: a cheap bijective mixer for the Feistel round function. */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* A keyed bijection of [0, 2^(2 half)): four balanced Feistel rounds. */
+static uint64_t feistel(uint64_t x, unsigned half, const uint64_t rk[4])
+{
+    uint64_t mask = (1ULL << half) - 1, l = x >> half, r = x & mask;
+    for (int i = 0; i < 4; i++) {
+        uint64_t t = l ^ (mix64(r ^ rk[i]) & mask);
+        l = r;
+        r = t;
+    }
+    return (l << half) | r;
+}
+
+/* perm(j) for j < n: walk the cycle of the bijection until it lands inside 0..n-1
+ * (the domain is < 4n, so fewer than 4 steps on average). */
+static uint64_t lhs_perm(uint64_t j, uint64_t n, const uint64_t rk[4])
+{
+    unsigned bits = 1;
+    while (bits < 63 && (1ULL << bits) < n) bits++;
+    unsigned half = (bits + 1) / 2;
+    uint64_t x = j;
+    do x = feistel(x, half, rk); while (x >= n);
+    return x;
+}
+
+static double lhs_uniform(const sampler *s, size_t k, uint64_t i)
+{
+    const uncertain_spec *u = &s->sc->uncertain[k];
+    uint64_t n = s->npaths ? s->npaths : 1;
+    philox4x64_ctr_t rk = side_words(s->sc->seed, u->stream, SIDE_LHS, i / n);
+    uint64_t p = lhs_perm(i % n, n, rk.v);
+    double v = rng_uniform_at(s->sc->seed, u->stream, i, 0, 0);
+    /* (p + v) / n rounds up to the next stratum only when v is within an ulp of 1 */
+    double x = ((double)p + v) / (double)n;
+    double top = nextafter(((double)p + 1) / (double)n, 0);
+    return x > top ? top : x;
+}
+
+/* ---- uniforms of one path ---- */
+
+/* Every value not on a Sobol dimension: random or lhs. */
+static void path_uniforms(const sampler *s, uint64_t i, double *u)
+{
+    const scenario *sc = s->sc;
+    for (size_t k = 0; k < s->nu; k++) {
+        if (s->sdim && s->sdim[k] >= 0) continue;
+        if (s->kind == SAMPLING_LHS) u[k] = lhs_uniform(s, k, i);
+        else u[k] = rng_uniform_at(sc->seed, sc->uncertain[k].stream, i, 0, 0);
+        u[k] = clamp_u(u[k]);
+    }
+}
+
+/* Point j of the Sobol sequence into s->qpoint. GSL starts at point 1 (it drops the
+ * zero point); with the random shift, point 0 is as good as any, and keeping it makes
+ * paths 0..2^m-1 a whole (0,m,d)-net. */
+static void sobol_next(sampler *s)
+{
+    if (s->qnext == 0) memset(s->qpoint, 0, s->qdim * sizeof *s->qpoint);
+    else gsl_qrng_get(s->q, s->qpoint);
+    s->qnext++;
+}
+
+/* Sobol dimensions of paths first..first+n-1, serially: the sequence has state. */
+static void sobol_fill(sampler *s, uint64_t first, size_t n, double *u)
+{
+    if (first < s->qnext) {
+        gsl_qrng_init(s->q);
+        s->qnext = 0;
+    }
+    while (s->qnext < first) sobol_next(s);
+    for (size_t r = 0; r < n; r++) {
+        sobol_next(s);
+        for (size_t k = 0; k < s->nu; k++) {
+            if (s->sdim[k] < 0) continue;
+            double x = s->qpoint[s->sdim[k]] + s->shift[k];
+            u[r * s->nu + k] = clamp_u(x >= 1 ? x - 1 : x);
+        }
+    }
+}
+
+/* The Gaussian copula on one path's uniforms; z is nc scratch. */
+static void copula(const sampler *s, double *u, double *z)
+{
+    if (!s->nc) return;
+    for (size_t j = 0; j < s->nc; j++) z[j] = gsl_cdf_ugaussian_Pinv(u[s->cidx[j]]);
+    gsl_vector_view zv = gsl_vector_view_array(z, s->nc);
+    gsl_blas_dtrmv(CblasLower, CblasNoTrans, CblasNonUnit, s->chol, &zv.vector);
+    for (size_t j = 0; j < s->nc; j++) u[s->cidx[j]] = clamp_u(gsl_cdf_ugaussian_P(z[j]));
+}
+
+/* ---- correlation matrix ---- */
+
+/* The correlated values (ascending indices) and their Pearson matrix. Returns NULL
+ * with a message on bad pairs or allocation failure. */
+static gsl_matrix *pearson_matrix(const scenario *sc, int **cidx_out, size_t *nc_out,
+                                  char *msg, size_t msglen)
+{
+    size_t nu = sc->nuncertain, nc = 0;
+    int *pos = malloc((nu ? nu : 1) * sizeof *pos), *cidx = NULL;
+    gsl_matrix *m = NULL;
+    if (!pos) goto oom;
+    for (size_t k = 0; k < nu; k++) pos[k] = -1;
+    for (size_t p = 0; p < sc->ncorr; p++) {
+        const corr_spec *c = &sc->corr[p];
+        if (c->a < 0 || c->b < 0 || (size_t)c->a >= nu || (size_t)c->b >= nu) {
+            snprintf(msg, msglen, "correlation %zu refers to no uncertain value "
+                     "(expected two uncertain key paths)", p);
+            goto fail;
+        }
+        if (c->a == c->b) {
+            snprintf(msg, msglen, "%s is correlated with itself (expected two different "
+                     "key paths)", sc->uncertain[c->a].keypath);
+            goto fail;
+        }
+        if (!(fabs(c->rho) <= 1)) {
+            snprintf(msg, msglen, "rank correlation %g of %s~%s is outside [-1, 1] "
+                     "(expected -1 <= rho <= 1)", c->rho, sc->uncertain[c->a].keypath,
+                     sc->uncertain[c->b].keypath);
+            goto fail;
+        }
+        pos[c->a] = pos[c->b] = 0;
+    }
+    cidx = malloc((nu ? nu : 1) * sizeof *cidx);
+    if (!cidx) goto oom;
+    for (size_t k = 0; k < nu; k++)
+        if (pos[k] == 0) { pos[k] = (int)nc; cidx[nc++] = (int)k; }
+    m = gsl_matrix_alloc(nc ? nc : 1, nc ? nc : 1);
+    if (!m) goto oom;
+    gsl_matrix_set_identity(m);
+    for (size_t p = 0; p < sc->ncorr; p++) {
+        const corr_spec *c = &sc->corr[p];
+        double r = 2 * sin(M_PI * c->rho / 6);
+        gsl_matrix_set(m, pos[c->a], pos[c->b], r);
+        gsl_matrix_set(m, pos[c->b], pos[c->a], r);
+    }
+    free(pos);
+    *cidx_out = cidx;
+    *nc_out = nc;
+    return m;
+oom:
+    snprintf(msg, msglen, "out of memory building the correlation matrix (expected to fit)");
+fail:
+    free(pos);
+    free(cidx);
+    gsl_matrix_free(m);
+    return NULL;
+}
+
+/* Name the pairs behind a matrix that is not positive definite: the correlated values
+ * with weight in the eigenvector of the smallest eigenvalue, and the given pairs among
+ * them. Unrelated blocks of the matrix have zero weight there and stay out. */
+static void name_bad_pairs(const scenario *sc, const int *cidx, size_t nc,
+                           const gsl_matrix *pearson, char *msg, size_t msglen)
+{
+    gsl_matrix *a = gsl_matrix_alloc(nc, nc), *v = gsl_matrix_alloc(nc, nc);
+    gsl_vector *ev = gsl_vector_alloc(nc);
+    gsl_eigen_symmv_workspace *w = gsl_eigen_symmv_alloc(nc);
+    int *inv = calloc(sc->nuncertain, sizeof *inv);
+    int have = a && v && ev && w && inv;   /* else (out of memory) list every pair */
+    size_t used = 0, listed = 0;
+    used += snprintf(msg, msglen, "correlations are not positive definite (pairs involved: ");
+    if (have) {
+        gsl_matrix_memcpy(a, pearson);
+        gsl_eigen_symmv(a, ev, v, w);
+        gsl_eigen_symmv_sort(ev, v, GSL_EIGEN_SORT_VAL_ASC);
+        gsl_vector_view v0 = gsl_matrix_column(v, 0);
+        double vmax = gsl_vector_max(&v0.vector), vmin = gsl_vector_min(&v0.vector);
+        double big = fmax(fabs(vmax), fabs(vmin));
+        for (size_t j = 0; j < nc; j++)
+            inv[cidx[j]] = fabs(gsl_vector_get(&v0.vector, j)) > 1e-3 * big;
+    }
+    for (size_t p = 0; p < sc->ncorr; p++) {
+        const corr_spec *c = &sc->corr[p];
+        if (have && !(inv[c->a] && inv[c->b])) continue;
+        if (used < msglen)
+            used += snprintf(msg + used, msglen - used, "%s%s~%s", listed ? ", " : "",
+                             sc->uncertain[c->a].keypath, sc->uncertain[c->b].keypath);
+        listed++;
+    }
+    if (used < msglen)
+        snprintf(msg + used, msglen - used, ") (expected a consistent correlation matrix)");
+    free(inv);
+    gsl_eigen_symmv_free(w);
+    gsl_vector_free(ev);
+    gsl_matrix_free(v);
+    gsl_matrix_free(a);
+}
+
+/* A pivot (L_jj^2) this small means a singular matrix that rounding made look
+ * positive: sin(pi/6) is below 1/2 in doubles, so rho = 1 would otherwise pass. */
+#define PIVOT_MIN 1e-12
+
+static double min_pivot(const gsl_matrix *l)
+{
+    double m = INFINITY;
+    for (size_t j = 0; j < l->size1; j++) {
+        double p = gsl_matrix_get(l, j, j) * gsl_matrix_get(l, j, j);
+        m = p < m ? p : m;
+    }
+    return m;
+}
+
+/* The Cholesky factor of the copula matrix (NULL and a message when it has none).
+ * With no correlations it is a 1x1 identity that is never used. */
+static gsl_matrix *copula_factor(const scenario *sc, int **cidx, size_t *nc, char *msg, size_t msglen)
+{
+    gsl_matrix *m = pearson_matrix(sc, cidx, nc, msg, msglen);
+    if (!m || *nc == 0) return m;
+    gsl_matrix *l = gsl_matrix_alloc(*nc, *nc);
+    if (!l) {
+        snprintf(msg, msglen, "out of memory building the correlation matrix (expected to fit)");
+        gsl_matrix_free(m);
+        free(*cidx);
+        return NULL;
+    }
+    gsl_matrix_memcpy(l, m);
+    /* GSL reports a failed factorisation through its error handler: a bad matrix is a
+     * user error here, not a reason to abort. */
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int rc = gsl_linalg_cholesky_decomp1(l);
+    gsl_set_error_handler(old);
+    if (rc != GSL_SUCCESS || min_pivot(l) < PIVOT_MIN) {
+        name_bad_pairs(sc, *cidx, *nc, m, msg, msglen);
+        gsl_matrix_free(l);
+        free(*cidx);
+        l = NULL;
+    }
+    gsl_matrix_free(m);
+    return l;
+}
+
+int sample_check_correlations(const scenario *sc, char *msg, size_t msglen)
+{
+    int *cidx = NULL;
+    size_t nc = 0;
+    if (msglen) msg[0] = '\0';
+    gsl_matrix *l = copula_factor(sc, &cidx, &nc, msg, msglen);
+    if (!l) return -1;
+    gsl_matrix_free(l);
+    free(cidx);
+    return 0;
+}
+
+/* ---- sampler ---- */
+
+/* Ranks of the key paths in strcmp order (ties cannot happen: key paths are unique;
+ * index order breaks them anyway). */
+static int *keypath_ranks(const scenario *sc)
+{
+    size_t nu = sc->nuncertain;
+    int *rank = malloc(nu * sizeof *rank);
+    if (!rank) return NULL;
+    for (size_t k = 0; k < nu; k++) {
+        int r = 0;
+        for (size_t j = 0; j < nu; j++) {
+            int c = strcmp(sc->uncertain[j].keypath, sc->uncertain[k].keypath);
+            r += c < 0 || (c == 0 && j < k);
+        }
+        rank[k] = r;
+    }
+    return rank;
+}
+
+static int sobol_setup(sampler *s)
+{
+    const scenario *sc = s->sc;
+    size_t maxd = gsl_qrng_sobol->max_dimension;
+    s->qdim = s->nu < maxd ? s->nu : maxd;
+    s->sdim = keypath_ranks(sc);
+    s->shift = malloc(s->nu * sizeof *s->shift);
+    s->qpoint = malloc(s->qdim * sizeof *s->qpoint);
+    s->q = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)s->qdim);
+    if (!s->sdim || !s->shift || !s->qpoint || !s->q) return -1;
+    for (size_t k = 0; k < s->nu; k++) {
+        if ((size_t)s->sdim[k] >= s->qdim) s->sdim[k] = -1;
+        uint64_t w = side_words(sc->seed, sc->uncertain[k].stream, SIDE_SOBOL, 0).v[0];
+        s->shift[k] = ((double)(w >> 11) + 0.5) * 0x1p-53;
+    }
+    return 0;
+}
+
+sampler *sampler_alloc(const scenario *sc, uint64_t npaths, char *msg, size_t msglen)
+{
+    sampler *s = calloc(1, sizeof *s);
+    if (msglen) msg[0] = '\0';
+    if (!s) {
+        snprintf(msg, msglen, "out of memory allocating the sampler (expected to fit)");
+        return NULL;
+    }
+    s->sc = sc;
+    s->npaths = npaths;
+    s->nu = sc->nuncertain;
+    s->kind = sc->sampling;
+    s->chol = copula_factor(sc, &s->cidx, &s->nc, msg, msglen);
+    if (!s->chol) {
+        free(s);
+        return NULL;
+    }
+    if (s->kind == SAMPLING_SOBOL && s->nu > 0 && sobol_setup(s) != 0) {
+        snprintf(msg, msglen, "out of memory allocating the Sobol sequence (expected to fit)");
+        sampler_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void sampler_free(sampler *s)
+{
+    if (!s) return;
+    gsl_qrng_free(s->q);
+    free(s->qpoint);
+    free(s->sdim);
+    free(s->shift);
+    free(s->cidx);
+    gsl_matrix_free(s->chol);
+    free(s->ubuf);
+    free(s);
+}
+
+/* The uniforms buffer: the caller's, or the sampler's own scratch. */
+static double *uniform_buffer(sampler *s, size_t len, double *given)
+{
+    if (given) return given;
+    if (s->ubuf_len < len) {
+        double *b = realloc(s->ubuf, len * sizeof *b);
+        if (!b) return NULL;
+        s->ubuf = b;
+        s->ubuf_len = len;
+    }
+    return s->ubuf;
+}
+
+size_t sampler_scratch_len(const sampler *s)
+{
+    return s->nc ? s->nc : 1;
+}
+
+double *sampler_begin(sampler *s, uint64_t first, size_t n, double *uniforms)
+{
+    if (n == 0 || s->nu == 0) return uniforms;
+    double *u = uniform_buffer(s, n * s->nu, uniforms);
+    if (u && s->q) sobol_fill(s, first, n, u);
+    return u;
+}
+
+void sampler_rows(const sampler *s, uint64_t first, size_t r0, size_t r1, double *u, double *values, double *z)
+{
+    size_t nu = s->nu;
+    for (size_t r = r0; r < r1 && nu; r++) {
+        double *ur = u + r * nu;
+        path_uniforms(s, first + r, ur);
+        copula(s, ur, z);
+        for (size_t k = 0; values && k < nu; k++)
+            values[r * nu + k] = dist_quantile(&s->sc->uncertain[k].dist, ur[k]);
+    }
+}
+
+void sampler_fill(sampler *s, uint64_t first, size_t n, double *values, double *uniforms)
+{
+    size_t nu = s->nu;
+    if (n == 0 || nu == 0) return;
+    double *u = sampler_begin(s, first, n, uniforms);
+    if (!u) {
+        /* no scratch: leave NaN so that a failed allocation cannot pass unnoticed */
+        for (size_t i = 0; values && i < n * nu; i++) values[i] = NAN;
+        return;
+    }
+    #pragma omp parallel
+    {
+        double *z = malloc(sampler_scratch_len(s) * sizeof *z);
+        #pragma omp for schedule(static)
+        for (size_t r = 0; r < n; r++) {
+            if (z) sampler_rows(s, first, r, r + 1, u, values, z);
+            else for (size_t k = 0; values && k < nu; k++) values[r * nu + k] = NAN;
+        }
+        free(z);
+    }
+}

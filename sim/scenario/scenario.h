@@ -1,0 +1,177 @@
+/*
+ * scenario: the resolved, validated scenario in memory (DESIGN.md 2-4, 9).
+ *
+ * The loader (loader.h) builds one from a YAML file; tests may build one by hand with
+ * scenario_alloc() and the add helpers. After loading it is read-only and shared by
+ * all threads.
+ *
+ * Every numeric field is a `param`: either a constant or a reference to one of the
+ * scenario's uncertain values (sampled once per path). Its value on a path is
+ * PARAM(p, values), with `values` the path's sampled vector (scenario.nuncertain long).
+ *
+ * Months are integers relative to scenario.start: t = 0 is the start month, a date
+ * before the start is negative. Contract `to` is inclusive, every `until` exclusive.
+ */
+#ifndef CAPSIM_SCENARIO_H
+#define CAPSIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "sim/random/dist.h"
+
+#define HOURS_PER_MONTH 730.0
+
+typedef struct {
+    double value; /* the constant, when idx < 0 */
+    int idx;      /* index into scenario.uncertain / the path's values, or -1 */
+} param;
+
+#define PARAM(p, values) ((p).idx < 0 ? (p).value : (values)[(p).idx])
+static inline param param_const(double v) { param p = { v, -1 }; return p; }
+
+/* An uncertain value: a distribution field, named by its key path. */
+typedef struct {
+    char *keypath;      /* "contracts.aws-2025.capacity.0.delay_months" */
+    dist_spec dist;
+    uint64_t stream;    /* rng_hash(keypath) */
+    int line, col;      /* where it was written (1-based; 0 when built by hand) */
+} uncertain_spec;
+
+/* A pair of the Gaussian copula: indices into scenario.uncertain. */
+typedef struct {
+    int a, b;
+    double rho;         /* rank (Spearman) correlation */
+    int line, col;
+} corr_spec;
+
+typedef enum { SAMPLING_RANDOM, SAMPLING_LHS, SAMPLING_SOBOL, SAMPLING_SALTELLI } sampling_kind;
+typedef enum { BILLING_RESERVED, BILLING_USAGE } billing_kind;
+typedef enum { PERIOD_TERM, PERIOD_YEAR } period_kind;
+
+typedef struct {
+    char *name;
+    param h100e;            /* throughput factor */
+    param kw;               /* chip power, kW */
+    param life_months;
+    int has_maturity;
+    param maturity_from;    /* fraction of h100e at maturity start */
+    param maturity_months;
+    int maturity_start;     /* month index; default 0 */
+} chip_spec;
+
+typedef struct {
+    char *name;
+    int has_power;
+    param power_start, power_add_per_month, power_delay_months;
+    param power_max;        /* +INFINITY when absent */
+    int has_spot;
+    param spot_max_h100e;
+    dist_spec spot_availability;   /* fresh draw each month; fraction of max, clipped to [0,1] */
+    param spot_usd_per_h100e_hour;
+    uint64_t spot_stream;   /* rng_hash("clouds.NAME.spot.availability") */
+} cloud_spec;
+
+typedef struct {
+    char *name;
+    param start_h100e;
+    param growth;                  /* multiple per year */
+    param growth_halflife_months;  /* +INFINITY when absent */
+    param volatility;              /* annualised sd of log shocks; 0 when absent */
+    int has_jumps;
+    param jumps_per_year;
+    dist_spec jump_size;           /* fresh draw per jump */
+    param usd_per_h100e_hour;      /* 0 when absent */
+    int priority;                  /* lower is served first; default 0 */
+    int *eligible;                 /* nchips flags: chip named in the chips map */
+    param *efficiency;             /* nchips; meaningful where eligible */
+    int spot_eligible;             /* map names `spot` */
+    param spot_efficiency;
+    uint64_t shock_stream;         /* rng_hash("demand.NAME.shock") */
+    uint64_t jump_stream;          /* rng_hash("demand.NAME.jumps") */
+} segment_spec;
+
+typedef struct {
+    int chip;               /* index into scenario.chips */
+    param count;
+    int online;             /* month index */
+    param ramp_months;      /* default 1 */
+    param delay_months;     /* default 0 */
+    param fulfilled;        /* default 1 */
+} tranche_spec;
+
+typedef struct {
+    char *name;
+    int cloud;              /* index into scenario.clouds */
+    int from, to;           /* month indices, `to` inclusive */
+    billing_kind billing;
+    int *has_price;         /* nchips flags */
+    param *price;           /* nchips; USD per chip-hour where has_price */
+    param escalator;        /* annual; 0 when absent */
+    size_t ntranches;
+    tranche_spec *tranches;
+    int has_min_spend;
+    param min_spend_usd;
+    period_kind min_spend_period;
+    int *first_refusal;     /* nsegments flags */
+    int has_exclusive;
+    int *exclusive;         /* nsegments flags */
+    int exclusive_until;    /* month index, exclusive; default to + 1 */
+    int has_revenue_share;
+    param rs_rate;
+    int *rs_segments;       /* nsegments flags (`all` sets every flag) */
+    param rs_cap_usd;       /* +INFINITY when absent */
+    int rs_until;           /* month index, exclusive; default to + 1 */
+} contract_spec;
+
+typedef struct scenario {
+    /* scenario: */
+    char *name, *description;
+    int start_year, start_month;   /* start: YYYY-MM */
+    int months;                    /* horizon T */
+    double discount_rate;          /* annual */
+    /* simulation: */
+    long paths;
+    uint64_t seed;
+    sampling_kind sampling;
+    int antithetic;
+    /* the model */
+    size_t nchips;     chip_spec *chips;
+    size_t nclouds;    cloud_spec *clouds;
+    size_t nsegments;  segment_spec *segments;     /* file order */
+    size_t ncontracts; contract_spec *contracts;   /* file order */
+    size_t nuncertain; uncertain_spec *uncertain;  /* in order of appearance */
+    size_t ncorr;      corr_spec *corr;
+    /* provenance */
+    char *source_path;   /* file it was loaded from, or "<built-in>" */
+    char *text;          /* the YAML text as loaded (after --set, the original text) */
+} scenario;
+
+/* An empty scenario with defaults (name "unnamed", 12 months, 1000 paths, seed 1). */
+scenario *scenario_alloc(void);
+/* Frees everything it owns; accepts NULL. */
+void scenario_free(scenario *sc);
+
+/* Append helpers for building scenarios by hand (tests) and in the loader. Each
+ * returns the new element's index, or -1 on allocation failure. Per-chip and
+ * per-segment arrays of segments and contracts are sized when they are added, so add
+ * all chips before segments and contracts, and all segments before contracts. */
+int scenario_add_chip(scenario *sc, const char *name, double h100e, double kw, double life_months);
+int scenario_add_cloud(scenario *sc, const char *name);
+int scenario_add_segment(scenario *sc, const char *name, double start_h100e, double growth);
+int scenario_add_contract(scenario *sc, const char *name, int cloud, int from, int to, billing_kind billing);
+int scenario_add_tranche(scenario *sc, int contract, int chip, double count, int online);
+/* Register an uncertain value; returns the param that refers to it (idx = -1 on failure). */
+param scenario_add_uncertain(scenario *sc, const char *keypath, const dist_spec *d, int line, int col);
+
+/* Index by name, or -1. */
+int scenario_find_chip(const scenario *sc, const char *name);
+int scenario_find_cloud(const scenario *sc, const char *name);
+int scenario_find_segment(const scenario *sc, const char *name);
+int scenario_find_contract(const scenario *sc, const char *name);
+int scenario_find_uncertain(const scenario *sc, const char *keypath);
+
+/* Month index of year/month relative to the start; and the label "YYYY-MM" of month t. */
+int scenario_month_index(const scenario *sc, int year, int month);
+void scenario_month_label(const scenario *sc, int t, char buf[8]);
+
+#endif

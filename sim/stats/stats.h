@@ -1,0 +1,150 @@
+/*
+ * stats: streaming statistics of many variables over paths (DESIGN.md 6).
+ *
+ * One accumulator holds, for each of nvars variables: count, mean and variance
+ * (Welford/Chan), min, max, the count of values above zero, and a quantile sketch of
+ * fixed size. Memory does not grow with the number of paths.
+ *
+ * Determinism: results depend only on the sequence of rows added and on the sequence
+ * of merges, never on threads. stats_add_rows() may use OpenMP across variables
+ * (each variable is updated in row order by one thread), so it gives the same bits for
+ * any thread count.
+ *
+ * Quantiles: exact while a variable has seen at most STATS_EXACT_BUDGET values; beyond,
+ * a deterministic mergeable compactor sketch whose rank error is at most
+ * stats_rank_error_bound(n) * n (stated and tested in tests/test_stats.c).
+ */
+#ifndef CAPSIM_STATS_H
+#define CAPSIM_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Sketch parameters (see sim/stats/stats.c for the design and the error derivation).
+ * Exact while n <= STATS_EXACT_BUDGET; then a compactor of buffer STATS_SKETCH_K with
+ * STATS_SKETCH_LEVELS levels. Fixed memory per variable: STATS_SKETCH_K * (1 +
+ * (STATS_SKETCH_LEVELS - 1) / 2) doubles = 2560 doubles = 20 KiB (+64 B padding, +40 B
+ * moments), whatever n is. Full resolution up to n = K * 2^(LEVELS-1) = 6.7e7 values;
+ * beyond, the top level saturates and the stated bound grows gracefully. */
+#define STATS_EXACT_BUDGET 2048
+#define STATS_SKETCH_K 256
+#define STATS_SKETCH_LEVELS 19
+
+#define STATS_NQ 9
+extern const double stats_quantile_levels[STATS_NQ]; /* 0.01 0.05 0.10 0.25 0.50 0.75 0.90 0.95 0.99 */
+
+typedef struct {
+    double n;
+    double mean, sd, se;     /* sd with n-1; se = sd / sqrt(n) */
+    double min, max;
+    double q[STATS_NQ];      /* at stats_quantile_levels */
+    double ppos;             /* fraction of values > 0 */
+} stats_summary;
+
+typedef struct stats stats;
+
+/* An empty accumulator for nvars variables; NULL on allocation failure. */
+stats *stats_alloc(size_t nvars);
+void stats_free(stats *s);            /* accepts NULL */
+void stats_reset(stats *s);
+
+size_t stats_nvars(const stats *s);
+double stats_count(const stats *s);
+
+/* Add nrows rows, in order. Row r's value of variable v is rows[r * stride + first + v]
+ * for v < nvars: pass first = offset of the accumulator's variables inside the row. */
+void stats_add_rows(stats *s, const double *rows, size_t nrows, size_t stride, size_t first);
+
+/* stats_add_rows in pieces, for a caller that schedules the work itself (the engine runs
+ * them alongside other work in one parallel loop). stats_add_rows(s, rows, ...) is
+ *     for (p = 0; p < stats_add_pieces(s); p++) stats_add_rows_piece(s, p, rows, ...);
+ *     stats_add_rows_end(s, nrows);
+ * to the bit. The pieces touch disjoint variables: they may run in any order and on any
+ * threads, but all of them before stats_add_rows_end, and nothing else may use s in
+ * between. */
+size_t stats_add_pieces(const stats *s);
+void stats_add_rows_piece(stats *s, size_t piece, const double *rows, size_t nrows,
+                          size_t stride, size_t first);
+void stats_add_rows_end(stats *s, size_t nrows);
+
+/* into := statistics of (into's values followed by from's values). Both must have the
+ * same nvars and buffer k; from may have a smaller exact budget or fewer levels (a
+ * stats_alloc_part accumulator) as long as its top level never saturated. Returns 0, or
+ * -1 on allocation failure or a mismatch (into unchanged). from is not changed; into ==
+ * from is allowed. */
+int stats_merge(stats *into, const stats *from);
+
+/* Summary of variable v. With no values every field is 0; with one, sd = se = 0. */
+void stats_get(const stats *s, size_t v, stats_summary *out);
+
+/* Quantile of variable v at level p in [0,1] (from the sketch). While exact: type 7
+ * (numpy's default, gsl_stats_quantile_from_sorted_data), to the bit. Beyond: a value
+ * seen in the data whose true rank interval [#(< y), #(<= y)] lies within
+ * stats_rank_error(s) * n of p n; p = 0 and 1 give the exact min and max. 0 with no
+ * values, NaN for p NaN. */
+double stats_quantile(const stats *s, size_t v, double p);
+
+/* Estimated fraction of values of variable v that are < x plus half of those == x
+ * (mid-rank CDF), from the sketch: used for streaming rank correlations. Exact while
+ * exact, else within stats_rank_error(s) of the truth. 0.5 with no values. */
+double stats_cdf(const stats *s, size_t v, double x);
+
+/* Variable v's values as one sorted table, for many CDF look-ups (the rank correlations'
+ * second pass): stats_cdf_table_eval(t, x) is stats_cdf(s, v, x) at the time of the
+ * call, to the bit while the weights are whole numbers (every sketch that has not
+ * saturated its top), in one binary search instead of one per level plus a scan of the
+ * raw values. NULL on allocation failure or v out of range. */
+typedef struct stats_cdf_table stats_cdf_table;
+stats_cdf_table *stats_cdf_table_alloc(const stats *s, size_t v);
+double stats_cdf_table_eval(const stats_cdf_table *t, double x);
+/* out[i * ostride] = stats_cdf_table_eval(t, x[i * xstride]) for i < n, several at once. */
+void stats_cdf_table_eval_many(const stats_cdf_table *t, const double *x, size_t xstride,
+                               size_t n, double *out, size_t ostride);
+void stats_cdf_table_free(stats_cdf_table *t);     /* accepts NULL */
+
+/* The stated bound on the sketch's rank error as a fraction of n (0 while exact), for
+ * the default parameters and any sequence of adds and merges that totals n values. */
+double stats_rank_error_bound(double n);
+
+/* --- Additions beyond the core contract. --- */
+
+/* Like stats_alloc with explicit sketch parameters (tests, tuning): k even in [4, 1024],
+ * levels in [2, 40], exact_budget <= min(4096, k * (1 + (levels - 1) / 2)). NULL if the
+ * parameters are out of range or on allocation failure. */
+stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned levels, unsigned exact_budget);
+
+/* An accumulator for a part of a run that will be merged into a stats_alloc() one, and
+ * will never see more than max_values values per variable: stats_alloc() itself when
+ * max_values <= STATS_EXACT_BUDGET (the run may be small enough to stay exact); else a
+ * sketch from the first value (no exact phase, so no conversion to pay for) with just
+ * enough levels that max_values values never saturate its top: smaller and faster. The
+ * same max_values always gives the same accumulator, so parts merge to the same bits
+ * wherever they were computed. */
+stats *stats_alloc_part(size_t nvars, uint64_t max_values);
+
+/* A deep copy (NULL on allocation failure). */
+stats *stats_clone(const stats *s);
+
+/* stats_rank_error_bound for explicit sketch parameters. */
+double stats_rank_error_bound_sketch(double n, unsigned k, unsigned levels, unsigned exact_budget);
+
+/* The rank error bound this accumulator can guarantee for its own history of adds and
+ * merges (a fraction of n, the same for all variables, 0 while exact). Tallied from the
+ * compactions actually done, so never above stats_rank_error_bound(n), and usually about
+ * half of it. */
+double stats_rank_error(const stats *s);
+
+/* Bytes held per variable (moments plus sketch slot); constant for the accumulator. */
+size_t stats_bytes_per_var(const stats *s);
+
+/* Serialisation, for shards and MPI ranks (docs/ENGINE.md): the accumulator's whole
+ * state as 64-bit words (doubles as their bit patterns), only the sketch items in use.
+ * stats_save writes stats_save_words(s) words into w (the caller's buffer). stats_load
+ * replaces the state of s by words saved from an accumulator with the same nvars and
+ * sketch parameters; afterwards s behaves bitwise as the saved one did (queries, adds,
+ * merges). Returns 0, or -1 (s unchanged) when the words do not fit s or are damaged. */
+size_t stats_save_words(const stats *s);
+void stats_save(const stats *s, uint64_t *w);
+int stats_load(stats *s, const uint64_t *w, size_t nwords);
+
+#endif

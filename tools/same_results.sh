@@ -1,0 +1,23 @@
+#!/bin/sh
+# same_results.sh A.h5 B.h5: exit 0 when two results files hold the same results bit for
+# bit: every group and dataset under the root, with their attributes (h5diff, exact), and
+# the root attributes except those that describe the run rather than its results (command
+# line, times, threads, build). Used to show a refactoring changed no number.
+set -u
+a=$1; b=$2
+rc=0
+for g in $(h5ls "$a" | awk '{print $1}'); do
+    h5diff -r "$a" "$b" "/$g" "/$g" > /tmp/same_results.$$ 2>&1 ||
+        { echo "differs: /$g"; grep -v '^0 differences' /tmp/same_results.$$ | head -8; rc=1; }
+done
+[ "$(h5ls "$a" | awk '{print $1}')" = "$(h5ls "$b" | awk '{print $1}')" ] || { echo "differs: top-level objects"; rc=1; }
+volatile='command_line|compiler|compiler_flags|created|git_revision|started|threads|wall_seconds|capsim_version'
+root_attrs() {
+    h5dump -A -g / "$1" 2>/dev/null | awk -v re="^   ATTRIBUTE \"($volatile)\"" '
+        /^   ATTRIBUTE / { skip = ($0 ~ re) } /^   GROUP|^      ATTRIBUTE|^   [A-Z]/ && !/^   ATTRIBUTE/ { skip = 0 }
+        !skip { print }' | sed -n '/^GROUP "\/" {/,/^   GROUP/p' | grep -v '^   GROUP'
+}
+root_attrs "$a" > /tmp/same_results_a.$$; root_attrs "$b" > /tmp/same_results_b.$$
+cmp -s /tmp/same_results_a.$$ /tmp/same_results_b.$$ || { echo "differs: root attributes"; diff /tmp/same_results_a.$$ /tmp/same_results_b.$$ | head; rc=1; }
+rm -f /tmp/same_results.$$ /tmp/same_results_a.$$ /tmp/same_results_b.$$
+exit $rc
