@@ -47,7 +47,7 @@ if [ -n "$oldmpi" ] && command -v mpirun > /dev/null; then
     for b in old new; do
         eval bin=\$${b}mpi
         mpirun --allow-run-as-root --oversubscribe -np 3 "$bin" run $er --paths 36000 --quiet -o "$tmp/mpi.$b.h5" > "$tmp/log" 2>&1 || { echo "FAIL mpirun ($b): $(tail -1 "$tmp/log")"; rc=1; }
-        mpirun --allow-run-as-root --oversubscribe -np 2 "$bin" compare $sob $er --paths 20000 --quiet -o "$tmp/mpic.$b.h5" > "$tmp/log" 2>&1 || { echo "FAIL mpirun compare ($b): $(tail -1 "$tmp/log")"; rc=1; }
+        mpirun --allow-run-as-root --oversubscribe -np 2 "$bin" compare scenarios/azure-exclusive-2025.yaml scenarios/multicloud-2026.yaml --paths 20000 --save-paths 10 --quiet -o "$tmp/mpic.$b.h5" > "$tmp/log" 2>&1 || { echo "FAIL mpirun compare ($b): $(tail -1 "$tmp/log")"; rc=1; }
     done
     for f in mpi mpic; do
         if sh tools/same_results.sh "$tmp/$f.old.h5" "$tmp/$f.new.h5" > "$tmp/diff" 2>&1; then echo "same  $f-ranks"; else echo "DIFF  $f-ranks"; head -5 "$tmp/diff"; rc=1; fi

@@ -6,6 +6,7 @@
 set -u
 a=$1; b=$2
 rc=0
+for f in "$a" "$b"; do h5ls "$f" > /dev/null 2>&1 || { echo "not a results file: $f"; exit 1; }; done
 for g in $(h5ls "$a" | awk '{print $1}'); do
     h5diff -r "$a" "$b" "/$g" "/$g" > /tmp/same_results.$$ 2>&1 ||
         { echo "differs: /$g"; grep -v '^0 differences' /tmp/same_results.$$ | head -8; rc=1; }
