@@ -244,7 +244,7 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
     /* all-bits-zero is 0.0 in IEEE 754. Clearing only the sums (+=) would do, but the
      * row is cold memory (a batch of rows is far larger than the caches) and the sums
      * are read back each month: one sweep of stores first makes it cache-resident,
-     * which measured faster than clearing just the sums (525 vs 470 ns per month). */
+     * which is faster than clearing just the sums (docs/ENGINE.md, measurements). */
     memset(row, 0, L->row_len * sizeof *row);
     begin_path(ws, sc, values);
     const supply_pool *pools = supply_pools(ws->sup);
