@@ -1,4 +1,14 @@
 /*
+ * models/ (layer 3, docs/ARCHITECTURE.md): one path of the capsim model, month by month.
+ * It may include sim/scenario, sim/random and sim/base; never sim/stats (its peer),
+ * output/, sim/engine or sim/cli.
+ *   model      the row layout, the output tables, the per-path loop (this header)
+ *   supply     the capacity that exists in one month of one path (tranches, power, spot)
+ *   demand     each segment's demand path, month by month
+ *   allocate   the greedy monthly allocation of capacity to demand
+ *   contracts  what the lab pays and owes under its contracts
+ *   fastmath.h inline fmax/fmin with glibc's bits, for the month loop
+ *
  * model: one Monte Carlo path of the capsim model (DESIGN.md 4).
  *
  * A path is a pure function of (scenario, the path's sampled uncertain values, the
