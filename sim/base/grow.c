@@ -1,0 +1,23 @@
+/*
+ * grow: doubling growth of appended-to arrays (see grow.h).
+ */
+#include "grow.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+int grow_array(void **p, size_t *cap, size_t need, size_t elsize, size_t first)
+{
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : (first ? first : 1);
+    while (c < need) {
+        if (c > SIZE_MAX / 2) return -1;
+        c *= 2;
+    }
+    if (elsize && c > SIZE_MAX / elsize) return -1;
+    void *q = realloc(*p, c * elsize);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}

@@ -1,0 +1,18 @@
+/*
+ * grow: the one way capsim grows an array it appends to. The capacity doubles, from
+ * `first` elements, until it holds `need`; a byte count that would overflow size_t is a
+ * failure, never a wrap.
+ *
+ * Ownership: *p stays the caller's; on failure *p and *cap are unchanged (the old array
+ * is still valid and still the caller's to free).
+ */
+#ifndef CAPSIM_GROW_H
+#define CAPSIM_GROW_H
+
+#include <stddef.h>
+
+/* Makes *p hold at least need elements of elsize bytes. Returns 0, or -1 when memory
+ * cannot be had. */
+int grow_array(void **p, size_t *cap, size_t need, size_t elsize, size_t first);
+
+#endif
