@@ -74,6 +74,11 @@ void model_layout_init(model_layout *L, const scenario *sc)
     L->row_len = off;
 }
 
+int model_calendar_years(int start_month, int months)
+{
+    return months > 0 ? (start_month - 1 + months - 1) / 12 + 1 : 0;
+}
+
 struct model_ws {
     gsl_rng *rng;
     supply *sup;

@@ -81,6 +81,11 @@ typedef struct {
 
 void model_layout_init(model_layout *L, const scenario *sc);
 
+/* The calendar years that `months` months from start_month (1..12) touch, the first and
+ * the last possibly partial; 0 when months <= 0. The yearly aggregates of a path (unmet
+ * demand, spend) have one value per such year. */
+int model_calendar_years(int start_month, int months);
+
 /* Where the path's monthly random draws come from. `path` is the counter used for the
  * draws (for an antithetic pair both paths use the even index); with mirror set every
  * standard normal drawn is negated. */

@@ -1,5 +1,6 @@
 /*
- * export: `capsim export OUT.h5 --csv DIR` (see export.h, docs/OUTPUT.md).
+ * export: the CSV files of `capsim export OUT.h5 --csv DIR` (see export.h and
+ * docs/OUTPUT.md; the command itself is sim/cli/cmd_export.c).
  *
  * Tidy CSV: statistics in long format (one row per variant x time x element x
  * statistic), per-path data in wide format (one row per path: a path is the
@@ -24,24 +25,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const char usage[] =
-    "usage: capsim export [--help] OUT.h5 --csv DIR\n"
-    "\n"
-    "Write tidy CSV files of a results file into DIR (created if missing):\n"
-    "  stats.csv        series,time,month,dim,element,statistic,value  (monthly statistics)\n"
-    "  total_stats.csv  total,dim,element,statistic,value               (statistics of totals)\n"
-    "  totals.csv       path, one column per total (and element)       (per path)\n"
-    "  params.csv       path, one column per sampled value (key path)   (per path)\n"
-    "  sensitivity.csv  total,param,rank_corr[,sobol_...]\n"
-    "  sensitivity_by_year.csv  aggregate,year,param,rank_corr    (unmet, spend by year)\n"
-    "  paths.csv        series,path,time,month,dim,element,value        (with --save-paths)\n"
-    "  diff.csv, diff_total_stats.csv   paired differences (compare, sweep)\n"
-    "Files of compare/sweep results start with a `variant` column. Statistics are mean,\n"
-    "sd, se, min, max, q0.01 .. q0.99, ppos (P(value > 0)), pneg (P(value < 0)).\n"
-    "Numbers are written with 17 significant digits; missing values are empty.\n"
-    "\n"
-    "Exit codes: 0 ok, 1 unreadable file or unwritable directory, 2 bad arguments.\n";
 
 #define BLOCK_PATHS 4096
 
@@ -587,7 +570,7 @@ static int export_sensitivity_years(exporter *E)
     return rc;
 }
 
-/* --- command ------------------------------------------------------------------------ */
+/* --- the whole export ----------------------------------------------------------------- */
 
 /* mkdir -p: create dir and its missing parents. */
 static int make_dirs(const char *dir, char *err, size_t errlen)
@@ -617,53 +600,15 @@ static int make_dirs(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
-static int parse_args(int argc, char **argv, const char **path, const char **dir)
+int export_csv(const char *path, const char *dir, char *err, size_t errlen)
 {
-    *path = *dir = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--csv")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "capsim export: --csv needs a directory (see capsim export --help)\n");
-                return 2;
-            }
-            *dir = argv[++i];
-        } else if (!strncmp(a, "--csv=", 6)) {
-            *dir = a + 6;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "capsim export: unknown option '%s' (see capsim export --help)\n", a);
-            return 2;
-        } else if (*path) {
-            fprintf(stderr, "capsim export: one file expected, got '%s' and '%s' (see capsim export --help)\n", *path, a);
-            return 2;
-        } else
-            *path = a;
-    }
-    if (!*path || !*dir || !**dir) {
-        fprintf(stderr, "capsim export: %s (see capsim export --help)\n",
-                !*path ? "no results file given" : "no output directory: --csv DIR");
-        return 2;
-    }
-    return 0;
-}
-
-int export_main(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage, stdout);
-            return 0;
-        }
-    const char *path, *dir;
-    int st = parse_args(argc, argv, &path, &dir);
-    if (st) return st;
     exporter E;
     memset(&E, 0, sizeof E);
     E.dir = dir;
     E.f = results_open(path, E.err, sizeof E.err);
     if (E.f < 0) {
-        fprintf(stderr, "capsim export: %s\n", E.err);
-        return 1;
+        snprintf(err, errlen, "%s", E.err);
+        return -1;
     }
     double nv = 1;
     hdf5_read_attr_double(E.f, "variants", &nv);
@@ -679,8 +624,8 @@ int export_main(int argc, char **argv)
     if (rc == 0 && hdf5_exists(E.f, "paths")) rc = export_saved_paths(&E);
     H5Fclose(E.f);
     if (rc < 0) {
-        fprintf(stderr, "capsim export: %s\n", E.err[0] ? E.err : "failed");
-        return 1;
+        snprintf(err, errlen, "%s", E.err[0] ? E.err : "failed");
+        return -1;
     }
     return 0;
 }

@@ -1,4 +1,23 @@
 /*
+ * output/: the results file and everything that reads it back (layer 4: may include
+ * models/, sim/stats, sim/scenario, sim/random and sim/base; never sim/engine or
+ * sim/cli, which sit above it). No C file here parses argv or prints to stderr:
+ * functions return a status and put the reason in the caller's error buffer (or, for
+ * h5out, in the handle); their callers (sim/engine, the commands in sim/cli) print it.
+ *
+ *   h5out.h, h5out.c   the results file writer: handle, groups, variables (this header)
+ *   h5out_file.c       its file on disk: temporary name, signals, fsync, atomic rename
+ *   h5out_coords.c     its coordinate variables (netCDF-4 dimension scales)
+ *   h5out_int.h        what those three share, private to them
+ *   hdf5_util.{c,h}    small HDF5 helpers: netCDF-4 conventions, error messages
+ *   results.{c,h}      reading a results file back (variables, labels, attributes)
+ *   summary.{c,h}      the percentile tables of `capsim summary`
+ *   export.{c,h}       the CSV files of `capsim export`
+ *   shardfile.{c,h}    the /shard group of a shard file, and reading shards for merge
+ *   plot.py            PNG charts of a results file (a Python script: h5py, matplotlib)
+ */
+
+/*
  * h5out: the results file (DESIGN.md 8). One self-describing HDF5 file per run, readable
  * by h5py, xarray (h5netcdf and netcdf4 engines), ncdump and HDFView.
  *

@@ -1,6 +1,7 @@
 /*
- * summary: `capsim summary OUT.h5` (see summary.h). Everything printed is read back from
- * the file (never recomputed from the scenario), so the tables show what the file holds:
+ * summary: the tables of `capsim summary OUT.h5` (see summary.h; the command itself is
+ * sim/cli/cmd_summary.c). Everything printed is read back from the file (never
+ * recomputed from the scenario), so the tables show what the file holds:
  *
  *   provenance   scenario, command, paths, seed, version;
  *   key totals   mean, standard error, P5, P50, P95 over paths, per variant;
@@ -22,16 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: capsim summary [--help] OUT.h5\n"
-    "\n"
-    "Print percentile tables of a results file written by capsim run, compare or sweep:\n"
-    "key per-path totals (mean, standard error of the mean, P5, P50, P95 over paths),\n"
-    "spend and unmet demand by calendar year, and for compare/sweep files the paired\n"
-    "differences of each variant from the baseline with P(better).\n"
-    "\n"
-    "Exit codes: 0 ok, 1 unreadable file, 2 bad arguments.\n";
-
 /* The totals of the key-totals table, in order. */
 static const char *const key_totals[] = {
     "pv_spend", "pv_spend_by_cloud", "pv_stranded", "pv_revenue", "pv_turned_down_revenue",
@@ -45,6 +36,7 @@ typedef struct {
     char **variants;       /* V labels (NULL for a plain run) */
     size_t nlab;
     int q05, q50, q95;     /* positions on the quantile axis */
+    FILE *out;             /* where the tables go */
 } sfile;
 
 /* --- formatting --------------------------------------------------------------------- */
@@ -185,19 +177,19 @@ static void print_provenance(const sfile *S, const char *path)
         H5Aclose(a);
     }
     H5Eclear2(H5E_DEFAULT);
-    printf("capsim summary of %s\n", path);
-    printf("  scenario   %s%s%s%s, from %s for %.0f months, discount rate %.3g%%/yr\n", name ? name : "",
+    fprintf(S->out, "capsim summary of %s\n", path);
+    fprintf(S->out, "  scenario   %s%s%s%s, from %s for %.0f months, discount rate %.3g%%/yr\n", name ? name : "",
            src && *src ? " (" : "", src ? src : "", src && *src ? ")" : "", start ? start : "?", months,
            100.0 * rate);
-    printf("  run        capsim %s: %.0f paths per variant, seed %llu, sampling %s, %.0f thread(s) x %.0f rank(s), "
+    fprintf(S->out, "  run        capsim %s: %.0f paths per variant, seed %llu, sampling %s, %.0f thread(s) x %.0f rank(s), "
            "%.1f s, stop: %s\n",
            cmd ? cmd : "?", paths, seed, sampling && *sampling ? sampling : "?", threads, ranks, wall,
            stop && *stop ? stop : "?");
-    printf("  made by    capsim %s (git %s), %s\n", ver ? ver : "?", git ? git : "?", created ? created : "?");
+    fprintf(S->out, "  made by    capsim %s (git %s), %s\n", ver ? ver : "?", git ? git : "?", created ? created : "?");
     if (S->V > 1) {
-        printf("  variants   ");
-        for (size_t v = 0; v < S->V; v++) printf("%s%s%s", v ? ", " : "", S->variants[v], v ? "" : " (baseline)");
-        printf("\n");
+        fprintf(S->out, "  variants   ");
+        for (size_t v = 0; v < S->V; v++) fprintf(S->out, "%s%s%s", v ? ", " : "", S->variants[v], v ? "" : " (baseline)");
+        fprintf(S->out, "\n");
     }
     free(name); free(src); free(start); free(cmd); free(sampling); free(stop); free(ver); free(git); free(created);
 }
@@ -229,8 +221,8 @@ static void print_total_rows(const sfile *S, const char *name, size_t slot)
         fmt_value(qq[j * nqq + (size_t)S->q05], mean.units, c[2], sizeof c[2]);
         fmt_value(qq[j * nqq + (size_t)S->q50], mean.units, c[3], sizeof c[3]);
         fmt_value(qq[j * nqq + (size_t)S->q95], mean.units, c[4], sizeof c[4]);
-        if (lab && j == 0) printf("    by %s:\n", mean.dimname[mean.rank - 1]);
-        printf(ROW5, label, c[0], c[1], c[2], c[3], c[4]);
+        if (lab && j == 0) fprintf(S->out, "    by %s:\n", mean.dimname[mean.rank - 1]);
+        fprintf(S->out, ROW5, label, c[0], c[1], c[2], c[3], c[4]);
     }
     hdf5_free_strings(lab, nlab);
     results_var_free(&mean);
@@ -243,8 +235,8 @@ static void print_key_totals(const sfile *S, size_t slot)
     double rate = NAN;
     hdf5_read_attr_double(S->f, "discount_rate", &rate);
     H5Eclear2(H5E_DEFAULT);
-    printf("\nKey totals over the horizon (pv_: present values at %.3g%%/yr)\n", 100.0 * rate);
-    printf(ROW5, "total", "mean", "SE", "P5", "P50", "P95");
+    fprintf(S->out, "\nKey totals over the horizon (pv_: present values at %.3g%%/yr)\n", 100.0 * rate);
+    fprintf(S->out, ROW5, "total", "mean", "SE", "P5", "P50", "P95");
     for (size_t k = 0; k < NKEY; k++) print_total_rows(S, key_totals[k], slot);
 }
 
@@ -286,8 +278,8 @@ static void print_by_year(const sfile *S, size_t slot)
     load_stat(S->st, "turned_down_revenue", "mean", &td);
     load_stat(S->st, "unmet", "mean", &unmet);
     load_stat(S->st, "unmet", "ppos", &ppos);
-    printf("\nBy calendar year (spend and turned-down revenue: expected totals; unmet: mean of the months)\n");
-    printf(YEAR_HDR, "year", "months", "spend", "turned down", "unmet H100e", "max P(short)");
+    fprintf(S->out, "\nBy calendar year (spend and turned-down revenue: expected totals; unmet: mean of the months)\n");
+    fprintf(S->out, YEAR_HDR, "year", "months", "spend", "turned down", "unmet H100e", "max P(short)");
     for (size_t t0 = 0; t0 < T;) {
         int year = atoi(month[t0]);
         size_t t1 = t0;
@@ -304,10 +296,10 @@ static void print_by_year(const sfile *S, size_t slot)
         fmt_value(tdr, "USD", c[1], sizeof c[1]);
         fmt_value(un / (double)(t1 - t0), "H100e", c[2], sizeof c[2]);
         fmt_prob(pmax, c[3], sizeof c[3]);
-        printf(YEAR_ROW, year, t1 - t0, c[0], c[1], c[2], c[3]);
+        fprintf(S->out, YEAR_ROW, year, t1 - t0, c[0], c[1], c[2], c[3]);
         t0 = t1;
     }
-    printf("  (max P(short): the largest probability, over the year's months and the segments, that demand\n"
+    fprintf(S->out, "  (max P(short): the largest probability, over the year's months and the segments, that demand\n"
            "   went unmet in that month)\n");
     results_var_free(&spend);
     results_var_free(&spot);
@@ -344,8 +336,8 @@ static void print_diff_rows(const sfile *S, const char *name, size_t slot)
         fmt_prob(better, c[2], sizeof c[2]);
         /* A difference within two standard errors of zero is not established by this run. */
         const char *flag = fabs(m[j]) > 2 * s[j] ? "" : "  (within 2 SE)";
-        if (lab && j == 0) printf("    by %s:\n", mean.dimname[mean.rank - 1]);
-        printf(DIFF_ROW, label, c[0], c[1], c[2], s[j] > 0 || m[j] != 0 ? flag : "");
+        if (lab && j == 0) fprintf(S->out, "    by %s:\n", mean.dimname[mean.rank - 1]);
+        fprintf(S->out, DIFF_ROW, label, c[0], c[1], c[2], s[j] > 0 || m[j] != 0 ? flag : "");
     }
     hdf5_free_strings(lab, nlab);
     results_var_free(&mean);
@@ -359,29 +351,24 @@ static void print_diff_rows(const sfile *S, const char *name, size_t slot)
 static void print_diffs(const sfile *S)
 {
     for (size_t v = 1; v < S->V; v++) {
-        printf("\nPaired difference %s - %s (same random numbers, path by path)\n", S->variants[v], S->variants[0]);
-        printf(DIFF_ROW, "total", "mean diff", "SE", "P(better)", "");
+        fprintf(S->out, "\nPaired difference %s - %s (same random numbers, path by path)\n", S->variants[v], S->variants[0]);
+        fprintf(S->out, DIFF_ROW, "total", "mean diff", "SE", "P(better)", "");
         for (size_t k = 0; k < NKEY; k++) print_diff_rows(S, key_totals[k], v - 1);
     }
-    printf("  (P(better): fraction of paths on which the variant is better: lower cost, stranded spend,\n"
+    fprintf(S->out, "  (P(better): fraction of paths on which the variant is better: lower cost, stranded spend,\n"
            "   unmet demand; higher revenue)\n");
 }
 
-/* --- command ------------------------------------------------------------------------ */
+/* --- the whole summary -------------------------------------------------------------- */
 
-static int open_sfile(sfile *S, const char *path)
+static int open_sfile(sfile *S, const char *path, char *err, size_t errlen)
 {
-    char err[2048];
-    memset(S, 0, sizeof *S);
     S->st = S->df = H5I_INVALID_HID;
-    S->f = results_open(path, err, sizeof err);
-    if (S->f < 0) {
-        fprintf(stderr, "capsim summary: %s\n", err);
-        return -1;
-    }
+    S->f = results_open(path, err, errlen);
+    if (S->f < 0) return -1;
     S->st = H5Gopen2(S->f, "stats", H5P_DEFAULT);
     if (S->st < 0 || find_quantiles(S) < 0) {
-        fprintf(stderr, "capsim summary: %s: /stats has no quantile coordinate\n", path);
+        snprintf(err, errlen, "%s: /stats has no quantile coordinate", path);
         return -1;
     }
     double v = 1;
@@ -390,7 +377,7 @@ static int open_sfile(sfile *S, const char *path)
     S->V = v >= 1 ? (size_t)v : 1;
     if (S->V > 1) {
         if (results_labels(S->st, "variant", &S->variants, &S->nlab) < 0 || S->nlab != S->V) {
-            fprintf(stderr, "capsim summary: %s: variant labels missing\n", path);
+            snprintf(err, errlen, "%s: variant labels missing", path);
             return -1;
         }
         if (hdf5_exists(S->f, "diff")) S->df = H5Gopen2(S->f, "diff", H5P_DEFAULT);
@@ -406,41 +393,22 @@ static void close_sfile(sfile *S)
     if (S->f >= 0) H5Fclose(S->f);
 }
 
-int summary_main(int argc, char **argv)
+int summary_print(const char *path, FILE *out, char *err, size_t errlen)
 {
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage, stdout);
-            return 0;
-        }
-        if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "capsim summary: unknown option '%s' (see capsim summary --help)\n", argv[i]);
-            return 2;
-        }
-        if (path) {
-            fprintf(stderr, "capsim summary: one file expected, got '%s' and '%s' (see capsim summary --help)\n",
-                    path, argv[i]);
-            return 2;
-        }
-        path = argv[i];
-    }
-    if (!path) {
-        fprintf(stderr, "capsim summary: no results file given (see capsim summary --help)\n");
-        return 2;
-    }
     sfile S;
-    if (open_sfile(&S, path) < 0) {
+    memset(&S, 0, sizeof S);
+    S.out = out;
+    if (open_sfile(&S, path, err, errlen) < 0) {
         close_sfile(&S);
-        return 1;
+        return -1;
     }
     print_provenance(&S, path);
     for (size_t v = 0; v < S.V; v++) {
-        if (S.V > 1) printf("\n=== variant %s%s ===\n", S.variants[v], v ? "" : " (baseline)");
+        if (S.V > 1) fprintf(out, "\n=== variant %s%s ===\n", S.variants[v], v ? "" : " (baseline)");
         print_key_totals(&S, v);
         print_by_year(&S, v);
     }
     if (S.V > 1 && S.df >= 0) print_diffs(&S);
     close_sfile(&S);
-    return fflush(stdout) == 0 ? 0 : 1;
+    return 0;
 }

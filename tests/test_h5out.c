@@ -33,6 +33,7 @@
 #include "output/h5out.h"
 #include "output/export.h"
 #include "output/summary.h"
+#include "sim/cli/commands.h"
 #include "models/model.h"
 #include "sim/scenario/scenario.h"
 #include "sim/stats/stats.h"
@@ -824,22 +825,25 @@ static void test_summary_exit_codes(void **state)
     fixture *F = *state;
     write_run(F);
     const char *ok[] = { "summary", F->target };
-    assert_int_equal(run_main(summary_main, 2, ok), 0);
+    assert_int_equal(run_main(cmd_summary, 2, ok), 0);
     const char *help[] = { "summary", "--help" };
-    assert_int_equal(run_main(summary_main, 2, help), 0);
+    assert_int_equal(run_main(cmd_summary, 2, help), 0);
     const char *none[] = { "summary" };
-    assert_int_equal(run_main(summary_main, 1, none), 2);
+    assert_int_equal(run_main(cmd_summary, 1, none), 2);
     const char *bad[] = { "summary", "--bogus", F->target };
-    assert_int_equal(run_main(summary_main, 3, bad), 2);
+    assert_int_equal(run_main(cmd_summary, 3, bad), 2);
     char missing[256];
     snprintf(missing, sizeof missing, "%s/missing.h5", F->dir);
     const char *miss[] = { "summary", missing };
-    assert_int_equal(run_main(summary_main, 2, miss), 1);
+    assert_int_equal(run_main(cmd_summary, 2, miss), 1);
+    char err[1024] = "";
+    assert_int_equal(summary_print(missing, stdout, err, sizeof err), -1);
+    assert_non_null(strstr(err, "No such file"));
     char notres[256];
     snprintf(notres, sizeof notres, "%s/plain.txt", F->dir);
     write_file(notres, "not hdf5");
     const char *nr[] = { "summary", notres };
-    assert_int_equal(run_main(summary_main, 2, nr), 1);
+    assert_int_equal(run_main(cmd_summary, 2, nr), 1);
 }
 
 static size_t count_lines(const char *path)
@@ -872,7 +876,7 @@ static void test_export(void **state)
     char dir[200], path[256];
     snprintf(dir, sizeof dir, "%s/csv/nested", F->dir);
     const char *argv[] = { "export", F->target, "--csv", dir };
-    assert_int_equal(run_main(export_main, 4, argv), 0);
+    assert_int_equal(run_main(cmd_export, 4, argv), 0);
     /* stats.csv: one row per time x element x statistic (q counts 9) of each series. */
     size_t rows = 0;
     for (int s = 0; s < N_SERIES; s++) rows += F->L.series_len[s] * (5 + STATS_NQ + (model_series[s].has_ppos ? 1 : 0));
@@ -913,18 +917,21 @@ static void test_export(void **state)
     assert_int_equal(count_tmp_files(dir), 0);
 
     const char *noarg[] = { "export", F->target };
-    assert_int_equal(run_main(export_main, 2, noarg), 2);
+    assert_int_equal(run_main(cmd_export, 2, noarg), 2);
     const char *help[] = { "export", "--help" };
-    assert_int_equal(run_main(export_main, 2, help), 0);
+    assert_int_equal(run_main(cmd_export, 2, help), 0);
     char missing[256];
     snprintf(missing, sizeof missing, "%s/missing.h5", F->dir);
     const char *miss[] = { "export", missing, "--csv", dir };
-    assert_int_equal(run_main(export_main, 4, miss), 1);
+    assert_int_equal(run_main(cmd_export, 4, miss), 1);
+    char err[1024] = "";
+    assert_int_equal(export_csv(missing, dir, err, sizeof err), -1);
+    assert_non_null(strstr(err, "No such file"));
     char file[256];
     snprintf(file, sizeof file, "%s/plain", F->dir);
     write_file(file, "x");
     const char *bad_dir[] = { "export", F->target, "--csv", file };
-    assert_int_equal(run_main(export_main, 4, bad_dir), 1);
+    assert_int_equal(run_main(cmd_export, 4, bad_dir), 1);
 }
 
 /* `capsim test_h5out --sample FILE [VARIANTS]`: write a synthetic results file (used by

@@ -6,8 +6,6 @@
 #include "cli.h"
 #include "sim/engine/mpi_comm.h"
 #include "sim/base/version.h"
-#include "output/export.h"
-#include "output/summary.h"
 
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
@@ -33,8 +31,8 @@ static int dispatch(int argc, char **argv)
 {
     static const struct { const char *name; int (*fn)(int, char **); int all_ranks; } commands[] = {
         { "run", cmd_run, 1 }, { "compare", cmd_compare, 1 }, { "sweep", cmd_sweep, 1 },
-        { "merge", cmd_merge, 0 }, { "check", cmd_check, 0 }, { "summary", summary_main, 0 },
-        { "export", export_main, 0 },
+        { "merge", cmd_merge, 0 }, { "check", cmd_check, 0 }, { "summary", cmd_summary, 0 },
+        { "export", cmd_export, 0 },
     };
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (comm_rank() == 0) fputs(main_help, argc < 2 ? stderr : stdout);

@@ -1,0 +1,318 @@
+/*
+ * h5out_coords: the coordinate variables of the results file (part of h5out; see
+ * h5out_int.h). Each group defines, as netCDF-4 dimension scales inside itself, the
+ * coordinates its variables use (xarray does not see a parent group's): variant (with
+ * the varied values of a sweep), path, time (days since 1970-01-01, with month labels),
+ * segment, cloud, contract (with contract_cloud), quantile, total (with total_name and
+ * total_element), param and year. A dimension of length 0 is not defined (netCDF reads a
+ * 0-length dimension as unlimited): variables over it are skipped.
+ */
+#include "h5out_int.h"
+#include "hdf5_util.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <hdf5.h>
+
+static const char *const dim_names[ND] = {
+    "variant", "path", "time", "segment", "cloud", "contract", "quantile", "total", "param", "year",
+};
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant). */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long)doe - 719468;
+}
+
+/* A variable name for a key path: '/' separates HDF5 groups, so it becomes '_' (the
+ * exact key path is kept in the `key_path` attribute). Dots are valid in netCDF names. */
+char *h5out_var_name(const char *keypath)
+{
+    size_t n = strlen(keypath);
+    char *s = malloc(n + 1);
+    if (!s) return NULL;
+    for (size_t i = 0; i <= n; i++) s[i] = keypath[i] == '/' ? '_' : keypath[i];
+    if (s[0] == 0) {
+        free(s);
+        s = malloc(2);
+        if (s) strcpy(s, "_");
+    }
+    return s;
+}
+
+/* --- coordinates -------------------------------------------------------------------- */
+
+/* A 1-D coordinate variable `name` along its own dimension d. */
+static hid_t coord_doubles(h5out *o, grp *G, int d, const double *v, const char *units, const char *long_name)
+{
+    hsize_t n = G->len[d];
+    hid_t ds = hdf5_dataset(G->g, dim_names[d], H5T_IEEE_F64LE, 1, &n, NULL, NULL, 0, 0);
+    if (ds < 0 || hdf5_write_doubles(ds, v) < 0 || hdf5_make_scale(ds, dim_names[d]) < 0 ||
+        (units && hdf5_attr_str(ds, "units", units) < 0) || hdf5_attr_str(ds, "long_name", long_name) < 0) {
+        if (ds >= 0) H5Dclose(ds);
+        h5out_fail(o, "writing coordinate %s", dim_names[d]);
+        return H5I_INVALID_HID;
+    }
+    return ds;
+}
+
+static hid_t coord_labels(h5out *o, grp *G, int d, const char *const *v, const char *long_name)
+{
+    hsize_t n = G->len[d];
+    hid_t t = hdf5_vlen_str_type();
+    hid_t ds = t >= 0 ? hdf5_dataset(G->g, dim_names[d], t, 1, &n, NULL, NULL, 0, 0) : H5I_INVALID_HID;
+    if (t >= 0) H5Tclose(t);
+    if (ds < 0 || hdf5_write_strings(ds, v, n) < 0 || hdf5_make_scale(ds, dim_names[d]) < 0 ||
+        hdf5_attr_str(ds, "long_name", long_name) < 0) {
+        if (ds >= 0) H5Dclose(ds);
+        h5out_fail(o, "writing coordinate %s", dim_names[d]);
+        return H5I_INVALID_HID;
+    }
+    return ds;
+}
+
+/* A non-dimension coordinate of strings along dimension d (month labels, contract_cloud). */
+static int aux_labels(h5out *o, grp *G, const char *name, int d, const char *const *v, const char *long_name)
+{
+    hsize_t n = G->len[d];
+    hid_t t = hdf5_vlen_str_type();
+    hid_t ds = t >= 0 ? hdf5_dataset(G->g, name, t, 1, &n, NULL, NULL, 0, 0) : H5I_INVALID_HID;
+    if (t >= 0) H5Tclose(t);
+    int rc = ds >= 0 && hdf5_write_strings(ds, v, n) == 0 && hdf5_attach(ds, &G->scale[d], 1) == 0 &&
+             hdf5_attr_str(ds, "long_name", long_name) == 0 ? 0 : -1;
+    if (ds >= 0) H5Dclose(ds);
+    return rc < 0 ? h5out_fail(o, "writing coordinate %s", name) : 0;
+}
+
+/* The `path` coordinate: int64 path indices, growing as paths stream in. */
+static hid_t coord_path(h5out *o, grp *G)
+{
+    hsize_t zero = 0, max = H5S_UNLIMITED, chunk = 4096;
+    hid_t ds = hdf5_dataset(G->g, "path", H5T_STD_I64LE, 1, &zero, &max, &chunk, 0, 0);
+    if (ds < 0 || hdf5_make_scale(ds, "path") < 0 || hdf5_attr_str(ds, "long_name", "path index") < 0) {
+        if (ds >= 0) H5Dclose(ds);
+        h5out_fail(o, "writing coordinate path");
+        return H5I_INVALID_HID;
+    }
+    return ds;
+}
+
+static int coord_time(h5out *o, grp *G, const h5out_desc *d)
+{
+    int T = o->L.months;
+    double *days = malloc((size_t)T * sizeof *days);
+    char (*lab)[8] = malloc((size_t)T * sizeof *lab);
+    const char **labp = malloc((size_t)T * sizeof *labp);
+    int rc = -1;
+    if (!days || !lab || !labp) {
+        h5out_fail_plain(o, "out of memory");
+        goto done;
+    }
+    for (int t = 0; t < T; t++) {
+        long m0 = (long)d->sc->start_year * 12 + (d->sc->start_month - 1) + t;
+        days[t] = (double)days_from_civil(m0 / 12, (unsigned)(m0 % 12 + 1), 1);
+        scenario_month_label(d->sc, t, lab[t]);
+        labp[t] = lab[t];
+    }
+    hid_t ds = coord_doubles(o, G, D_TIME, days, "days since 1970-01-01", "start of month");
+    if (ds < 0) goto done;
+    G->scale[D_TIME] = ds;
+    if (hdf5_attr_str(ds, "calendar", "standard") < 0 || hdf5_attr_str(ds, "standard_name", "time") < 0 ||
+        hdf5_attr_str(ds, "axis", "T") < 0) {
+        h5out_fail(o, "writing coordinate time");
+        goto done;
+    }
+    if (aux_labels(o, G, "month", D_TIME, labp, "calendar month (YYYY-MM)") < 0) goto done;
+    G->has_month = 1;
+    rc = 0;
+done:
+    free(days);
+    free(lab);
+    free(labp);
+    return rc;
+}
+
+static int is_param_name(const h5out_desc *d, const char *name)
+{
+    for (size_t j = 0; j < d->nparams; j++) {
+        char *p = h5out_var_name(d->params[j]);
+        int same = p && strcmp(p, name) == 0;
+        free(p);
+        if (same) return 1;
+    }
+    return 0;
+}
+
+/* The variant coordinate (labels) and, for sweeps, the varied values along it. */
+static int coord_variant(h5out *o, grp *G, const h5out_desc *d)
+{
+    size_t v0 = G->diff ? 1 : 0;
+    hid_t ds = coord_labels(o, G, D_VARIANT, d->variants + v0, "variant (scenario file, or key=value for a sweep)");
+    if (ds < 0) return -1;
+    G->scale[D_VARIANT] = ds;
+    if (G->diff && hdf5_attr_str(G->g, "baseline", d->variants[0]) < 0)
+        return h5out_fail(o, "writing /diff attributes");
+    double *v = malloc((G->len[D_VARIANT] ? G->len[D_VARIANT] : 1) * sizeof *v);
+    if (!v) return h5out_fail_plain(o, "out of memory");
+    for (size_t k = 0; k < o->nvary; k++) {
+        /* /params holds the sampled values by key path: never shadow one of them. */
+        if (G == &o->params && is_param_name(d, o->vary_names[k])) continue;
+        for (size_t i = 0; i < G->len[D_VARIANT]; i++) v[i] = d->vary_values[(i + v0) * o->nvary + k];
+        hid_t c = hdf5_dataset(G->g, o->vary_names[k], H5T_IEEE_F64LE, 1, &G->len[D_VARIANT], NULL, NULL, 0, 0);
+        int rc = c >= 0 && hdf5_write_doubles(c, v) == 0 && hdf5_attach(c, &G->scale[D_VARIANT], 1) == 0 &&
+                 hdf5_attr_str(c, "key_path", d->vary_keys[k]) == 0 &&
+                 hdf5_attr_str(c, "long_name", "varied value") == 0 ? 0 : -1;
+        if (c >= 0) H5Dclose(c);
+        if (rc < 0) {
+            free(v);
+            return h5out_fail(o, "writing coordinate %s", d->vary_keys[k]);
+        }
+        G->has_vary = 1;
+    }
+    free(v);
+    return 0;
+}
+
+/* Labels of the `total` axis of /sensitivity: one per total value ("pv_spend",
+ * "pv_spend_by_cloud[azure]") with the total's name and element alongside. */
+static int coord_totals(h5out *o, grp *G, const h5out_desc *d)
+{
+    size_t n = o->L.ntotals, i = 0;
+    char **lab = calloc(n ? n : 1, sizeof *lab);
+    const char **nm = calloc(n ? n : 1, sizeof *nm), **el = calloc(n ? n : 1, sizeof *el);
+    int rc = -1;
+    if (!lab || !nm || !el) goto oom;
+    for (int k = 0; k < N_TOTALS; k++) {
+        const output_info *oi = &model_totals[k];
+        const char *const *names = oi->dim == DIM_CLOUD ? d->clouds : oi->dim == DIM_SEGMENT ? d->segments
+                                                                                         : d->contracts;
+        for (size_t j = 0; j < o->L.total_len[k]; j++, i++) {
+            const char *e = oi->dim == DIM_NONE ? "" : names[j] ? names[j] : "";
+            size_t len = strlen(oi->name) + strlen(e) + 3;
+            if (!(lab[i] = malloc(len))) goto oom;
+            if (oi->dim == DIM_NONE) snprintf(lab[i], len, "%s", oi->name);
+            else snprintf(lab[i], len, "%s[%s]", oi->name, e);
+            nm[i] = oi->name;
+            el[i] = e;
+        }
+    }
+    hid_t ds = coord_labels(o, G, D_TOTAL, (const char *const *)lab, "per-path total (and element)");
+    if (ds < 0) goto done;
+    G->scale[D_TOTAL] = ds;
+    if (aux_labels(o, G, "total_name", D_TOTAL, nm, "name of the total") < 0 ||
+        aux_labels(o, G, "total_element", D_TOTAL, el, "element (cloud, segment or contract) of the total") < 0)
+        goto done;
+    G->has_total_labels = 1;
+    rc = 0;
+    goto done;
+oom:
+    h5out_fail_plain(o, "out of memory");
+done:
+    if (lab)
+        for (size_t k = 0; k < n; k++) free(lab[k]);
+    free(lab);
+    free(nm);
+    free(el);
+    return rc;
+}
+
+/* Define, inside group G, every coordinate named in `need` (a bit set of D_*). A
+ * dimension of length 0 is not defined (netCDF reads a 0-length dimension as unlimited):
+ * variables over it are skipped. */
+int h5out_define_coords(h5out *o, grp *G, unsigned need, const h5out_desc *d)
+{
+    for (int k = 0; k < ND; k++) G->scale[k] = H5I_INVALID_HID;
+    G->len[D_VARIANT] = G->diff ? o->V - 1 : o->V;
+    G->len[D_PATH] = 0;
+    G->len[D_TIME] = (hsize_t)o->L.months;
+    G->len[D_SEGMENT] = o->L.dimlen[DIM_SEGMENT];
+    G->len[D_CLOUD] = o->L.dimlen[DIM_CLOUD];
+    G->len[D_CONTRACT] = o->L.dimlen[DIM_CONTRACT];
+    G->len[D_QUANTILE] = STATS_NQ;
+    G->len[D_TOTAL] = o->L.ntotals;
+    G->len[D_PARAM] = o->nparams;
+    G->len[D_YEAR] = (hsize_t)model_calendar_years(o->start_month, o->L.months);
+    need &= ~(1u << D_YEAR); /* defined on first use: h5out_write_rank_corr_yearly() */
+    if (o->V < 2) need &= ~(1u << D_VARIANT);
+    for (int k = 0; k < ND; k++)
+        if (k != D_PATH && G->len[k] == 0) need &= ~(1u << k);
+
+    if ((need & (1u << D_VARIANT)) && coord_variant(o, G, d) < 0) return -1;
+    if ((need & (1u << D_PATH)) && (G->scale[D_PATH] = coord_path(o, G)) < 0) return -1;
+    if ((need & (1u << D_TIME)) && coord_time(o, G, d) < 0) return -1;
+    if (need & (1u << D_QUANTILE)) {
+        G->scale[D_QUANTILE] = coord_doubles(o, G, D_QUANTILE, stats_quantile_levels, "1", "quantile level");
+        if (G->scale[D_QUANTILE] < 0) return -1;
+    }
+    if (need & (1u << D_SEGMENT))
+        if ((G->scale[D_SEGMENT] = coord_labels(o, G, D_SEGMENT, d->segments, "demand segment")) < 0) return -1;
+    if (need & (1u << D_CLOUD))
+        if ((G->scale[D_CLOUD] = coord_labels(o, G, D_CLOUD, d->clouds, "cloud")) < 0) return -1;
+    if (need & (1u << D_CONTRACT)) {
+        if ((G->scale[D_CONTRACT] = coord_labels(o, G, D_CONTRACT, d->contracts, "contract")) < 0) return -1;
+        /* Spend is per contract; its cloud lets plots and users group spend by cloud. */
+        if (d->sc->ncontracts == G->len[D_CONTRACT] && d->sc->nclouds == G->len[D_CLOUD] && d->clouds) {
+            const char **cc = malloc(G->len[D_CONTRACT] * sizeof *cc);
+            if (!cc) return h5out_fail_plain(o, "out of memory");
+            for (size_t i = 0; i < G->len[D_CONTRACT]; i++) {
+                int c = d->sc->contracts[i].cloud;
+                cc[i] = c >= 0 && (size_t)c < d->sc->nclouds ? d->clouds[c] : "";
+            }
+            int rc = aux_labels(o, G, "contract_cloud", D_CONTRACT, cc, "cloud of the contract");
+            free(cc);
+            if (rc < 0) return -1;
+            G->has_contract_cloud = 1;
+        }
+    }
+    if ((need & (1u << D_TOTAL)) && coord_totals(o, G, d) < 0) return -1;
+    if (need & (1u << D_PARAM)) {
+        if ((G->scale[D_PARAM] = coord_labels(o, G, D_PARAM, d->params, "sampled uncertain value (key path)")) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+grp *h5out_grp_init(grp *G, int diff)
+{
+    memset(G, 0, sizeof *G);
+    G->g = H5I_INVALID_HID;
+    for (int k = 0; k < ND; k++) G->scale[k] = H5I_INVALID_HID;
+    G->diff = diff;
+    return G;
+}
+
+void h5out_grp_close(grp *G)
+{
+    for (int k = 0; k < ND; k++)
+        if (G->scale[k] >= 0) H5Dclose(G->scale[k]);
+    if (G->g >= 0) H5Gclose(G->g);
+    for (int k = 0; k < ND; k++) G->scale[k] = H5I_INVALID_HID;
+    G->g = H5I_INVALID_HID;
+}
+
+/* The `year` coordinate of /sensitivity (calendar years as int64), made on first use. */
+int h5out_coord_year(h5out *o)
+{
+    grp *G = &o->sens;
+    if (G->scale[D_YEAR] >= 0) return 0;
+    hsize_t n = G->len[D_YEAR];
+    int64_t *y = malloc((n ? n : 1) * sizeof *y);
+    if (!y) return h5out_fail_plain(o, "out of memory");
+    for (hsize_t i = 0; i < n; i++) y[i] = o->start_year + (int64_t)i;
+    hid_t ds = hdf5_dataset(G->g, "year", H5T_STD_I64LE, 1, &n, NULL, NULL, 0, 0);
+    int rc = ds >= 0 && H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, y) >= 0 &&
+             hdf5_make_scale(ds, "year") == 0 && hdf5_attr_str(ds, "long_name", "calendar year") == 0 ? 0 : -1;
+    free(y);
+    if (rc < 0) {
+        if (ds >= 0) H5Dclose(ds);
+        return h5out_fail(o, "writing coordinate year");
+    }
+    G->scale[D_YEAR] = ds;
+    return 0;
+}

@@ -1,0 +1,71 @@
+/*
+ * cmd_export: `capsim export OUT.h5 --csv DIR`: tidy CSV files of a results file
+ * (output/export.c writes them; layout in docs/OUTPUT.md). Exit 0 ok, 1 unreadable file
+ * or unwritable directory, 2 bad arguments.
+ */
+#include "commands.h"
+#include "cli.h"
+#include "output/export.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char export_help[] =
+    "usage: capsim export [--help] OUT.h5 --csv DIR\n"
+    "\n"
+    "Write tidy CSV files of a results file into DIR (created if missing):\n"
+    "  stats.csv        series,time,month,dim,element,statistic,value  (monthly statistics)\n"
+    "  total_stats.csv  total,dim,element,statistic,value               (statistics of totals)\n"
+    "  totals.csv       path, one column per total (and element)       (per path)\n"
+    "  params.csv       path, one column per sampled value (key path)   (per path)\n"
+    "  sensitivity.csv  total,param,rank_corr[,sobol_...]\n"
+    "  sensitivity_by_year.csv  aggregate,year,param,rank_corr    (unmet, spend by year)\n"
+    "  paths.csv        series,path,time,month,dim,element,value        (with --save-paths)\n"
+    "  diff.csv, diff_total_stats.csv   paired differences (compare, sweep)\n"
+    "Files of compare/sweep results start with a `variant` column. Statistics are mean,\n"
+    "sd, se, min, max, q0.01 .. q0.99, ppos (P(value > 0)), pneg (P(value < 0)).\n"
+    "Numbers are written with 17 significant digits; missing values are empty.\n"
+    "\n"
+    "Exit codes: 0 ok, 1 unreadable file or unwritable directory, 2 bad arguments.\n";
+
+/* The results file and the directory: EXIT_OK, or EXIT_BAD_INPUT (message printed). */
+static int parse_args(int argc, char **argv, const char **path, const char **dir)
+{
+    *path = *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--csv")) {
+            if (i + 1 >= argc) return cli_usage_error("export", "--csv needs a directory");
+            *dir = argv[++i];
+        } else if (!strncmp(a, "--csv=", 6)) {
+            *dir = a + 6;
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage_error("export", "unknown option '%s'", a);
+        } else if (*path) {
+            return cli_usage_error("export", "one file expected, got '%s' and '%s'", *path, a);
+        } else
+            *path = a;
+    }
+    if (!*path || !*dir || !**dir)
+        return cli_usage_error("export", "%s", !*path ? "no results file given" : "no output directory: --csv DIR");
+    return EXIT_OK;
+}
+
+int cmd_export(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(export_help, stdout);
+            return EXIT_OK;
+        }
+    const char *path, *dir;
+    int status = parse_args(argc, argv, &path, &dir);
+    if (status != EXIT_OK) return status;
+    char err[PATH_MAX + 1024];
+    if (export_csv(path, dir, err, sizeof err) != 0) {
+        fprintf(stderr, "capsim export: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    return EXIT_OK;
+}
