@@ -4,8 +4,10 @@
  * Layers: known values (derived shapes, textbook quantiles and truncated moments);
  * statistical checks (sample mean and sd of dist_draw and of dist_quantile on Philox
  * uniforms against dist_mean/dist_sd within 4 standard errors, for every family, with
- * and without truncation); properties (quantile monotone, truncation respected); and
- * the exact validation messages for bad parameters.
+ * and without truncation); properties (quantile monotone, truncation respected); the
+ * family table itself (every record found by name, and each family's quantile, draws,
+ * moments, cdf and support in agreement); and the exact validation messages for bad
+ * parameters.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -379,6 +381,154 @@ static void test_discrete(void **state)
     dist_clear(NULL);
 }
 
+/* ---- the family table ---- */
+
+/* Every record is found by its enum and by its name, names are unique, and the record
+ * has what the dispatch needs; unknown names and enums give NULL. */
+static void test_table_lookup(void **state)
+{
+    (void)state;
+    for (int f = 0; f < DIST_NFAMILIES; f++) {
+        const dist_family_type *t = &dist_families[f];
+        assert_non_null(t->name);
+        assert_int_equal(t->family, f);
+        assert_ptr_equal(dist_family_of((dist_family)f), t);
+        assert_ptr_equal(dist_family_lookup(t->name), t);
+        assert_string_equal(dist_family_name((dist_family)f), t->name);
+        for (int g = 0; g < f; g++) assert_string_not_equal(dist_families[g].name, t->name);
+        assert_true(t->np >= 0 && t->np <= 3);
+        for (int i = 0; i < 3; i++) {
+            if (i < t->np) assert_non_null(t->params[i]);
+            else assert_null(t->params[i]);
+        }
+        assert_non_null(t->quantile);
+        assert_non_null(t->draw);
+        assert_non_null(t->moments);
+        assert_non_null(t->support);
+        if (t->truncatable) {
+            assert_non_null(t->cdf);
+            assert_non_null(t->truncated_moments);
+            assert_non_null(t->usage);
+        }
+        if (t->usage) assert_non_null(strstr(t->usage, t->name));
+    }
+    assert_null(dist_family_lookup("weibull"));
+    assert_null(dist_family_lookup("Normal"));
+    assert_null(dist_family_lookup(""));
+    assert_null(dist_family_lookup(NULL));
+    assert_null(dist_family_of(DIST_NFAMILIES));
+    assert_null(dist_family_of((dist_family)-1));
+    assert_string_equal(dist_family_name(DIST_NFAMILIES), "unknown");
+    /* only the constant has no {dist: ...} form: a scenario writes it as a number */
+    assert_null(dist_families[DIST_CONSTANT].usage);
+    for (int f = 0; f < DIST_NFAMILIES; f++)
+        if (f != DIST_CONSTANT) assert_non_null(dist_families[f].usage);
+}
+
+/* Examples of each family in the table, by name: k = 0 untruncated, 1 truncated in the
+ * lower half, 2 in the upper half (truncatable families only). Returns 0, or -1 when
+ * there is no such example (a family added to the table without one here fails
+ * test_table_agreement). */
+static int table_example(const char *name, int k, dist_spec *d)
+{
+    static double dv[] = { 3, 1, 2, 10 }, dw[] = { 0.2, 0.5, 0.25, 0.05 };
+    static const struct { const char *name; double p[3], lo[2], hi[2]; } ex[] = {
+        { "constant", { 7 }, { 0 }, { 0 } },
+        { "normal", { 10, 2 }, { 9, 11 }, { 15, 16 } },
+        { "lognormal", { 2, 0.6 }, { 1, 3 }, { 5, 8 } },
+        { "uniform", { 1, 3 }, { 0 }, { 0 } },
+        { "triangular", { 1, 2, 4 }, { 0 }, { 0 } },
+        { "pert", { 1, 2, 4 }, { 0 }, { 0 } },
+        { "beta", { 0.9, 0.05 }, { 0.85, 0.92 }, { 0.95, 0.99 } },
+        { "gamma", { 5, 2 }, { 2, 6 }, { 8, 12 } },
+        { "discrete", { 0 }, { 0 }, { 0 } },
+    };
+    const dist_family_type *t = dist_family_lookup(name);
+    if (!t || (k > 0 && !t->truncatable)) return -1;
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        if (strcmp(ex[i].name, name) != 0) continue;
+        *d = make(t->family, ex[i].p[0], ex[i].p[1], ex[i].p[2]);
+        if (k > 0) {
+            d->lo = ex[i].lo[k - 1];
+            d->hi = ex[i].hi[k - 1];
+        }
+        if (t->family == DIST_DISCRETE) {
+            d->n = 4;
+            d->values = dv;
+            d->weights = dw;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+#define GRID 20000
+
+/* For every family of the table (and its truncations): the mean and sd of the quantile
+ * on a midpoint grid of GRID cells match the table's exact moments (mean within 2e-4
+ * sd, sd within 3e-3 relative: the grid misses only the far tails); draws match them
+ * within KSE standard errors; the untruncated cdf inverts the quantile (1e-9) and the
+ * upper tails agree with 1 - cdf (1e-12); quantiles and draws stay inside dist_support,
+ * and the cdf is 0 and 1 at the finite ends of the untruncated support. */
+static void test_table_agreement(void **state)
+{
+    (void)state;
+    double *x = malloc(NSAMPLE * sizeof *x);
+    gsl_rng *r = rng_alloc();
+    assert_non_null(x);
+    for (int f = 0; f < DIST_NFAMILIES; f++) {
+        const dist_family_type *t = &dist_families[f];
+        for (int k = 0; k < 3; k++) {
+            dist_spec d;
+            if (table_example(t->name, k, &d) != 0) {
+                if (k == 0 || t->truncatable) fail_msg("no example of %s (case %d)", t->name, k);
+                continue;
+            }
+            validate_ok(&d);
+            assert_int_equal(k > 0 ? d.cdf_lo > 0.5 : 0, k == 2);
+            double mean = dist_mean(&d), sd = dist_sd(&d), lo, hi;
+            dist_support(&d, &lo, &hi);
+            double s1 = 0, s2 = 0;
+            for (int i = 0; i < GRID; i++) {
+                double q = dist_quantile(&d, (i + 0.5) / GRID);
+                if (!(q >= lo && q <= hi))
+                    fail_msg("%s case %d: quantile %.17g outside [%g, %g]", t->name, k, q, lo, hi);
+                s1 += q;
+            }
+            s1 /= GRID;
+            for (int i = 0; i < GRID; i++) {
+                double e = dist_quantile(&d, (i + 0.5) / GRID) - s1;
+                s2 += e * e;
+            }
+            double gsd = sqrt(s2 / GRID);
+            if (!(fabs(s1 - mean) <= 2e-4 * sd + 1e-12 * fabs(mean)))
+                fail_msg("%s case %d: mean of quantiles %.10g, table mean %.10g", t->name, k, s1, mean);
+            if (!(fabs(gsd - sd) <= 3e-3 * sd))
+                fail_msg("%s case %d: sd of quantiles %.10g, table sd %.10g", t->name, k, gsd, sd);
+            rng_set_stream(r, 4242, rng_hash("test.table"), (uint64_t)f, (uint64_t)k);
+            for (size_t i = 0; i < NSAMPLE; i++) {
+                x[i] = dist_draw(&d, r);
+                if (!(x[i] >= lo && x[i] <= hi))
+                    fail_msg("%s case %d: draw %.17g outside [%g, %g]", t->name, k, x[i], lo, hi);
+            }
+            check_stats("table draw", &d, x, NSAMPLE);
+            if (k > 0 || !t->cdf) continue;
+            for (int i = 1; i < 100; i++) {
+                double u = i / 100.0, q = t->quantile(&d, u);
+                assert_near(t->cdf(&d, q), u, 1e-9);
+                if (t->cdf_upper) assert_near(t->cdf_upper(&d, q), 1 - t->cdf(&d, q), 1e-12);
+                if (t->quantile_upper)
+                    assert_near(t->quantile_upper(&d, 1 - u), q, 1e-9 * (1 + fabs(q)));
+            }
+            t->support(&d, &lo, &hi);
+            if (isfinite(lo)) assert_near(t->cdf(&d, lo), 0, 0);
+            if (isfinite(hi)) assert_near(t->cdf(&d, hi), 1, 0);
+        }
+    }
+    gsl_rng_free(r);
+    free(x);
+}
+
 /* ---- validation messages ---- */
 
 typedef struct { dist_spec d; const char *msg; } bad_case;
@@ -463,6 +613,8 @@ int main(void)
         cmocka_unit_test(test_quantile_moments),
         cmocka_unit_test(test_monotone_and_bounds),
         cmocka_unit_test(test_discrete),
+        cmocka_unit_test(test_table_lookup),
+        cmocka_unit_test(test_table_agreement),
         cmocka_unit_test(test_validation),
         cmocka_unit_test(test_validation_edges),
     };

@@ -6,8 +6,9 @@
  * the key paths of uncertain values, fresh month-by-month distributions, defaults,
  * dates, numbers such as 38e9); `--set` overrides; the exact text of every kind of
  * error, several in one pass and in file order; the bad-scenario corpus in tests/bad
- * (each NAME.yaml against NAME.expected, exactly); and the round trip of the resolved
- * scenario that `capsim check` prints.
+ * (each NAME.yaml against NAME.expected, exactly); the round trip of the resolved
+ * scenario that `capsim check` prints; and the names that come from one table (the
+ * distribution families a scenario may write, the sampling kinds).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -615,6 +616,26 @@ static void test_error_distributions(void **state)
         "t.yaml:5:82: chips.c.kw: unknown key 'mode' (expected one of dist, min, max)\n");
 }
 
+/* An unknown family lists the families of the table that a scenario may write (all
+ * but the constant, which is a plain number), in table order. */
+static void test_error_family_names(void **state)
+{
+    (void)state;
+    static const char list[] = "expected one of normal, lognormal, uniform, triangular, "
+                               "pert, beta, gamma, discrete";
+    char want[512];
+    snprintf(want, sizeof want, "t.yaml:3:22: chips.a.h100e: unknown distribution 'weibull' "
+             "(%s)\nt.yaml:4:22: chips.b.h100e: unknown distribution 'constant' (%s)\n",
+             list, list);
+    expect_errors(HEAD "chips:\n"
+                  "  a: { h100e: {dist: weibull, shape: 1}, kw: 1, life_months: 1 }\n"
+                  "  b: { h100e: {dist: constant, value: 1}, kw: 1, life_months: 1 }\n", want);
+    for (int f = 0; f < DIST_NFAMILIES; f++) {
+        const char *name = dist_families[f].name;
+        assert_true((strstr(list, name) != NULL) == (dist_families[f].usage != NULL));
+    }
+}
+
 static void test_error_duplicates(void **state)
 {
     (void)state;
@@ -905,6 +926,32 @@ static void test_print_content(void **state)
     scenario_free(sc);
 }
 
+/* Every sampling name of scenario_sampling_names loads as its kind and prints back;
+ * the names are the four a scenario writes. */
+static void test_sampling_names(void **state)
+{
+    (void)state;
+    static const char *const names[] = { "random", "lhs", "sobol", "saltelli" };
+    assert_int_equal(SAMPLING_NKINDS, 4);
+    for (int k = 0; k < SAMPLING_NKINDS; k++) {
+        assert_string_equal(scenario_sampling_name((sampling_kind)k), names[k]);
+        assert_ptr_equal(scenario_sampling_name((sampling_kind)k), scenario_sampling_names[k]);
+        char yaml[256], line[64];
+        snprintf(yaml, sizeof yaml, HEAD "simulation: { sampling: %s }\n", names[k]);
+        scenario *sc = load_ok(yaml, NULL, 0);
+        assert_int_equal(sc->sampling, k);
+        char *out = print_to_string(sc);
+        snprintf(line, sizeof line, "\n  sampling: %s\n", names[k]);
+        assert_non_null(strstr(out, line));
+        free(out);
+        scenario_free(sc);
+    }
+    assert_string_equal(scenario_sampling_name(SAMPLING_NKINDS), "unknown");
+    expect_errors(HEAD "simulation: { sampling: sobel }\n",
+                  "t.yaml:2:25: simulation.sampling: unknown value 'sobel' (did you mean "
+                  "'sobol'?)\n");
+}
+
 /* ---- helpers' units ---- */
 
 static void test_suggest(void **state)
@@ -1029,6 +1076,7 @@ int main(void)
         cmocka_unit_test(test_error_numbers_and_ranges),
         cmocka_unit_test(test_error_integers),
         cmocka_unit_test(test_error_distributions),
+        cmocka_unit_test(test_error_family_names),
         cmocka_unit_test(test_error_duplicates),
         cmocka_unit_test(test_error_references),
         cmocka_unit_test(test_error_dates),
@@ -1039,6 +1087,7 @@ int main(void)
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_print_round_trip),
         cmocka_unit_test(test_print_content),
+        cmocka_unit_test(test_sampling_names),
         cmocka_unit_test(test_suggest),
         cmocka_unit_test(test_keypath),
         cmocka_unit_test(test_yamldoc_positions_and_aliases),

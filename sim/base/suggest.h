@@ -1,4 +1,9 @@
 /*
+ * sim/base, layer 0: small helpers every other folder may use. Its files include
+ * nothing of the project (only the C library).
+ *   suggest  "did you mean" for names typed by hand (this header)
+ *   version  the tool's version and provenance strings, fixed at build time
+ *
  * suggest: "did you mean" for names typed by hand (scenario keys, chip and segment
  * names, distribution families, key paths).
  *

@@ -1,4 +1,11 @@
 /*
+ * sim/random, layer 1: random numbers and the distributions they feed. Its files may
+ * include sim/base only (and GSL, Random123); sim/scenario and everything above build
+ * on it.
+ *   rng   Philox4x64-10 streams keyed by (seed, key path), wrapped as a gsl_rng type
+ *   dist  the distribution families of scenario fields: one dist_family_type record
+ *         per family in the table dist_families[], and the dist_spec they describe
+ *
  * dist: the probability distributions a scenario field may take (DESIGN.md 3, 4.7).
  *
  * A dist_spec is filled by the loader from YAML, then dist_validate() checks the
@@ -10,6 +17,10 @@
  *                        availability, jump sizes) where speed matters.
  * Both honour truncation: min/max condition the distribution (inverse CDF on the
  * truncated interval), they do not clip.
+ *
+ * Everything a family is (its name, its parameters, how a scenario writes it, and the
+ * functions that validate, sample and take moments) is its record in dist_families[],
+ * in the style of GSL's gsl_rng_type; the functions below dispatch through it.
  */
 #ifndef CAPSIM_DIST_H
 #define CAPSIM_DIST_H
@@ -17,22 +28,24 @@
 #include <stddef.h>
 #include <gsl/gsl_rng.h>
 
+/* The families. What each one is (parameters, truncation, formulas) is its record in
+ * dist_families[] (dist.c), and nowhere else. */
 typedef enum {
-    DIST_CONSTANT,   /* p[0] = value */
-    DIST_NORMAL,     /* p[0] = mean,   p[1] = sd            ; optional lo/hi truncation */
-    DIST_LOGNORMAL,  /* p[0] = median, p[1] = sigma (of log); optional lo/hi truncation */
-    DIST_UNIFORM,    /* p[0] = min,    p[1] = max */
-    DIST_TRIANGULAR, /* p[0] = min,    p[1] = mode, p[2] = max */
-    DIST_PERT,       /* p[0] = min,    p[1] = mode, p[2] = max ; lambda = 4 */
-    DIST_BETA,       /* p[0] = mean,   p[1] = sd  on [0,1]  ; optional lo/hi truncation */
-    DIST_GAMMA,      /* p[0] = mean,   p[1] = sd            ; optional lo/hi truncation */
-    DIST_DISCRETE,   /* values[n], weights[n] (sum to 1) */
+    DIST_CONSTANT,
+    DIST_NORMAL,
+    DIST_LOGNORMAL,
+    DIST_UNIFORM,
+    DIST_TRIANGULAR,
+    DIST_PERT,
+    DIST_BETA,
+    DIST_GAMMA,
+    DIST_DISCRETE,
     DIST_NFAMILIES
 } dist_family;
 
-typedef struct {
+typedef struct dist_spec {
     dist_family family;
-    double p[3];
+    double p[3];            /* parameters, in the order of the family's params[] */
     double lo, hi;          /* truncation; -INFINITY / +INFINITY when absent */
     size_t n;               /* discrete: number of values */
     double *values;         /* discrete: owned, n entries */
@@ -42,7 +55,46 @@ typedef struct {
     double cdf_lo, cdf_hi;   /* untruncated CDF at lo and hi (0 and 1 when absent) */
 } dist_spec;
 
-/* Family name as written in a scenario ("lognormal"), and back (-1 when unknown). */
+/* One family. Call the dist_* functions below rather than these pointers: they apply
+ * the truncation, the infinite ends and the defaults that a NULL pointer stands for. */
+typedef struct {
+    const char *name;          /* as written in a scenario: "lognormal" */
+    dist_family family;        /* its index in dist_families[] */
+    int np;                    /* parameters p[0..np) */
+    const char *params[3];     /* their names, in p order */
+    int truncatable;           /* min/max condition it (DESIGN.md 4.7); the others ignore lo/hi */
+    const char *usage;         /* how a scenario writes it; NULL: only as a plain number */
+    /* Parameters beyond being finite (dist_validate checks that first), without the
+     * truncation; sets shape_a/shape_b. NULL: nothing more to check. */
+    int (*validate)(dist_spec *d, char *msg, size_t msglen);
+    /* Untruncated P(X <= x) at a finite x; NULL for the families without one (constant,
+     * discrete), which are not truncatable. */
+    double (*cdf)(const dist_spec *d, double x);
+    /* Untruncated P(X > x) at a finite x without cancellation; NULL: 1 - cdf. */
+    double (*cdf_upper)(const dist_spec *d, double x);
+    /* Untruncated inverse CDF at u in (0,1). */
+    double (*quantile)(const dist_spec *d, double u);
+    /* Inverse of cdf_upper; NULL: quantile(1 - q). */
+    double (*quantile_upper)(const dist_spec *d, double q);
+    /* One untruncated draw. */
+    double (*draw)(const dist_spec *d, gsl_rng *rng);
+    /* Exact mean and variance, untruncated; and truncated (truncatable families). */
+    void (*moments)(const dist_spec *d, double *mean, double *var);
+    void (*truncated_moments)(const dist_spec *d, double *mean, double *var);
+    /* Where the untruncated distribution takes values: [*lo, *hi]. */
+    void (*support)(const dist_spec *d, double *lo, double *hi);
+} dist_family_type;
+
+/* The table, indexed by dist_family. */
+extern const dist_family_type dist_families[DIST_NFAMILIES];
+
+/* The record of a family by enum (NULL outside the enum) or by name (NULL when
+ * unknown). */
+const dist_family_type *dist_family_of(dist_family f);
+const dist_family_type *dist_family_lookup(const char *name);
+
+/* Family name as written in a scenario ("lognormal"; "unknown" outside the enum), and
+ * back (-1 when unknown). */
 const char *dist_family_name(dist_family f);
 int dist_family_from_name(const char *name);
 
@@ -60,6 +112,9 @@ double dist_draw(const dist_spec *d, gsl_rng *rng);
  * printing the resolved scenario. */
 double dist_mean(const dist_spec *d);
 double dist_sd(const dist_spec *d);
+
+/* Where the (truncated) distribution takes values: [*lo, *hi]. */
+void dist_support(const dist_spec *d, double *lo, double *hi);
 
 /* Deep copy (discrete arrays included) and release of owned arrays. */
 int dist_copy(dist_spec *dst, const dist_spec *src);

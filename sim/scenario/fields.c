@@ -193,48 +193,33 @@ static int scalar_value(fields_env *env, const yamldoc_node *v, const char *kp,
 
 /* ---- distributions ---- */
 
-typedef struct {
-    const char *name;
-    dist_family family;
-    const char *params[3];
-    int np;
-    int truncatable;        /* min/max condition it (DESIGN.md 4.7) */
-    const char *usage;
-} family_info;
-
-static const family_info families[] = {
-    { "normal", DIST_NORMAL, { "mean", "sd" }, 2, 1,
-      "{dist: normal, mean: M, sd: S, min?: A, max?: B}" },
-    { "lognormal", DIST_LOGNORMAL, { "median", "sigma" }, 2, 1,
-      "{dist: lognormal, median: M, sigma: S, min?: A, max?: B}" },
-    { "uniform", DIST_UNIFORM, { "min", "max" }, 2, 0, "{dist: uniform, min: A, max: B}" },
-    { "triangular", DIST_TRIANGULAR, { "min", "mode", "max" }, 3, 0,
-      "{dist: triangular, min: A, mode: M, max: B}" },
-    { "pert", DIST_PERT, { "min", "mode", "max" }, 3, 0, "{dist: pert, min: A, mode: M, max: B}" },
-    { "beta", DIST_BETA, { "mean", "sd" }, 2, 1, "{dist: beta, mean: M, sd: S, min?: A, max?: B}" },
-    { "gamma", DIST_GAMMA, { "mean", "sd" }, 2, 1,
-      "{dist: gamma, mean: M, sd: S, min?: A, max?: B}" },
-    { "discrete", DIST_DISCRETE, { NULL }, 0, 0,
-      "{dist: discrete, values: [V1, V2, ...], weights?: [W1, W2, ...]}" },
-};
-#define NFAMILIES (sizeof families / sizeof families[0])
-
-static const family_info *find_family(fields *m, const yamldoc_node *fn)
+/* The families a scenario may write as {dist: NAME, ...}: those of the table with a
+ * usage (a constant is a plain number). */
+static size_t scenario_families(const char **names)
 {
-    const char *names[NFAMILIES];
-    for (size_t i = 0; i < NFAMILIES; i++) names[i] = families[i].name;
+    size_t n = 0;
+    for (int f = 0; f < DIST_NFAMILIES; f++)
+        if (dist_families[f].usage) names[n++] = dist_families[f].name;
+    return n;
+}
+
+static const dist_family_type *find_family(fields *m, const yamldoc_node *fn)
+{
+    const char *names[DIST_NFAMILIES];
+    size_t n = scenario_families(names);
     if (!fn) {
+        char list[256] = "";
+        for (size_t i = 0, used = 0; i < n && used < sizeof list; i++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                                     names[i]);
         fields_error(m->env, m->at, m->kp, "mapping without 'dist' (expected a number, or a "
-                   "distribution {dist: FAMILY, ...} with FAMILY one of normal, lognormal, "
-                   "uniform, triangular, pert, beta, gamma, discrete)");
+                   "distribution {dist: FAMILY, ...} with FAMILY one of %s)", list);
         return NULL;
     }
-    if (fn->kind == YAMLDOC_SCALAR)
-        for (size_t i = 0; i < NFAMILIES; i++)
-            if (strcmp(fn->str, families[i].name) == 0) return &families[i];
+    const dist_family_type *t = fn->kind == YAMLDOC_SCALAR ? dist_family_lookup(fn->str) : NULL;
+    if (t && t->usage) return t;
     char hint[512];
-    suggest_text(hint, sizeof hint, fn->kind == YAMLDOC_SCALAR ? fn->str : "", names,
-                 NFAMILIES, NULL);
+    suggest_text(hint, sizeof hint, fn->kind == YAMLDOC_SCALAR ? fn->str : "", names, n, NULL);
     fields_error(m->env, fn, m->kp, "unknown distribution '%s' (%s)",
                fn->kind == YAMLDOC_SCALAR ? fn->str : yamldoc_kind_name(fn), hint);
     return NULL;
@@ -247,7 +232,7 @@ static const fields_rule bound_number = { -INFINITY, INFINITY, 0, 0,
 /* A constant parameter of a distribution (m is the distribution's mapping); def when
  * absent (missing_params reports the required ones). */
 static double dist_param(fields *m, const char *key, double def, const fields_rule *r,
-                         const family_info *fi)
+                         const dist_family_type *fi)
 {
     const yamldoc_node *v = fields_get(m, key);
     if (!v) return def;
@@ -264,7 +249,7 @@ static double dist_param(fields *m, const char *key, double def, const fields_ru
 }
 
 /* One message for all the parameters a family needs and m lacks. */
-static void missing_params(fields *m, const family_info *fi)
+static void missing_params(fields *m, const dist_family_type *fi)
 {
     char names[128] = "";
     int nmissing = 0, last = -1;
@@ -311,7 +296,7 @@ static void discrete_params(fields *m, dist_spec *d)
     d->weights = number_list(m, "weights", &nw);
     if (!yamldoc_get(m->node, "values"))
         fields_error(m->env, m->at, m->kp, "discrete needs 'values' (expected %s)",
-                   families[NFAMILIES - 1].usage);
+                   dist_families[DIST_DISCRETE].usage);
     d->n = nv;
     if (d->weights && nw != nv && d->values) {
         char kp[KEYPATH_MAX];
@@ -335,7 +320,7 @@ static int parse_dist(fields_env *env, const yamldoc_node *v, const char *kp, di
     int before = diag_count(env->diag);
     fields m;
     fields_open(&m, env, v, kp, "a distribution {dist: ...}");
-    const family_info *fi = find_family(&m, fields_get(&m, "dist"));
+    const dist_family_type *fi = find_family(&m, fields_get(&m, "dist"));
     if (!fi) return -1;   /* its keys depend on the family: do not judge them */
     d->family = fi->family;
     missing_params(&m, fi);
@@ -356,22 +341,6 @@ static int parse_dist(fields_env *env, const yamldoc_node *v, const char *kp, di
     return 0;
 }
 
-/* Where a (validated) distribution can take values: [*lo, *hi]. */
-static void support(const dist_spec *d, double *lo, double *hi)
-{
-    *lo = d->lo;
-    *hi = d->hi;
-    switch (d->family) {
-    case DIST_LOGNORMAL:
-    case DIST_GAMMA:      *lo = fmax(*lo, 0.0); break;
-    case DIST_BETA:       *lo = fmax(*lo, 0.0); *hi = fmin(*hi, 1.0); break;
-    case DIST_UNIFORM:    *lo = d->p[0]; *hi = d->p[1]; break;
-    case DIST_TRIANGULAR:
-    case DIST_PERT:       *lo = d->p[0]; *hi = d->p[2]; break;
-    default: break;
-    }
-}
-
 /* Does d stay inside r? Continuous families have no mass on a single point, so an open
  * bound is met by a support that ends there (a gamma for a field > 0). */
 static int check_support(fields_env *env, const yamldoc_node *v, const char *kp,
@@ -388,11 +357,9 @@ static int check_support(fields_env *env, const yamldoc_node *v, const char *kp,
         return 0;
     }
     double lo, hi;
-    support(d, &lo, &hi);
+    dist_support(d, &lo, &hi);
     const char *fam = dist_family_name(d->family);
-    int trunc = d->family == DIST_NORMAL || d->family == DIST_LOGNORMAL ||
-                d->family == DIST_BETA || d->family == DIST_GAMMA;
-    const char *fix = trunc ? "; add min/max to truncate it" : "";
+    const char *fix = dist_family_of(d->family)->truncatable ? "; add min/max to truncate it" : "";
     if (lo < r->lo) {
         fields_error(env, v, kp, "%s distribution can take values below %g (expected %s%s)",
                    fam, r->lo, r->expect, fix);

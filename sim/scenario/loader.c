@@ -192,13 +192,13 @@ static void load_scenario_section(loader *L, const yamldoc_node *n)
 
 static void load_simulation(loader *L, const yamldoc_node *n)
 {
-    static const char *const sampling[] = { "random", "lhs", "sobol", "saltelli" };
     fields m;
     scenario *sc = L->sc;
     fields_open(&m, &L->env, n, "simulation", "a mapping {paths: N, seed: S, sampling: random}");
     sc->paths = (long)fields_int(&m, "paths", 0, sc->paths, &R_PATHS);
     sc->seed = fields_u64(&m, "seed", 0, sc->seed);
-    sc->sampling = (sampling_kind)fields_enum(&m, "sampling", 0, SAMPLING_RANDOM, sampling, 4);
+    sc->sampling = (sampling_kind)fields_enum(&m, "sampling", 0, SAMPLING_RANDOM,
+                                              scenario_sampling_names, SAMPLING_NKINDS);
     sc->antithetic = fields_bool(&m, "antithetic", 0, 0);
     fields_close(&m);
 }

@@ -10,6 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const scenario_sampling_names[SAMPLING_NKINDS] = {
+    [SAMPLING_RANDOM] = "random",
+    [SAMPLING_LHS] = "lhs",
+    [SAMPLING_SOBOL] = "sobol",
+    [SAMPLING_SALTELLI] = "saltelli",
+};
+
+const char *scenario_sampling_name(sampling_kind k)
+{
+    return ((int)k >= 0 && (int)k < SAMPLING_NKINDS) ? scenario_sampling_names[k] : "unknown";
+}
+
 static char *dupstr(const char *s)
 {
     if (!s) return NULL;

@@ -1,4 +1,16 @@
 /*
+ * sim/scenario, layer 2: a scenario file becomes a validated scenario in memory, and
+ * its uncertain values become per-path numbers. Its files may include sim/random and
+ * sim/base; models, sim/stats and everything above build on it.
+ *   scenario        the resolved scenario in memory (this header): params, specs, names
+ *   loader          scenario file (YAML) and --set overrides -> validated scenario
+ *   fields          typed getters over one YAML mapping; unknown keys are errors
+ *   diagnostics     the loader's error list, sorted into file order for printing
+ *   yamldoc         a YAML document as a tree with positions, for the loader to walk
+ *   keypath         the one key path syntax (contracts.aws-2025.capacity.0.fulfilled)
+ *   scenario_print  the resolved scenario written back as a scenario file
+ *   sample          per-path values of the uncertain fields (random, lhs, sobol, copula)
+ *
  * scenario: the resolved, validated scenario in memory (DESIGN.md 2-4, 9).
  *
  * The loader (loader.h) builds one from a YAML file; tests may build one by hand with
@@ -44,7 +56,13 @@ typedef struct {
     int line, col;
 } corr_spec;
 
-typedef enum { SAMPLING_RANDOM, SAMPLING_LHS, SAMPLING_SOBOL, SAMPLING_SALTELLI } sampling_kind;
+typedef enum {
+    SAMPLING_RANDOM, SAMPLING_LHS, SAMPLING_SOBOL, SAMPLING_SALTELLI, SAMPLING_NKINDS
+} sampling_kind;
+/* The names a scenario writes (`sampling: lhs`), indexed by kind: the one list of them. */
+extern const char *const scenario_sampling_names[SAMPLING_NKINDS];
+/* The name of kind k; "unknown" outside the enum. */
+const char *scenario_sampling_name(sampling_kind k);
 typedef enum { BILLING_RESERVED, BILLING_USAGE } billing_kind;
 typedef enum { PERIOD_TERM, PERIOD_YEAR } period_kind;
 

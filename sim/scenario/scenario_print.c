@@ -24,18 +24,6 @@ void scenario_print_number(FILE *f, double x)
     fputs(buf, f);
 }
 
-/* Parameter names of each family, in dist_spec.p order. */
-static const char *const param_names[DIST_NFAMILIES][3] = {
-    [DIST_CONSTANT] = { "value" },
-    [DIST_NORMAL] = { "mean", "sd" },
-    [DIST_LOGNORMAL] = { "median", "sigma" },
-    [DIST_UNIFORM] = { "min", "max" },
-    [DIST_TRIANGULAR] = { "min", "mode", "max" },
-    [DIST_PERT] = { "min", "mode", "max" },
-    [DIST_BETA] = { "mean", "sd" },
-    [DIST_GAMMA] = { "mean", "sd" },
-};
-
 static void print_list(FILE *f, const double *x, size_t n)
 {
     fputc('[', f);
@@ -59,12 +47,12 @@ void scenario_print_dist(FILE *f, const dist_spec *d)
         fputs(", weights: ", f);
         print_list(f, d->weights, d->n);
     }
-    for (int i = 0; i < 3 && d->family < DIST_NFAMILIES && param_names[d->family][i]; i++) {
-        fprintf(f, ", %s: ", param_names[d->family][i]);
+    const dist_family_type *t = dist_family_of(d->family);
+    for (int i = 0; t && i < t->np; i++) {
+        fprintf(f, ", %s: ", t->params[i]);
         scenario_print_number(f, d->p[i]);
     }
-    int trunc = d->family == DIST_NORMAL || d->family == DIST_LOGNORMAL ||
-                d->family == DIST_BETA || d->family == DIST_GAMMA;
+    int trunc = t && t->truncatable;
     if (trunc && isfinite(d->lo)) {
         fputs(", min: ", f);
         scenario_print_number(f, d->lo);
@@ -126,7 +114,6 @@ static void put_quoted(FILE *f, const char *s)
 
 static void print_head(FILE *f, const scenario *sc)
 {
-    static const char *const sampling[] = { "random", "lhs", "sobol", "saltelli" };
     char first[8], last[8];
     scenario_month_label(sc, 0, first);
     scenario_month_label(sc, sc->months - 1, last);
@@ -141,7 +128,7 @@ static void print_head(FILE *f, const scenario *sc)
     scenario_print_number(f, sc->discount_rate);
     fprintf(f, "\nsimulation:\n  paths: %ld\n  seed: %" PRIu64 "\n  sampling: %s\n"
             "  antithetic: %s\n", sc->paths, sc->seed,
-            sampling[sc->sampling <= SAMPLING_SALTELLI ? sc->sampling : 0],
+            scenario_sampling_name(sc->sampling),
             sc->antithetic ? "true" : "false");
 }
 
