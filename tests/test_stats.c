@@ -1,11 +1,12 @@
 /*
- * test_stats: streaming statistics (sim/stats/stats.c).
+ * test_stats: streaming statistics (sim/stats, through stats.h).
  *
  * Moments against exact computations; exact quantiles against GSL to the bit; the
  * sketch's rank error against its stated bound for 1e4..1e6 values from uniform,
  * heavy-tailed, zero-heavy and tied data; merges against one accumulator; bitwise
- * identity across thread counts; the standard error's scaling and coverage.
- * CAPSIM_BENCH=1 in the environment adds a timing of stats_add_rows (ns per value).
+ * identity across thread counts, and of stats_add_rows with its pieces; the standard
+ * error's scaling and coverage. CAPSIM_BENCH=1 in the environment makes the pieces test
+ * larger and prints its timings (ns per value of stats_add_rows, cost of the queries).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -696,27 +697,53 @@ static void test_bound_values(void **state)
     assert_true(stats_rank_error_bound(1e6) < 0.05);
 }
 
-/* ---------- timing (CAPSIM_BENCH=1) */
+/* ---------- the sketch phase, in pieces and across threads (timed with CAPSIM_BENCH=1) */
 
-static void test_bench(void **state)
+/* Many variables past the exact phase (a conversion, then cascades on every block),
+ * added with stats_add_rows at several thread counts: each accumulator's whole state
+ * (stats_save) is word for word that of a reference fed the same rows through
+ * stats_add_rows_piece, the pieces in reverse order on one thread, then
+ * stats_add_rows_end (stats.h: "to the bit"), and the queries give the reference's
+ * answers. With CAPSIM_BENCH=1: larger, up to all cores, and the timings printed. */
+static void test_add_rows_pieces(void **state)
 {
     (void)state;
-    if (!getenv("CAPSIM_BENCH")) skip();
-    size_t rows = 4096, nv = 3000, batches = 8;
+    int bench = getenv("CAPSIM_BENCH") != NULL;
+    size_t rows = 4096, nv = bench ? 3000 : 200, batches = bench ? 8 : 3;
     double *x = make_rows(rows, nv, 1);
-    int maxt = omp_get_max_threads();
-    for (int t = 1; t <= maxt; t = t * 2 > maxt && t < maxt ? maxt : t * 2) {
+    int maxt = omp_get_max_threads(), tmax = bench ? maxt : 3;
+    omp_set_num_threads(1);
+    stats *ref = stats_alloc(nv);
+    assert_non_null(ref);
+    for (size_t b = 0; b < batches; b++) {
+        for (size_t p = stats_add_pieces(ref); p-- > 0;)
+            stats_add_rows_piece(ref, p, x, rows, nv, 0);
+        stats_add_rows_end(ref, rows);
+    }
+    assert_true(stats_add_pieces(ref) > 2 && stats_rank_error(ref) > 0);
+    size_t nw = stats_save_words(ref);
+    uint64_t *want = malloc(nw * sizeof *want), *got = malloc(nw * sizeof *got);
+    assert_non_null(want);
+    assert_non_null(got);
+    stats_save(ref, want);
+    for (int t = 1; t <= tmax; t = t * 2 > tmax && t < tmax ? tmax : t * 2) {
         omp_set_num_threads(t);
         stats *s = stats_alloc(nv);
+        assert_non_null(s);
         stats_add_rows(s, x, rows, nv, 0); /* exact phase and conversion */
         double t0 = omp_get_wtime();
         for (size_t b = 1; b < batches; b++) stats_add_rows(s, x, rows, nv, 0);
         double dt = omp_get_wtime() - t0;
-        print_message("threads %d: %.2f ns per value (%zu rows x %zu vars, sketch phase)\n", t,
-                      dt * 1e9 / ((double)(batches - 1) * rows * nv), rows, nv);
+        if (bench)
+            print_message("threads %d: %.2f ns per value (%zu rows x %zu vars, sketch phase)\n", t,
+                          dt * 1e9 / ((double)(batches - 1) * rows * nv), rows, nv);
+        assert_true(stats_count(s) == (double)(batches * rows));
+        assert_int_equal(stats_save_words(s), nw);
+        stats_save(s, got);
+        assert_memory_equal(want, got, nw * sizeof *want);
         if (t == 1) {
-            stats_summary sm;
-            double acc = 0;
+            stats_summary sm, rm;
+            double acc = 0, racc = 0;
             t0 = omp_get_wtime();
             for (size_t v = 0; v < nv; v++) {
                 stats_get(s, v, &sm);
@@ -726,12 +753,25 @@ static void test_bench(void **state)
             for (size_t v = 0; v < nv; v++)
                 for (int k = 0; k < 10; k++) acc += stats_cdf(s, v, 0.1 * k);
             double t2 = omp_get_wtime();
-            print_message("stats_get %.1f us per variable, stats_cdf %.0f ns per call (%.0f)\n",
-                          (t1 - t0) * 1e6 / nv, (t2 - t1) * 1e9 / (10.0 * nv), acc);
+            if (bench)
+                print_message("stats_get %.1f us per variable, stats_cdf %.0f ns per call (%.0f)\n",
+                              (t1 - t0) * 1e6 / nv, (t2 - t1) * 1e9 / (10.0 * nv), acc);
+            for (size_t v = 0; v < nv; v++) {
+                stats_get(s, v, &sm);
+                stats_get(ref, v, &rm);
+                assert_memory_equal(&sm, &rm, sizeof sm);
+                racc += rm.q[4];
+            }
+            for (size_t v = 0; v < nv; v++)
+                for (int k = 0; k < 10; k++) racc += stats_cdf(ref, v, 0.1 * k);
+            assert_true(acc == racc);
         }
         stats_free(s);
     }
     omp_set_num_threads(maxt);
+    stats_free(ref);
+    free(want);
+    free(got);
     free(x);
 }
 
@@ -755,7 +795,7 @@ int main(void)
         cmocka_unit_test(test_nan_does_not_crash),
         cmocka_unit_test(test_memory_fixed),
         cmocka_unit_test(test_bound_values),
-        cmocka_unit_test(test_bench),
+        cmocka_unit_test(test_add_rows_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

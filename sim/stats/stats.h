@@ -1,4 +1,20 @@
 /*
+ * sim/stats: what a run learns from its paths, in memory that does not grow with them:
+ * the streaming statistics of every output (stats, with its quantile sketch) and the
+ * sensitivity estimators (sensitivity). Layer 3, a peer of models/: it may include
+ * sim/base only, and never models/, output/, sim/engine or sim/cli.
+ *   stats.h        the accumulator's public face (this file): callers include only it
+ *   stats.c        allocation, streaming rows (moments and the copy into the sketch),
+ *                  merging, summaries and quantiles
+ *   sketch.c       the quantile sketch: shared shape, compactions, merges, rank error
+ *                  (its design and the error derivation are at its head)
+ *   stats_sort.c   sorting and compaction kernels on arrays of doubles
+ *   stats_cdf.c    the mid-rank CDF: one look-up, or a table for many
+ *   stats_save.c   the accumulator's whole state as 64-bit words and back
+ *   stats_int.h    private to sim/stats: the layout and what its files share
+ *   sensitivity.h  a module of its own: rank correlations (corr_acc), Sobol indices
+ *   sensitivity.c  (sobol_acc), streaming and in fixed memory like stats
+ *
  * stats: streaming statistics of many variables over paths (DESIGN.md 6).
  *
  * One accumulator holds, for each of nvars variables: count, mean and variance
@@ -20,7 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Sketch parameters (see sim/stats/stats.c for the design and the error derivation).
+/* Sketch parameters (see sim/stats/sketch.c for the design and the error derivation).
  * Exact while n <= STATS_EXACT_BUDGET; then a compactor of buffer STATS_SKETCH_K with
  * STATS_SKETCH_LEVELS levels. Fixed memory per variable: STATS_SKETCH_K * (1 +
  * (STATS_SKETCH_LEVELS - 1) / 2) doubles = 2560 doubles = 20 KiB (+64 B padding, +40 B

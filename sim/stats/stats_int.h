@@ -1,0 +1,153 @@
+/*
+ * stats_int: PRIVATE TO sim/stats. Only the files of the stats accumulator include it
+ * (stats.c, sketch.c, stats_sort.c, stats_cdf.c, stats_save.c); everyone else sees
+ * stats.h. It holds the accumulator's layout (struct stats: see stats.c), the sketch's
+ * shared shape (sk_state: see sketch.c), the small helpers every file uses (static
+ * inline, so that splitting the module into files costs no speed), and the functions the
+ * files call in one another:
+ *   sort_*    stats_sort.c  sorting and compaction kernels on arrays of doubles
+ *   sketch_*  sketch.c      the quantile sketch: its shape, compactions, merges, quantiles
+ */
+#ifndef CAPSIM_STATS_INT_H
+#define CAPSIM_STATS_INT_H
+
+#include "stats.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    K_MAX = 1024,       /* largest buffer k: bounds the stack scratch */
+    L_MAX = 40,         /* most levels */
+    BUDGET_MAX = 4096,  /* largest exact budget */
+    BITS_MAX = 16,      /* bits of n / k at conversion: n / k <= BUDGET_MAX / 4 */
+    VBLOCK = 64         /* variables per thread work item: 8 cache lines of each row */
+};
+
+/* The shape of the sketch, shared by all variables of an accumulator. */
+typedef struct {
+    uint64_t n;        /* values per variable */
+    int exact;         /* the slot holds raw values (n <= budget) */
+    unsigned size0;    /* items in level 0 (sketch mode) */
+    uint64_t occ;      /* bit h: level h >= 1 holds k/2 items */
+    uint64_t off;      /* bit h: offset of the next compaction at level h */
+    double top_w;      /* weight of the top level's items; 2^T while the top is empty */
+    double errp, errn; /* summed weights of +w and -w compactions (see ERROR in sketch.c) */
+} sk_state;
+
+struct stats {
+    size_t nvars;
+    unsigned k, half, top, budget, levels;
+    size_t slot;       /* doubles per variable, padded */
+    sk_state st;
+    double *mean, *m2, *mn, *mx, *npos;
+    double *data;      /* nvars * slot */
+    size_t data_bytes; /* its mapping, when mapped (see alloc_data); 0 from malloc */
+};
+
+/* A sorted run of items of equal weight: a level, as a query or a merge sees it. */
+typedef struct {
+    const double *p;
+    size_t n;
+    double w;
+} run;
+
+static inline size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+
+/* 2^h exactly, as ldexp(1.0, h) gives it, without the library call (h < 64). */
+static inline double pow2(unsigned h) { return (double)(UINT64_C(1) << h); }
+
+/* ---------- the sketch's levels inside a variable's slot */
+
+static inline double *level_ptr(const stats *s, double *slot, unsigned h)
+{
+    return h == 0 ? slot : slot + s->k + (size_t)(h - 1) * s->half;
+}
+
+static inline const double *level_cptr(const stats *s, const double *slot, unsigned h)
+{
+    return h == 0 ? slot : slot + s->k + (size_t)(h - 1) * s->half;
+}
+
+static inline int occupied(const sk_state *st, unsigned h) { return (int)((st->occ >> h) & 1u); }
+
+static inline void set_occupied(sk_state *st, unsigned h, int on)
+{
+    if (on)
+        st->occ |= UINT64_C(1) << h;
+    else
+        st->occ &= ~(UINT64_C(1) << h);
+}
+
+/* ---------- small kernels used on both sides of the stats_sort.c boundary */
+
+/* a[0..n) ascending? (A NaN makes it fail.) */
+static inline int is_sorted(const double *a, size_t n)
+{
+    size_t sorted = 1;
+    for (size_t i = 1; i < n && sorted; i++) sorted = a[i - 1] <= a[i];
+    return (int)sorted;
+}
+
+/* Keep positions o, o+2, ... of the concatenation x ++ y (m items each) in out[0..m). */
+static inline void decimate_concat(const double *x, const double *y, size_t m, unsigned o,
+                                   double *out)
+{
+    size_t i = 0;
+    for (; o + 2 * i < m; i++) out[i] = x[o + 2 * i];
+    for (; i < m; i++) out[i] = y[o + 2 * i - m];
+}
+
+/* In place: keep positions o, o+2, ... of sorted a[0..n). Writes never pass reads. */
+static inline void halve(double *a, size_t n, unsigned o)
+{
+    for (size_t i = 0; i < n / 2; i++) a[i] = a[2 * i + o];
+}
+
+/* ---------- stats_sort.c: kernels (every loop bounded by counts: NaN cannot hang them) */
+
+/* A whole array ascending: in order already, few values (counted), or merge-sorted.
+ * tmp holds n doubles. */
+void sort_doubles(double *a, size_t n, double *tmp);
+
+/* Sort a[0..m) and a[m..2m) (tmp: 2m). */
+void sort_halves(double *a, size_t m, double *tmp);
+
+/* Positions o, o+2, ... of the sorted order of a[0..n) into out[0..n/2), by counting
+ * (1), or 0 when the values are not few. */
+int sort_decimate_few(const double *a, size_t n, unsigned o, double *out);
+
+/* One compaction: merge sorted a[0..m) and b[0..m) and keep the merged positions o, o+2,
+ * ... in out (room for m + 1). */
+void sort_merge_decimate(const double *a, const double *b, size_t m, unsigned o, double *out);
+
+/* Two independent compactions with the same m and o, interleaved: the same outputs as
+ * two calls of sort_merge_decimate. */
+void sort_merge_decimate2(const double *a, const double *b, double *out, const double *c,
+                          const double *d, double *out2, size_t m, unsigned o);
+
+/* Weighted resampling of the sorted union of nr <= 3 runs into m items of equal weight. */
+void sort_resample(const run *runs, size_t nr, size_t m, double *out);
+
+/* ---------- sketch.c: the quantile sketch */
+
+/* The empty shape of s (exact while s has a budget). */
+void sketch_state_init(const stats *s, sk_state *st);
+
+/* At n = budget: the raw values of variables [v0, v0 + nv) become the sketch, advancing
+ * st (nv = 0: the shape only). */
+void sketch_convert_block(stats *s, sk_state *st, size_t v0, size_t nv);
+
+/* Level 0 full: the cascade of compactions on variables [v0, v0 + nv), advancing st. */
+void sketch_cascade_block(stats *s, sk_state *st, size_t v0, size_t nv);
+
+/* s (exact) becomes a sketch of the same values, all variables. */
+void sketch_convert_all(stats *s);
+
+/* into's sketch := the sketch of into's values followed by from's (both sketches). */
+void sketch_merge(stats *into, const stats *from);
+
+/* Quantiles of variable v at ascending levels p[0..np) from the sketch (not exact). */
+void sketch_quantiles(const stats *s, size_t v, const double *p, size_t np, double *q);
+
+#endif
