@@ -3,6 +3,7 @@
  * Every HDF5 call is checked; on failure the HDF5 error stack is left for hdf5_errmsg().
  */
 #include "hdf5_util.h"
+#include "sim/base/grow.h"
 
 #include <errno.h>
 #include <math.h>
@@ -483,13 +484,7 @@ static herr_t list_visit(hid_t g, const char *name, const H5L_info_t *info, void
     (void)g;
     (void)info;
     name_list *l = data;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 32;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v) return -1;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (grow_array(&l->v, &l->cap, l->n + 1, sizeof *l->v, 32) != 0) return -1;
     if (!(l->v[l->n] = dupstr(name))) return -1;
     l->n++;
     return 0;

@@ -5,8 +5,9 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
-int grow_array(void **p, size_t *cap, size_t need, size_t elsize, size_t first)
+int grow_array(void *array_ptr, size_t *cap, size_t need, size_t elsize, size_t first)
 {
     if (need <= *cap) return 0;
     size_t c = *cap ? *cap : (first ? first : 1);
@@ -15,9 +16,11 @@ int grow_array(void **p, size_t *cap, size_t need, size_t elsize, size_t first)
         c *= 2;
     }
     if (elsize && c > SIZE_MAX / elsize) return -1;
-    void *q = realloc(*p, c * elsize);
+    void *old, *q;
+    memcpy(&old, array_ptr, sizeof old);   /* the caller's T *, read as the void * it converts to */
+    q = realloc(old, c * elsize);
     if (!q) return -1;
-    *p = q;
+    memcpy(array_ptr, &q, sizeof q);
     *cap = c;
     return 0;
 }

@@ -2,6 +2,7 @@
  * diag_list: collected loader errors (see diag_list.h).
  */
 #include "diagnostics.h"
+#include "sim/base/grow.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -54,13 +55,8 @@ void diag_add(diag_list *d, const char *origin, int line, int col, const char *k
 {
     d->total++;
     if (d->n >= DIAG_MAX) return;
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? 2 * d->cap : 16;
-        diag_entry *e = realloc(d->e, cap * sizeof *e);
-        if (!e) return;   /* still counted: the load fails either way */
-        d->e = e;
-        d->cap = cap;
-    }
+    if (grow_array(&d->e, &d->cap, d->n + 1, sizeof *d->e, 16) != 0)
+        return;   /* still counted: the load fails either way */
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);

@@ -18,6 +18,7 @@
 #include "sim/base/suggest.h"
 #include "yamldoc.h"
 #include "fields.h"
+#include "sim/base/grow.h"
 
 #include <errno.h>
 #include <math.h>
@@ -763,20 +764,17 @@ static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        char *b = realloc(buf, cap * 2);
-        if (!b) {
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
+    for (;;) {
+        if (grow_array(&buf, &cap, n + 1, 1, 1 << 16) != 0) {
             free(buf);
             buf = NULL;
             errno = ENOMEM;
             break;
         }
-        buf = b;
-        cap *= 2;
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap) break;
     }
     if (buf && ferror(f)) {
         int err = errno ? errno : EIO;

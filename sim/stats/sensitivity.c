@@ -2,6 +2,7 @@
  * (or, for sobol_acc, by a shift fixed in advance: sobol_acc_set_shift), so that
  * variances of large amounts (USD 1e11) with a small spread keep their digits. */
 #include "sensitivity.h"
+#include "stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -193,8 +194,8 @@ void sobol_acc_result(const sobol_acc *s, double *first, double *total, double *
             int ok = n >= 2 && v > 0;
             first[i] = ok ? m1 / v : NAN;
             total[i] = ok ? mt / v : NAN;
-            first_ci[i] = ok ? 1.96 * sd1 / sqrt(n) / v : NAN;
-            total_ci[i] = ok ? 1.96 * sdt / sqrt(n) / v : NAN;
+            first_ci[i] = ok ? STATS_Z95 * sd1 / sqrt(n) / v : NAN;
+            total_ci[i] = ok ? STATS_Z95 * sdt / sqrt(n) / v : NAN;
         }
     }
 }

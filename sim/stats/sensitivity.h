@@ -10,7 +10,7 @@
  *   First order (Saltelli et al. 2010): S_j = mean(f(B) (f(AB_j) - f(A))) / V;
  *   total (Jansen 1999): ST_j = mean((f(A) - f(AB_j))^2) / 2 / V;
  *   V = variance of f over all A and B samples. The 95% half-widths are 1.96 sd/sqrt(n)/V
- *   of the per-sample terms (the CLT for the numerator; V's own error is ignored, which
+ *   (STATS_Z95) of the per-sample terms (the CLT for the numerator; V's own error is ignored, which
  *   is second order for n in the thousands).
  */
 #ifndef CAPSIM_SENSITIVITY_H

@@ -46,6 +46,10 @@
 #define STATS_SKETCH_K 256
 #define STATS_SKETCH_LEVELS 19
 
+/* The two-sided 95% normal quantile as every interval capsim reports uses it (rounded
+ * as in the tables; the files' intervals have always used this value). */
+#define STATS_Z95 1.96
+
 #define STATS_NQ 9
 extern const double stats_quantile_levels[STATS_NQ]; /* 0.01 0.05 0.10 0.25 0.50 0.75 0.90 0.95 0.99 */
 
