@@ -26,6 +26,12 @@ done
 expect_rc 2 "--paths 0" "$CAPSIM" run "$sc" --paths 0 -o "$tmp/x.h5"
 expect_rc 2 "--paths abc" "$CAPSIM" run "$sc" --paths abc -o "$tmp/x.h5"
 expect_rc 2 "--threads 0" "$CAPSIM" run "$sc" --threads 0 -o "$tmp/x.h5"
+expect_rc 2 "--superblock-paths 1000" "$CAPSIM" run "$sc" --superblock-paths 1000 -o "$tmp/x.h5"
+grep -q "superblock-paths 1000: expected a multiple of 512" "$tmp/err" || fail "--superblock-paths says what it expects"
+expect_rc 2 "--superblock-paths 0" "$CAPSIM" compare "$sc" "$sc" --superblock-paths 0 -o "$tmp/x.h5"
+for c in run compare sweep; do
+    "$CAPSIM" $c --help | grep -q -- "--superblock-paths N" || fail "$c --help documents --superblock-paths"
+done
 expect_rc 2 "--target-rse without --on" "$CAPSIM" run "$sc" --target-rse 0.01 -o "$tmp/x.h5"
 expect_rc 2 "--on unknown metric" "$CAPSIM" run "$sc" --target-rse 0.01 --on nonsense -o "$tmp/x.h5"
 grep -q "not a scalar per-path total" "$tmp/err" || fail "--on names the problem"

@@ -179,8 +179,8 @@ void cli_print_split_help(FILE *f)
 {
     fprintf(f,
             "  --shard i/n             compute only shard i of n (0 <= i < n) of the run: whole\n"
-            "                          superblocks (of %llu paths), --paths being the whole run's;\n"
-            "                          `capsim merge` of the n files writes the single run's file\n"
+            "                          superblocks, --paths being the whole run's; `capsim merge`\n"
+            "                          of the n files writes the single run's file\n"
             "  --superblock-paths N    advanced, for tests and small runs: paths per superblock, a\n"
             "                          multiple of %d (default %llu); results depend on it (the\n"
             "                          order in which statistics merge), shards of one run must\n"
@@ -189,7 +189,7 @@ void cli_print_split_help(FILE *f)
             "Results are bitwise identical for any --threads, any --shard split (after merge) and,\n"
             "with capsim built by `make CC=mpicc`, any number of ranks under `mpirun -np R`\n"
             "(rank 0 writes the file). See docs/ENGINE.md.\n",
-            (unsigned long long)ENGINE_SUPERBLOCK, ENGINE_BATCH, (unsigned long long)ENGINE_SUPERBLOCK);
+            ENGINE_BATCH, (unsigned long long)ENGINE_SUPERBLOCK);
 }
 
 int cli_engine_done(const char *prefix, int status, const engine_report *rep, const char *what, int quiet,
