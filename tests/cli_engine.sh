@@ -87,5 +87,42 @@ else
     fi
 fi
 
+# The engine's files call one another in one direction only (the graph at the head of
+# sim/engine/engine.c): from their objects' defined and undefined symbols, no cycle.
+if command -v nm > /dev/null 2>&1; then
+    for o in "$BUILD"/sim/engine/*.o; do
+        f=$(basename "$o" .o)
+        nm "$o" | awk -v f="$f" '$2 ~ /^[TDBR]$/ { print "D", f, $3 } $1 == "U" { print "U", f, $2 }'
+    done > "$tmp/syms"
+    ${PYTHON:-/usr/bin/python3} - "$tmp/syms" > "$tmp/graph" <<'PY' || fail "the engine's files call one another in a cycle: $(cat "$tmp/graph")"
+import sys
+defs, edges = {}, {}
+rows = [line.split() for line in open(sys.argv[1])]
+for kind, f, sym in rows:
+    if kind == "D":
+        defs[sym] = f
+for kind, f, sym in rows:
+    if kind == "U" and sym in defs and defs[sym] != f:
+        edges.setdefault(f, set()).add(defs[sym])
+state = {}
+def visit(n, path):
+    state[n] = 1
+    for m in sorted(edges.get(n, ())):
+        if state.get(m) == 1:
+            print(" -> ".join(path + [m]))
+            sys.exit(1)
+        if not state.get(m):
+            visit(m, path + [m])
+    state[n] = 2
+for n in sorted(edges):
+    if not state.get(n):
+        visit(n, [n])
+print(len(edges), "files with calls, no cycle")
+PY
+    [ "$(grep -c '^D' "$tmp/syms")" -gt 0 ] || fail "no engine objects in $BUILD/sim/engine"
+else
+    echo "cli_engine: call graph skipped (no nm)"
+fi
+
 echo "cli_engine: $fails failure(s)"
 [ "$fails" -eq 0 ]
