@@ -25,11 +25,12 @@
  * (eng_fail) and returns -1, its callers return -1 in turn, and engine_run hands the
  * reason to the command in its engine_report, which prints it.
  */
-#include "engine_state.h"
+#include "engine.h"
 #include "engine_merge.h"
 #include "engine_output.h"
 #include "engine_pack.h"
 #include "engine_pipeline.h"
+#include "engine_state.h"
 #include "engine_target.h"
 #include "mpi_comm.h"
 

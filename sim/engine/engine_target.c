@@ -5,7 +5,8 @@
 #include <string.h>
 
 /* The two-sided 95% normal quantile: a quantile's standard error is read off the
- * distribution-free confidence interval of order statistics, ranks n p +- Z95 sqrt(n p (1 - p)). */
+ * distribution-free confidence interval of order statistics, ranks
+ * n p +- Z95 sqrt(n p (1 - p)). */
 #define Z95 1.96
 
 int eng_target_parse(const char *on, int *total, double *q, char *msg, size_t msglen)
