@@ -223,7 +223,7 @@ static void test_failures_leave_no_file(void **state)
     job = job_for(f, "bad-superblock.h5", path, sizeof path);
     job.superblock_paths = ENGINE_BATCH + 1;
     assert_int_equal(engine_run(&job, &rep), 1);
-    assert_non_null(strstr(rep.error, "multiple of 512"));
+    assert_non_null(strstr(rep.error, "superblocks of 513 paths: expected a multiple of 512"));
     assert_int_equal(access(path, F_OK), -1);
 }
 

@@ -22,8 +22,9 @@
  * share.
  *
  * A failure is reported once: the function that meets it puts the reason in e->err
- * (eng_fail) and returns -1, its callers return -1 in turn, and engine_run hands the
- * reason to the command in its engine_report, which prints it.
+ * (eng_fail) and returns -1, its callers return -1 in turn, and engine_run or
+ * engine_merge hands the reason to the command in an engine_report; the command prints
+ * it. Nothing here prints but the progress line.
  */
 #include "engine.h"
 #include "engine_merge.h"
@@ -121,7 +122,7 @@ int engine_run(const engine_job *job, engine_report *rep)
     int status = 1, abort_ranks = 0;
     int ok = eng_init(&e, job) == 0;
     if (ok && e.sb_paths % ENGINE_BATCH != 0)
-        ok = eng_fail(&e, "--superblock-paths %llu: expected a multiple of %d (paths per batch)",
+        ok = eng_fail(&e, "superblocks of %llu paths: expected a multiple of %d (paths per batch)",
                       (unsigned long long)e.sb_paths, ENGINE_BATCH) == 0;
     if (!ok && e.rank != 0) e.err[0] = '\0';   /* every rank has the same job: rank 0 says what is wrong */
     if (!comm_all_ok(ok)) goto done;
