@@ -409,7 +409,10 @@ static const char *job_difference(const shard_info *a, const shard_info *b, char
         snprintf(buf, len, "the seed (%" PRIu64 " vs %" PRIu64 ")", a->seed, b->seed);
         return buf;
     }
-    if (a->superblock != b->superblock) return "the superblock size (different capsim versions)";
+    if (a->superblock != b->superblock) {
+        snprintf(buf, len, "the superblock size (--superblock-paths %" PRIu64 " vs %" PRIu64 ")", a->superblock, b->superblock);
+        return buf;
+    }
     if (a->save_paths != b->save_paths) return "--save-paths";
     if (a->nvariants != b->nvariants) return "the number of variants";
     for (size_t v = 0; v < a->nvariants; v++) {

@@ -12,7 +12,7 @@
  *   - `yearly` (variant, path, 2 x years): each path's calendar-year unmet demand and
  *     spend, which the yearly rank correlations need and the file holds nowhere else;
  *   - `acc/sbNNNNNNNNN.vV`: for each superblock and variant the saved accumulators of
- *     that superblock (engine.c's blob: statistics, differences, yearly statistics,
+ *     that superblock (engine_superblock.c's blob: statistics, differences, yearly statistics,
  *     Sobol sums), 64-bit words, shuffled and deflated.
  * Per-path totals and saved paths are read from the file's own /totals and /paths; the
  * sampled values and their uniforms are recomputed (the sampler is keyed by path).
@@ -34,7 +34,7 @@ typedef struct {
     /* the whole run */
     const char *command;                 /* run | compare | sweep */
     uint64_t total_paths, seed, save_paths;
-    uint64_t superblock;                 /* paths per superblock (ENGINE_SUPERBLOCK) */
+    uint64_t superblock;                 /* paths per superblock (engine_job.superblock_paths) */
     size_t nvariants;
     const char *const *variant_names;
     const char *const *texts;            /* scenario text of each variant */

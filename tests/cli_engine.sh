@@ -26,6 +26,12 @@ done
 expect_rc 2 "--paths 0" "$CAPSIM" run "$sc" --paths 0 -o "$tmp/x.h5"
 expect_rc 2 "--paths abc" "$CAPSIM" run "$sc" --paths abc -o "$tmp/x.h5"
 expect_rc 2 "--threads 0" "$CAPSIM" run "$sc" --threads 0 -o "$tmp/x.h5"
+expect_rc 2 "--superblock-paths 1000" "$CAPSIM" run "$sc" --superblock-paths 1000 -o "$tmp/x.h5"
+grep -q "superblock-paths 1000: expected a multiple of 512" "$tmp/err" || fail "--superblock-paths says what it expects"
+expect_rc 2 "--superblock-paths 0" "$CAPSIM" compare "$sc" "$sc" --superblock-paths 0 -o "$tmp/x.h5"
+for c in run compare sweep; do
+    "$CAPSIM" $c --help | grep -q -- "--superblock-paths N" || fail "$c --help documents --superblock-paths"
+done
 expect_rc 2 "--target-rse without --on" "$CAPSIM" run "$sc" --target-rse 0.01 -o "$tmp/x.h5"
 expect_rc 2 "--on unknown metric" "$CAPSIM" run "$sc" --target-rse 0.01 --on nonsense -o "$tmp/x.h5"
 grep -q "not a scalar per-path total" "$tmp/err" || fail "--on names the problem"
@@ -79,6 +85,43 @@ else
     elif [ $(( (b - a) * 2 )) -ge 18432 ]; then
         fail "allocations grow with paths: $a at 2048 paths, $b at 20480 (0.5 a path or more)"
     fi
+fi
+
+# The engine's files call one another in one direction only (the graph at the head of
+# sim/engine/engine.c): from their objects' defined and undefined symbols, no cycle.
+if command -v nm > /dev/null 2>&1; then
+    for o in "$BUILD"/sim/engine/*.o; do
+        f=$(basename "$o" .o)
+        nm "$o" | awk -v f="$f" '$2 ~ /^[TDBR]$/ { print "D", f, $3 } $1 == "U" { print "U", f, $2 }'
+    done > "$tmp/syms"
+    ${PYTHON:-/usr/bin/python3} - "$tmp/syms" > "$tmp/graph" <<'PY' || fail "the engine's files call one another in a cycle: $(cat "$tmp/graph")"
+import sys
+defs, edges = {}, {}
+rows = [line.split() for line in open(sys.argv[1])]
+for kind, f, sym in rows:
+    if kind == "D":
+        defs[sym] = f
+for kind, f, sym in rows:
+    if kind == "U" and sym in defs and defs[sym] != f:
+        edges.setdefault(f, set()).add(defs[sym])
+state = {}
+def visit(n, path):
+    state[n] = 1
+    for m in sorted(edges.get(n, ())):
+        if state.get(m) == 1:
+            print(" -> ".join(path + [m]))
+            sys.exit(1)
+        if not state.get(m):
+            visit(m, path + [m])
+    state[n] = 2
+for n in sorted(edges):
+    if not state.get(n):
+        visit(n, [n])
+print(len(edges), "files with calls, no cycle")
+PY
+    [ "$(grep -c '^D' "$tmp/syms")" -gt 0 ] || fail "no engine objects in $BUILD/sim/engine"
+else
+    echo "cli_engine: call graph skipped (no nm)"
 fi
 
 echo "cli_engine: $fails failure(s)"

@@ -38,11 +38,15 @@ same() { # description a.h5 b.h5 groups...
     done
 }
 sc=tests/scenarios/every-randomness.yaml
-N=36000   # 3 superblocks of 16384 paths: with 2 ranks rank 0 does two, rank 1 one
+# Superblocks of 2560 paths (--superblock-paths; above the 2048 values a statistics
+# accumulator keeps exactly, so they are sketches, as with the default 16384) keep the runs
+# small: N = 6000 paths = 3 superblocks, so with 2 ranks rank 0 does two, rank 1 one.
+SB="--superblock-paths 2560"
+N=6000
 
-expect_ok "one process" "$MPICAPSIM" run "$sc" --paths $N --quiet -o "$tmp/one.h5"
+expect_ok "one process" "$MPICAPSIM" run "$sc" --paths $N $SB --quiet -o "$tmp/one.h5"
 for np in 2 3; do
-    expect_ok "mpirun -np $np" mpirun_ -np $np "$MPICAPSIM" run "$sc" --paths $N --quiet -o "$tmp/np$np.h5"
+    expect_ok "mpirun -np $np" mpirun_ -np $np "$MPICAPSIM" run "$sc" --paths $N $SB --quiet -o "$tmp/np$np.h5"
     same "-np $np" "$tmp/one.h5" "$tmp/np$np.h5" /stats /totals /params /sensitivity
     h5dump -a ranks "$tmp/np$np.h5" | grep -q "(0): $np" || fail "-np $np: the ranks attribute is $np"
 done
@@ -50,19 +54,19 @@ done
 # Sobol indices (saltelli) and a compare (paired differences, saved paths).
 sobol=tests/scenarios/sobol-additive.yaml
 sed 's/price: { h100: 1.0 }/price: { h100: 1.5 }/' "$sobol" > "$tmp/pricier.yaml"
-expect_ok "compare, one process" "$MPICAPSIM" compare "$sobol" "$tmp/pricier.yaml" --paths $N --save-paths 100 \
+expect_ok "compare, one process" "$MPICAPSIM" compare "$sobol" "$tmp/pricier.yaml" --paths $N $SB --save-paths 100 \
     --quiet -o "$tmp/cmp1.h5"
 expect_ok "compare, -np 3" mpirun_ -np 3 "$MPICAPSIM" compare "$sobol" "$tmp/pricier.yaml" --paths $N \
-    --save-paths 100 --quiet -o "$tmp/cmp3.h5"
+    $SB --save-paths 100 --quiet -o "$tmp/cmp3.h5"
 same "compare -np 3" "$tmp/cmp1.h5" "$tmp/cmp3.h5" /stats /diff /totals /params /sensitivity /paths
 
 # --target-rse: rank 0 decides after each superblock; with 2 ranks this target stops after
 # superblock 2 (rank 0's), so rank 1's superblock 3 is computed and dropped.
-expect_ok "target, one process" "$MPICAPSIM" run "$sc" --paths 200000 --target-rse 0.00025 --on pv_spend \
+expect_ok "target, one process" "$MPICAPSIM" run "$sc" --paths 20000 $SB --target-rse 0.0006 --on pv_spend \
     --quiet -o "$tmp/t1.h5"
-expect_ok "target, -np 2" mpirun_ -np 2 "$MPICAPSIM" run "$sc" --paths 200000 --target-rse 0.00025 --on pv_spend \
+expect_ok "target, -np 2" mpirun_ -np 2 "$MPICAPSIM" run "$sc" --paths 20000 $SB --target-rse 0.0006 --on pv_spend \
     --quiet -o "$tmp/t2.h5"
-h5dump -a paths "$tmp/t1.h5" | grep -q "(0): 49152" || fail "target: stops after 3 superblocks ($(h5dump -a paths "$tmp/t1.h5" | grep '(0)'))"
+h5dump -a paths "$tmp/t1.h5" | grep -q "(0): 7680" || fail "target: stops after 3 superblocks ($(h5dump -a paths "$tmp/t1.h5" | grep '(0)'))"
 same "target -np 2" "$tmp/t1.h5" "$tmp/t2.h5" /stats /totals /params /sensitivity
 
 # Bad input: exit 2 from every rank, the message once.

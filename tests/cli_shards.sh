@@ -4,7 +4,10 @@
 # attributes such as command_line, threads and wall time are expected to differ), for
 # plain, saltelli and LHS sampling, compare with saved paths, sweep, empty shards and shards
 # given out of order; a bad set of shards is refused with exit 2 and a clear message.
-# 36000 paths = 3 superblocks (16384, 16384, 3232): every shard of 3 has one.
+# Superblocks of SB = 2560 paths (--superblock-paths: above the 2048 values a statistics
+# accumulator keeps exactly, so each superblock's accumulators are sketches, as with the
+# default 16384) keep the runs small: N = 6000 paths = 3 superblocks (2560, 2560, 880),
+# so every shard of 3 has one.
 set -u
 : "${CAPSIM:?}" "${BUILD:?}"
 tmp=$(mktemp -d)
@@ -24,15 +27,17 @@ same() { # description a.h5 b.h5 groups...
     done
 }
 sc=tests/scenarios/every-randomness.yaml
-N=36000
+SB=2560
+N=6000
 
 # shard NAME N ARGS...: the single run NAME.h5 and its N shards NAME.I.h5
 shard() {
     name=$1; n=$2; shift 2
-    expect_rc 0 "$name: single run" "$CAPSIM" "$@" --quiet -o "$tmp/$name.h5"
+    expect_rc 0 "$name: single run" "$CAPSIM" "$@" --superblock-paths $SB --quiet -o "$tmp/$name.h5"
     i=0
     while [ "$i" -lt "$n" ]; do
-        expect_rc 0 "$name: shard $i/$n" "$CAPSIM" "$@" --shard "$i/$n" --quiet -o "$tmp/$name.$i.h5"
+        expect_rc 0 "$name: shard $i/$n" "$CAPSIM" "$@" --superblock-paths $SB --shard "$i/$n" --quiet \
+            -o "$tmp/$name.$i.h5"
         i=$((i + 1))
     done
 }
@@ -46,7 +51,9 @@ same "merged out of order" "$tmp/er.h5" "$tmp/er.r.h5" /stats /totals /params /s
 h5dump -a paths "$tmp/er.m.h5" | grep -q "(0): $N" || fail "merged file says paths = $N"
 h5dump -a merged_shards "$tmp/er.m.h5" | grep -q "(0): 3" || fail "merged file records its shards"
 # A shard is a results file of its own paths, labelled with the run's path indices.
-h5dump -d /totals/path -s 0 -c 1 "$tmp/er.1.h5" | grep -q "(0): 16384" || fail "shard 1's first path is 16384"
+h5dump -d /totals/path -s 0 -c 1 "$tmp/er.1.h5" | grep -q "(0): $SB" || fail "shard 1's first path is $SB"
+h5dump -a /shard/superblock "$tmp/er.1.h5" | grep -q "(0): $SB" || fail "the shard records its superblock size"
+h5dump -a superblock_paths "$tmp/er.m.h5" | grep -q "(0): $SB" || fail "the merged file records its superblock size"
 expect_rc 0 "summary of a shard" "$CAPSIM" summary "$tmp/er.1.h5"
 
 # Saltelli sampling: Sobol indices merge too.
@@ -60,15 +67,15 @@ shard lhs 2 run "$sc" --paths $N --set simulation.sampling=lhs
 expect_rc 0 "merge lhs" "$CAPSIM" merge "$tmp/lhs.1.h5" "$tmp/lhs.0.h5" --quiet -o "$tmp/lhs.m.h5"
 same "merged lhs" "$tmp/lhs.h5" "$tmp/lhs.m.h5" /stats /totals /params /sensitivity
 
-# compare (saltelli too) with --save-paths across the shard boundary at path 16384:
-# /diff and /paths merge too. The small scenario keeps 16500 saved paths cheap.
+# compare (saltelli too) with --save-paths across the shard boundary at path SB = 2560:
+# /diff and /paths merge too.
 sed 's/price: { h100: 1.0 }/price: { h100: 1.5 }/' tests/scenarios/sobol-additive.yaml > "$tmp/pricier.yaml"
-shard cmp 2 compare tests/scenarios/sobol-additive.yaml "$tmp/pricier.yaml" --paths 20000 --save-paths 16500
+shard cmp 2 compare tests/scenarios/sobol-additive.yaml "$tmp/pricier.yaml" --paths 3500 --save-paths 2700
 expect_rc 0 "merge compare" "$CAPSIM" merge "$tmp/cmp.0.h5" "$tmp/cmp.1.h5" --quiet -o "$tmp/cmp.m.h5"
 same "merged compare" "$tmp/cmp.h5" "$tmp/cmp.m.h5" /stats /diff /totals /params /sensitivity /paths
 
 # sweep: each variant reloads with its own --set list.
-shard swp 2 sweep tests/scenarios/sobol-additive.yaml --vary contracts.big.price.h100=1,2 --paths 20000
+shard swp 2 sweep tests/scenarios/sobol-additive.yaml --vary contracts.big.price.h100=1,2 --paths 3500
 expect_rc 0 "merge sweep" "$CAPSIM" merge "$tmp/swp.1.h5" "$tmp/swp.0.h5" --quiet -o "$tmp/swp.m.h5"
 same "merged sweep" "$tmp/swp.h5" "$tmp/swp.m.h5" /stats /diff /totals /params /sensitivity
 
@@ -84,9 +91,14 @@ expect_rc 2 "a missing shard" "$CAPSIM" merge "$tmp/er.0.h5" "$tmp/er.2.h5" -o "
 grep -q "shard 1/3 is missing" "$tmp/err" || fail "the missing shard is named: $(cat "$tmp/err")"
 expect_rc 2 "a repeated shard" "$CAPSIM" merge "$tmp/er.0.h5" "$tmp/er.1.h5" "$tmp/er.1.h5" "$tmp/er.2.h5" -o "$tmp/bad.h5"
 grep -q "same shard" "$tmp/err" || fail "the repeated shard is named: $(cat "$tmp/err")"
-expect_rc 0 "shard of another seed" "$CAPSIM" run "$sc" --paths $N --seed 8 --shard 1/3 --quiet -o "$tmp/seed8.1.h5"
+expect_rc 0 "shard of another seed" "$CAPSIM" run "$sc" --paths $N --seed 8 --superblock-paths $SB --shard 1/3 --quiet \
+    -o "$tmp/seed8.1.h5"
 expect_rc 2 "shards of different seeds" "$CAPSIM" merge "$tmp/er.0.h5" "$tmp/seed8.1.h5" "$tmp/er.2.h5" -o "$tmp/bad.h5"
 grep -q "different runs.*seed" "$tmp/err" || fail "the different seed is named: $(cat "$tmp/err")"
+expect_rc 0 "shard of another superblock size" "$CAPSIM" run "$sc" --paths $N --superblock-paths 3072 --shard 1/3 \
+    --quiet -o "$tmp/sb3072.1.h5"
+expect_rc 2 "shards of different superblock sizes" "$CAPSIM" merge "$tmp/er.0.h5" "$tmp/sb3072.1.h5" "$tmp/er.2.h5" -o "$tmp/bad.h5"
+grep -q "different runs.*superblock size" "$tmp/err" || fail "the different superblock size is named: $(cat "$tmp/err")"
 expect_rc 2 "shards of different --paths" "$CAPSIM" merge "$tmp/er.0.h5" "$tmp/tiny.1.h5" "$tmp/er.2.h5" -o "$tmp/bad.h5"
 grep -q "different runs.*paths" "$tmp/err" || fail "the different --paths is named: $(cat "$tmp/err")"
 expect_rc 2 "shards of different scenarios" "$CAPSIM" merge "$tmp/er.0.h5" "$tmp/salt.1.h5" "$tmp/er.2.h5" -o "$tmp/bad.h5"

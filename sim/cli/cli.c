@@ -127,6 +127,12 @@ int cli_run_option(const char *cmd, int opt, const char *arg, cli_run_opts *o)
         o->nshards = (unsigned)n;
         return 1;
     }
+    case OPT_SUPERBLOCK_PATHS:
+        if (cli_parse_u64(arg, &o->superblock_paths) != 0 || o->superblock_paths == 0 ||
+            o->superblock_paths % ENGINE_BATCH != 0)
+            return cli_usage_error(cmd, "--superblock-paths %s: expected a multiple of %d (paths per batch), "
+                                   "e.g. %llu", arg, ENGINE_BATCH, (unsigned long long)ENGINE_SUPERBLOCK), -1;
+        return 1;
     case OPT_QUIET: o->quiet = 1; return 1;
     case OPT_SET: {
         if (!strchr(arg, '='))
@@ -173,13 +179,40 @@ void cli_print_split_help(FILE *f)
 {
     fprintf(f,
             "  --shard i/n             compute only shard i of n (0 <= i < n) of the run: whole\n"
-            "                          superblocks of %llu paths, --paths being the whole run's;\n"
-            "                          `capsim merge` of the n files writes the single run's file\n"
+            "                          superblocks, --paths being the whole run's; `capsim merge`\n"
+            "                          of the n files writes the single run's file\n"
+            "  --superblock-paths N    advanced, for tests and small runs: paths per superblock, a\n"
+            "                          multiple of %d (default %llu); results depend on it (the\n"
+            "                          order in which statistics merge), shards of one run must\n"
+            "                          agree, and --target-rse is checked after each superblock\n"
             "\n"
             "Results are bitwise identical for any --threads, any --shard split (after merge) and,\n"
             "with capsim built by `make CC=mpicc`, any number of ranks under `mpirun -np R`\n"
             "(rank 0 writes the file). See docs/ENGINE.md.\n",
-            (unsigned long long)ENGINE_SUPERBLOCK);
+            ENGINE_BATCH, (unsigned long long)ENGINE_SUPERBLOCK);
+}
+
+int cli_engine_done(const char *prefix, int status, const engine_report *rep, const char *what, int quiet,
+                    const char *out)
+{
+    if (status != 0) {
+        if (rep->error[0]) fprintf(stderr, "%s: %s\n", prefix, rep->error);
+        if (rep->abort_ranks) comm_abort(EXIT_RUNTIME);
+        return status;
+    }
+    if (!quiet && comm_rank() == 0)
+        fprintf(stderr, "capsim: %s%llu paths x %zu variant(s) in %.2f s -> %s\n", what,
+                (unsigned long long)rep->paths, rep->nvariants, rep->seconds, out);
+    return status;
+}
+
+int cli_engine_run(const engine_job *job)
+{
+    engine_report rep;
+    char what[64] = "";
+    int status = engine_run(job, &rep);
+    if (job->nshards > 0) snprintf(what, sizeof what, "shard %u/%u: ", job->shard, job->nshards);
+    return cli_engine_done("capsim", status, &rep, what, job->quiet, job->out_path);
 }
 
 int cli_parse_run_args(const char *cmd, int argc, char **argv, const struct option *longopts,

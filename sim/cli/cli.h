@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include "sim/engine/engine.h"
 #include "sim/scenario/scenario.h"
 
 /* Exit codes (DESIGN.md 7). */
@@ -48,12 +49,13 @@ typedef struct {
     const char **sets;    /* --set key=value, in order */
     size_t nsets;
     unsigned shard, nshards;  /* --shard shard/nshards; nshards 0: the whole run */
+    uint64_t superblock_paths;  /* --superblock-paths; 0: the engine's default */
 } cli_run_opts;
 
 /* getopt_long option codes for the shared options, and the handler: returns 1 if the
  * option was one of them (parsed into o), 0 if not, -1 on a bad value (message printed). */
 enum { OPT_PATHS = 1000, OPT_SEED, OPT_THREADS, OPT_SET, OPT_SAVE_PATHS, OPT_TARGET_RSE,
-       OPT_ON, OPT_QUIET, OPT_HELP, OPT_VARY, OPT_SHARD };
+       OPT_ON, OPT_QUIET, OPT_HELP, OPT_VARY, OPT_SHARD, OPT_SUPERBLOCK_PATHS };
 #define CLI_RUN_LONGOPTS                                           \
     { "output", required_argument, NULL, 'o' },                    \
     { "paths", required_argument, NULL, OPT_PATHS },               \
@@ -65,6 +67,7 @@ enum { OPT_PATHS = 1000, OPT_SEED, OPT_THREADS, OPT_SET, OPT_SAVE_PATHS, OPT_TAR
     { "on", required_argument, NULL, OPT_ON },                     \
     { "quiet", no_argument, NULL, OPT_QUIET },                     \
     { "shard", required_argument, NULL, OPT_SHARD },               \
+    { "superblock-paths", required_argument, NULL, OPT_SUPERBLOCK_PATHS }, \
     { "help", no_argument, NULL, OPT_HELP }
 int cli_run_option(const char *cmd, int opt, const char *arg, cli_run_opts *o);
 /* Checks after parsing (--target-rse needs --on ...). EXIT_OK or EXIT_BAD_INPUT. */
@@ -73,6 +76,18 @@ void cli_run_opts_free(cli_run_opts *o);
 
 /* Apply --paths/--seed to a loaded scenario. */
 void cli_apply_run_opts(scenario *sc, const cli_run_opts *o);
+
+/* After engine_run or engine_merge returned status with rep: on failure print
+ * "PREFIX: reason" to stderr when rep has one (under mpirun, the rank that knows) and,
+ * when the failure was one rank's alone, end every rank (comm_abort); on success, unless
+ * quiet, print the closing line "capsim: WHATn paths x v variant(s) in t s -> OUT" (rank 0
+ * only). Returns status. */
+int cli_engine_done(const char *prefix, int status, const engine_report *rep, const char *what, int quiet,
+                    const char *out);
+
+/* engine_run(job), then cli_engine_done with prefix "capsim" ("shard i/n: " before a
+ * shard's closing line). Returns its exit code. */
+int cli_engine_run(const engine_job *job);
 
 /* The help of --shard and of splitting work (mpirun), shared by run, compare, sweep. */
 void cli_print_split_help(FILE *f);

@@ -66,9 +66,9 @@ int cmd_compare(int argc, char **argv)
             .quiet = o.quiet, .out_path = o.out ? o.out : "compare.h5", .command = "compare",
             .command_line = cmdline ? cmdline : "capsim compare",
             .variant_nsets = nsets, .variant_sets = (const char *const *const *)sets,
-            .shard = o.shard, .nshards = o.nshards,
+            .shard = o.shard, .nshards = o.nshards, .superblock_paths = o.superblock_paths,
         };
-        status = engine_run(&job);
+        status = cli_engine_run(&job);
     }
     for (size_t v = 0; sc && v < nv; v++) scenario_free(sc[v]);
     free(sc);

@@ -49,6 +49,20 @@ static int load_job(const shard_info *in, scenario **sc)
     return 0;
 }
 
+/* Shards written by different builds: if the model changed in between, the merge is not
+ * one run. A warning, not a refusal. */
+static void warn_builds(shard_file *const *files, size_t n)
+{
+    const shard_info *s0 = shard_get_info(files[0]);
+    for (size_t i = 0; i < n; i++) {
+        const shard_info *s = shard_get_info(files[i]);
+        if (strcmp(s->git_revision, s0->git_revision) != 0 || strcmp(s->capsim_version, s0->capsim_version) != 0)
+            fprintf(stderr, "capsim merge: warning: %s was written by capsim %s (git %s), %s by %s (git %s): "
+                    "if the model changed in between, the merge is not one run\n", shard_path(files[i]),
+                    s->capsim_version, s->git_revision, shard_path(files[0]), s0->capsim_version, s0->git_revision);
+    }
+}
+
 int cmd_merge(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -98,14 +112,17 @@ int cmd_merge(int argc, char **argv)
         goto done;
     }
     if (load_job(in, sc) != 0) goto done;
+    warn_builds(files, n);
     engine_job job = {
         .variants = (const scenario *const *)sc, .nvariants = in->nvariants, .variant_names = in->variant_names,
         .nvary = in->nvary, .vary_keys = in->vary_keys, .vary_values = in->vary_values,
         .paths = in->total_paths, .seed = in->seed, .threads = threads, .save_paths = (size_t)in->save_paths,
         .quiet = quiet, .out_path = out, .command = in->command, .command_line = cmdline ? cmdline : "capsim merge",
-        .variant_nsets = in->nsets, .variant_sets = in->sets,
+        .variant_nsets = in->nsets, .variant_sets = in->sets, .superblock_paths = in->superblock,
     };
-    status = engine_merge(&job, files, n);
+    engine_report rep;
+    status = engine_merge(&job, files, n, &rep);
+    status = cli_engine_done("capsim merge", status, &rep, "merged ", quiet, out);
 done:
     for (size_t v = 0; sc && v < shard_get_info(files[0])->nvariants; v++) scenario_free(sc[v]);
     free(sc);

@@ -68,9 +68,9 @@ int cmd_run(int argc, char **argv)
         .quiet = o.quiet, .out_path = o.out ? o.out : out, .command = "run",
         .command_line = cmdline ? cmdline : "capsim run",
         .variant_nsets = &o.nsets, .variant_sets = (const char *const *const *)&o.sets,
-        .shard = o.shard, .nshards = o.nshards,
+        .shard = o.shard, .nshards = o.nshards, .superblock_paths = o.superblock_paths,
     };
-    status = (out || o.out) ? engine_run(&job) : EXIT_RUNTIME;
+    status = (out || o.out) ? cli_engine_run(&job) : EXIT_RUNTIME;
     free(out);
     free(cmdline);
     scenario_free(sc);

@@ -211,9 +211,9 @@ int cmd_sweep(int argc, char **argv)
             .quiet = o.quiet, .out_path = o.out ? o.out : "sweep.h5", .command = "sweep",
             .command_line = cmdline ? cmdline : "capsim sweep",
             .variant_nsets = g.nsets, .variant_sets = (const char *const *const *)g.sets,
-            .shard = o.shard, .nshards = o.nshards,
+            .shard = o.shard, .nshards = o.nshards, .superblock_paths = o.superblock_paths,
         };
-        status = engine_run(&job);
+        status = cli_engine_run(&job);
     } else {
         status = EXIT_RUNTIME;
     }

@@ -1,4 +1,25 @@
 /*
+ * sim/engine: the Monte Carlo engine (layer 5). Its files may include output/, models/,
+ * sim/stats, sim/scenario, sim/random and sim/base; never sim/cli. What lives here:
+ *   engine.h             the public face (this file): engine_run, engine_merge
+ *   engine.c             init, the loop over superblocks (here, on MPI ranks, or read
+ *                        back from shards), finalise; the call graph of the files below
+ *   engine_pipeline.c    a superblock computed here: its batches as a two-stage pipeline
+ *   engine_pack.c        a superblock as a package: computed on one rank, consumed on another
+ *   engine_merge.c       the shards of a run checked and read back as packages
+ *   engine_output.c      the results file: created, appended to, finished
+ *   engine_sensitivity.c the spill file, rank correlations, Sobol indices
+ *   engine_superblock.c  a superblock's accumulators: filled, saved, merged into the run's
+ *   engine_batch.c       a batch of paths: sampling, the model, paired differences
+ *   engine_state.c       the state shared by the files above: init, free, errors
+ *   engine_variant.c     the variants on one common layout; their buffers
+ *   engine_target.c      --target-rse: the metric and its relative standard error
+ *   engine_words.c       64-bit words: the form in which a superblock moves
+ *   mpi_comm.c           the only file that knows MPI
+ *   progress.c           the progress line on stderr
+ * Each engine_X.c has a private engine_X.h for the files that call it; nothing outside
+ * sim/engine includes those.
+ *
  * engine: runs the model over many paths, in parallel, with results that do not depend
  * on how the work is split (DESIGN.md 5, 6, 10).
  *
@@ -17,14 +38,15 @@
  * differences (variant v minus variant 0) path by path.
  *
  * Splitting the work (DESIGN.md 10, docs/ENGINE.md): the paths form superblocks of
- * ENGINE_SUPERBLOCK paths, fixed by path index. Each superblock's rows are folded, in
- * path order, into fresh accumulators, which are then merged into the run's in
- * superblock order: that is the canonical computation, and the one way a result is ever
- * computed. A shard (--shard i/n) is a contiguous range of whole superblocks and keeps
- * its superblocks' accumulators in its file; `capsim merge` folds them in order. Under
- * mpirun the ranks take superblocks round robin and send them, saved, to rank 0, which
- * folds them in order and writes the one file. Either way the statistics, totals,
- * sampled values and sensitivity are bitwise those of a single process.
+ * engine_job.superblock_paths paths (ENGINE_SUPERBLOCK by default), fixed by path index.
+ * Each superblock's rows are folded, in path order, into fresh accumulators, which are
+ * then merged into the run's in superblock order: that is the canonical computation, and
+ * the one way a result is ever computed. A shard (--shard i/n) is a contiguous range of
+ * whole superblocks and keeps its superblocks' accumulators in its file; `capsim merge`
+ * folds them in order. Under mpirun the ranks take superblocks round robin and send them,
+ * saved, to rank 0, which folds them in order and writes the one file. Either way the
+ * statistics, totals, sampled values and sensitivity are bitwise those of a single
+ * process with the same superblock size.
  */
 #ifndef CAPSIM_ENGINE_H
 #define CAPSIM_ENGINE_H
@@ -36,8 +58,9 @@
 /* Paths per batch: the unit of the pipeline (docs/ENGINE.md), which holds two batches'
  * buffers per variant. Where a batch ends never changes a result. */
 #define ENGINE_BATCH 512
-/* Paths per superblock: a constant of the file format (shards record it; merge checks it),
- * never a function of threads, ranks or shards. */
+/* Paths per superblock by default. The superblock size is part of the job (results depend
+ * on it; shards record it and merge uses theirs), never a function of threads, ranks or
+ * shards. */
 #define ENGINE_SUPERBLOCK_BATCHES 32
 #define ENGINE_SUPERBLOCK ((uint64_t)ENGINE_BATCH * ENGINE_SUPERBLOCK_BATCHES)
 
@@ -63,7 +86,21 @@ typedef struct {
     const size_t *variant_nsets;
     const char *const *const *variant_sets;
     unsigned shard, nshards;           /* --shard shard/nshards; nshards 0: the whole run */
+    uint64_t superblock_paths;         /* paths per superblock, a multiple of ENGINE_BATCH;
+                                        * 0: ENGINE_SUPERBLOCK */
 } engine_job;
+
+/* What a run or a merge tells its command. */
+typedef struct {
+    char error[2048];      /* on failure, the reason (without a "capsim: " prefix); "" when
+                            * another rank has it (under mpirun the rank that knows says) */
+    int abort_ranks;       /* the failure was this rank's alone, mid-run: the other ranks
+                            * cannot know, so after printing the caller ends them all
+                            * (comm_abort) */
+    uint64_t paths;        /* paths done per variant (of this run, shard or merge) */
+    size_t nvariants;
+    double seconds;        /* wall time from the call to the file in place */
+} engine_report;
 
 typedef struct shard_file shard_file;
 
@@ -72,21 +109,23 @@ typedef struct shard_file shard_file;
 int engine_check_target(const char *on, char *msg, size_t msglen);
 
 /* Run the job and write its results file. Returns 0 on success, 1 on a runtime failure
- * (message printed to stderr; no file left under out_path). Under mpirun every rank
- * calls it with the same job; rank 0 writes the file. With job->nshards > 0 only the
+ * (the reason in rep->error; no file left under out_path). rep (may be NULL) gets what
+ * the command prints: nothing is printed here but the progress line. Under mpirun every
+ * rank calls it with the same job; rank 0 writes the file. With job->nshards > 0 only the
  * shard's superblocks run and the file gets a /shard group for merge (--target-rse is
  * then not allowed: a shard cannot know where the whole run would stop). */
-int engine_run(const engine_job *job);
+int engine_run(const engine_job *job, engine_report *rep);
 
-/* The paths [*first, *end) of shard i of n of a run of `paths` paths: whole superblocks,
- * shard i taking superblocks [i S / n, (i + 1) S / n), S = ceil(paths / ENGINE_SUPERBLOCK)
- * (a shard may be empty when n > S). */
-void engine_shard_paths(uint64_t paths, unsigned i, unsigned n, uint64_t *first, uint64_t *end);
+/* The paths [*first, *end) of shard i of n of a run of `paths` paths in superblocks of
+ * `superblock` paths: whole superblocks, shard i taking superblocks [i S / n, (i + 1) S / n),
+ * S = ceil(paths / superblock) (a shard may be empty when n > S). */
+void engine_shard_paths(uint64_t paths, uint64_t superblock, unsigned i, unsigned n, uint64_t *first,
+                        uint64_t *end);
 
 /* Merge the shards files[0..n) (checked and sorted by shard_check_set) of the run job
- * (its scenarios reloaded from the shards' /shard job) into job->out_path: the file of
- * a single run, bitwise in every dataset. 0, 1 on a runtime failure, 2 when the shards
- * do not fit the job (message printed). */
-int engine_merge(const engine_job *job, shard_file *const *files, size_t n);
+ * (its scenarios reloaded from the shards' /shard job, its superblock size theirs) into
+ * job->out_path: the file of a single run, bitwise in every dataset. 0, 1 on a runtime
+ * failure, 2 when the shards do not fit the job; the reason in rep->error. */
+int engine_merge(const engine_job *job, shard_file *const *files, size_t n, engine_report *rep);
 
 #endif

@@ -1,9 +1,9 @@
-/*
- * engine_variant: the variants of a run on one common layout (see engine.c): the union
- * of their clouds, segments, contracts and uncertain values in order of first
- * appearance, each variant's map into it, and each variant's buffers and accumulators.
- */
-#include "engine_int.h"
+/* engine_variant: see engine_variant.h. */
+#include "engine_variant.h"
+
+#include "sim/random/rng.h"
+
+#include <string.h>
 
 /* ---- names common to all variants ------------------------------------------------ */
 
@@ -18,7 +18,15 @@ static long name_set_add(name_set *s, const char *name)
     return (long)s->n++;
 }
 
-int eng_collect_names(engine *e)
+/* The index of a name that is in s (eng_variant_names put every variant's there). */
+static size_t name_set_index(const name_set *s, const char *name)
+{
+    size_t i = 0;
+    while (i < s->n && strcmp(s->names[i], name) != 0) i++;
+    return i;
+}
+
+int eng_variant_names(engine *e)
 {
     for (size_t v = 0; v < e->nv; v++) {
         const scenario *sc = e->vr[v].sc;
@@ -34,9 +42,9 @@ int eng_collect_names(engine *e)
     return 0;
 }
 
-/* The common layout: model_layout_init reads only the horizon and the dimension
- * lengths, so a scenario shell with those filled in gives the layout of the union. */
-void eng_common_layout(engine *e)
+/* model_layout_init reads only the horizon and the dimension lengths, so a scenario
+ * shell with those filled in gives the layout of the union. */
+void eng_variant_layout(engine *e)
 {
     scenario shell;
     memset(&shell, 0, sizeof shell);
@@ -59,11 +67,11 @@ static void dim_maps(const engine *e, const scenario *sc, size_t *map[4])
 {
     map[DIM_NONE][0] = 0;
     for (size_t i = 0; i < sc->nsegments; i++)
-        map[DIM_SEGMENT][i] = (size_t)name_set_add((name_set *)&e->segments, sc->segments[i].name);
+        map[DIM_SEGMENT][i] = name_set_index(&e->segments, sc->segments[i].name);
     for (size_t i = 0; i < sc->nclouds; i++)
-        map[DIM_CLOUD][i] = (size_t)name_set_add((name_set *)&e->clouds, sc->clouds[i].name);
+        map[DIM_CLOUD][i] = name_set_index(&e->clouds, sc->clouds[i].name);
     for (size_t i = 0; i < sc->ncontracts; i++)
-        map[DIM_CONTRACT][i] = (size_t)name_set_add((name_set *)&e->contracts, sc->contracts[i].name);
+        map[DIM_CONTRACT][i] = name_set_index(&e->contracts, sc->contracts[i].name);
 }
 
 static int build_row_map(const engine *e, variant_run *r)
@@ -102,11 +110,6 @@ fail:
 }
 
 /* ---- init and cleanup ------------------------------------------------------------ */
-
-void *eng_alloc_doubles(size_t n)
-{
-    return malloc((n ? n : 1) * sizeof(double));
-}
 
 /* The B matrix: the same scenario with every uncertain value on its own second stream.
  * The shell shares everything with sc but the uncertain array (so the copula and the
@@ -177,20 +180,19 @@ static void free_batch_buf(batch_buf *b)
     free(b->salt);
 }
 
-int eng_init_variant(engine *e, size_t v, char *err, size_t errlen)
+int eng_variant_init(engine *e, size_t v)
 {
     variant_run *r = &e->vr[v];
     /* A superblock's accumulators see at most its paths: exact when the whole run can be. */
-    uint64_t sb_max = e->job->paths < ENGINE_SUPERBLOCK ? e->job->paths : ENGINE_SUPERBLOCK;
+    uint64_t sb_max = e->job->paths < e->sb_paths ? e->job->paths : e->sb_paths;
     r->nu = r->sc->nuncertain;
     model_layout_init(&r->L, r->sc);
-    r->smp = sampler_alloc(r->sc, e->job->paths, err, errlen);
+    r->smp = sampler_alloc(r->sc, e->job->paths, e->err, sizeof e->err);
     if (!r->smp) return -1;
     if (build_row_map(e, r) != 0) goto oom;
     r->param_map = malloc((r->nu ? r->nu : 1) * sizeof *r->param_map);
     if (!r->param_map) goto oom;
-    for (size_t k = 0; k < r->nu; k++)
-        r->param_map[k] = (size_t)name_set_add(&e->params, r->sc->uncertain[k].keypath);
+    for (size_t k = 0; k < r->nu; k++) r->param_map[k] = name_set_index(&e->params, r->sc->uncertain[k].keypath);
     r->st = stats_alloc(e->U.row_len);
     r->sb_st = stats_alloc_part(e->U.row_len, sb_max);
     r->spill = tmpfile();
@@ -205,15 +207,15 @@ int eng_init_variant(engine *e, size_t v, char *err, size_t errlen)
     if (!r->yst || !r->sb_yst) goto oom;
     /* two sets of batch buffers: one computed while the other is accumulated and written */
     if (alloc_batch_buf(e, r, v, &r->b) != 0 || alloc_batch_buf(e, r, v, &r->done) != 0) goto oom;
-    if (r->sc->sampling == SAMPLING_SALTELLI && init_saltelli(r, e->job->paths, err, errlen) != 0)
+    if (r->sc->sampling == SAMPLING_SALTELLI && init_saltelli(r, e->job->paths, e->err, sizeof e->err) != 0)
         return -1;
     return 0;
 oom:
-    snprintf(err, errlen, "out of memory (or no temporary file) preparing variant %zu", v);
+    snprintf(e->err, sizeof e->err, "out of memory (or no temporary file) preparing variant %zu", v);
     return -1;
 }
 
-void eng_free_accumulators(engine *e)
+void eng_variant_free_accumulators(engine *e)
 {
     for (size_t v = 0; e->vr && v < e->nv; v++) {
         variant_run *r = &e->vr[v];
@@ -245,22 +247,15 @@ static void free_variant(variant_run *r)
     sobol_acc_free(r->sb_sobol);
 }
 
-void eng_free(engine *e)
+void eng_variant_free(engine *e)
 {
-    eng_free_accumulators(e);
-    if (e->ws)
-        for (size_t i = 0; i < (size_t)e->nthreads * e->nv; i++) model_ws_free(e->ws[i]);
-    free(e->ws);
-    if (e->scratch)
-        for (int t = 0; t < e->nthreads; t++) free(e->scratch[t]);
-    free(e->scratch);
+    eng_variant_free_accumulators(e);
     if (e->vr)
         for (size_t v = 0; v < e->nv; v++) free_variant(&e->vr[v]);
     free(e->vr);
-    free(e->acc);
+    e->vr = NULL;
     free(e->clouds.names);
     free(e->segments.names);
     free(e->contracts.names);
     free(e->params.names);
-    free(e->blob.w);
 }
