@@ -6,15 +6,10 @@
 #include "output/h5out.h"
 #include "output/hdf5_util.h"
 #include "output/shardfile.h"
+#include "sim/scenario/scenario.h"
 
 #include <omp.h>
 #include <string.h>
-
-static const char *sampling_name(sampling_kind k)
-{
-    static const char *names[] = { "random", "lhs", "sobol", "saltelli" };
-    return names[k];
-}
 
 /* The /shard group of a shard's file: the job (so that merge can reload it) and the
  * shard's place in the run. */
@@ -199,7 +194,7 @@ int eng_out_finish(engine *e, const char *extra_attr, int64_t extra_value)
         return eng_fail(e, "%s: cannot write the root attribute superblock_paths", job->out_path);
     h5out_run_info info = {
         job->command_line, job->command, job->seed, e->nthreads, e->nranks,
-        progress_now() - e->t0, sampling_name(job->variants[0]->sampling),
+        progress_now() - e->t0, scenario_sampling_name(job->variants[0]->sampling),
         e->stopped ? "target-rse reached" : "paths"
     };
     h5out *out = e->out;

@@ -134,7 +134,7 @@ int eng_init(engine *e, const engine_job *job)
     if (eng_variant_names(e) != 0) return eng_fail(e, "out of memory");
     eng_variant_layout(e);
     const scenario *s0 = job->variants[0];
-    e->nyears = (s0->start_month - 1 + s0->months - 1) / 12 + 1;
+    e->nyears = model_calendar_years(s0->start_month, s0->months);
     for (size_t v = 0; v < e->nv; v++)
         if (eng_variant_init(e, v) != 0) return -1;
     if (init_threads(e) != 0) return eng_fail(e, "out of memory");

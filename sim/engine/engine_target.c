@@ -4,10 +4,8 @@
 #include <math.h>
 #include <string.h>
 
-/* The two-sided 95% normal quantile: a quantile's standard error is read off the
- * distribution-free confidence interval of order statistics, ranks
- * n p +- Z95 sqrt(n p (1 - p)). */
-#define Z95 1.96
+/* A quantile's standard error is read off the distribution-free 95% confidence interval
+ * of order statistics, ranks n p +- STATS_Z95 sqrt(n p (1 - p)). */
 
 int eng_target_parse(const char *on, int *total, double *q, char *msg, size_t msglen)
 {
@@ -52,9 +50,9 @@ double eng_target_rse(const engine *e)
     stats_summary sum;
     stats_get(s, var, &sum);
     if (e->target_q < 0) return sum.mean != 0 ? sum.se / fabs(sum.mean) : INFINITY;
-    double p = e->target_q, dp = Z95 * sqrt(p * (1 - p) / sum.n);
+    double p = e->target_q, dp = STATS_Z95 * sqrt(p * (1 - p) / sum.n);
     double lo = stats_quantile(s, var, fmax(0.0, p - dp));
     double hi = stats_quantile(s, var, fmin(1.0, p + dp));
     double q = stats_quantile(s, var, p);
-    return q != 0 ? (hi - lo) / (2 * Z95) / fabs(q) : INFINITY;
+    return q != 0 ? (hi - lo) / (2 * STATS_Z95) / fabs(q) : INFINITY;
 }

@@ -1,19 +1,14 @@
 /* engine_words: see engine_words.h. */
 #include "engine_words.h"
+#include "sim/base/grow.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 uint64_t *eng_words_grow(words *b, size_t add)
 {
-    if (b->n + add > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + add) cap *= 2;
-        uint64_t *w = realloc(b->w, cap * sizeof *w);
-        if (!w) return NULL;
-        b->w = w;
-        b->cap = cap;
-    }
+    if (add > SIZE_MAX - b->n || grow_array(&b->w, &b->cap, b->n + add, sizeof *b->w, 4096) != 0) return NULL;
     uint64_t *at = b->w + b->n;
     b->n += add;
     return at;
