@@ -1,6 +1,14 @@
 # capsim — Monte Carlo simulator of AI compute capacity.
 #
-# Targets: all (default) run test bench check plots clean deps
+# Targets: all (default) run test unit-tests cli-tests py-tests check bench plots clean deps
+#   test        every test, in parallel on every core unless the command line gives -j;
+#               one line per test (PASS, SKIP or FAIL), the end of each failure's log,
+#               and "N passed, N skipped, N failed"; each test's output is in
+#               BUILD/test-logs/NAME.log. make test TESTS="cli_engine py_compare": those.
+#   unit-tests  the same for the cmocka binaries (tests/test_*.c) only,
+#   cli-tests   for the command-line tests (tests/cli_*.sh) only,
+#   py-tests    for the file-format tests (tests/py_*.py) only
+#   check       the whole suite built with AddressSanitizer and UBSan (BUILD=build-san)
 # Settings (override on the command line: make CC=clang OPT=-O0):
 CC_DEFAULT  := gcc
 ifeq ($(origin CC),default)
@@ -51,7 +59,7 @@ TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 DEFAULT_SCENARIO := scenarios/multicloud-2026.yaml
 CAPSIM      := $(BUILD)/capsim
 
-.PHONY: all run test unit-tests cli-tests py-tests bench check plots clean deps
+.PHONY: all run test unit-tests cli-tests py-tests test-suite bench check plots clean deps
 all: capsim
 
 deps: $(BUILD)/.deps-ok
@@ -99,9 +107,37 @@ $(BUILD)/tests/malloc_count.so: tests/malloc_count.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $< -ldl
 
-# The whole suite: unit tests (cmocka), command-line tests, file-format tests.
-test: $(CAPSIM) $(TEST_BIN) $(BUILD)/tests/malloc_count.so
-	@sh tests/run_tests.sh $(BUILD)
+# The suite: unit tests (the cmocka binaries of tests/test_*.c), command-line tests
+# (tests/cli_*.sh) and file-format tests (tests/py_*.py). Each test is a target of its
+# own, test/NAME, which tests/run_tests.sh runs into $(BUILD)/test-logs/NAME.log and
+# NAME.status: PASS, SKIP (exit 77: it cannot run here) or FAIL. test-suite runs the
+# tests named in TESTS, longest first, and reports them; test and its subsets run it
+# on every core.
+UNIT_TESTS  := $(notdir $(TEST_BIN))
+CLI_TESTS   := $(patsubst tests/%.sh,%,$(wildcard tests/cli_*.sh))
+PY_TESTS    := $(patsubst tests/%.py,%,$(wildcard tests/py_*.py))
+TESTS        = $(UNIT_TESTS) $(CLI_TESTS) $(PY_TESTS)
+NPROC       := $(shell nproc 2>/dev/null || echo 2)
+# -j$(NPROC) unless the command line gave -j (MAKEFLAGS shows it inside a recipe).
+suite        = @$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NPROC)) test-suite TESTS="$(1)"
+RUN_TEST     = @PYTHON=$(PYTHON) sh tests/run_tests.sh run $(BUILD) $*
+.PHONY: $(addprefix test/,$(UNIT_TESTS) $(CLI_TESTS) $(PY_TESTS))
+
+test:       ; $(call suite,$(TESTS))
+unit-tests: ; $(call suite,$(UNIT_TESTS))
+cli-tests:  ; $(call suite,$(CLI_TESTS))
+py-tests:   ; $(call suite,$(PY_TESTS))
+
+test-suite: $(addprefix test/,$(if $(filter test-suite,$(MAKECMDGOALS)),$(shell sh tests/run_tests.sh order $(BUILD) $(TESTS))))
+	@sh tests/run_tests.sh report $(BUILD) $(TESTS)
+
+$(addprefix test/,$(UNIT_TESTS)): test/%: $(BUILD)/tests/%
+	$(RUN_TEST) $(BUILD)/tests/$*
+$(addprefix test/,$(CLI_TESTS)): test/%: $(CAPSIM)
+	$(RUN_TEST) sh tests/$*.sh
+test/cli_engine: $(BUILD)/tests/malloc_count.so
+$(addprefix test/,$(PY_TESTS)): test/%: $(CAPSIM)
+	$(RUN_TEST) $(PYTHON) tests/$*.py
 
 bench: $(CAPSIM) $(BUILD)/bench_floor
 	$(PYTHON) tests/bench.py $(BUILD)

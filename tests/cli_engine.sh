@@ -70,7 +70,7 @@ h5diff -r "$tmp/r1.h5" "$tmp/r2.h5" /stats /stats > /dev/null 2>&1 || fail "targ
 # usable under AddressSanitizer, whose allocator must come first.
 shim=$BUILD/tests/malloc_count.so
 if ldd "$CAPSIM" 2>/dev/null | grep -q libasan; then
-    echo "cli_engine: allocation count skipped (sanitizer build)"
+    echo "SKIP: allocation count: sanitizer build"
 elif [ ! -f "$shim" ]; then
     fail "$shim is missing (make test builds it)"
 else

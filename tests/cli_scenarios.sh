@@ -36,7 +36,7 @@ done
 # A contract, segment or cloud of the default must keep its name in every file, and a
 # shared contract its cloud and its tranches (chip, online) in the same order, so that
 # contracts.NAME.capacity.K.* means the same tranche everywhere. Needs PyYAML; skipped
-# (with a note) when it is not installed.
+# (a SKIP line) when it is not installed.
 if "$PYTHON" -c 'import yaml' 2> /dev/null; then
     "$PYTHON" - "$default" "$dir"/*.yaml > "$tmp/names.out" 2>&1 <<'EOF'
 import sys, yaml
@@ -68,7 +68,7 @@ sys.exit(1 if bad else 0)
 EOF
     if [ $? -eq 0 ]; then ok "shared names and tranches"; else fail "shared names"; cat "$tmp/names.out"; fi
 else
-    echo "note: PyYAML not installed: shared-name check skipped"
+    echo "SKIP: shared names: PyYAML not installed"
 fi
 
 # --- 3. every scenario runs ----------------------------------------------------------

@@ -30,9 +30,16 @@ import tempfile
 import time
 import warnings
 
-import h5py
-import numpy as np
-import xarray as xr
+try:
+    import h5py
+    import numpy as np
+    import xarray as xr
+    import h5netcdf  # noqa: F401 (xarray's engines, both checked)
+    import netCDF4  # noqa: F401
+    import matplotlib  # noqa: F401 (output/plot.py)
+except ImportError as e:  # cannot run here: a skip (exit 77), not a failure
+    print(f"SKIP: Python module {e.name} not installed")
+    sys.exit(77)
 
 warnings.simplefilter("ignore")
 
@@ -137,7 +144,7 @@ def summary_tables(text):
 
 def check_ncdump(path):
     if not shutil.which("ncdump"):
-        print("SKIP ncdump: not installed")
+        print("SKIP: ncdump: not installed")
         return
     r = subprocess.run(["ncdump", "-h", path], capture_output=True, text=True)
     check(r.returncode == 0, f"ncdump -h {path}: {r.stderr[-300:]}")
@@ -455,6 +462,8 @@ def check_unwritable(tmp):
         r = run([CAPSIM, "run", os.path.join(SCEN, "multicloud-2026.yaml"), "--paths", "10", "--quiet", "-o",
                  os.path.join(ro, "x.h5")])
         check(r.returncode == 1 and "Permission denied" in r.stderr, f"read-only directory: {r.stderr.strip()}")
+    else:
+        print("SKIP: read-only directory: running as root")
     os.chmod(ro, 0o755)
 
 
@@ -489,7 +498,7 @@ def main():
             check(r.returncode == 0, f"capsim sweep: {r.stderr}")
             files = [(run_h5, False), (cmp_h5, True), (sw_h5, True)]
         else:
-            print("SKIP engine: `capsim run` is not available; checking synthetic files only")
+            print("SKIP: engine: `capsim run` is not available; checking synthetic files only")
             sample = os.path.join(ROOT, BUILD, "tests", "test_h5out")
             files = []
             for n, multi in ((1, False), (3, True)):
