@@ -20,6 +20,7 @@ Prints "N passed, N failed" and exits non-zero on failure.
 """
 import csv
 import math
+import multiprocessing
 import os
 import re
 import shutil
@@ -380,13 +381,28 @@ def check_export(path, multi, tmp):
             check(os.path.exists(os.path.join(out, "diff.csv")), "diff.csv")
 
 
+def plot_in_process(path, out):
+    """output/plot.py's main() on path, in this process (its imports are already paid
+    for here): (exit code, stdout, stderr) as a run of the script would give them."""
+    import contextlib
+    import importlib.util
+    import io
+    spec = importlib.util.spec_from_file_location("capsim_plot", os.path.join(ROOT, "output", "plot.py"))
+    plot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plot)
+    so, se = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(so), contextlib.redirect_stderr(se):
+        rc = plot.main([path, "-o", out])
+    return rc, so.getvalue(), se.getvalue()
+
+
 def check_plots(path, tmp, multi):
     out = os.path.join(tmp, "png-" + os.path.basename(path))
-    r = run([PYTHON, os.path.join(ROOT, "output", "plot.py"), path, "-o", out])
-    check(r.returncode == 0, f"plot.py exits 0: {r.stderr[-500:]}")
-    if r.returncode != 0:
+    rc, stdout, stderr = plot_in_process(path, out)
+    check(rc == 0, f"plot.py exits 0: {stderr[-500:]}")
+    if rc != 0:
         return
-    files = [l for l in r.stdout.split("\n") if l.endswith(".png")]
+    files = [l for l in stdout.split("\n") if l.endswith(".png")]
     want = ["fan_unmet.png", "spend_by_cloud.png"] + (["diff_fan_unmet.png", "compare_totals.png"] if multi else [])
     for w in want:
         check(any(p.endswith(w) for p in files), f"plot.py wrote {w}")
@@ -397,6 +413,18 @@ def check_plots(path, tmp, multi):
             ok = ok and fp.read(8) == b"\x89PNG\r\n\x1a\n"
         img = mpimg.imread(p)
         check(ok and float(np.std(img)) > 0.01, f"{p} is a non-empty PNG")
+
+
+def check_file_counted(path, multi, tmp, with_engine):
+    """check_file in a worker process: (checks passed, checks failed, what it printed)."""
+    import contextlib
+    import io
+    global passed, failed
+    passed = failed = 0
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        check_file(path, multi, tmp, with_engine)
+    return passed, failed, text.getvalue()
 
 
 def check_file(path, multi, tmp, with_engine):
@@ -480,6 +508,7 @@ def check_bad_args():
 
 
 def main():
+    global passed, failed
     tmp = tempfile.mkdtemp(prefix="py_h5out.")
     try:
         with_engine = engine_available()
@@ -506,9 +535,14 @@ def main():
                 r = run([sample, "--sample", p, str(n)])
                 check(r.returncode == 0, f"test_h5out --sample: {r.stderr}")
                 files.append((p, multi))
-        for path, multi in files:
-            if os.path.exists(path):
-                check_file(path, multi, tmp, with_engine)
+        # The files are checked in parallel, one process each (fork: the checks' state is
+        # copied in, and each sends back its counts and its printed lines).
+        todo = [(path, multi, tmp, with_engine) for path, multi in files if os.path.exists(path)]
+        with multiprocessing.get_context("fork").Pool(max(1, min(len(todo), os.cpu_count() or 1))) as pool:
+            for p, f, text in pool.starmap(check_file_counted, todo):
+                passed += p
+                failed += f
+                print(text, end="", flush=True)
         if with_engine:
             check_bad_args()
             check_unwritable(tmp)
