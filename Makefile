@@ -29,8 +29,8 @@ PKG_CFLAGS   = $(shell pkg-config --cflags gsl hdf5 yaml-0.1 2>/dev/null)
 PKG_LIBS     = $(shell pkg-config --libs gsl yaml-0.1 2>/dev/null) $(HDF5_LIBS)
 # HDF5 is linked statically where libhdf5-dev ships its archives (Debian's does): the
 # shared library pulls in curl, TLS, Kerberos and LDAP, some 35 libraries for a virtual
-# file driver capsim never uses, and loading them took 5 ms at every start (`capsim
-# --help`: 6.1 against 1.1 ms). Otherwise, the shared libraries.
+# file driver capsim never uses, and loading them costs milliseconds at every start
+# (docs/ENGINE.md, measurements). Otherwise, the shared libraries.
 HDF5_LIBDIR  = $(patsubst -L%,%,$(filter -L%,$(shell pkg-config --libs hdf5 2>/dev/null)))
 HDF5_ARCHIVES = $(HDF5_LIBDIR)/libhdf5_hl.a $(HDF5_LIBDIR)/libhdf5.a
 HDF5_LIBS    = $(if $(and $(HDF5_LIBDIR),$(wildcard $(word 1,$(HDF5_ARCHIVES))),$(wildcard $(word 2,$(HDF5_ARCHIVES)))),\
