@@ -21,6 +21,7 @@
  */
 #include "h5out_int.h"
 #include "hdf5_util.h"
+#include "sim/base/grow.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -51,13 +52,7 @@
 
 static double *scratch(h5out *o, size_t n)
 {
-    if (n > o->buflen) {
-        double *b = realloc(o->buf, n * sizeof *b);
-        if (!b) return NULL;
-        o->buf = b;
-        o->buflen = n;
-    }
-    return o->buf;
+    return grow_array(&o->buf, &o->buflen, n, sizeof *o->buf, n) == 0 ? o->buf : NULL;
 }
 
 static void iso_now(char *buf, size_t len)

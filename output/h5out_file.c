@@ -30,14 +30,10 @@
 int h5out_fail(h5out *o, const char *fmt, ...)
 {
     o->broken = 1;
-    char what[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    hdf5_vfail(o->err, sizeof o->err, o->target, fmt, ap);
     va_end(ap);
-    char msg[768];
-    hdf5_errmsg(msg, sizeof msg, what);
-    snprintf(o->err, sizeof o->err, "%s: %s", o->target, msg);
     return -1;
 }
 

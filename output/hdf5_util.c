@@ -72,6 +72,14 @@ void hdf5_errmsg(char *buf, size_t len, const char *what)
     else snprintf(buf, len, "%s: failed", what);
 }
 
+void hdf5_vfail(char *buf, size_t len, const char *path, const char *fmt, va_list ap)
+{
+    char what[768], msg[1024];
+    vsnprintf(what, sizeof what, fmt, ap);
+    hdf5_errmsg(msg, sizeof msg, what);
+    snprintf(buf, len, "%s: %s", path, msg);
+}
+
 /* --- creating ----------------------------------------------------------------------- */
 
 hid_t hdf5_fcpl(void)

@@ -19,6 +19,7 @@
 #ifndef CAPSIM_HDF5_UTIL_H
 #define CAPSIM_HDF5_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <hdf5.h>
@@ -31,6 +32,10 @@ void hdf5_quiet(void);
  * system error message when there is one, else the innermost description), or from
  * errno when the stack is empty. Clears the stack. */
 void hdf5_errmsg(char *buf, size_t len, const char *what);
+
+/* "path: what: reason" into buf, what formatted from fmt and ap, the reason as
+ * hdf5_errmsg() finds it: the one shape of the file writers' and readers' errors. */
+void hdf5_vfail(char *buf, size_t len, const char *path, const char *fmt, va_list ap);
 
 /* A group with link and attribute creation order tracked and indexed. */
 hid_t hdf5_group_create(hid_t loc, const char *name);

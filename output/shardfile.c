@@ -2,6 +2,7 @@
 #include "shardfile.h"
 #include "hdf5_util.h"
 #include "results.h"
+#include "sim/base/grow.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -186,14 +187,10 @@ struct shard_file {
 
 static int rfail(shard_file *f, const char *fmt, ...)
 {
-    char what[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    hdf5_vfail(f->err, sizeof f->err, f->path, fmt, ap);
     va_end(ap);
-    char msg[900];
-    hdf5_errmsg(msg, sizeof msg, what);
-    snprintf(f->err, sizeof f->err, "%s: %s", f->path, msg);
     return -1;
 }
 
@@ -213,13 +210,7 @@ static int attr_u64(hid_t obj, const char *name, uint64_t *out)
 
 static double *scratch(shard_file *f, size_t n)
 {
-    if (n > f->buflen) {
-        double *b = realloc(f->buf, n * sizeof *b);
-        if (!b) return NULL;
-        f->buf = b;
-        f->buflen = n;
-    }
-    return f->buf;
+    return grow_array(&f->buf, &f->buflen, n, sizeof *f->buf, n) == 0 ? f->buf : NULL;
 }
 
 /* Optional string list: absent means empty. */

@@ -31,6 +31,7 @@
  * of threads.
  */
 #include "sample.h"
+#include "sim/base/grow.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -419,13 +420,7 @@ void sampler_free(sampler *s)
 static double *uniform_buffer(sampler *s, size_t len, double *given)
 {
     if (given) return given;
-    if (s->ubuf_len < len) {
-        double *b = realloc(s->ubuf, len * sizeof *b);
-        if (!b) return NULL;
-        s->ubuf = b;
-        s->ubuf_len = len;
-    }
-    return s->ubuf;
+    return grow_array(&s->ubuf, &s->ubuf_len, len, sizeof *s->ubuf, len) == 0 ? s->ubuf : NULL;
 }
 
 size_t sampler_scratch_len(const sampler *s)
