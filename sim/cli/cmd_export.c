@@ -1,7 +1,8 @@
 /*
  * cmd_export: `capsim export OUT.h5 --csv DIR`: tidy CSV files of a results file
- * (output/export.c writes them; layout in docs/OUTPUT.md). Exit 0 ok, 1 unreadable file
- * or unwritable directory, 2 bad arguments.
+ * (output/export.c writes them; layout in docs/OUTPUT.md). Exit 0 ok; 1 a write failure
+ * (the old set stays); 2 bad arguments, a results file that is missing, not capsim's or
+ * damaged, or a DIR that cannot be used (nothing is written).
  */
 #include "commands.h"
 #include "cli.h"
@@ -14,7 +15,8 @@
 static const char export_help[] =
     "usage: capsim export [--help] OUT.h5 --csv DIR\n"
     "\n"
-    "Write tidy CSV files of a results file into DIR (created if missing):\n"
+    "Write tidy CSV files of a results file as the set in DIR (created, with its parents,\n"
+    "if missing):\n"
     "  stats.csv        series,time,month,dim,element,statistic,value  (monthly statistics)\n"
     "  total_stats.csv  total,dim,element,statistic,value               (statistics of totals)\n"
     "  totals.csv       path, one column per total (and element)       (per path)\n"
@@ -27,7 +29,14 @@ static const char export_help[] =
     "sd, se, min, max, q0.01 .. q0.99, ppos (P(value > 0)), pneg (P(value < 0)).\n"
     "Numbers are written with 17 significant digits; missing values are empty.\n"
     "\n"
-    "Exit codes: 0 ok, 1 unreadable file or unwritable directory, 2 bad arguments.\n";
+    "The set is replaced as a whole: it is written into .DIR.tmp.PID beside DIR and swapped\n"
+    "in, so a failure or an interruption leaves DIR as it was (old set or no DIR) and no\n"
+    "temporary files. DIR must be a new or empty directory, or hold only an earlier\n"
+    "export's files (anything else is refused); the directory holding DIR must be\n"
+    "writable. A symlink DIR: the directory it points to is replaced.\n"
+    "\n"
+    "Exit codes: 0 ok; 1 writing failed (disk full...), the old set stays; 2 bad arguments,\n"
+    "a results file that is missing, not capsim's or damaged, or a DIR that cannot be used.\n";
 
 /* The results file and the directory: EXIT_OK, or EXIT_BAD_INPUT (message printed). */
 static int parse_args(int argc, char **argv, const char **path, const char **dir)
@@ -63,9 +72,8 @@ int cmd_export(int argc, char **argv)
     int status = parse_args(argc, argv, &path, &dir);
     if (status != EXIT_OK) return status;
     char err[PATH_MAX + 1024];
-    if (export_csv(path, dir, err, sizeof err) != 0) {
-        fprintf(stderr, "capsim export: %s\n", err);
-        return EXIT_RUNTIME;
-    }
-    return EXIT_OK;
+    int rc = export_csv(path, dir, err, sizeof err);
+    if (rc == EXPORT_OK) return EXIT_OK;
+    fprintf(stderr, "capsim export: %s\n", err);
+    return rc == EXPORT_BAD_INPUT || rc == EXPORT_BAD_TARGET ? EXIT_BAD_INPUT : EXIT_RUNTIME;
 }
