@@ -923,15 +923,15 @@ static void test_export(void **state)
     char missing[256];
     snprintf(missing, sizeof missing, "%s/missing.h5", F->dir);
     const char *miss[] = { "export", missing, "--csv", dir };
-    assert_int_equal(run_main(cmd_export, 4, miss), 1);
+    assert_int_equal(run_main(cmd_export, 4, miss), 2);
     char err[1024] = "";
-    assert_int_equal(export_csv(missing, dir, err, sizeof err), -1);
+    assert_int_equal(export_csv(missing, dir, err, sizeof err), EXPORT_BAD_INPUT);
     assert_non_null(strstr(err, "No such file"));
     char file[256];
     snprintf(file, sizeof file, "%s/plain", F->dir);
     write_file(file, "x");
     const char *bad_dir[] = { "export", F->target, "--csv", file };
-    assert_int_equal(run_main(cmd_export, 4, bad_dir), 1);
+    assert_int_equal(run_main(cmd_export, 4, bad_dir), 2);
 }
 
 /* `capsim test_h5out --sample FILE [VARIANTS]`: write a synthetic results file (used by
