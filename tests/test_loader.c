@@ -1058,8 +1058,9 @@ static void test_load_file(void **state)
 
 /* ---- limits of the YAML reader (issue 13, items 6 and 7) ---- */
 
-/* CPU seconds since start; the bounds below are ~100x what the checks take and far
- * below what the quadratic or unbounded loading of before took (tens of seconds). */
+/* CPU seconds since start. The bounds below are 10x and more what the checks take under
+ * sanitizers, and far below what the loading of before took: 24 s for the nesting, 58 s
+ * for the duplicate-key check, 43 s for the unknown keys. */
 static double cpu_since(clock_t start)
 {
     return (double)(clock() - start) / CLOCKS_PER_SEC;
@@ -1236,7 +1237,7 @@ static void test_unknown_keys_by_the_100k(void **state)
     int nerr = 0;
     clock_t t0 = clock();
     assert_null(loader_load_text(text, used, "t.yaml", NULL, 0, f, &nerr));
-    assert_true(cpu_since(t0) < 2.0);
+    assert_true(cpu_since(t0) < 5.0);
     fclose(f);
     assert_int_equal(nerr, 100000);
     assert_non_null(strstr(errs, "t.yaml:2:1: unknown key 'k0' (expected one of scenario, "));
