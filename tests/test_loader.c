@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <gsl/gsl_errno.h>
 
 #include "sim/scenario/keypath.h"
@@ -1055,6 +1056,196 @@ static void test_load_file(void **state)
     scenario_free(sc);
 }
 
+/* ---- limits of the YAML reader (issue 13, items 6 and 7) ---- */
+
+/* CPU seconds since start. The bounds below are 10x and more what the checks take under
+ * sanitizers, and far below what the loading of before took: 24 s for the nesting, 58 s
+ * for the duplicate-key check, 43 s for the unknown keys. */
+static double cpu_since(clock_t start)
+{
+    return (double)(clock() - start) / CLOCKS_PER_SEC;
+}
+
+/* A text of `count` copies of `unit` between `head` and `tail`; the caller frees it. */
+static char *repeat(const char *head, const char *unit, size_t count, const char *tail,
+                    size_t *len)
+{
+    size_t h = strlen(head), u = strlen(unit), t = strlen(tail);
+    char *s = malloc(h + u * count + t + 1);
+    assert_non_null(s);
+    memcpy(s, head, h);
+    for (size_t i = 0; i < count; i++) memcpy(s + h + i * u, unit, u);
+    memcpy(s + h + u * count, tail, t + 1);
+    *len = h + u * count + t;
+    return s;
+}
+
+static void test_yamldoc_limits_while_parsing(void **state)
+{
+    (void)state;
+    yamldoc_error e;
+    size_t len;
+    /* 100k nested [: the 65th level (the 65th [) stops the parse, at once. */
+    char *text = repeat("", "[", 100000, "", &len);
+    clock_t t0 = clock();
+    assert_null(yamldoc_parse(text, len, "f", 0, 0, &e));
+    assert_true(cpu_since(t0) < 2.0);
+    assert_string_equal(e.msg, "nested too deeply (expected at most 64 levels)");
+    assert_int_equal(e.line, 1);
+    assert_int_equal(e.col, 65);
+    free(text);
+    /* 64 levels are fine. */
+    char ok[128];
+    memset(ok, '[', 64);
+    memset(ok + 64, ']', 64);
+    yamldoc_node *root = yamldoc_parse(ok, sizeof ok, "f", 0, 0, &e);
+    assert_non_null(root);
+    yamldoc_free(root);
+    /* A list of 1M + 1 items: too many nodes, said as such (no alias in sight); the
+     * 1000001st node is the 1000000th item. */
+    text = repeat("[", "0,", 1000000, "0]", &len);
+    t0 = clock();
+    assert_null(yamldoc_parse(text, len, "f", 0, 0, &e));
+    assert_true(cpu_since(t0) < 20.0);
+    assert_string_equal(e.msg, "too many nodes (limit 1000000)");
+    assert_int_equal(e.line, 1);
+    assert_int_equal(e.col, 2 * 999999 + 2);
+    free(text);
+    /* Aliases that expand past the limit: said as such. */
+    text = repeat("a: &a [", "0, ", 999, "0]\nb: &b [", &len);
+    char *more = repeat(text, "*a, ", 999, "*a]\nc: [*b, *b]\n", &len);
+    free(text);
+    assert_null(yamldoc_parse(more, len, "f", 0, 0, &e));
+    assert_string_equal(e.msg, "document too large after alias expansion (expected at most "
+                        "1000000 nodes)");
+    free(more);
+    /* An alias copied deeper than the limit. */
+    text = repeat("a: &a ", "[", 40, "", &len);
+    char *deep = repeat(text, "]", 40, "\nb: [[[[[[[[[[[[[[[[[[[[[[[[[*a]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+                        &len);
+    free(text);
+    assert_null(yamldoc_parse(deep, len, "f", 0, 0, &e));
+    assert_string_equal(e.msg, "nested too deeply (expected at most 64 levels)");
+    free(deep);
+    /* Text over 16 MiB: refused before parsing, with no position. */
+    len = (16u << 20) + 1;
+    text = malloc(len);
+    assert_non_null(text);
+    memset(text, '#', len);
+    assert_null(yamldoc_parse(text, len, "f", 0, 0, &e));
+    assert_string_equal(e.msg, "the scenario is larger than 16 MiB (expected at most 16777216 "
+                        "bytes of YAML)");
+    assert_int_equal(e.line, 0);
+    root = yamldoc_parse(text, len - 1, "f", 0, 0, &e);   /* 16 MiB exactly: a comment */
+    assert_non_null(root);
+    assert_true(yamldoc_is_null(root));
+    yamldoc_free(root);
+    free(text);
+}
+
+static void test_yamldoc_one_document(void **state)
+{
+    (void)state;
+    yamldoc_error e;
+    const char *two = "a: 1\n---\n{ [\n";
+    assert_null(yamldoc_parse(two, strlen(two), "f", 0, 0, &e));
+    assert_string_equal(e.msg, "a scenario is one YAML document; a second starts here");
+    assert_int_equal(e.line, 2);
+    assert_int_equal(e.col, 1);
+    const char *ended = "--- [1]\n...\n--- 2\n";
+    assert_null(yamldoc_parse(ended, strlen(ended), "f", 0, 0, &e));
+    assert_int_equal(e.line, 3);
+    /* One document with its markers is fine; so is an empty one. */
+    const char *one = "---\na: 1\n...\n";
+    yamldoc_node *root = yamldoc_parse(one, strlen(one), "f", 0, 0, &e);
+    assert_non_null(root);
+    assert_string_equal(yamldoc_get(root, "a")->str, "1");
+    yamldoc_free(root);
+    root = yamldoc_parse("---\n", 4, "f", 0, 0, &e);
+    assert_non_null(root);
+    assert_true(yamldoc_is_null(root));
+    yamldoc_free(root);
+    /* Through the loader: the file, and a --set value. */
+    expect_errors(HEAD "---\n{ [\n", "t.yaml:2:1: a scenario is one YAML document; a second "
+                  "starts here\n");
+    const char *sets[] = { "scenario.months=24\n--- 36" };
+    result r = load_sets(HEAD, sets, 1);
+    assert_null(r.sc);
+    assert_string_equal(r.errs, "--set:1:26: scenario.months: a scenario is one YAML "
+                        "document; a second starts here\n");
+    done(&r);
+    /* What libyaml's loader said about anchors is said the same. */
+    expect_errors("a: &x 1\nb: &x 2\n", "t.yaml:2:4: invalid YAML: second occurrence (found "
+                  "duplicate anchor; first occurrence that starts at line 1, column 4)\n");
+    expect_errors("a: *y\n", "t.yaml:1:4: invalid YAML: found undefined alias\n");
+    expect_errors("a: &x {b: [1, *x]}\n", "t.yaml:1:4: recursive alias (expected a tree, not "
+                  "a cycle)\n");
+}
+
+static void test_duplicate_keys_in_a_large_map(void **state)
+{
+    (void)state;
+    /* 100k keys, of which k7 comes twice more at the end: two errors, each pointing at
+     * the first k7, in the order written; in O(n log n). */
+    size_t n = 100000, cap = n * 16 + 64, used = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (size_t i = 0; i < n; i++) used += (size_t)snprintf(text + used, cap - used, "k%zu: 1\n", i);
+    used += (size_t)snprintf(text + used, cap - used, "k7: 2\n[x]: 3\nk7: 4\n");
+    yamldoc_error e;
+    yamldoc_node *root = yamldoc_parse(text, used, "t.yaml", 0, 0, &e);
+    assert_non_null(root);
+    fields_env env = { .diag = diag_alloc() };
+    assert_non_null(env.diag);
+    diag_origin(env.diag, "t.yaml");
+    fields m;
+    clock_t t0 = clock();
+    assert_int_equal(fields_open(&m, &env, root, "", "a mapping"), 0);
+    assert_true(cpu_since(t0) < 2.0);
+    assert_int_equal(diag_count(env.diag), 3);
+    char *errs = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&errs, &len);
+    assert_non_null(f);
+    diag_print(env.diag, f);
+    fclose(f);
+    assert_string_equal(errs,
+        "t.yaml:100001:1: duplicate key 'k7' (expected each key once; first at line 8, "
+        "column 1)\n"
+        "t.yaml:100002:1: found a list as a key (expected a plain name)\n"
+        "t.yaml:100003:1: duplicate key 'k7' (expected each key once; first at line 8, "
+        "column 1)\n");
+    free(errs);
+    diag_free(env.diag);
+    yamldoc_free(root);
+    free(text);
+}
+
+static void test_unknown_keys_by_the_100k(void **state)
+{
+    (void)state;
+    /* 100k unknown top-level keys: the first 1000 errors kept, the rest counted. */
+    size_t n = 100000, cap = n * 16 + 256, used = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    used += (size_t)snprintf(text, cap, HEAD);
+    for (size_t i = 0; i < n; i++) used += (size_t)snprintf(text + used, cap - used, "k%zu: 1\n", i);
+    char *errs = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&errs, &len);
+    assert_non_null(f);
+    int nerr = 0;
+    clock_t t0 = clock();
+    assert_null(loader_load_text(text, used, "t.yaml", NULL, 0, f, &nerr));
+    assert_true(cpu_since(t0) < 5.0);
+    fclose(f);
+    assert_int_equal(nerr, 100000);
+    assert_non_null(strstr(errs, "t.yaml:2:1: unknown key 'k0' (expected one of scenario, "));
+    assert_non_null(strstr(errs, "t.yaml: ... and 99000 more errors\n"));
+    free(errs);
+    free(text);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();   /* as capsim does: errors are returned, not aborted on */
@@ -1092,6 +1283,10 @@ int main(void)
         cmocka_unit_test(test_keypath),
         cmocka_unit_test(test_yamldoc_positions_and_aliases),
         cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_yamldoc_limits_while_parsing),
+        cmocka_unit_test(test_yamldoc_one_document),
+        cmocka_unit_test(test_duplicate_keys_in_a_large_map),
+        cmocka_unit_test(test_unknown_keys_by_the_100k),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,24 +30,29 @@ void fields_error(fields_env *env, const yamldoc_node *at, const char *kp, const
 
 /* ---- opening and closing a mapping ---- */
 
+/* Keys that are not scalars, and duplicates (each reported with the first of its
+ * text), in the order they are written; O(n log n), for a map of any size. */
 static void check_keys(fields *m)
 {
     const yamldoc_node *n = m->node;
+    size_t *first = malloc((n->n ? n->n : 1) * sizeof *first);
+    if (!first || yamldoc_first_keys(n, first) != 0) {
+        free(first);
+        fields_error(m->env, n, m->kp, "out of memory");
+        return;
+    }
     for (size_t i = 0; i < n->n; i++) {
         const yamldoc_node *k = n->keys[i];
         if (k->kind != YAMLDOC_SCALAR) {
             fields_error(m->env, k, m->kp, "found %s as a key (expected a plain name)",
                        yamldoc_kind_name(k));
-            continue;
+        } else if (first[i] != i) {
+            const yamldoc_node *f = n->keys[first[i]];
+            fields_error(m->env, k, m->kp, "duplicate key '%s' (expected each key once; "
+                       "first at line %d, column %d)", k->str, f->line, f->col);
         }
-        for (size_t j = 0; j < i; j++)
-            if (n->keys[j]->kind == YAMLDOC_SCALAR && strcmp(n->keys[j]->str, k->str) == 0) {
-                fields_error(m->env, k, m->kp, "duplicate key '%s' (expected each key once; "
-                           "first at line %d, column %d)", k->str, n->keys[j]->line,
-                           n->keys[j]->col);
-                break;
-            }
     }
+    free(first);
 }
 
 static int open_map(fields *m, fields_env *env, const yamldoc_node *node, const char *kp,
@@ -96,6 +101,10 @@ void fields_close(fields *m)
     for (size_t i = 0; i < m->node->n; i++) {
         const yamldoc_node *k = m->node->keys[i];
         if (k->kind != YAMLDOC_SCALAR || was_asked(m, k->str)) continue;
+        if (diag_count(m->env->diag) >= DIAG_MAX) {   /* not kept: only counted */
+            diag_add(m->env->diag, k->origin, k->line, k->col, m->kp, "unknown key");
+            continue;
+        }
         char hint[512];
         suggest_text(hint, sizeof hint, k->str, m->asked, m->nasked, "expected no keys here");
         fields_error(m->env, k, m->kp, "unknown key '%s' (%s)", k->str, hint);

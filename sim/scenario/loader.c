@@ -759,11 +759,14 @@ scenario *loader_load_text(const char *text, size_t len, const char *display_nam
     return L.sc;
 }
 
-/* The whole file into a fresh buffer; NULL with errno set on failure. */
+/* The whole file into a fresh buffer; NULL with errno set on failure. Reading stops one
+ * byte past YAMLDOC_MAX_BYTES (/dev/zero, a huge file): yamldoc_parse refuses that
+ * length with a message naming the limit. */
 static char *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
+    const size_t most = (size_t)YAMLDOC_MAX_BYTES + 1;
     size_t cap = 0, n = 0;
     char *buf = NULL;
     for (;;) {
@@ -773,8 +776,10 @@ static char *read_file(const char *path, size_t *len)
             errno = ENOMEM;
             break;
         }
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
+        size_t want = (cap < most ? cap : most) - n;
+        size_t got = fread(buf + n, 1, want, f);
+        n += got;
+        if (got < want || n >= most) break;
     }
     if (buf && ferror(f)) {
         int err = errno ? errno : EIO;

@@ -1,38 +1,70 @@
 /*
- * yamldoc: libyaml document -> yamldoc_node tree (see yamldoc.h).
+ * yamldoc: libyaml events -> yamldoc_node tree (see yamldoc.h).
  *
- * The conversion is recursive over libyaml's node ids. An alias in libyaml is the same
- * node id reached twice, so expansion is natural; the ids on the current recursion
- * stack catch recursive aliases, and a node budget stops exponential expansion.
+ * The tree is built from the parser's events (yaml_parser_parse), not from libyaml's
+ * document (yaml_parser_load), so that the limits hold while parsing: a document
+ * nested too deeply, or with too many nodes, stops at the node that crosses the limit
+ * instead of after libyaml has built all of it. Open collections are a stack of frames
+ * (at most YAMLDOC_MAX_DEPTH). An anchor names the node built for it (a hash table, so
+ * that many anchors stay linear); an alias is a deep copy of that node, counted against
+ * the same node budget, and an alias of a collection still open is a recursive alias.
+ * What libyaml's loader reported (undefined alias, duplicate anchor) is reported with
+ * the same words.
  */
 #include "yamldoc.h"
+#include "sim/base/grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
+/* A collection being built: its node and, in a mapping, the key waiting for its value. */
 typedef struct {
-    yaml_document_t *doc;
+    yamldoc_node *node;
+    yamldoc_node *key;
+    size_t kcap, vcap;      /* allocated lengths of node->keys and node->vals */
+    const char *anchor;     /* the anchor that names it (the table's copy), or NULL */
+} frame;
+
+/* An anchor and the node it names (owned by the tree). */
+typedef struct {
+    char *name;             /* NULL: an empty slot */
+    yamldoc_node *node;
+    yaml_mark_t mark;       /* where the anchored node starts (for a duplicate) */
+    int open;               /* the node is a collection still being built */
+} anchor;
+
+typedef struct {
     const char *origin;
     int line_offset, col_offset;
-    int stack[YAMLDOC_MAX_DEPTH];   /* libyaml node ids being converted */
+    frame stack[YAMLDOC_MAX_DEPTH];
     int depth;
-    size_t nodes;                   /* created so far, against YAMLDOC_MAX_NODES */
+    size_t nodes;           /* created so far, copies of aliases included */
+    size_t copied;          /* of which copies of aliases */
+    anchor *anchors;        /* open addressing; cap a power of two, at most half full */
+    size_t nanchors, acap;
     yamldoc_error *err;
-} convert_ctx;
+} build_ctx;
 
-static void set_pos(const convert_ctx *cx, int line0, int col0, int *line, int *col)
+static void set_pos(const build_ctx *cx, int line0, int col0, int *line, int *col)
 {
     *line = line0 + 1 + cx->line_offset;
     *col = col0 + 1 + (line0 == 0 ? cx->col_offset : 0);
 }
 
-static void fail(convert_ctx *cx, const yaml_node_t *yn, const char *msg)
+static void fail_at(build_ctx *cx, yaml_mark_t m, const char *msg)
 {
     snprintf(cx->err->msg, sizeof cx->err->msg, "%s", msg);
-    set_pos(cx, (int)yn->start_mark.line, (int)yn->start_mark.column, &cx->err->line,
-            &cx->err->col);
+    set_pos(cx, (int)m.line, (int)m.column, &cx->err->line, &cx->err->col);
+}
+
+/* The same at a node already built (its position is final). */
+static void fail_node(build_ctx *cx, const yamldoc_node *n, const char *msg)
+{
+    snprintf(cx->err->msg, sizeof cx->err->msg, "%s", msg);
+    cx->err->line = n->line;
+    cx->err->col = n->col;
 }
 
 static char *dupstr(const char *s)
@@ -98,90 +130,201 @@ int yamldoc_append(yamldoc_node *m, yamldoc_node *key, yamldoc_node *val)
     return 0;
 }
 
-static yamldoc_node *convert(convert_ctx *cx, int id);
+/* ---- limits ---- */
 
-/* Children of a map (2 per pair) or a seq (1 per item) into n->keys / n->vals. */
-static int convert_children(convert_ctx *cx, yaml_node_t *yn, yamldoc_node *n)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* One more node at depth `depth` (its number of ancestors), a copy of an alias or not:
+ * NULL, or what limit it crosses. */
+static const char *count_node(build_ctx *cx, int depth, int copy)
 {
-    size_t count = yn->type == YAML_MAPPING_NODE
-        ? (size_t)(yn->data.mapping.pairs.top - yn->data.mapping.pairs.start)
-        : (size_t)(yn->data.sequence.items.top - yn->data.sequence.items.start);
-    if (count == 0) return 0;
-    n->vals = calloc(count, sizeof *n->vals);
-    if (yn->type == YAML_MAPPING_NODE) n->keys = calloc(count, sizeof *n->keys);
-    if (!n->vals || (yn->type == YAML_MAPPING_NODE && !n->keys)) {
-        fail(cx, yn, "out of memory");
+    if (depth >= YAMLDOC_MAX_DEPTH)
+        return "nested too deeply (expected at most " STR(YAMLDOC_MAX_DEPTH) " levels)";
+    if (copy) cx->copied++;
+    if (++cx->nodes > YAMLDOC_MAX_NODES)   /* honest about the cause: aliases or not */
+        return cx->copied ? "document too large after alias expansion (expected at most "
+                            STR(YAMLDOC_MAX_NODES) " nodes)"
+                          : "too many nodes (limit " STR(YAMLDOC_MAX_NODES) ")";
+    return NULL;
+}
+
+/* ---- anchors ---- */
+
+static size_t hash_name(const char *s)
+{
+    size_t h = 1469598103934665603u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The slot of name: its anchor, or the empty slot where it would go. */
+static anchor *anchor_slot(const build_ctx *cx, const char *name)
+{
+    size_t mask = cx->acap - 1;
+    for (size_t i = hash_name(name) & mask;; i = (i + 1) & mask)
+        if (!cx->anchors[i].name || strcmp(cx->anchors[i].name, name) == 0)
+            return &cx->anchors[i];
+}
+
+static anchor *anchor_find(const build_ctx *cx, const char *name)
+{
+    if (!cx->acap) return NULL;
+    anchor *a = anchor_slot(cx, name);
+    return a->name ? a : NULL;
+}
+
+static void free_anchors(build_ctx *cx)
+{
+    for (size_t i = 0; i < cx->acap; i++) free(cx->anchors[i].name);
+    free(cx->anchors);
+    cx->anchors = NULL;
+    cx->acap = cx->nanchors = 0;
+}
+
+static void error_text(build_ctx *cx, const char *problem, const char *context,
+                       yaml_mark_t context_mark, yaml_mark_t problem_mark);
+
+/* Name node by anchor `name` (NULL: none), as libyaml's loader would: a second anchor
+ * of the same name is an error. 0, or -1 with the error set; *stored (when not NULL)
+ * gets the table's copy of the name. */
+static int anchor_add(build_ctx *cx, const yaml_char_t *name, yamldoc_node *node,
+                      yaml_mark_t m, int open, const char **stored)
+{
+    if (!name) return 0;
+    anchor *old = anchor_find(cx, (const char *)name);
+    if (old) {
+        error_text(cx, "second occurrence", "found duplicate anchor; first occurrence",
+                   old->mark, m);
         return -1;
     }
-    for (size_t i = 0; i < count; i++) {
-        n->n = i + 1;  /* so that yamldoc_free sees what is filled */
-        if (yn->type == YAML_MAPPING_NODE) {
-            yaml_node_pair_t *p = &yn->data.mapping.pairs.start[i];
-            n->keys[i] = convert(cx, p->key);
-            if (!n->keys[i]) return -1;
-            n->vals[i] = convert(cx, p->value);
-        } else {
-            n->vals[i] = convert(cx, yn->data.sequence.items.start[i]);
+    if (2 * (cx->nanchors + 1) > cx->acap) {
+        size_t ncap = cx->acap ? 2 * cx->acap : 16;
+        anchor *fresh = calloc(ncap, sizeof *fresh);
+        if (!fresh) {
+            fail_at(cx, m, "out of memory");
+            return -1;
         }
-        if (!n->vals[i]) return -1;
+        anchor *oldtab = cx->anchors;
+        size_t oldcap = cx->acap;
+        cx->anchors = fresh;
+        cx->acap = ncap;
+        for (size_t i = 0; i < oldcap; i++)
+            if (oldtab[i].name) *anchor_slot(cx, oldtab[i].name) = oldtab[i];
+        free(oldtab);
     }
+    anchor *a = anchor_slot(cx, (const char *)name);
+    a->name = dupstr((const char *)name);
+    if (!a->name) {
+        fail_at(cx, m, "out of memory");
+        return -1;
+    }
+    a->node = node;
+    a->mark = m;
+    a->open = open;
+    cx->nanchors++;
+    if (stored) *stored = a->name;
     return 0;
 }
 
-static int on_stack(const convert_ctx *cx, int id)
-{
-    for (int i = 0; i < cx->depth; i++)
-        if (cx->stack[i] == id) return 1;
-    return 0;
-}
+/* ---- building ---- */
 
-static yamldoc_node *convert(convert_ctx *cx, int id)
+static yamldoc_node *new_node(build_ctx *cx, yamldoc_kind kind, yaml_mark_t m)
 {
-    yaml_node_t *yn = yaml_document_get_node(cx->doc, id);
-    if (!yn) return NULL;  /* cannot happen with a document libyaml built */
-    if (on_stack(cx, id)) {
-        fail(cx, yn, "recursive alias (expected a tree, not a cycle)");
-        return NULL;
-    }
-    if (cx->depth >= YAMLDOC_MAX_DEPTH) {
-        fail(cx, yn, "nested too deeply (expected at most 64 levels)");
-        return NULL;
-    }
-    if (++cx->nodes > YAMLDOC_MAX_NODES) {
-        fail(cx, yn, "document too large after alias expansion (expected at most 1000000 nodes)");
-        return NULL;
-    }
     yamldoc_node *n = calloc(1, sizeof *n);
     if (!n) {
-        fail(cx, yn, "out of memory");
+        fail_at(cx, m, "out of memory");
         return NULL;
     }
+    n->kind = kind;
     n->origin = cx->origin;
-    set_pos(cx, (int)yn->start_mark.line, (int)yn->start_mark.column, &n->line, &n->col);
-    if (yn->type == YAML_SCALAR_NODE) {
-        n->kind = YAMLDOC_SCALAR;
-        n->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        n->str = malloc(yn->data.scalar.length + 1);
-        if (!n->str) {
-            fail(cx, yn, "out of memory");
-            free(n);
-            return NULL;
-        }
-        memcpy(n->str, yn->data.scalar.value, yn->data.scalar.length);
-        n->str[yn->data.scalar.length] = '\0';
-        return n;
-    }
-    n->kind = yn->type == YAML_MAPPING_NODE ? YAMLDOC_MAP : YAMLDOC_SEQ;
-    cx->stack[cx->depth++] = id;
-    int rc = convert_children(cx, yn, n);
-    cx->depth--;
-    if (rc) {
-        yamldoc_free(n);
-        return NULL;
-    }
+    set_pos(cx, (int)m.line, (int)m.column, &n->line, &n->col);
     return n;
 }
 
+/* Append a child (with its key in a mapping) to the collection of frame f: 0, or -1 on
+ * allocation failure (the child still the caller's). */
+static int push_child(frame *f, yamldoc_node *key, yamldoc_node *val)
+{
+    yamldoc_node *n = f->node;
+    if (n->kind == YAMLDOC_MAP &&
+        grow_array(&n->keys, &f->kcap, n->n + 1, sizeof *n->keys, 4) != 0)
+        return -1;
+    if (grow_array(&n->vals, &f->vcap, n->n + 1, sizeof *n->vals, 4) != 0) return -1;
+    if (n->kind == YAMLDOC_MAP) n->keys[n->n] = key;
+    n->vals[n->n] = val;
+    n->n++;
+    return 0;
+}
+
+/* A complete node: into the collection on top of the stack, or the root. 0, or -1 with
+ * the error set (the node is freed). */
+static int attach(build_ctx *cx, yamldoc_node *node, yamldoc_node **root)
+{
+    if (cx->depth == 0) {
+        *root = node;
+        return 0;
+    }
+    frame *f = &cx->stack[cx->depth - 1];
+    if (f->node->kind == YAMLDOC_MAP && !f->key) {
+        f->key = node;
+        return 0;
+    }
+    if (push_child(f, f->key, node) != 0) {
+        fail_node(cx, node, "out of memory");
+        yamldoc_free(node);
+        return -1;
+    }
+    f->key = NULL;
+    return 0;
+}
+
+/* A deep copy of n placed at depth `depth`, counted against the limits; NULL with the
+ * error set (positions of the copy are those of the original, as libyaml's loader gave
+ * them: an alias is its anchored node). */
+static yamldoc_node *copy_tree(build_ctx *cx, const yamldoc_node *n, int depth)
+{
+    const char *problem = count_node(cx, depth, 1);
+    if (problem) {
+        fail_node(cx, n, problem);
+        return NULL;
+    }
+    yamldoc_node *c = calloc(1, sizeof *c);
+    if (!c) {
+        fail_node(cx, n, "out of memory");
+        return NULL;
+    }
+    *c = *n;
+    c->str = NULL;
+    c->keys = c->vals = NULL;
+    c->n = 0;
+    if (n->str && !(c->str = dupstr(n->str))) {
+        fail_node(cx, n, "out of memory");
+        free(c);
+        return NULL;
+    }
+    if (n->n) {
+        c->vals = calloc(n->n, sizeof *c->vals);
+        if (n->kind == YAMLDOC_MAP) c->keys = calloc(n->n, sizeof *c->keys);
+        if (!c->vals || (n->kind == YAMLDOC_MAP && !c->keys)) {
+            fail_node(cx, n, "out of memory");
+            yamldoc_free(c);
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->kind == YAMLDOC_MAP && !(c->keys[i] = copy_tree(cx, n->keys[i], depth + 1))) {
+            yamldoc_free(c);
+            return NULL;
+        }
+        c->n = i + 1;   /* so that yamldoc_free sees what is filled */
+        if (!(c->vals[i] = copy_tree(cx, n->vals[i], depth + 1))) {
+            yamldoc_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
 /* 0-based line and column of a byte offset (reader errors give only the offset). */
 static void offset_to_pos(const char *text, size_t len, size_t off, int *line, int *col)
 {
@@ -197,54 +340,188 @@ static void offset_to_pos(const char *text, size_t len, size_t off, int *line, i
     }
 }
 
-static void parser_error(const yaml_parser_t *p, const char *text, size_t len,
-                         convert_ctx *cx)
+/* The words libyaml uses for a problem at problem_mark found while parsing a construct
+ * that began at context_mark (context may be NULL). */
+static void error_text(build_ctx *cx, const char *problem, const char *context,
+                       yaml_mark_t context_mark, yaml_mark_t problem_mark)
 {
-    int l0 = (int)p->problem_mark.line, c0 = (int)p->problem_mark.column;
-    if (p->error == YAML_READER_ERROR) offset_to_pos(text, len, p->problem_offset, &l0, &c0);
-    const char *problem = p->problem ? p->problem : "cannot parse";
-    int same = p->context_mark.line == p->problem_mark.line &&
-               p->context_mark.column == p->problem_mark.column;
-    if (p->context && same) {
-        snprintf(cx->err->msg, sizeof cx->err->msg, "invalid YAML: %s (%s)", problem, p->context);
-    } else if (p->context) {
+    int same = context_mark.line == problem_mark.line &&
+               context_mark.column == problem_mark.column;
+    if (context && same) {
+        snprintf(cx->err->msg, sizeof cx->err->msg, "invalid YAML: %s (%s)", problem, context);
+    } else if (context) {
         int cl, cc;   /* where the construct being parsed began: often the real culprit */
-        set_pos(cx, (int)p->context_mark.line, (int)p->context_mark.column, &cl, &cc);
+        set_pos(cx, (int)context_mark.line, (int)context_mark.column, &cl, &cc);
         snprintf(cx->err->msg, sizeof cx->err->msg, "invalid YAML: %s (%s that starts at "
-                 "line %d, column %d)", problem, p->context, cl, cc);
+                 "line %d, column %d)", problem, context, cl, cc);
     } else
         snprintf(cx->err->msg, sizeof cx->err->msg, "invalid YAML: %s", problem);
-    set_pos(cx, l0, c0, &cx->err->line, &cx->err->col);
+    set_pos(cx, (int)problem_mark.line, (int)problem_mark.column, &cx->err->line,
+            &cx->err->col);
+}
+
+static void parser_error(const yaml_parser_t *p, const char *text, size_t len,
+                         build_ctx *cx)
+{
+    yaml_mark_t pm = p->problem_mark;
+    if (p->error == YAML_READER_ERROR) {
+        int l0, c0;
+        offset_to_pos(text, len, p->problem_offset, &l0, &c0);
+        pm.line = (size_t)l0;
+        pm.column = (size_t)c0;
+    }
+    if (p->error == YAML_MEMORY_ERROR) {
+        fail_at(cx, pm, "out of memory");
+        return;
+    }
+    error_text(cx, p->problem ? p->problem : "cannot parse", p->context, p->context_mark, pm);
+}
+
+/* One more node from the text at m, in the collection on top of the stack: 0, or -1
+ * with the error set. */
+static int limit(build_ctx *cx, yaml_mark_t m)
+{
+    const char *problem = count_node(cx, cx->depth, 0);
+    if (!problem) return 0;
+    fail_at(cx, m, problem);
+    return -1;
+}
+
+/* One event inside the document: build, check, attach. 0, or -1 with the error set. */
+static int on_event(build_ctx *cx, yaml_event_t *ev, yamldoc_node **root)
+{
+    yaml_mark_t m = ev->start_mark;
+    yamldoc_node *n;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        if (limit(cx, m) != 0 || !(n = new_node(cx, YAMLDOC_SCALAR, m))) return -1;
+        n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        n->str = malloc(ev->data.scalar.length + 1);
+        if (!n->str) {
+            fail_at(cx, m, "out of memory");
+            free(n);
+            return -1;
+        }
+        memcpy(n->str, ev->data.scalar.value, ev->data.scalar.length);
+        n->str[ev->data.scalar.length] = '\0';
+        if (anchor_add(cx, ev->data.scalar.anchor, n, m, 0, NULL) != 0) {
+            yamldoc_free(n);
+            return -1;
+        }
+        break;
+    case YAML_ALIAS_EVENT: {
+        anchor *a = anchor_find(cx, (const char *)ev->data.alias.anchor);
+        if (!a) {
+            error_text(cx, "found undefined alias", NULL, m, m);
+            return -1;
+        }
+        if (a->open) {
+            fail_node(cx, a->node, "recursive alias (expected a tree, not a cycle)");
+            return -1;
+        }
+        if (!(n = copy_tree(cx, a->node, cx->depth))) return -1;
+        break;
+    }
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT: {
+        int map = ev->type == YAML_MAPPING_START_EVENT;
+        const yaml_char_t *name = map ? ev->data.mapping_start.anchor
+                                      : ev->data.sequence_start.anchor;
+        if (limit(cx, m) != 0 || !(n = new_node(cx, map ? YAMLDOC_MAP : YAMLDOC_SEQ, m)))
+            return -1;
+        const char *stored = NULL;
+        if (anchor_add(cx, name, n, m, 1, &stored) != 0) {
+            yamldoc_free(n);
+            return -1;
+        }
+        /* limit() checked the depth: the stack has room */
+        cx->stack[cx->depth++] = (frame){ .node = n, .anchor = stored };
+        return 0;
+    }
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: {
+        frame f = cx->stack[--cx->depth];
+        if (f.anchor) anchor_find(cx, f.anchor)->open = 0;   /* complete: may be copied */
+        n = f.node;
+        break;
+    }
+    default:
+        return 0;   /* no other event comes inside a document */
+    }
+    return attach(cx, n, root);
+}
+/* Free what a failed parse left: the open collections (the key waiting in each) and
+ * the root. */
+static void free_partial(build_ctx *cx, yamldoc_node *root)
+{
+    while (cx->depth > 0) {
+        frame *f = &cx->stack[--cx->depth];
+        yamldoc_free(f->key);
+        yamldoc_free(f->node);
+    }
+    yamldoc_free(root);
 }
 
 yamldoc_node *yamldoc_parse(const char *text, size_t len, const char *origin,
                             int line_offset, int col_offset, yamldoc_error *err)
 {
-    convert_ctx cx = { .origin = origin, .line_offset = line_offset,
-                       .col_offset = col_offset, .err = err };
-    yaml_parser_t parser;
-    yaml_document_t doc;
+    build_ctx cx = { .origin = origin, .line_offset = line_offset,
+                     .col_offset = col_offset, .err = err };
     memset(err, 0, sizeof *err);
+    if (len > YAMLDOC_MAX_BYTES) {   /* no position: line 0 */
+        snprintf(err->msg, sizeof err->msg, "the scenario is larger than %d MiB (expected at "
+                 "most %lu bytes of YAML)", YAMLDOC_MAX_BYTES >> 20,
+                 (unsigned long)YAMLDOC_MAX_BYTES);
+        return NULL;
+    }
+    yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) {
         snprintf(err->msg, sizeof err->msg, "out of memory");
         return NULL;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        parser_error(&parser, text, len, &cx);
-        yaml_parser_delete(&parser);
+    /* States: 0 before the document, 1 inside it, 2 after it. */
+    yamldoc_node *root = NULL;
+    int state = 0, rc = 0, seen_doc = 0;
+    while (rc == 0) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            parser_error(&parser, text, len, &cx);
+            rc = -1;
+            break;
+        }
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            rc = 1;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (seen_doc) {   /* only the first document would be read: refuse the rest */
+                fail_at(&cx, ev.start_mark, "a scenario is one YAML document; a second "
+                        "starts here");
+                rc = -1;
+            }
+            seen_doc = 1;
+            state = 1;
+            break;
+        case YAML_DOCUMENT_END_EVENT:
+            state = 2;
+            break;
+        default:
+            if (state == 1 && on_event(&cx, &ev, &root) < 0) rc = -1;
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    free_anchors(&cx);
+    if (rc < 0) {
+        free_partial(&cx, root);
         return NULL;
     }
-    yamldoc_node *root;
-    if (yaml_document_get_root_node(&doc)) {
-        cx.doc = &doc;
-        root = convert(&cx, 1);
-    } else {
+    if (!root) {   /* no document at all: an empty scalar at the start */
         root = yamldoc_new_scalar("", origin, 1 + line_offset, 1 + col_offset);
         if (!root) snprintf(err->msg, sizeof err->msg, "out of memory");
     }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
     return root;
 }
 
@@ -255,6 +532,37 @@ yamldoc_node *yamldoc_get(const yamldoc_node *m, const char *key)
         if (m->keys[i]->kind == YAMLDOC_SCALAR && strcmp(m->keys[i]->str, key) == 0)
             return m->vals[i];
     return NULL;
+}
+
+typedef struct {
+    const char *s;
+    size_t i;
+} key_ref;
+
+static int cmp_key_ref(const void *pa, const void *pb)
+{
+    const key_ref *a = pa, *b = pb;
+    int c = strcmp(a->s, b->s);
+    if (c) return c;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+int yamldoc_first_keys(const yamldoc_node *m, size_t *first)
+{
+    key_ref *refs = malloc((m->n ? m->n : 1) * sizeof *refs);
+    if (!refs) return -1;
+    size_t nrefs = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        first[i] = (size_t)-1;
+        if (m->keys[i]->kind == YAMLDOC_SCALAR) refs[nrefs++] = (key_ref){ m->keys[i]->str, i };
+    }
+    /* Sorted by text, then position: each run of equal texts starts with the first. */
+    qsort(refs, nrefs, sizeof *refs, cmp_key_ref);
+    for (size_t r = 0; r < nrefs; r++)
+        first[refs[r].i] = r > 0 && strcmp(refs[r - 1].s, refs[r].s) == 0
+                         ? first[refs[r - 1].i] : refs[r].i;
+    free(refs);
+    return 0;
 }
 
 int yamldoc_is_null(const yamldoc_node *n)

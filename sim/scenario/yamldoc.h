@@ -1,15 +1,18 @@
 /*
  * yamldoc: a YAML document as a small tree the loader can walk, edit and point into.
  *
- * libyaml's document API (yaml_parser_load) gives nodes in an array with 0-based marks;
- * this module copies them into a tree of yamldoc_node with 1-based positions and the
- * name of the text they came from (the scenario file, or one `--set` argument), so that
+ * The tree is built from libyaml's parser events, with 1-based positions and the name of
+ * the text each node came from (the scenario file, or one `--set` argument), so that
  * `--set` can graft a value parsed from the command line into the file's tree and every
  * error still points at where the offending text was written.
  *
- * Aliases are expanded into copies; recursive aliases, documents nested deeper than
- * YAMLDOC_MAX_DEPTH and expansions beyond YAMLDOC_MAX_NODES are errors (a scenario is
- * small; a "billion laughs" file must not take the machine down).
+ * Limits (a scenario is small; a hostile file must not take the machine down): text of
+ * more than YAMLDOC_MAX_BYTES is refused before parsing; nesting deeper than
+ * YAMLDOC_MAX_DEPTH and more than YAMLDOC_MAX_NODES nodes stop the parse at the node
+ * that crosses the limit, so time and memory stay bounded by the limits, not by the
+ * text. Aliases are expanded into copies that count against the same limits (a
+ * "billion laughs" file says "after alias expansion"); a recursive alias is an error.
+ * A second document in the text is an error (only one would be read).
  *
  * Ownership: a node owns its children and its strings; yamldoc_free() frees a subtree.
  * `origin` is borrowed: it must outlive the tree (the loader keeps the names).
@@ -19,8 +22,9 @@
 
 #include <stddef.h>
 
-#define YAMLDOC_MAX_DEPTH 64
-#define YAMLDOC_MAX_NODES 1000000
+#define YAMLDOC_MAX_BYTES (16 << 20)   /* 16 MiB of text */
+#define YAMLDOC_MAX_DEPTH 64          /* levels of nesting (the root is level 1) */
+#define YAMLDOC_MAX_NODES 1000000     /* keys, values and items, aliases expanded */
 
 typedef enum { YAMLDOC_SCALAR, YAMLDOC_MAP, YAMLDOC_SEQ } yamldoc_kind;
 
@@ -44,11 +48,12 @@ typedef struct {
     int line, col;
 } yamldoc_error;
 
-/* Parse the first document of text[0..len). Positions of the nodes are shifted: a node
+/* Parse the one document of text[0..len). Positions of the nodes are shifted: a node
  * at 0-based (l, c) gets line l + 1 + line_offset and column c + 1 + (l == 0 ?
  * col_offset : 0), so that a value cut out of a longer line (a `--set` argument) points
  * into that line. Returns the root (a document with no content gives an empty scalar),
- * or NULL with *err filled. The caller owns the tree. */
+ * or NULL with *err filled (line 0 when the error has no position: text over
+ * YAMLDOC_MAX_BYTES). The caller owns the tree. */
 yamldoc_node *yamldoc_parse(const char *text, size_t len, const char *origin,
                             int line_offset, int col_offset, yamldoc_error *err);
 
@@ -58,6 +63,12 @@ void yamldoc_free(yamldoc_node *n);
 /* The value of the first pair whose key is `key` in map m, or NULL (also when m is not
  * a map). */
 yamldoc_node *yamldoc_get(const yamldoc_node *m, const char *key);
+
+/* For each key i of map m, into first[i]: the index of the first scalar key with the
+ * same text (i itself when key i is the first of its text), or (size_t)-1 when key i is
+ * not a scalar; first holds m->n entries. O(n log n), for maps of any size. 0, or -1
+ * on allocation failure. */
+int yamldoc_first_keys(const yamldoc_node *m, size_t *first);
 
 /* A scalar that YAML reads as null: empty plain scalar, `~`, `null`, `Null`, `NULL`. */
 int yamldoc_is_null(const yamldoc_node *n);
