@@ -38,7 +38,7 @@ HDF5_LIBS    = $(if $(and $(HDF5_LIBDIR),$(wildcard $(word 1,$(HDF5_ARCHIVES))),
 TEST_CFLAGS  = $(shell pkg-config --cflags cmocka 2>/dev/null)
 TEST_LIBS    = $(shell pkg-config --libs cmocka 2>/dev/null)
 ifeq ($(SAN),1)
-SANFLAGS    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANFLAGS    := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer -fno-sanitize-recover=undefined,float-cast-overflow
 OPT         := -O1
 endif
 GIT_REV     := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)

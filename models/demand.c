@@ -8,6 +8,7 @@
 #include "demand.h"
 #include "sim/random/dist.h"
 #include "sim/random/rng.h"
+#include "sim/scenario/bounds.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -95,7 +96,9 @@ void demand_begin_path(demand *d, const scenario *sc, const double *values)
             if (!d->decay_fixed[s]) fill_decay(f, d->months, p->halflife);
             p->decay = f;
         }
-        p->jump_rate = ss->has_jumps ? PARAM(ss->jumps_per_year, values) / 12.0 : 0.0;
+        double per_year = ss->has_jumps ? PARAM(ss->jumps_per_year, values) : 0.0;
+        if (per_year > BOUNDS_JUMPS_PER_YEAR) per_year = BOUNDS_JUMPS_PER_YEAR;   /* bounds.h */
+        p->jump_rate = per_year / 12.0;
         p->price = PARAM(ss->usd_per_h100e_hour, values);
         d->level[s] = PARAM(ss->start_h100e, values);
     }

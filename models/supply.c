@@ -10,6 +10,7 @@
 #include "sim/random/dist.h"
 #include "fastmath.h"
 #include "sim/random/rng.h"
+#include "sim/scenario/bounds.h"
 
 #include <limits.h>
 #include <math.h>
@@ -152,12 +153,16 @@ void supply_begin_path(supply *s, const scenario *sc, const double *values)
         const contract_spec *cs = &sc->contracts[c];
         for (size_t k = 0; k < cs->ntranches; k++, p++) {
             const tranche_spec *tr = &cs->tranches[k];
-            double delay = fmax(0.0, PARAM(tr->delay_months, values));
+            /* Whole months in [0, SPAN] and [1, SPAN] (bounds.h; NaN: 0 and 1): every
+             * date lies within 120000 months of every other, so a delay clamped to SPAN
+             * still starts after every month, and start and since stay far from INT_MAX. */
+            double delay = PARAM(tr->delay_months, values);
             double ramp = round(PARAM(tr->ramp_months, values));
+            delay = delay > 0.0 ? (delay < BOUNDS_SPAN_MONTHS ? delay : BOUNDS_SPAN_MONTHS) : 0.0;
             tranche_path *q = &s->tp[p];
             const chip_path *ch = &s->chip[tr->chip];
             q->start = tr->online + (int)round(delay);
-            q->ramp = ramp < 1.0 ? 1 : (int)ramp;
+            q->ramp = ramp >= 1.0 ? (ramp < BOUNDS_SPAN_MONTHS ? (int)ramp : BOUNDS_SPAN_MONTHS) : 1;
             q->chips = PARAM(tr->fulfilled, values) * PARAM(tr->count, values);
             q->life = ch->life;
             q->kw = ch->kw;

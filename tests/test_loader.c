@@ -24,6 +24,7 @@
 #include <time.h>
 #include <gsl/gsl_errno.h>
 
+#include "sim/scenario/bounds.h"
 #include "sim/scenario/keypath.h"
 #include "sim/scenario/loader.h"
 #include "sim/scenario/scenario_print.h"
@@ -549,7 +550,8 @@ static void test_set_value_errors_point_into_the_argument(void **state)
     assert_null(r.sc);
     assert_string_equal(r.errs,
         "--set:1:24: demand.training.growth: sigma is -1 (expected sigma > 0)\n"
-        "--set:2:18: simulation.paths: 0 is out of range (expected a whole number >= 1)\n");
+        "--set:2:18: simulation.paths: 0 is out of range (expected a whole number from 1 to "
+        "1e12)\n");
     done(&r);
 }
 
@@ -590,9 +592,109 @@ static void test_error_integers(void **state)
         "t.yaml:1:46: scenario.months: 12.5 is not a whole number (expected a whole number "
         "of months from 1 to 1200)\n"
         "t.yaml:2:22: simulation.paths: a distribution is not allowed here (expected a "
-        "whole number >= 1)\n"
+        "whole number from 1 to 1e12)\n"
         "t.yaml:2:61: simulation.seed: 'x' is not a valid seed (expected a whole number "
         "from 0 to 18446744073709551615)\n");
+}
+
+/* The one rule for each kind of name (sim/scenario/bounds.h, keypath.h). */
+static void test_name_rules(void **state)
+{
+    (void)state;
+    static const char *const good[] = { "multicloud-2026", "v1.2", "a", "2026", "a..b",
+                                        "A_b-c.d", "x." };
+    static const char *const bad[] = { "", ".", "..", ".hidden", "../x", "/tmp/x", "a/b",
+                                       "a b", "a\\b", "a:b", "caf\xc3\xa9", "a\nb", "-\t" };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        if (!bounds_valid_scenario_name(good[i])) fail_msg("'%s' refused", good[i]);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (bounds_valid_scenario_name(bad[i])) fail_msg("'%s' accepted", bad[i]);
+    char name[BOUNDS_NAME_MAX + 2];
+    memset(name, 'a', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    assert_false(bounds_valid_scenario_name(name));           /* 64 characters */
+    name[BOUNDS_NAME_MAX] = '\0';
+    assert_true(bounds_valid_scenario_name(name));            /* 63 */
+    assert_true(keypath_valid_name(name));
+    /* Entity names are key path segments: no '.', no '/', not only digits. */
+    assert_false(keypath_valid_name("a/b"));
+    assert_false(keypath_valid_name(".."));
+    assert_false(keypath_valid_name("caf\xc3\xa9"));
+    assert_false(keypath_valid_name("2026"));
+    assert_true(keypath_valid_name("2026a"));
+    name[BOUNDS_NAME_MAX] = 'a';
+    assert_false(keypath_valid_name(name));
+}
+
+/* scenario.name names the results file: checked at load, with its position. */
+static void test_error_scenario_name(void **state)
+{
+    (void)state;
+    expect_errors("scenario: { name: \"../x\", start: 2025-01, months: 12 }\n",
+        "t.yaml:1:19: scenario.name: '../x' is not a valid scenario name (expected 1 to 63 "
+        "letters, digits, '-', '_' or '.', not starting with '.': it names the results file "
+        "NAME.h5)\n");
+    const char *sets[] = { "scenario.name=/etc/passwd" };
+    result r = load_sets(HEAD, sets, 1);
+    assert_null(r.sc);
+    assert_string_equal(r.errs, "--set:1:15: scenario.name: '/etc/passwd' is not a valid "
+        "scenario name (expected 1 to 63 letters, digits, '-', '_' or '.', not starting with "
+        "'.': it names the results file NAME.h5)\n");
+    done(&r);
+    scenario *sc = load_ok("scenario: { name: v1.2_final-x, start: 2025-01, months: 12 }\n", NULL, 0);
+    assert_string_equal(sc->name, "v1.2_final-x");
+    scenario_free(sc);
+}
+
+/* Whole months the model makes integers: constants up to BOUNDS_SPAN_MONTHS; any
+ * distribution (the model clamps its draws). The jump rate: constants up to 1000 a year,
+ * a distribution may pass it (clamped) but not go below 0. */
+static void test_bounds(void **state)
+{
+    (void)state;
+    const char *tranche = HEAD
+        "chips:\n  h100: { h100e: 1, kw: 1, life_months: 1e300 }\n"
+        "clouds:\n  aws: {}\n"
+        "demand:\n  - { name: s, start_h100e: 1, growth: 1, chips: { h100: 1 },\n"
+        "      jumps: { per_year: 1, size: 1 } }\n"
+        "contracts:\n  - { name: c, cloud: aws, from: 2025-01, to: 2025-12, billing: usage,\n"
+        "      price: { h100: 1 }, capacity: [ { chip: h100, count: 1, online: 2025-01 } ] }\n";
+    const char *edge[] = { "contracts.c.capacity.0.ramp_months=1000000",
+                           "contracts.c.capacity.0.delay_months=1000000",
+                           "demand.s.jumps.per_year=1000", "simulation.paths=1e12" };
+    scenario *sc = load_ok(tranche, edge, 4);
+    assert_true(sc->contracts[0].tranches[0].ramp_months.value == 1e6);
+    assert_true(sc->paths == 1000000000000L);
+    scenario_free(sc);
+    const char *dists[] = {
+        "contracts.c.capacity.0.ramp_months={dist: lognormal, median: 1e9, sigma: 1}",
+        "contracts.c.capacity.0.delay_months={dist: lognormal, median: 1e300, sigma: 1}",
+        "demand.s.jumps.per_year={dist: discrete, values: [0, 1e9]}" };
+    sc = load_ok(tranche, dists, 3);
+    assert_int_equal(sc->nuncertain, 3);
+    scenario_free(sc);
+    const char *over[] = { "contracts.c.capacity.0.ramp_months=1000001",
+                           "contracts.c.capacity.0.delay_months=3e9",
+                           "demand.s.jumps.per_year=1000.5",
+                           "demand.s.jumps.per_year={dist: normal, mean: 1, sd: 1}",
+                           "simulation.paths=1000000000001" };
+    for (size_t i = 0; i < 4; i++) {
+        result r = load_sets(tranche, over + i, 1);
+        if (r.sc) fail_msg("%s accepted", over[i]);
+        done(&r);
+    }
+    result r = load_sets(tranche, over, 5);   /* the last --set wins for per_year */
+    assert_null(r.sc);
+    assert_string_equal(r.errs,
+        "--set:1:36: contracts.c.capacity.0.ramp_months: 1000001 is out of range (expected a "
+        "number of months from 1 to 1000000)\n"
+        "--set:2:37: contracts.c.capacity.0.delay_months: 3e9 is out of range (expected a "
+        "number of months from 0 to 1000000)\n"
+        "--set:4:25: demand.s.jumps.per_year: normal distribution can take values below 0 "
+        "(expected a number of jumps a year from 0 to 1000; add min/max to truncate it)\n"
+        "--set:5:18: simulation.paths: 1000000000001 is out of range (expected a whole number "
+        "from 1 to 1e12)\n");
+    done(&r);
 }
 
 static void test_error_distributions(void **state)
@@ -1266,6 +1368,9 @@ int main(void)
         cmocka_unit_test(test_error_unknown_keys),
         cmocka_unit_test(test_error_numbers_and_ranges),
         cmocka_unit_test(test_error_integers),
+        cmocka_unit_test(test_name_rules),
+        cmocka_unit_test(test_error_scenario_name),
+        cmocka_unit_test(test_bounds),
         cmocka_unit_test(test_error_distributions),
         cmocka_unit_test(test_error_family_names),
         cmocka_unit_test(test_error_duplicates),

@@ -4,6 +4,9 @@
 #include "sim/scenario/loader.h"
 #include "sim/engine/mpi_comm.h"
 
+#include "sim/scenario/bounds.h"
+
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -14,24 +17,32 @@
 
 int cli_parse_u64(const char *s, uint64_t *out)
 {
-    if (!s || !*s || *s == '-' || *s == '+') return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end) {
-        /* accept 1e6-style counts when they are whole numbers */
-        double d;
-        if (cli_parse_double(s, &d) != 0 || d < 0 || d > 1e18 || d != floor(d)) return -1;
-        v = (unsigned long long)d;
+    /* Digits, or a whole number in exponent form (1e6, 2.5e3): nothing else, so that
+     * strtoull never sees a sign or a blank it would accept ("-1" wraps to 2^64 - 1). */
+    if (!s || !isdigit((unsigned char)*s)) return -1;
+    int plain = 1;
+    for (const char *c = s; *c; c++) {
+        if (isdigit((unsigned char)*c)) continue;
+        if (!strchr(".eE+-", *c)) return -1;
+        plain = 0;
     }
-    *out = v;
+    if (plain) {
+        errno = 0;
+        unsigned long long v = strtoull(s, NULL, 10);
+        if (errno == ERANGE) return -1;
+        *out = v;
+        return 0;
+    }
+    double d;
+    if (cli_parse_double(s, &d) != 0 || d < 0 || d > 1e18 || d != floor(d)) return -1;
+    *out = (uint64_t)d;
     return 0;
 }
 
 int cli_parse_int(const char *s, int lo, int hi, int *out)
 {
     uint64_t v;
-    if (cli_parse_u64(s, &v) != 0 || v < (uint64_t)lo || v > (uint64_t)hi) return -1;
+    if (lo < 0 || cli_parse_u64(s, &v) != 0 || v < (uint64_t)lo || v > (uint64_t)hi) return -1;
     *out = (int)v;
     return 0;
 }
@@ -87,8 +98,8 @@ int cli_run_option(const char *cmd, int opt, const char *arg, cli_run_opts *o)
     switch (opt) {
     case 'o': o->out = arg; return 1;
     case OPT_PATHS:
-        if (cli_parse_u64(arg, &o->paths) != 0 || o->paths == 0)
-            return cli_usage_error(cmd, "--paths %s: expected a whole number >= 1", arg), -1;
+        if (cli_parse_u64(arg, &o->paths) != 0 || o->paths == 0 || o->paths > BOUNDS_PATHS_MAX)
+            return cli_usage_error(cmd, "--paths %s: expected a whole number from 1 to 1e12", arg), -1;
         return 1;
     case OPT_SEED:
         if (cli_parse_u64(arg, &o->seed) != 0)
@@ -96,13 +107,14 @@ int cli_run_option(const char *cmd, int opt, const char *arg, cli_run_opts *o)
         o->seed_set = 1;
         return 1;
     case OPT_THREADS:
-        if (cli_parse_int(arg, 1, 4096, &o->threads) != 0)
-            return cli_usage_error(cmd, "--threads %s: expected a whole number from 1 to 4096", arg), -1;
+        if (cli_parse_int(arg, 1, BOUNDS_THREADS_MAX, &o->threads) != 0)
+            return cli_usage_error(cmd, "--threads %s: expected a whole number from 1 to %d", arg,
+                                   BOUNDS_THREADS_MAX), -1;
         return 1;
     case OPT_SAVE_PATHS: {
         uint64_t k;
-        if (cli_parse_u64(arg, &k) != 0)
-            return cli_usage_error(cmd, "--save-paths %s: expected a whole number >= 0", arg), -1;
+        if (cli_parse_u64(arg, &k) != 0 || k > BOUNDS_PATHS_MAX)
+            return cli_usage_error(cmd, "--save-paths %s: expected a whole number from 0 to 1e12", arg), -1;
         o->save_paths = (size_t)k;
         return 1;
     }
@@ -120,18 +132,20 @@ int cli_run_option(const char *cmd, int opt, const char *arg, cli_run_opts *o)
             memcpy(num, arg, len);
             num[len] = '\0';
         }
-        if (!slash || len >= sizeof num || cli_parse_int(num, 0, 1000000, &i) != 0 ||
-            cli_parse_int(slash + 1, 1, 1000000, &n) != 0 || i >= n)
-            return cli_usage_error(cmd, "--shard %s: expected i/n with 0 <= i < n, e.g. 0/4", arg), -1;
+        if (!slash || len >= sizeof num || cli_parse_int(num, 0, BOUNDS_SHARDS_MAX, &i) != 0 ||
+            cli_parse_int(slash + 1, 1, BOUNDS_SHARDS_MAX, &n) != 0 || i >= n)
+            return cli_usage_error(cmd, "--shard %s: expected i/n with 0 <= i < n <= %d, e.g. 0/4", arg,
+                                   BOUNDS_SHARDS_MAX), -1;
         o->shard = (unsigned)i;
         o->nshards = (unsigned)n;
         return 1;
     }
     case OPT_SUPERBLOCK_PATHS:
         if (cli_parse_u64(arg, &o->superblock_paths) != 0 || o->superblock_paths == 0 ||
-            o->superblock_paths % ENGINE_BATCH != 0)
-            return cli_usage_error(cmd, "--superblock-paths %s: expected a multiple of %d (paths per batch), "
-                                   "e.g. %llu", arg, ENGINE_BATCH, (unsigned long long)ENGINE_SUPERBLOCK), -1;
+            o->superblock_paths % ENGINE_BATCH != 0 || o->superblock_paths > BOUNDS_PATHS_MAX)
+            return cli_usage_error(cmd, "--superblock-paths %s: expected a multiple of %d (paths per batch) "
+                                   "up to 1e12, e.g. %llu", arg, ENGINE_BATCH,
+                                   (unsigned long long)ENGINE_SUPERBLOCK), -1;
         return 1;
     case OPT_QUIET: o->quiet = 1; return 1;
     case OPT_SET: {

@@ -156,6 +156,13 @@ static int vary_option(int opt, const char *arg, void *ctx)
     g->naxes++;
     if (parse_vary(arg, &g->axes[g->naxes - 1]) != 0)
         return cli_usage_error("sweep", "--vary %s: expected key.path=v1,v2,... or key.path=start:stop:count", arg), -1;
+    /* One axis per key: a second would override the first's values on every grid point
+     * and name the same coordinate twice. */
+    for (size_t a = 0; a + 1 < g->naxes; a++)
+        if (strcmp(g->axes[a].key, g->axes[g->naxes - 1].key) == 0)
+            return cli_usage_error("sweep", "--vary %s: the key path %s is varied twice (expected "
+                                   "each key path in one --vary, with all its values)", arg,
+                                   g->axes[a].key), -1;
     return 1;
 }
 

@@ -356,6 +356,12 @@ static int check_support(fields_env *env, const yamldoc_node *v, const char *kp,
                          const dist_spec *d, const fields_rule *r)
 {
     if (r->flags & FIELDS_NO_SUPPORT) return 0;
+    fields_rule lo_only = *r;   /* the engine clamps above: only the lower bound binds */
+    if (r->flags & FIELDS_CLAMP_HI) {
+        lo_only.hi = INFINITY;
+        lo_only.hi_open = 0;
+        r = &lo_only;
+    }
     if (d->family == DIST_DISCRETE) {
         for (size_t i = 0; i < d->n; i++)
             if (!in_range(r, d->values[i])) {

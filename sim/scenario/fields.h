@@ -12,7 +12,8 @@
  * registers a distribution as an uncertain value of the scenario under the field's key
  * path (sampled once per path); fields_fresh() keeps it as a dist_spec for month-by-month
  * draws. A fields_rule says which values a field takes: constants must lie in range, and
- * a distribution's support too unless the engine clamps the field (FIELDS_NO_SUPPORT).
+ * a distribution's support too unless the engine clamps the field (FIELDS_NO_SUPPORT;
+ * FIELDS_CLAMP_HI: only above the upper bound).
  */
 #ifndef CAPSIM_FIELDS_H
 #define CAPSIM_FIELDS_H
@@ -34,6 +35,7 @@ typedef struct {
 #define FIELDS_INTEGER    2u  /* whole numbers only; implies FIELDS_CONST_ONLY */
 #define FIELDS_ALLOW_INF  4u  /* `.inf` is accepted: "no limit" */
 #define FIELDS_NO_SUPPORT 8u  /* a distribution may leave the range: the engine clamps */
+#define FIELDS_CLAMP_HI  16u  /* a distribution may pass the upper bound: the engine clamps */
 
 /* The values a numeric field takes, and how an error message says so. */
 typedef struct {

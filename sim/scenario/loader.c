@@ -12,6 +12,7 @@
  * duplicate. The uncertain values' key paths are built from the same segments.
  */
 #include "loader.h"
+#include "bounds.h"
 #include "keypath.h"
 #include "diagnostics.h"
 #include "sample.h"
@@ -41,16 +42,23 @@ static const fields_rule R_LIMIT = { 0, INF, 0, 0, FIELDS_ALLOW_INF, "a number >
 static const fields_rule R_HALFLIFE = { 0, INF, 1, 0, FIELDS_ALLOW_INF,
                                       "a number of months > 0 (.inf: growth never slows)" };
 static const fields_rule R_LIFE = { 0, INF, 1, 0, 0, "a number of months > 0" };
-/* The engine rounds ramps (at least 1) and clamps delays at 0: distributions may
- * stray, constants may not. */
-static const fields_rule R_RAMP = { 1, INF, 0, 0, FIELDS_NO_SUPPORT, "a number of months >= 1" };
-static const fields_rule R_DELAY = { 0, INF, 0, 0, FIELDS_NO_SUPPORT, "a number of months >= 0" };
+/* The model rounds ramps and delays to whole months and clamps them to [1, SPAN] and
+ * [0, SPAN] (bounds.h): distributions may stray, constants may not. */
+#define SPAN_TEXT "1000000"
+static const fields_rule R_RAMP = { 1, BOUNDS_SPAN_MONTHS, 0, 0, FIELDS_NO_SUPPORT,
+                                    "a number of months from 1 to " SPAN_TEXT };
+static const fields_rule R_DELAY = { 0, BOUNDS_SPAN_MONTHS, 0, 0, FIELDS_NO_SUPPORT,
+                                     "a number of months from 0 to " SPAN_TEXT };
+/* The model clamps the jump rate to BOUNDS_JUMPS_PER_YEAR: a distribution may pass it. */
+static const fields_rule R_JUMPS = { 0, BOUNDS_JUMPS_PER_YEAR, 0, 0, FIELDS_CLAMP_HI,
+                                     "a number of jumps a year from 0 to 1000" };
 /* Spot availability is clipped to [0, 1] month by month. */
 static const fields_rule R_AVAIL = { 0, 1, 0, 0, FIELDS_NO_SUPPORT, "a fraction in [0, 1]" };
 static const fields_rule R_RATE = { -1, INF, 1, 0, 0, "an annual rate > -1 (0.03 is +3% a year)" };
-static const fields_rule R_MONTHS = { 1, 1200, 0, 0, FIELDS_INTEGER,
+static const fields_rule R_MONTHS = { 1, BOUNDS_MONTHS_MAX, 0, 0, FIELDS_INTEGER,
                                     "a whole number of months from 1 to 1200" };
-static const fields_rule R_PATHS = { 1, 1e12, 0, 0, FIELDS_INTEGER, "a whole number >= 1" };
+static const fields_rule R_PATHS = { 1, (double)BOUNDS_PATHS_MAX, 0, 0, FIELDS_INTEGER,
+                                   "a whole number from 1 to 1e12" };
 static const fields_rule R_PRIORITY = { -1e9, 1e9, 0, 0, FIELDS_INTEGER,
                                       "a whole number; lower is served first" };
 static const fields_rule R_RHO = { -1, 1, 0, 0, FIELDS_CONST_ONLY, "a rank correlation in [-1, 1]" };
@@ -182,7 +190,15 @@ static void load_scenario_section(loader *L, const yamldoc_node *n)
     scenario *sc = L->sc;
     fields_open(&m, &L->env, n, "scenario", "a mapping {name: ..., start: YYYY-MM, months: N}");
     const char *name = fields_string(&m, "name", 1, NULL);
-    if (name) set_string(&sc->name, name);
+    if (name && !bounds_valid_scenario_name(name)) {
+        char kp[KEYPATH_MAX];
+        fields_child_kp(&m, "name", kp, sizeof kp);
+        fields_error(&L->env, fields_get(&m, "name"), kp, "'%s' is not a valid scenario name "
+                     "(expected 1 to %d letters, digits, '-', '_' or '.', not starting with '.': "
+                     "it names the results file NAME.h5)", name, BOUNDS_NAME_MAX);
+    } else if (name) {
+        set_string(&sc->name, name);
+    }
     const char *desc = fields_string(&m, "description", 0, NULL);
     if (desc) set_string(&sc->description, desc);
     fields_yearmonth(&m, "start", 1, &sc->start_year, &sc->start_month);
@@ -309,7 +325,7 @@ static void load_jumps(loader *L, segment_spec *sg, const yamldoc_node *n, const
     fields m;
     fields_open(&m, &L->env, n, kp, "a mapping {per_year: N, size: ...}");
     sg->has_jumps = 1;
-    sg->jumps_per_year = fields_param(&m, "per_year", 1, 0.0, &R_GE0);
+    sg->jumps_per_year = fields_param(&m, "per_year", 1, 0.0, &R_JUMPS);
     dist_clear(&sg->jump_size);
     fields_fresh(&m, "size", 1, 1.0, &size, &sg->jump_size);
     fields_close(&m);

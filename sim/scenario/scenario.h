@@ -8,6 +8,7 @@
  *   diagnostics     the loader's error list, sorted into file order for printing
  *   yamldoc         a YAML document as a tree with positions, for the loader to walk
  *   keypath         the one key path syntax (contracts.aws-2025.capacity.0.fulfilled)
+ *   bounds          the input limits: the scenario name's rule, caps on numbers
  *   scenario_print  the resolved scenario written back as a scenario file
  *   sample          per-path values of the uncertain fields (random, lhs, sobol, copula)
  *
