@@ -6,7 +6,8 @@
 #   - a list of 1M + 1 items: "too many nodes (limit 1000000)", not "after alias
 #     expansion" (there is no alias), and a 10M-item list (40 MB): the size limit;
 #   - `check /dev/zero` and a 17 MiB file: reading stops at the 16 MiB limit;
-#   - a second YAML document after a valid scenario, or inside a --set value.
+#   - a second YAML document after a valid scenario, or inside a --set value;
+#   - 20k segments or chips: at most 1000 of each kind of entity.
 # Time bounds are generous (about 10x the time taken, far below the 25 s and more that
 # the old quadratic loading took; 5x more under sanitizers); memory is measured as the peak resident size of
 # the process, under an address-space cap so that a regression cannot take the machine
@@ -163,6 +164,19 @@ measure $((20 * SLOW)) "$CAPSIM" check "$tmp/small.yaml" --set 'scenario.months=
 expect "second document in --set" 5 "--set:1:"
 grep -Fq "scenario.months: a scenario is one YAML document; a second starts here" "$tmp/err" ||
     fail "second document in --set: not named"
+# 20k segments, 20k chips: the name checks and look-ups are linear per entry, so lists of
+# entities are capped at 1000 (20k segments took 25 s before the cap).
+"$PY" -c "
+import sys
+sys.stdout.write('$head\ndemand:\n' + ''.join('  - {name: s%d, start_h100e: 1}\n' % i for i in range(20000)))" > "$tmp/segs.yaml"
+measure $((20 * SLOW)) "$CAPSIM" check "$tmp/segs.yaml"
+expect "20k segments" 3 "segs.yaml:3:3: demand: 20000 segments (expected at most 1000)"
+"$PY" -c "
+import sys
+sys.stdout.write('$head\nchips:\n' + ''.join('  c%d: {h100e: 1, kw: 1, life_months: 10}\n' % i for i in range(20000)))" > "$tmp/chips.yaml"
+measure $((20 * SLOW)) "$CAPSIM" check "$tmp/chips.yaml"
+expect "20k chips" 3 "chips.yaml:3:3: chips: 20000 chips (expected at most 1000)"
+
 # ... while one document with its markers is fine.
 printf -- '---\n%s\n...\n' "$head" > "$tmp/one.yaml"
 measure $((20 * SLOW)) "$CAPSIM" check "$tmp/one.yaml"

@@ -17,6 +17,8 @@
  * delay this long means "never online" whatever the dates. */
 #define BOUNDS_SPAN_MONTHS 1000000
 #define BOUNDS_JUMPS_PER_YEAR 1000            /* demand jumps.per_year: as for spans */
+#define BOUNDS_ENTITIES_MAX 1000              /* chips, clouds, segments, contracts, and
+                                                tranches of one contract */
 #define BOUNDS_THREADS_MAX 4096               /* --threads */
 #define BOUNDS_SHARDS_MAX 1000000             /* n of --shard i/n */
 

@@ -123,6 +123,16 @@ static int map_name(loader *L, const yamldoc_node *map, size_t i, const char *kp
     return 0;
 }
 
+/* More than BOUNDS_ENTITIES_MAX entries in one list or mapping of chips, clouds,
+ * segments, contracts or tranches: reported at the list (the name checks and look-ups
+ * are linear per entry, so the bound also bounds the time a hostile file can take). */
+static int too_many(loader *L, const yamldoc_node *n, const char *kp, const char *what)
+{
+    if (!n || n->n <= BOUNDS_ENTITIES_MAX) return 0;
+    fields_error(&L->env, n, kp, "%zu %s (expected at most %d)", n->n, what, BOUNDS_ENTITIES_MAX);
+    return 1;
+}
+
 /* Index of the chip, cloud or segment named by scalar v, or -1 (reported, with a "did
  * you mean"). With allow_spot, "spot" resolves to the number of chips. */
 static int resolve(loader *L, const yamldoc_node *v, const char *kp, ref_kind kind, int allow_spot)
@@ -257,6 +267,7 @@ static void load_chips(loader *L, const yamldoc_node *n)
     if (fields_open_names(&m, &L->env, n, "chips", "a mapping of chip names to "
                         "{h100e: ..., kw: ..., life_months: ...}") != 0)
         return;
+    if (too_many(L, n, "chips", "chips")) return;
     for (size_t i = 0; i < n->n; i++)
         if (map_name(L, n, i, "chips", "chip", 1) == 0) load_chip(L, n->keys[i]->str, n->vals[i]);
 }
@@ -312,6 +323,7 @@ static void load_clouds(loader *L, const yamldoc_node *n)
     if (fields_open_names(&m, &L->env, n, "clouds", "a mapping of cloud names to "
                         "{power_mw?: ..., spot?: ...}") != 0)
         return;
+    if (too_many(L, n, "clouds", "clouds")) return;
     for (size_t i = 0; i < n->n; i++)
         if (map_name(L, n, i, "clouds", "cloud", 0) == 0)
             load_cloud(L, n->keys[i]->str, n->vals[i]);
@@ -400,6 +412,7 @@ static const yamldoc_node *open_list(loader *L, const yamldoc_node *n, const cha
 static void load_demand(loader *L, const yamldoc_node *n)
 {
     n = open_list(L, n, "demand", "a list of segments: - {name: ..., start_h100e: ..., ...}");
+    if (too_many(L, n, "demand", "segments")) return;
     for (size_t i = 0; n && i < n->n; i++) load_segment(L, n, i);
 }
 
@@ -508,6 +521,7 @@ static void load_capacity(loader *L, int ci, const yamldoc_node *n, const char *
                    "count: N, online: YYYY-MM})", yamldoc_kind_name(n));
         return;
     }
+    if (too_many(L, n, kp, "tranches")) return;
     for (size_t j = 0; j < n->n; j++) load_tranche(L, ci, n, j, ckp);
 }
 
@@ -569,6 +583,7 @@ static void load_contract(loader *L, const yamldoc_node *seq, size_t i)
 static void load_contracts(loader *L, const yamldoc_node *n)
 {
     n = open_list(L, n, "contracts", "a list of contracts: - {name: ..., cloud: ..., ...}");
+    if (too_many(L, n, "contracts", "contracts")) return;
     for (size_t i = 0; n && i < n->n; i++) load_contract(L, n, i);
 }
 
