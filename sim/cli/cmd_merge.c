@@ -88,6 +88,7 @@ int cmd_merge(int argc, char **argv)
     size_t n = (size_t)(argc - optind);
     if (n == 0) return cli_usage_error("merge", "expected the shard files");
     if (!out) return cli_usage_error("merge", "expected -o OUT.h5");
+    if (cli_check_output("merge", out, 0) != EXIT_OK) return EXIT_BAD_INPUT;
     shard_file **files = calloc(n, sizeof *files);
     scenario **sc = NULL;
     char *cmdline = cli_join_argv(argc + 1, argv - 1);
