@@ -26,7 +26,8 @@ static const char merge_help[] =
     "attributes such as command_line, threads and wall_seconds say how it was made).\n"
     "Exit status 2 when a shard is missing, repeated, or from another run.\n"
     "\n"
-    "  -o, --output OUT.h5     the merged results file (written atomically)\n"
+    "  -o, --output OUT.h5     the merged results file: a new name or a regular file,\n"
+    "                          replaced atomically (not a link, directory, device, FIFO)\n"
     "  --threads T             OpenMP threads for the final statistics\n"
     "  --quiet                 no progress line or closing message\n";
 
