@@ -92,7 +92,8 @@ typedef struct h5out h5out;
  * ".NAME.tmp.PID"; a name that is a directory, a device, a FIFO or a socket; a
  * symbolic link (even to a regular file: the rename would replace the link, so give
  * the file it points to); a directory part that is missing, not a directory or not
- * writable. 0, or -1 with "path: reason" in err. Looks only: creates and removes
+ * writable; another user's file in a sticky directory such as /tmp (the rename would be
+ * refused). 0, or -1 with "path: reason" in err. Looks only: creates and removes
  * nothing. */
 int h5out_check_target(const char *path, char *err, size_t errlen);
 

@@ -200,8 +200,9 @@ int h5out_check_target(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%.200s...: path too long", path);
         return -1;
     }
-    struct stat st;
-    if (lstat(path, &st) == 0) {
+    struct stat st, dst;
+    int exists = lstat(path, &st) == 0;
+    if (exists) {
         if (!S_ISREG(st.st_mode)) {
             refuse_kind(err, errlen, path, &st);
             return -1;
@@ -226,16 +227,24 @@ int h5out_check_target(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%.200s...: path too long", path);
         return -1;
     }
-    if (stat(dir, &st) != 0) {
+    if (stat(dir, &dst) != 0) {
         snprintf(err, errlen, "%s: cannot create files in %s: %s", path, dir, strerror(errno));
         return -1;
     }
-    if (!S_ISDIR(st.st_mode)) {
+    if (!S_ISDIR(dst.st_mode)) {
         snprintf(err, errlen, "%s: cannot create files in %s: %s", path, dir, strerror(ENOTDIR));
         return -1;
     }
     if (access(dir, W_OK | X_OK) != 0) {
         snprintf(err, errlen, "%s: cannot create files in %s: %s", path, dir, strerror(errno));
+        return -1;
+    }
+    /* In a sticky directory (/tmp) only the owner of a file, or of the directory, may
+     * replace it (root aside): the rename at the end would fail. */
+    uid_t me = geteuid();
+    if (exists && (dst.st_mode & S_ISVTX) && me != 0 && st.st_uid != me && dst.st_uid != me) {
+        snprintf(err, errlen, "%s: belongs to another user, in the sticky directory %s: it cannot be replaced "
+                 "(%s)", path, dir, strerror(EPERM));
         return -1;
     }
     return 0;

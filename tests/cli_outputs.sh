@@ -7,8 +7,9 @@
 #   - refused with exit 2, before the simulation starts (a run of 1e9 paths under a
 #     timeout) and leaving no temporary file: -o '', a directory, a FIFO, a socket, a
 #     character device, a symbolic link (to a file or dangling), a missing directory, a
-#     regular file used as a directory, a directory that is not writable; for run,
-#     compare, sweep and merge;
+#     regular file used as a directory, a directory that is not writable (a read-only
+#     mount; as user nobody, a directory of root's), another user's file in a sticky
+#     directory; for run, compare, sweep and merge;
 #   - the thing at the path is left as it was (the FIFO is still a FIFO, the link still
 #     points to the untouched file, ...);
 #   - a link planted at the temporary name ".NAME.tmp.PID" is not followed;
@@ -106,18 +107,44 @@ fi
 refused "missing directory" "No such file or directory" "$CAPSIM" run $BIG -o "$tmp/nodir/out.h5"
 ! [ -e "$tmp/nodir" ] || fail "missing directory: created"
 refused "a file as a directory" "Not a directory" "$CAPSIM" run $BIG -o "$tmp/real.h5/out.h5"
-# Not writable: permissions do not bind root, a read-only mount does.
+# Not writable: permissions do not bind root, a read-only mount does. As root, the
+# permission cases run as user nobody (setpriv).
 mkdir "$tmp/ro"
-if [ "$(id -u)" -ne 0 ]; then
-    chmod 555 "$tmp/ro"
-    refused "unwritable directory" "cannot create" "$CAPSIM" run $BIG -o "$tmp/ro/out.h5"
-    chmod 755 "$tmp/ro"
-elif unshare -m sh -c "mount --bind -o ro '$tmp/ro' '$tmp/ro'" 2> /dev/null; then
-    refused "read-only directory" "Read-only file system" \
-        unshare -m sh -c "mount --bind -o ro '$tmp/ro' '$tmp/ro' && exec \"\$@\"" sh \
-        "$CAPSIM" run $BIG -o "$tmp/ro/out.h5"
+if [ "$(id -u)" -eq 0 ]; then
+    if unshare -m sh -c "mount --bind -o ro '$tmp/ro' '$tmp/ro'" 2> /dev/null; then
+        refused "read-only directory" "Read-only file system" \
+            unshare -m sh -c "mount --bind -o ro '$tmp/ro' '$tmp/ro' && exec \"\$@\"" sh \
+            "$CAPSIM" run $BIG -o "$tmp/ro/out.h5"
+    else
+        echo "SKIP: read-only directory: no mount namespace for a read-only bind"
+    fi
+    if setpriv --reuid=65534 --regid=65534 --clear-groups true 2> /dev/null &&
+            setpriv --reuid=65534 --regid=65534 --clear-groups "$CAPSIM" --version > /dev/null 2>&1; then
+        as_other="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    else
+        as_other=""
+        echo "SKIP: unwritable directory, sticky directory: setpriv cannot run capsim as user 65534"
+    fi
 else
-    echo "SKIP: unwritable directory: root, and no mount namespace for a read-only bind"
+    as_other=env
+fi
+if [ -n "$as_other" ]; then
+    chmod 755 "$tmp"
+    chmod 555 "$tmp/ro"
+    refused "unwritable directory" "Permission denied" $as_other "$CAPSIM" run $BIG -o "$tmp/ro/out.h5"
+    chmod 755 "$tmp/ro"
+    # Another user's file in a sticky directory: the rename over it would be refused.
+    if [ "$(id -u)" -eq 0 ]; then
+        mkdir "$tmp/sticky"
+        chmod 1777 "$tmp/sticky"
+        echo root > "$tmp/sticky/out.h5"
+        refused "another user's file in a sticky directory" "sticky" $as_other "$CAPSIM" run $BIG \
+            -o "$tmp/sticky/out.h5"
+        [ "$(cat "$tmp/sticky/out.h5")" = root ] || fail "sticky directory: the file changed"
+    else
+        echo "SKIP: sticky directory: needs a file of another user (run as root)"
+    fi
+    chmod 700 "$tmp"
 fi
 # The temporary name is created new (O_EXCL): a link planted there (a name of the
 # process's PID: `exec` keeps the shell's) is neither followed nor replaced; a stale
@@ -144,8 +171,8 @@ for name in ../victim "$tmp/abs" '""' .hidden x/y; do
     [ "$got" -eq 2 ] || { fail "scenario.name=$name: exit $got, expected 2"; head -3 "$tmp/err"; }
     [ -s "$tmp/err" ] || fail "scenario.name=$name: no message"
 done
-found=$(find "$tmp" -type f -name '*.h5' ! -name real.h5 ! -name part.h5 ! -name merged.h5 ! -name old.h5 ! -name own.h5 \
-        ! -path "$tmp/dir/out.h5" | head -3)
+found=$(find "$tmp" -type f -name '*.h5' ! -name real.h5 ! -name part.h5 ! -name merged.h5 ! -name old.h5 \
+        ! -name own.h5 ! -path "$tmp/sticky/out.h5" ! -path "$tmp/dir/out.h5" | head -3)
 [ -z "$found" ] || fail "scenario.name: files written: $found"
 left=$(find "$tmp" -name '.*tmp*' | head -3)
 [ -z "$left" ] || fail "scenario.name: left $left"
