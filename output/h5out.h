@@ -25,7 +25,9 @@
  * directory; the engine streams per-path data into it (h5out_append, h5out_append_paths)
  * and writes statistics at the end; h5out_finish() writes provenance, closes and renames
  * it over the target atomically. h5out_abort() (or SIGINT/SIGTERM while open) removes the
- * temporary file, leaving any existing file of the target name untouched.
+ * temporary file, leaving any existing file of the target name untouched. The rename
+ * never replaces anything but a regular file (see h5out_check_target), also when
+ * something else appeared at the name during the run (then h5out_finish fails).
  *
  * Variants: a plain run has one variant. compare and sweep have several (variant 0 is the
  * baseline) and add a `variant` dimension and paired-difference statistics (variant v
@@ -82,7 +84,22 @@ typedef struct {
 
 typedef struct h5out h5out;
 
-/* Create the temporary file and its layout. NULL on failure with the reason in err. */
+/* Whether path can be the target of a results file; the commands call it before
+ * simulating, so that a bad -o fails at once rather than after the run (h5out_open
+ * checks again). Accepted: a new name, or an existing regular file (replaced
+ * atomically), in an existing directory where we may create files (access W_OK|X_OK).
+ * Refused: an empty path, one ending in '/', one too long for its temporary name
+ * ".NAME.tmp.PID"; a name that is a directory, a device, a FIFO or a socket; a
+ * symbolic link (even to a regular file: the rename would replace the link, so give
+ * the file it points to); a directory part that is missing, not a directory or not
+ * writable; another user's file in a sticky directory such as /tmp (the rename would be
+ * refused). 0, or -1 with "path: reason" in err. Looks only: creates and removes
+ * nothing. */
+int h5out_check_target(const char *path, char *err, size_t errlen);
+
+/* Create the temporary file and its layout. NULL on failure with the reason in err.
+ * Before creating it, removes the temporary files of earlier runs of this target's name
+ * that were killed (".NAME.tmp.PID", regular, ours, PID not running). */
 h5out *h5out_open(const char *path, const h5out_desc *d, char *err, size_t errlen);
 
 /* h5out_open in two halves, for a caller that overlaps each with other work: _begin

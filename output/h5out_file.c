@@ -8,11 +8,20 @@
  * signal. SIGXFSZ is ignored while a file is open so that exceeding `ulimit -f` is a
  * write error we report, not a silent kill. Every failure is recorded here, in the
  * handle (and, for a handle about to go, in last_err).
+ *
+ * The target must be a new name or a regular file (h5out_check_target, which the
+ * commands call before simulating and h5out_file_create calls again): a directory,
+ * device, FIFO or socket is refused, and so is a symbolic link, since rename() would
+ * replace the link itself, not the file it points to. Just before the rename the name is
+ * looked at once more, so that something other than a regular file that appeared there
+ * during the run is not replaced either. A SIGKILL leaves the temporary file behind: the
+ * next run writing the same name removes those whose process is gone (remove_stale).
  */
 #define _GNU_SOURCE /* sync_file_range */
 #include "h5out_int.h"
 #include "hdf5_util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +29,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include <hdf5.h>
 
@@ -138,6 +149,107 @@ static void sig_unregister(int slot)
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/* --- the target ---------------------------------------------------------------------- */
+
+/* What st is, for a message: "a directory", "a FIFO", ... */
+static const char *file_kind(const struct stat *st)
+{
+    if (S_ISDIR(st->st_mode)) return "a directory";
+    if (S_ISLNK(st->st_mode)) return "a symbolic link";
+    if (S_ISCHR(st->st_mode)) return "a character device";
+    if (S_ISBLK(st->st_mode)) return "a block device";
+    if (S_ISFIFO(st->st_mode)) return "a FIFO";
+    if (S_ISSOCK(st->st_mode)) return "a socket";
+    return "not a regular file";
+}
+
+/* "PATH: is KIND, not a regular file; ..." for a name that exists and must not be
+ * replaced. */
+static void refuse_kind(char *err, size_t errlen, const char *path, const struct stat *st)
+{
+    if (S_ISLNK(st->st_mode))
+        snprintf(err, errlen, "%s: is a symbolic link; give the file it points to (capsim replaces the name "
+                 "it is given, never a link or what it points to)", path);
+    else if (S_ISDIR(st->st_mode))
+        snprintf(err, errlen, "%s: is a directory; give a file name, e.g. %s%sout.h5", path, path,
+                 path[strlen(path) - 1] == '/' ? "" : "/");
+    else
+        snprintf(err, errlen, "%s: is %s, not a regular file; give a new name or a regular file", path,
+                 file_kind(st));
+}
+
+/* The directory part of path ("." when none; "/" for "/x"), into dir. -1 when too long. */
+static int dir_of(const char *path, char *dir, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    int n;
+    if (!slash) n = snprintf(dir, len, ".");
+    else if (slash == path) n = snprintf(dir, len, "/");
+    else n = snprintf(dir, len, "%.*s", (int)(slash - path), path);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int h5out_check_target(const char *path, char *err, size_t errlen)
+{
+    if (!path || !*path) {
+        snprintf(err, errlen, "empty output path; give a file name, e.g. -o out.h5");
+        return -1;
+    }
+    /* The temporary name ".BASE.tmp.PID" beside it must fit too. */
+    if (strlen(path) >= PATH_MAX - 32) {
+        snprintf(err, errlen, "%.200s...: path too long", path);
+        return -1;
+    }
+    struct stat st, dst;
+    int exists = lstat(path, &st) == 0;
+    if (exists) {
+        if (!S_ISREG(st.st_mode)) {
+            refuse_kind(err, errlen, path, &st);
+            return -1;
+        }
+    } else if (errno != ENOENT) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    if (!*base) {
+        snprintf(err, errlen, "%s: not a file name (ends with '/')", path);
+        return -1;
+    }
+    if (strlen(base) + 16 > NAME_MAX) { /* "." BASE ".tmp." and up to 10 digits */
+        snprintf(err, errlen, "%s: file name too long (its temporary name .%s.tmp.PID must fit in %d bytes)",
+                 path, base, NAME_MAX);
+        return -1;
+    }
+    char dir[PATH_MAX];
+    if (dir_of(path, dir, sizeof dir) != 0) {
+        snprintf(err, errlen, "%.200s...: path too long", path);
+        return -1;
+    }
+    if (stat(dir, &dst) != 0) {
+        snprintf(err, errlen, "%s: cannot create files in %s: %s", path, dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(dst.st_mode)) {
+        snprintf(err, errlen, "%s: cannot create files in %s: %s", path, dir, strerror(ENOTDIR));
+        return -1;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, errlen, "%s: cannot create files in %s: %s", path, dir, strerror(errno));
+        return -1;
+    }
+    /* In a sticky directory (/tmp) only the owner of a file, or of the directory, may
+     * replace it (root aside): the rename at the end would fail. */
+    uid_t me = geteuid();
+    if (exists && (dst.st_mode & S_ISVTX) && me != 0 && st.st_uid != me && dst.st_uid != me) {
+        snprintf(err, errlen, "%s: belongs to another user, in the sticky directory %s: it cannot be replaced "
+                 "(%s)", path, dir, strerror(EPERM));
+        return -1;
+    }
+    return 0;
+}
+
 /* --- the file ------------------------------------------------------------------------ */
 
 /* The temporary name: ".NAME.tmp.PID" in the target's directory, so that the final
@@ -152,18 +264,103 @@ static int make_tmp_name(h5out *o, const char *path)
     return n < 0 || (size_t)n >= sizeof o->tmp ? h5out_fail_plain(o, "path too long") : 0;
 }
 
+/* The PID of a temporary file name ".BASE.tmp.PID" (prefix ".BASE.tmp." already
+ * matched; s is what follows): decimal digits only, no leading zero, 1 .. INT_MAX.
+ * 0 when s is not one. */
+static long tmp_pid(const char *s)
+{
+    if (*s < '1' || *s > '9') return 0;
+    long pid = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return 0;
+        pid = pid * 10 + (*s - '0');
+        if (pid > INT_MAX) return 0;
+    }
+    return pid;
+}
+
+/* Remove the temporary files of earlier runs that were killed before they could remove
+ * them (SIGKILL, a crash, a power cut) beside the target: names ".BASE.tmp.PID" with
+ * BASE the target's own name, that are regular files owned by our effective user and
+ * whose PID is no running process (kill(pid, 0) fails with ESRCH). Anything else is
+ * left alone: another name's, a live process's (whoever it belongs to), another user's,
+ * a directory or link of that name. Best effort and silent: a failure here is no
+ * failure of the run. PIDs are those of this machine's PID namespace: on a directory
+ * that several machines or containers share, a run elsewhere writing the same name at
+ * the same time may lose its temporary file (and fail at its rename). */
+static void remove_stale(const char *target)
+{
+    const char *slash = strrchr(target, '/');
+    const char *base = slash ? slash + 1 : target;
+    char dir[PATH_MAX], prefix[NAME_MAX + 16];
+    if (dir_of(target, dir, sizeof dir) != 0) return;
+    int plen = snprintf(prefix, sizeof prefix, ".%s.tmp.", base);
+    if (plen < 0 || (size_t)plen >= sizeof prefix) return;
+    DIR *d = opendir(dir);
+    if (!d) return;
+    int dfd = dirfd(d);
+    long self = (long)getpid();
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, prefix, (size_t)plen) != 0) continue;
+        long pid = tmp_pid(de->d_name + plen);
+        if (pid <= 0 || pid == self) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to ask */
+        struct stat st;
+        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) continue;
+        (void)unlinkat(dfd, de->d_name, 0);
+    }
+    closedir(d);
+}
+
+/* Is tmp the temporary name of another results file this process has open? */
+static int tmp_in_use(const char *tmp, int self)
+{
+    for (int i = 0; i < MAX_OPEN; i++)
+        if (i != self && sig_active[i] && strcmp(sig_path[i], tmp) == 0) return 1;
+    return 0;
+}
+
+/* open(2) the temporary name as a new file (O_EXCL: never through a link or into
+ * something that is there). Something there already is replaced only when it is a
+ * regular file of ours that no results file of this process is writing: a stale one of
+ * an earlier process with our PID. The descriptor, or -1 with errno set. */
+static int create_tmp(const h5out *o)
+{
+    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd >= 0 || errno != EEXIST) return fd;
+    struct stat st;
+    if (!tmp_in_use(o->tmp, o->slot) && lstat(o->tmp, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_uid == geteuid() && unlink(o->tmp) == 0)
+        return open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    errno = EEXIST;
+    return -1;
+}
+
 /* Create the temporary file: first with open(2), for a plain errno message on an
  * unwritable or missing directory, then as HDF5 with creation order tracked and a
- * strong close degree (closing the file closes whatever is still open in it). */
+ * strong close degree (closing the file closes whatever is still open in it). The
+ * target is checked first (the commands did so before simulating; this is for every
+ * other caller), and the stale temporary files of its name are removed. */
 int h5out_file_create(h5out *o)
 {
+    char why[PATH_MAX + 512];
+    if (h5out_check_target(o->target, why, sizeof why) != 0) {
+        snprintf(o->err, sizeof o->err, "%s", why);
+        return -1;
+    }
     if (make_tmp_name(o, o->target) < 0) return -1;
+    remove_stale(o->target);
     if ((o->slot = sig_register(o->tmp)) < 0) return h5out_fail_plain(o, "too many results files open at once");
-    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fd = create_tmp(o);
     if (fd < 0) {
         int e = errno;
         sig_unregister(o->slot);
         o->slot = -1;
+        if (e == EEXIST)
+            return h5out_fail_plain(o, "cannot create %s: something is there that is not a stale temporary "
+                                    "file of ours (left alone)", o->tmp);
         return h5out_fail_plain(o, "cannot create %s: %s", o->tmp, strerror(e));
     }
     o->wb_fd = fd; /* kept: see h5out_file_writeback */
@@ -212,9 +409,22 @@ static void sync_dir(const char *target)
     }
 }
 
+/* The target, just before the rename: still a new name or a regular file? (Something
+ * else may have appeared there during the run: it is not replaced.) 0, or -1 with the
+ * reason recorded. */
+static int target_still_ok(h5out *o)
+{
+    struct stat st;
+    if (lstat(o->target, &st) != 0 || S_ISREG(st.st_mode)) return 0; /* rename reports the rest */
+    snprintf(o->err, sizeof o->err, "%s: became %s during the run: not replaced, and the results are not kept",
+             o->target, file_kind(&st));
+    return -1;
+}
+
 int h5out_file_commit(h5out *o)
 {
     int rc = sync_file(o);
+    if (rc == 0) rc = target_still_ok(o);
     if (rc == 0 && rename(o->tmp, o->target) != 0)
         rc = h5out_fail_plain(o, "cannot rename %s to %s: %s", o->tmp, o->target, strerror(errno));
     if (rc < 0) return -1;

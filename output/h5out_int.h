@@ -64,15 +64,18 @@ int h5out_fail_plain(h5out *o, const char *fmt, ...);
 /* Keep o's reason as the one h5out_error(NULL) reports (the handle is about to go). */
 void h5out_keep_error(const h5out *o);
 
-/* Create the temporary file ".NAME.tmp.PID" beside the target, registered for removal
- * on a signal, and open it as HDF5 (o->file). 0, or -1 with the reason in o->err. */
+/* Check the target (h5out_check_target), remove the stale temporary files of its name
+ * (dead PIDs), create the temporary file ".NAME.tmp.PID" beside the target, registered
+ * for removal on a signal, and open it as HDF5 (o->file). 0, or -1 with the reason in
+ * o->err. */
 int h5out_file_create(h5out *o);
 
 /* Start writing what the file holds so far to disk, without waiting. */
 void h5out_file_writeback(h5out *o);
 
-/* After the HDF5 file is closed: fsync, rename over the target, forget the signal
- * registration, fsync the directory. 0, or -1 (the temporary file is still there). */
+/* After the HDF5 file is closed: fsync, check that the target is still a new name or a
+ * regular file, rename over the target, forget the signal registration, fsync the
+ * directory. 0, or -1 (the temporary file is still there: h5out_file_remove). */
 int h5out_file_commit(h5out *o);
 
 /* Remove the temporary file, if any, and forget its signal registration. */

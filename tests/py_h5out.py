@@ -482,14 +482,15 @@ def check_size_limit(tmp):
 def check_unwritable(tmp):
     target = os.path.join(tmp, "no-such-dir", "x.h5")
     r = run([CAPSIM, "run", os.path.join(SCEN, "multicloud-2026.yaml"), "--paths", "10", "--quiet", "-o", target])
-    check(r.returncode == 1, f"missing directory: exit code {r.returncode}")
+    # refused before simulating, as bad input (issue 13; tests/cli_outputs.sh)
+    check(r.returncode == 2, f"missing directory: exit code {r.returncode}")
     check("No such file or directory" in r.stderr, f"missing directory: message {r.stderr.strip()}")
     ro = os.path.join(tmp, "ro")
     os.mkdir(ro, 0o555)
     if os.geteuid() != 0:  # permissions do not bind root
         r = run([CAPSIM, "run", os.path.join(SCEN, "multicloud-2026.yaml"), "--paths", "10", "--quiet", "-o",
                  os.path.join(ro, "x.h5")])
-        check(r.returncode == 1 and "Permission denied" in r.stderr, f"read-only directory: {r.stderr.strip()}")
+        check(r.returncode == 2 and "Permission denied" in r.stderr, f"read-only directory: {r.stderr.strip()}")
     else:
         print("SKIP: read-only directory: running as root")
     os.chmod(ro, 0o755)

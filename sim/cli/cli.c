@@ -3,12 +3,14 @@
 #include "sim/engine/engine.h"
 #include "sim/scenario/loader.h"
 #include "sim/engine/mpi_comm.h"
+#include "output/h5out.h"
 
 #include "sim/scenario/bounds.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -181,6 +183,20 @@ void cli_run_opts_free(cli_run_opts *o)
     free(o->sets);
     o->sets = NULL;
     o->nsets = 0;
+}
+
+int cli_check_output(const char *cmd, const char *path, int all_ranks)
+{
+    int ok = 1;
+    if (comm_rank() == 0) {
+        char err[PATH_MAX + 512];
+        if (h5out_check_target(path, err, sizeof err) != 0) {
+            fprintf(stderr, "capsim %s: cannot write the results: %s\n", cmd, err);
+            ok = 0;
+        }
+    }
+    if (all_ranks) ok = comm_all_ok(ok);
+    return ok ? EXIT_OK : EXIT_BAD_INPUT;
 }
 
 void cli_apply_run_opts(scenario *sc, const cli_run_opts *o)

@@ -74,6 +74,14 @@ int cli_run_option(const char *cmd, int opt, const char *arg, cli_run_opts *o);
 int cli_run_opts_check(const char *cmd, const cli_run_opts *o);
 void cli_run_opts_free(cli_run_opts *o);
 
+/* Check the results file's path before simulating (output/h5out.h,
+ * h5out_check_target: a new name or a regular file, no link, device, FIFO, socket or
+ * directory, in a writable directory). Rank 0, which writes the file, checks and prints
+ * "capsim CMD: reason"; with all_ranks (run, compare, sweep: under mpirun every rank
+ * is here) the ranks then agree, so that none goes on to simulate alone. EXIT_OK or
+ * EXIT_BAD_INPUT. */
+int cli_check_output(const char *cmd, const char *path, int all_ranks);
+
 /* Apply --paths/--seed to a loaded scenario. */
 void cli_apply_run_opts(scenario *sc, const cli_run_opts *o);
 

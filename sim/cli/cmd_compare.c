@@ -54,6 +54,8 @@ int cmd_compare(int argc, char **argv)
     }
     for (size_t v = 0; sc && v < nv; v++)
         if (!(sc[v] = cli_load(argv[optind + (int)v], o.sets, o.nsets))) bad = 1;
+    const char *out = o.out ? o.out : "compare.h5";
+    if (!bad && cli_check_output("compare", out, 1) != EXIT_OK) bad = 1;
     char *cmdline = cli_join_argv(argc + 1, argv - 1);
     if (!bad) {
         if (!o.paths) o.paths = (uint64_t)sc[0]->paths;
@@ -63,7 +65,7 @@ int cmd_compare(int argc, char **argv)
             .variants = (const scenario *const *)sc, .nvariants = nv,
             .variant_names = (const char *const *)(argv + optind),
             .paths = o.paths, .seed = o.seed, .threads = o.threads, .save_paths = o.save_paths,
-            .quiet = o.quiet, .out_path = o.out ? o.out : "compare.h5", .command = "compare",
+            .quiet = o.quiet, .out_path = out, .command = "compare",
             .command_line = cmdline ? cmdline : "capsim compare",
             .variant_nsets = nsets, .variant_sets = (const char *const *const *)sets,
             .shard = o.shard, .nshards = o.nshards, .superblock_paths = o.superblock_paths,

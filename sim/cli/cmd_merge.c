@@ -26,7 +26,8 @@ static const char merge_help[] =
     "attributes such as command_line, threads and wall_seconds say how it was made).\n"
     "Exit status 2 when a shard is missing, repeated, or from another run.\n"
     "\n"
-    "  -o, --output OUT.h5     the merged results file (written atomically)\n"
+    "  -o, --output OUT.h5     the merged results file: a new name or a regular file,\n"
+    "                          replaced atomically (not a link, directory, device, FIFO)\n"
     "  --threads T             OpenMP threads for the final statistics\n"
     "  --quiet                 no progress line or closing message\n";
 
@@ -88,6 +89,7 @@ int cmd_merge(int argc, char **argv)
     size_t n = (size_t)(argc - optind);
     if (n == 0) return cli_usage_error("merge", "expected the shard files");
     if (!out) return cli_usage_error("merge", "expected -o OUT.h5");
+    if (cli_check_output("merge", out, 0) != EXIT_OK) return EXIT_BAD_INPUT;
     shard_file **files = calloc(n, sizeof *files);
     scenario **sc = NULL;
     char *cmdline = cli_join_argv(argc + 1, argv - 1);

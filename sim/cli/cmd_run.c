@@ -16,7 +16,8 @@ static const char run_help[] =
     "Simulate SCENARIO.yaml (without one: the built-in default, multicloud-2026) and\n"
     "write the results to OUT.h5 (default: NAME.h5, NAME the scenario's name).\n"
     "\n"
-    "  -o, --output OUT.h5     results file (written atomically)\n"
+    "  -o, --output OUT.h5     results file: a new name or a regular file, replaced\n"
+    "                          atomically (not a link, directory, device, FIFO)\n"
     "  --paths N               number of paths (default: simulation.paths)\n"
     "  --seed S                random seed (default: simulation.seed)\n"
     "  --threads T             OpenMP threads (default: all cores); results do not depend on it\n"
@@ -29,12 +30,24 @@ static const char run_help[] =
     "                          after each superblock of paths (see below)\n"
     "  --quiet                 no progress line or closing message\n";
 
-/* Default output file: NAME.h5 in the current directory. */
-static char *default_out(const scenario *sc)
+/* Default output file: NAME.h5 in the current directory. The name must keep it there
+ * and visible: not empty, no '/', no leading '.' (the loader checks scenario.name's
+ * characters too; this is the last line before a file is written). NULL, with
+ * *bad set (message printed) for such a name, or with *bad clear when out of memory. */
+static char *default_out(const scenario *sc, int *bad)
 {
-    size_t n = strlen(sc->name) + 4;
+    const char *name = sc->name ? sc->name : "";
+    const char *why = !*name ? "is empty" : strchr(name, '/') ? "contains '/'"
+                    : name[0] == '.' ? "starts with '.'" : NULL;
+    *bad = why != NULL;
+    if (why) {
+        cli_usage_error("run", "the scenario name \"%s\" %s, so it cannot name the results file NAME.h5 in the "
+                        "current directory; give -o OUT.h5 or another scenario.name", name, why);
+        return NULL;
+    }
+    size_t n = strlen(name) + 4;
     char *s = malloc(n);
-    if (s) snprintf(s, n, "%s.h5", sc->name);
+    if (s) snprintf(s, n, "%s.h5", name);
     return s;
 }
 
@@ -58,7 +71,13 @@ int cmd_run(int argc, char **argv)
     scenario *sc = cli_load(optind < argc ? argv[optind] : NULL, o.sets, o.nsets);
     if (!sc) goto done;
     cli_apply_run_opts(sc, &o);
-    char *out = o.out ? NULL : default_out(sc);
+    int bad_name = 0;
+    char *out = o.out ? NULL : default_out(sc, &bad_name);
+    if (bad_name || ((o.out || out) && cli_check_output("run", o.out ? o.out : out, 1) != EXIT_OK)) {
+        free(out);
+        scenario_free(sc);
+        goto done;
+    }
     char *cmdline = cli_join_argv(argc + 1, argv - 1);
     const char *name = sc->name;
     engine_job job = {

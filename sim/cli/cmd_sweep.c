@@ -203,6 +203,8 @@ int cmd_sweep(int argc, char **argv)
         status = lr < 0 ? EXIT_RUNTIME : EXIT_BAD_INPUT;
         goto done;
     }
+    const char *out = o.out ? o.out : "sweep.h5";
+    if (cli_check_output("sweep", out, 1) != EXIT_OK) goto done;
     if (!o.paths) o.paths = (uint64_t)g.sc[0]->paths;
     if (!o.seed_set) o.seed = g.sc[0]->seed, o.seed_set = 1;
     for (size_t v = 0; v < g.nvariants; v++) cli_apply_run_opts(g.sc[v], &o);
@@ -215,7 +217,7 @@ int cmd_sweep(int argc, char **argv)
             .variant_names = (const char *const *)g.names, .nvary = g.naxes,
             .vary_keys = keys, .vary_values = g.values,
             .paths = o.paths, .seed = o.seed, .threads = o.threads, .save_paths = o.save_paths,
-            .quiet = o.quiet, .out_path = o.out ? o.out : "sweep.h5", .command = "sweep",
+            .quiet = o.quiet, .out_path = out, .command = "sweep",
             .command_line = cmdline ? cmdline : "capsim sweep",
             .variant_nsets = g.nsets, .variant_sets = (const char *const *const *)g.sets,
             .shard = o.shard, .nshards = o.nshards, .superblock_paths = o.superblock_paths,
