@@ -9,6 +9,9 @@
 #   cli-tests   for the command-line tests (tests/cli_*.sh) only,
 #   py-tests    for the file-format tests (tests/py_*.py) only
 #   check       the whole suite built with AddressSanitizer and UBSan (BUILD=build-san)
+#   fuzz        the libFuzzer targets of tests/fuzz/ built with clang, ASan and UBSan
+#               (BUILD=build-fuzz), each run FUZZ_S seconds (default 60) on its working
+#               corpus build-fuzz/corpus/NAME; fails when a target crashes
 # Settings (override on the command line: make CC=clang OPT=-O0):
 CC_DEFAULT  := gcc
 ifeq ($(origin CC),default)
@@ -59,7 +62,7 @@ TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 DEFAULT_SCENARIO := scenarios/multicloud-2026.yaml
 CAPSIM      := $(BUILD)/capsim
 
-.PHONY: all run test unit-tests cli-tests py-tests test-suite bench check plots clean deps
+.PHONY: all run test unit-tests cli-tests py-tests test-suite bench check plots clean deps fuzz fuzz-bins
 all: capsim
 
 deps: $(BUILD)/.deps-ok
@@ -146,6 +149,46 @@ bench: $(CAPSIM) $(BUILD)/bench_floor
 check:
 	$(MAKE) BUILD=build-san SAN=1 test
 
+# Fuzzing (tests/fuzz/README.md): the library built again with clang, coverage for
+# libFuzzer and ASan + UBSan (every report fatal), in FUZZ_BUILD; each target of
+# FUZZ_TARGETS links it with -fsanitize=fuzzer. Its working corpus FUZZ_BUILD/corpus/NAME
+# keeps what earlier runs found and is topped up with the seeds of tests/fuzz/seeds.sh
+# (the scenario files, tests/bad, small results files written by $(CAPSIM) and
+# tests/fuzz/corpus/NAME), with the dictionary tests/fuzz/NAME.dict where there is one;
+# crashes land in FUZZ_BUILD/artifacts/NAME/. HDF5's own
+# free-list "leaks" are suppressed (tests/fuzz/lsan.supp). FUZZ_ARGS are
+# libFuzzer's options for every target. (-Wno-pass-failed: clang at -O1 warns where it
+# cannot vectorise an `omp simd` loop.)
+FUZZ_S       ?= 60
+FUZZ_CC      ?= clang
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_TARGETS ?= fuzz_scenario fuzz_results
+FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_ARGS    ?= -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+fuzz: $(CAPSIM)
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT=-O1 CFLAGS=-Wno-pass-failed \
+	    SANFLAGS='-fsanitize=fuzzer-no-link $(FUZZ_SANFLAGS)' fuzz-bins
+	sh tests/fuzz/seeds.sh $(CAPSIM) $(FUZZ_BUILD)/seeds
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	    cp $(FUZZ_BUILD)/seeds/$$t/* $(FUZZ_BUILD)/corpus/$$t/; \
+	    echo "fuzz: $$t for $(FUZZ_S) s (log: $(FUZZ_BUILD)/$$t.log)"; \
+	    dict=; [ -f tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	    if ! LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp $(FUZZ_BUILD)/fuzz/$$t $(FUZZ_ARGS) $$dict -max_total_time=$(FUZZ_S) \
+	            -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ $(FUZZ_BUILD)/corpus/$$t \
+	            > $(FUZZ_BUILD)/$$t.log 2>&1; then \
+	        tail -n 60 $(FUZZ_BUILD)/$$t.log; echo "fuzz: $$t FAILED"; exit 1; fi; \
+	    grep -E '^#[0-9]+ *DONE|stat::number_of_executed_units|stat::peak_rss' $(FUZZ_BUILD)/$$t.log || true; \
+	done
+
+# (inside the sub-make above: BUILD is FUZZ_BUILD, CC clang)
+fuzz-bins: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBCAPSIM) | $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer $(LDFLAGS_ALL) $(FUZZ_LDFLAGS) -o $@ $< $(LIBCAPSIM) $(LIBS_ALL)
+# fuzz_results remembers the names H5Iget_name finds (tests/fuzz/fuzz_results.c).
+$(BUILD)/fuzz/fuzz_results: FUZZ_LDFLAGS = -Wl,--wrap=H5Iget_name
+
 # The README's pictures: the default run, the April 2026 amendment (compare) and the
 # size of the AWS deal (sweep), each drawn by output/plot.py.
 PLOT_PATHS ?= 10000
@@ -161,7 +204,7 @@ plots: capsim
 	$(PYTHON) output/plot.py results/aws-size.h5 -o docs/img/aws-size
 
 clean:
-	rm -rf build build-san build-mpicc capsim
+	rm -rf build build-san build-mpicc build-fuzz capsim
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
