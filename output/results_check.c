@@ -176,6 +176,9 @@ static int attr_kind(chk *C, hid_t obj, const char *objname, const char *name, H
                      cls == H5T_STRING ? "a string" : cls == H5T_INTEGER ? "an integer" : "a number");
         else if (is_null ? cls != H5T_STRING : H5Sget_simple_extent_npoints(s) != 1)
             st = bad(C, "%s: attribute %s: not a single value", objname, name);
+        else if (!is_null && H5Tis_variable_str(t) <= 0 && H5Tget_size(t) > H5Aget_storage_size(a))
+            st = bad(C, "%s: attribute %s: a value of %zu bytes, where the file stores %llu", objname, name,
+                     H5Tget_size(t), (unsigned long long)H5Aget_storage_size(a));
     }
     if (t >= 0) H5Tclose(t);
     if (s >= 0) H5Sclose(s);

@@ -448,8 +448,11 @@ static int check_data(shard_file *f)
             return rbad(f, "/shard/yearly: not %zu x %llu x %llu numbers (variants, paths, 2 x years)", in->nvariants,
                         (unsigned long long)f->local_paths, (unsigned long long)ny);
         if ((f->yearly = H5Dopen2(f->shard, "yearly", H5P_DEFAULT)) < 0) return rfail(f, "opening /shard/yearly");
-        if (results_plausible(f->yearly, in->nvariants * f->local_paths * ny, 8, why, sizeof why) != RESULTS_OK)
-            return rbad(f, "/shard/yearly: %s", why);
+        /* values: at most 1e6 variants x 1e12 paths x 2e5: counted in long double */
+        long double n = (long double)in->nvariants * (long double)f->local_paths * (long double)ny;
+        if (n > (long double)(UINT64_MAX / 16) ||
+            results_plausible(f->yearly, (uint64_t)n, 8, why, sizeof why) != RESULTS_OK)
+            return rbad(f, "/shard/yearly: %s", n > (long double)(UINT64_MAX / 16) ? "impossibly many values" : why);
     }
     st = results_dataset_info(f->shard, "acc", &rank, dims, &cls, why, sizeof why);
     if (st == RESULTS_OK || strcmp(why, "not a dataset") != 0) {   /* a group is what it must be */
