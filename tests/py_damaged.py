@@ -16,7 +16,8 @@ never refuses what capsim writes. Then damaged copies, made with h5py:
   shard files     /shard nvariants = 2^40, an accumulator dataset with the wrong words,
                   empty, claiming 2^40 words, with its compressed bytes overwritten;
                   nsets = 1e30, /shard/yearly deleted, superblock_end or total_paths
-                  impossible, a /totals dataset reshaped;
+                  impossible, a /totals dataset reshaped; and a file the fuzzer found
+                  (tests/fuzz/corpus/fuzz_results/crash-dense-link-table);
 
 `summary`, `export` and `merge` each exit 2 with a message that names what is wrong
 (export: 1 is accepted, with a SKIP note, until output/export.h defines
@@ -238,6 +239,12 @@ def results_cases(v):
     cases.append(("save_paths = 5", edit(run, "save5.h5", lambda f: f.attrs.__setitem__("save_paths", np.int64(5))),
                   "save_paths says 5"))
     cases.append(("2^39 paths not stored", edit(run, "hugepaths.h5", huge_paths), "claims"))
+    # Found by tests/fuzz/fuzz_results: a damaged link in /stats (dense storage). Iterating
+    # the group in name or creation order makes HDF5 1.10.8 free garbage (h5ls crashes);
+    # the old summary printed its tables without the series it could not find (exit 0).
+    fuzzed = os.path.join(ROOT, "tests", "fuzz", "corpus", "fuzz_results", "crash-dense-link-table")
+    if os.path.exists(fuzzed):
+        cases.append(("a damaged link in /stats (fuzzed)", copy(fuzzed, "denselink.h5"), "/stats"))
     return cases
 
 
