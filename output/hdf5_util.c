@@ -253,21 +253,38 @@ int hdf5_write_strings(hid_t ds, const char *const *v, size_t n)
     return rc;
 }
 
+/* HDF5 clears its error stack on entry to every API call, H5Sclose and H5Dclose too: a
+ * helper that fails keeps the failing call's stack across its cleanup, for hdf5_errmsg()
+ * (which else would find it empty and report a stale errno). */
+static hid_t stack_keep(void)
+{
+    return H5Eget_current_stack();
+}
+
+static void stack_put_back(hid_t kept)
+{
+    if (kept >= 0) H5Eset_current_stack(kept);
+}
+
 /* Read (write = 0) or write a hyperslab of doubles: count elements from start. */
 static int slab_io(hid_t ds, int rank, const hsize_t *start, const hsize_t *count, double *buf, int write)
 {
     hid_t fs = H5Dget_space(ds);
     if (fs < 0) return -1;
     int rc = -1;
+    hid_t kept = H5I_INVALID_HID;
     hid_t ms = H5Screate_simple(rank, count, NULL);
     if (ms >= 0) {
         if (H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
             (write ? H5Dwrite(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf)
                    : H5Dread(ds, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf)) >= 0)
             rc = 0;
+        else
+            kept = stack_keep();
         H5Sclose(ms);
     }
     H5Sclose(fs);
+    stack_put_back(kept);
     return rc;
 }
 
@@ -378,17 +395,21 @@ int hdf5_read_doubles(hid_t loc, const char *name, double **out, size_t *n)
     hid_t s = H5Dget_space(d);
     int rc = -1;
     hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
+    hid_t kept = H5I_INVALID_HID;
     if (np >= 0) {
         double *v = malloc((size_t)(np ? np : 1) * sizeof *v);
         if (v && (np == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0)) {
             *out = v;
             *n = (size_t)np;
             rc = 0;
-        } else
+        } else {
+            if (v) kept = stack_keep();
             free(v);
+        }
     }
     if (s >= 0) H5Sclose(s);
     H5Dclose(d);
+    stack_put_back(kept);
     return rc;
 }
 
@@ -432,7 +453,7 @@ int hdf5_read_strings(hid_t loc, const char *name, char ***out, size_t *n)
     *n = 0;
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     if (d < 0) return -1;
-    hid_t t = H5Dget_type(d), s = H5Dget_space(d), mt = H5I_INVALID_HID;
+    hid_t t = H5Dget_type(d), s = H5Dget_space(d), mt = H5I_INVALID_HID, kept = H5I_INVALID_HID;
     void *raw = NULL;
     int rc = -1;
     hssize_t np = s >= 0 ? H5Sget_simple_extent_npoints(s) : -1;
@@ -442,7 +463,10 @@ int hdf5_read_strings(hid_t loc, const char *name, char ***out, size_t *n)
     mt = vlen ? hdf5_vlen_str_type() : H5Tcopy(t);
     raw = calloc((size_t)(np ? np : 1), sz);
     if (mt < 0 || !raw) goto done;
-    if (np && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) goto done;
+    if (np && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
+        kept = stack_keep();
+        goto done;
+    }
     *out = copy_strings(raw, (size_t)np, sz, vlen);
     if (vlen && np) H5Dvlen_reclaim(mt, s, H5P_DEFAULT, raw);
     if (*out) {
@@ -455,6 +479,7 @@ done:
     if (t >= 0) H5Tclose(t);
     if (s >= 0) H5Sclose(s);
     H5Dclose(d);
+    stack_put_back(kept);
     return rc;
 }
 

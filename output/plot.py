@@ -17,7 +17,10 @@ Compare and sweep files (several variants) also get:
   sweep_KEY.png         (sweeps) key totals against the varied value, 95% band
 
 Needs Debian's python3-xarray, python3-h5netcdf, python3-h5py and python3-matplotlib
-(run it with /usr/bin/python3). Exit codes: 0 ok, 1 unreadable file, 2 bad arguments.
+(run it with /usr/bin/python3). Exit codes: 0 ok; 1 the charts cannot be written; 2 bad
+arguments, or a file that does not exist, is not a capsim results file or is damaged (what
+the charts read is checked first: the groups and variables, their coordinates and
+dimensions; the message names what is wrong).
 """
 import argparse
 import os
@@ -36,6 +39,72 @@ ENGINE = "h5netcdf"
 KEY_TOTALS = ["pv_spend", "pv_stranded", "pv_turned_down_revenue", "pv_revenue_share",
               "unmet_h100e_hours", "outstanding_commitment"]
 MAX_PANELS = 8
+
+
+class Damaged(Exception):
+    """The file is not a capsim results file, or is damaged: the message says where."""
+
+
+SERIES_DIMS = ("segment", "cloud", "contract")
+# The monthly series capsim writes and their own dimension (docs/OUTPUT.md).
+SERIES = {"demand": "segment", "served": "segment", "unmet": "segment", "capacity": "cloud", "used": "cloud",
+          "utilisation": "cloud", "power_needed": "cloud", "power_available": "cloud", "spend": "contract",
+          "stranded": "contract", "revenue_share": "contract", "spot_spend": "cloud", "revenue": None,
+          "turned_down_revenue": None}
+
+
+def check_file(path, series):
+    """What the charts read, checked with h5py before xarray opens anything: the file is
+    HDF5 and capsim's, the groups read hold only hard links, the fan chart's variables
+    exist with (time[, own]) and (time[, own], quantile) coordinates. Raises Damaged."""
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
+        raise Damaged(f"{path}: not an HDF5 file, or a damaged one ({e})")
+    with f:
+        if "capsim_version" not in f.attrs or "stats" not in f:
+            raise Damaged(f"{path} is not a capsim results file (no capsim_version attribute or /stats group)")
+        for gname in ("stats", "diff", "sensitivity"):
+            if gname not in f:
+                continue
+            g = f[gname]
+            if not isinstance(f.get(gname, getlink=True), h5py.HardLink) or not isinstance(g, h5py.Group):
+                raise Damaged(f"{path}: damaged results file: /{gname}: not a group")
+            for k in g:
+                if not isinstance(g.get(k, getlink=True), h5py.HardLink):
+                    raise Damaged(f"{path}: damaged results file: /{gname}/{k}: a soft or external link")
+        for gname in ("stats", "diff"):
+            if gname not in f:
+                continue
+            g = f[gname]
+            for stat in ("mean", "q"):
+                name = f"{series}_{stat}"
+                if name not in g:
+                    if series not in SERIES:
+                        raise Damaged(f"no series '{series}' (have: {', '.join(sorted(SERIES))})")
+                    if SERIES[series] and SERIES[series] not in g:
+                        raise Damaged(f"no series '{series}' in {path}: it has no {SERIES[series]}s")
+                    raise Damaged(f"{path}: damaged results file: /{gname}/{name}: missing")
+                ds = g[name]
+                if not isinstance(ds, h5py.Dataset):
+                    raise Damaged(f"{path}: damaged results file: /{gname}/{name}: not a dataset")
+                dims = []
+                for i in range(ds.ndim):
+                    if len(ds.dims[i]) == 0:
+                        raise Damaged(f"{path}: damaged results file: /{gname}/{name}: dimension {i} has no coordinate")
+                    dims.append(ds.dims[i].label or ds.dims[i][0].name.rsplit("/", 1)[-1])
+                want = (["variant"] if "variant" in g else []) + ["time"]
+                if stat == "q" and dims[-1:] != ["quantile"]:
+                    raise Damaged(f"{path}: damaged results file: /{gname}/{name}: dimensions {tuple(dims)}, "
+                                  f"the last one not quantile")
+                own = dims[len(want):len(dims) - (stat == "q")]
+                if dims[:len(want)] != want or len(own) > 1 or (own and own[0] not in SERIES_DIMS):
+                    raise Damaged(f"{path}: damaged results file: /{gname}/{name}: dimensions {tuple(dims)}")
+                if stat == "mean":
+                    mean_own = own
+                elif own != mean_own:
+                    raise Damaged(f"{path}: damaged results file: /{gname}/{series}_mean: dimensions over "
+                                  f"{tuple(mean_own)}, /{gname}/{name} over {tuple(own)}")
 
 
 def open_group(path, group):
@@ -225,18 +294,36 @@ def main(argv=None):
                     help="per-path total of the tornado chart (default pv_turned_down_revenue)")
     ap.add_argument("--variant", default=None, help="variant of the single-variant charts (default: baseline)")
     args = ap.parse_args(argv)
-    if not os.path.exists(args.file):
-        print(f"plot.py: cannot open {args.file}: no such file", file=sys.stderr)
+    if not os.path.isfile(args.file):
+        why = "no such file" if not os.path.exists(args.file) else "not a regular file"
+        print(f"plot.py: cannot open {args.file}: {why}", file=sys.stderr)
+        return 2
+    try:
+        check_file(args.file, args.series)
+    except Damaged as e:
+        print(f"plot.py: {e}", file=sys.stderr)
+        return 2
+    try:
+        os.makedirs(args.out, exist_ok=True)
+    except OSError as e:
+        print(f"plot.py: cannot create {args.out}: {e}", file=sys.stderr)
         return 1
     try:
-        st = xr.open_dataset(args.file, group="stats", engine=ENGINE)
-    except Exception as e:  # not HDF5, or no /stats
-        print(f"plot.py: cannot read {args.file}: {e}", file=sys.stderr)
-        return 1
-    if f"{args.series}_q" not in st:
-        print(f"plot.py: no series '{args.series}' in /stats", file=sys.stderr)
+        return charts(args)
+    except (KeyError, ValueError, IndexError, TypeError, Damaged) as e:
+        print(f"plot.py: {args.file}: damaged results file: {e}", file=sys.stderr)
         return 2
-    os.makedirs(args.out, exist_ok=True)
+    except OSError as e:
+        if e.errno is None:   # HDF5's: data that do not decode
+            print(f"plot.py: {args.file}: damaged results file: {e}", file=sys.stderr)
+            return 2
+        print(f"plot.py: cannot write the charts: {e}", file=sys.stderr)
+        return 1
+
+
+def charts(args):
+    """The charts of args.file (checked by check_file) into args.out."""
+    st = xr.open_dataset(args.file, group="stats", engine=ENGINE)
     written = []
     st1 = pick_variant(st, args.variant)
     label = f" ({st1['variant'].values.item()})" if "variant" in st1.coords else ""

@@ -75,8 +75,12 @@ const char *shard_writer_error(const shard_writer *w);
 
 typedef struct shard_file shard_file;
 
-/* Open a shard file read-only and read its /shard description. NULL with the reason in
- * err when the file cannot be read or is not a shard of this format. */
+/* Open a shard file read-only, check it as a results file (results_open) and check its
+ * /shard group: every attribute within its limits and consistent with the others and with
+ * the file (paths, variants, saved paths), the job's datasets of the sizes the attributes
+ * give, /shard/yearly of (variants, paths, 2 x years), one non-empty dataset of words in
+ * /shard/acc per superblock and variant; then read the description. NULL with the reason
+ * in err when the file cannot be read, is damaged or is not a shard of this format. */
 shard_file *shard_open(const char *path, char *err, size_t errlen);
 void shard_close(shard_file *f);   /* accepts NULL */
 const shard_info *shard_get_info(const shard_file *f);
@@ -102,7 +106,14 @@ int shard_read_series(shard_file *f, size_t v, uint64_t local_first, size_t n, c
 /* The accumulator words of superblock sb, variant v (*words malloc'ed: caller frees). */
 int shard_read_acc(shard_file *f, uint64_t sb, size_t v, uint64_t **words, size_t *nwords);
 
-/* The reason of the last failed read on f. */
+/* The reason of the last failed read on f, and its status (output/results.h):
+ * RESULTS_BAD_FILE (damaged: data that do not fit or do not decode) or RESULTS_IO (the
+ * system's read error, out of memory). */
 const char *shard_error(const shard_file *f);
+int shard_error_status(const shard_file *f);
+
+/* The per-path data of f (its /totals and /paths datasets) have the shapes the layout L of
+ * the reloaded scenarios gives them. 0, or -1 with the reason in shard_error(f). */
+int shard_check_layout(shard_file *f, const model_layout *L);
 
 #endif

@@ -36,8 +36,22 @@ typedef struct {
     char **variants;       /* V labels (NULL for a plain run) */
     size_t nlab;
     int q05, q50, q95;     /* positions on the quantile axis */
-    FILE *out;             /* where the tables go */
+    FILE *out;             /* where the tables go (a buffer: written out when complete) */
+    const char *path;
+    char *err;             /* the reason of a failure */
+    size_t errlen;
 } sfile;
+
+/* A read of `what` (a dataset) failed with status st (results.h): the reason from the
+ * HDF5 error stack the reader left. Returns st. */
+static int sfail(const sfile *S, int st, const char *what)
+{
+    char msg[1024];
+    hdf5_errmsg(msg, sizeof msg, what);
+    snprintf(S->err, S->errlen, "%s: %s%s", S->path, st == RESULTS_BAD_FILE ? "damaged results file: " : "reading ",
+             msg);
+    return st;
+}
 
 /* --- formatting --------------------------------------------------------------------- */
 
@@ -109,48 +123,74 @@ static const double *slot_block(const results_var *x, size_t slot, size_t *len)
     return x->v;
 }
 
-/* Load NAME_stat of group g (0), or report that it is absent (-1). */
-static int load_stat(hid_t g, const char *name, const char *stat, results_var *x)
+/* Load NAME_stat of group g: 1 (loaded), 0 (absent: the file has no elements of its
+ * dimension, which the check allows), or a negative status with the reason in S->err. */
+static int load_stat(const sfile *S, hid_t g, const char *name, const char *stat, results_var *x)
 {
     char full[256];
+    memset(x, 0, sizeof *x);
     snprintf(full, sizeof full, "%s_%s", name, stat);
-    if (!hdf5_exists(g, full)) {
-        memset(x, 0, sizeof *x);
-        return -1;
+    if (!hdf5_exists(g, full)) return 0;
+    int st = results_var_load(g, full, 1, x);
+    if (st == RESULTS_OK) return 1;
+    char what[300];
+    snprintf(what, sizeof what, "/%s/%s", g == S->df ? "diff" : "stats", full);
+    return sfail(S, st, what);
+}
+
+/* The statistics which[0..k) of output name in g into x[]: 1 (all loaded), 0 (the first
+ * absent: no elements), or a negative status (nothing left loaded). */
+static int load_stats(const sfile *S, hid_t g, const char *name, const char *const *which, int k, results_var *x)
+{
+    for (int i = 0; i < k; i++) {
+        int st = load_stat(S, g, name, which[i], &x[i]);
+        if (st == 1) continue;
+        if (st == 0 && i == 0) return 0;
+        for (int j = 0; j < i; j++) results_var_free(&x[j]);
+        if (st < 0) return st;
+        /* the mean without its other statistics: the check does not let that by */
+        snprintf(S->err, S->errlen, "%s: damaged results file: /%s/%s_%s: missing", S->path,
+                 g == S->df ? "diff" : "stats", name, which[i]);
+        return RESULTS_BAD_FILE;
     }
-    return results_var_load(g, full, 1, x);
+    return 1;
 }
 
 static int find_quantiles(sfile *S)
 {
-    double *q;
-    size_t n;
-    if (hdf5_read_doubles(S->st, "quantile", &q, &n) < 0) return -1;
+    results_var q;
+    int st = results_var_load(S->st, "quantile", 1, &q);
+    if (st != RESULTS_OK) return sfail(S, st, "/stats/quantile");
     S->q05 = S->q50 = S->q95 = -1;
-    for (size_t i = 0; i < n; i++) {
-        if (fabs(q[i] - 0.05) < 1e-9) S->q05 = (int)i;
-        if (fabs(q[i] - 0.50) < 1e-9) S->q50 = (int)i;
-        if (fabs(q[i] - 0.95) < 1e-9) S->q95 = (int)i;
+    for (size_t i = 0; i < q.n; i++) {
+        if (fabs(q.v[i] - 0.05) < 1e-9) S->q05 = (int)i;
+        if (fabs(q.v[i] - 0.50) < 1e-9) S->q50 = (int)i;
+        if (fabs(q.v[i] - 0.95) < 1e-9) S->q95 = (int)i;
     }
-    free(q);
-    return S->q05 < 0 || S->q50 < 0 || S->q95 < 0 ? -1 : 0;
+    results_var_free(&q);
+    if (S->q05 < 0 || S->q50 < 0 || S->q95 < 0) {
+        snprintf(S->err, S->errlen, "%s: damaged results file: /stats/quantile: without the levels 0.05, 0.5 and 0.95",
+                 S->path);
+        return RESULTS_BAD_FILE;
+    }
+    return RESULTS_OK;
 }
 
-/* Labels of the last (own) dimension of x in group g; NULL when x has none beyond
- * variant/time. */
-static char **element_labels(hid_t g, const results_var *x, int qdim, size_t *n)
+/* Labels of the last (own) dimension of x in group g into *lab (NULL when x has none
+ * beyond variant/time). 0, or a negative status with the reason in S->err. */
+static int element_labels(const sfile *S, hid_t g, const results_var *x, int qdim, char ***lab, size_t *n)
 {
     *n = 0;
+    *lab = NULL;
     int last = x->rank - 1 - (qdim ? 1 : 0);
-    if (last < 0) return NULL;
+    if (last < 0) return RESULTS_OK;
     const char *dn = x->dimname[last];
-    if (!strcmp(dn, "variant") || !strcmp(dn, "time") || !*dn) return NULL;
-    char **lab;
-    if (results_labels(g, dn, &lab, n) < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return NULL;
-    }
-    return lab;
+    if (!strcmp(dn, "variant") || !strcmp(dn, "time") || !*dn) return RESULTS_OK;
+    int st = results_labels(g, dn, lab, n);
+    if (st == RESULTS_OK) return RESULTS_OK;
+    char what[300];
+    snprintf(what, sizeof what, "/%s/%s", g == S->df ? "diff" : "stats", dn);
+    return sfail(S, st, what);
 }
 
 /* --- tables ------------------------------------------------------------------------- */
@@ -194,30 +234,36 @@ static void print_provenance(const sfile *S, const char *path)
     free(name); free(src); free(start); free(cmd); free(sampling); free(stop); free(ver); free(git); free(created);
 }
 
-/* Rows of one total (one per element when it has a dimension) for variant slot. */
-static void print_total_rows(const sfile *S, const char *name, size_t slot)
+/* Rows of one total (one per element when it has a dimension) for variant slot. 0, or a
+ * negative status. */
+static int print_total_rows(const sfile *S, const char *name, size_t slot)
 {
-    results_var mean, se, q;
-    if (load_stat(S->st, name, "mean", &mean) < 0) return;
-    if (load_stat(S->st, name, "se", &se) < 0 || load_stat(S->st, name, "q", &q) < 0) {
-        results_var_free(&mean);
-        results_var_free(&se);
-        return;
-    }
+    static const char *const which[3] = { "mean", "se", "q" };
+    results_var x[3];
+    int st = load_stats(S, S->st, name, which, 3, x);
+    if (st <= 0) return st;   /* absent: no elements */
+    results_var mean = x[0], se = x[1], q = x[2];
     size_t n, nse, nq, nlab;
     const double *m = slot_block(&mean, slot, &n), *s = slot_block(&se, slot, &nse), *qq = slot_block(&q, slot, &nq);
-    char **lab = element_labels(S->st, &mean, 0, &nlab);
+    char **lab;
+    if ((st = element_labels(S, S->st, &mean, 0, &lab, &nlab)) < 0) {
+        results_var_free(&mean);
+        results_var_free(&se);
+        results_var_free(&q);
+        return st;
+    }
     if (nlab != n) {
         hdf5_free_strings(lab, nlab);
         lab = NULL;
     }
-    for (size_t j = 0; j < n && nse == n && nq >= 9 * n; j++) {
+    size_t nqq = n ? nq / n : 0;
+    int qok = nqq * n == nq && (size_t)S->q05 < nqq && (size_t)S->q50 < nqq && (size_t)S->q95 < nqq;
+    for (size_t j = 0; j < n && nse == n && qok; j++) {
         char label[64], c[5][32];
         if (lab) snprintf(label, sizeof label, "    %s", lab[j]);
         else snprintf(label, sizeof label, "%s", name);
         fmt_value(m[j], mean.units, c[0], sizeof c[0]);
         fmt_value(s[j], mean.units, c[1], sizeof c[1]);
-        size_t nqq = nq / n;
         fmt_value(qq[j * nqq + (size_t)S->q05], mean.units, c[2], sizeof c[2]);
         fmt_value(qq[j * nqq + (size_t)S->q50], mean.units, c[3], sizeof c[3]);
         fmt_value(qq[j * nqq + (size_t)S->q95], mean.units, c[4], sizeof c[4]);
@@ -228,16 +274,21 @@ static void print_total_rows(const sfile *S, const char *name, size_t slot)
     results_var_free(&mean);
     results_var_free(&se);
     results_var_free(&q);
+    return RESULTS_OK;
 }
 
-static void print_key_totals(const sfile *S, size_t slot)
+static int print_key_totals(const sfile *S, size_t slot)
 {
     double rate = NAN;
     hdf5_read_attr_double(S->f, "discount_rate", &rate);
     H5Eclear2(H5E_DEFAULT);
     fprintf(S->out, "\nKey totals over the horizon (pv_: present values at %.3g%%/yr)\n", 100.0 * rate);
     fprintf(S->out, ROW5, "total", "mean", "SE", "P5", "P50", "P95");
-    for (size_t k = 0; k < NKEY; k++) print_total_rows(S, key_totals[k], slot);
+    for (size_t k = 0; k < NKEY; k++) {
+        int st = print_total_rows(S, key_totals[k], slot);
+        if (st < 0) return st;
+    }
+    return RESULTS_OK;
 }
 
 /* Sum over the own dimension of x at month t for slot (x over [variant] time [own]). */
@@ -264,20 +315,25 @@ static double month_max(const results_var *x, size_t slot, size_t T, size_t t)
     return m;
 }
 
-static void print_by_year(const sfile *S, size_t slot)
+static int print_by_year(const sfile *S, size_t slot)
 {
     char **month;
     size_t T;
-    if (hdf5_read_strings(S->st, "month", &month, &T) < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return;
-    }
+    int st = results_labels(S->st, "month", &month, &T);
+    if (st < 0) return sfail(S, st, "/stats/month");
     results_var spend, spot, td, unmet, ppos;
-    load_stat(S->st, "spend", "mean", &spend);
-    load_stat(S->st, "spot_spend", "mean", &spot);
-    load_stat(S->st, "turned_down_revenue", "mean", &td);
-    load_stat(S->st, "unmet", "mean", &unmet);
-    load_stat(S->st, "unmet", "ppos", &ppos);
+    int s1 = load_stat(S, S->st, "spend", "mean", &spend), s2 = s1 < 0 ? s1 : load_stat(S, S->st, "spot_spend", "mean", &spot);
+    int s3 = s2 < 0 ? s2 : load_stat(S, S->st, "turned_down_revenue", "mean", &td);
+    int s4 = s3 < 0 ? s3 : load_stat(S, S->st, "unmet", "mean", &unmet);
+    int s5 = s4 < 0 ? s4 : load_stat(S, S->st, "unmet", "ppos", &ppos);
+    if (s5 < 0) {
+        if (s1 >= 0) results_var_free(&spend);
+        if (s2 >= 0) results_var_free(&spot);
+        if (s3 >= 0) results_var_free(&td);
+        if (s4 >= 0) results_var_free(&unmet);
+        hdf5_free_strings(month, T);
+        return s5;
+    }
     fprintf(S->out, "\nBy calendar year (spend and turned-down revenue: expected totals; unmet: mean of the months)\n");
     fprintf(S->out, YEAR_HDR, "year", "months", "spend", "turned down", "unmet H100e", "max P(short)");
     for (size_t t0 = 0; t0 < T;) {
@@ -307,82 +363,90 @@ static void print_by_year(const sfile *S, size_t slot)
     results_var_free(&unmet);
     results_var_free(&ppos);
     hdf5_free_strings(month, T);
+    return RESULTS_OK;
 }
 
-static void print_diff_rows(const sfile *S, const char *name, size_t slot)
+static int print_diff_rows(const sfile *S, const char *name, size_t slot)
 {
-    results_var mean, se, pp, pn;
-    if (load_stat(S->df, name, "mean", &mean) < 0) return;
-    int ok = load_stat(S->df, name, "se", &se) == 0;
-    ok &= load_stat(S->df, name, "ppos", &pp) == 0;
-    ok &= load_stat(S->df, name, "pneg", &pn) == 0;
+    static const char *const which[4] = { "mean", "se", "ppos", "pneg" };
+    results_var x[4];
+    int st = load_stats(S, S->df, name, which, 4, x);
+    if (st <= 0) return st;   /* absent: no elements */
+    char **lab;
     size_t n = 0, n1 = 0, n2 = 0, n3 = 0, nlab;
-    const double *m = slot_block(&mean, slot, &n);
-    const double *s = ok ? slot_block(&se, slot, &n1) : NULL;
-    const double *p = ok ? slot_block(&pp, slot, &n2) : NULL;
-    const double *q = ok ? slot_block(&pn, slot, &n3) : NULL;
-    char **lab = element_labels(S->df, &mean, 0, &nlab);
+    if ((st = element_labels(S, S->df, &x[0], 0, &lab, &nlab)) < 0) {
+        for (int i = 0; i < 4; i++) results_var_free(&x[i]);
+        return st;
+    }
+    const results_var *mean = &x[0];
+    const double *m = slot_block(&x[0], slot, &n);
+    const double *s = slot_block(&x[1], slot, &n1);
+    const double *p = slot_block(&x[2], slot, &n2);
+    const double *q = slot_block(&x[3], slot, &n3);
     if (nlab != n) {
         hdf5_free_strings(lab, nlab);
         lab = NULL;
     }
-    for (size_t j = 0; ok && j < n && n1 == n && n2 == n && n3 == n; j++) {
+    for (size_t j = 0; j < n && n1 == n && n2 == n && n3 == n; j++) {
         char label[64], c[3][32];
         if (lab) snprintf(label, sizeof label, "    %s", lab[j]);
         else snprintf(label, sizeof label, "%s", name);
-        fmt_value(m[j], mean.units, c[0], sizeof c[0]);
-        fmt_value(s[j], mean.units, c[1], sizeof c[1]);
-        double better = !strcmp(mean.better, "lower") ? q[j] : !strcmp(mean.better, "higher") ? p[j] : NAN;
+        fmt_value(m[j], mean->units, c[0], sizeof c[0]);
+        fmt_value(s[j], mean->units, c[1], sizeof c[1]);
+        double better = !strcmp(mean->better, "lower") ? q[j] : !strcmp(mean->better, "higher") ? p[j] : NAN;
         fmt_prob(better, c[2], sizeof c[2]);
         /* A difference within two standard errors of zero is not established by this run. */
         const char *flag = fabs(m[j]) > 2 * s[j] ? "" : "  (within 2 SE)";
-        if (lab && j == 0) fprintf(S->out, "    by %s:\n", mean.dimname[mean.rank - 1]);
+        if (lab && j == 0) fprintf(S->out, "    by %s:\n", mean->dimname[mean->rank - 1]);
         fprintf(S->out, DIFF_ROW, label, c[0], c[1], c[2], s[j] > 0 || m[j] != 0 ? flag : "");
     }
     hdf5_free_strings(lab, nlab);
-    results_var_free(&mean);
-    if (ok) {
-        results_var_free(&se);
-        results_var_free(&pp);
-        results_var_free(&pn);
-    }
+    for (int i = 0; i < 4; i++) results_var_free(&x[i]);
+    return RESULTS_OK;
 }
 
-static void print_diffs(const sfile *S)
+static int print_diffs(const sfile *S)
 {
     for (size_t v = 1; v < S->V; v++) {
         fprintf(S->out, "\nPaired difference %s - %s (same random numbers, path by path)\n", S->variants[v], S->variants[0]);
         fprintf(S->out, DIFF_ROW, "total", "mean diff", "SE", "P(better)", "");
-        for (size_t k = 0; k < NKEY; k++) print_diff_rows(S, key_totals[k], v - 1);
+        for (size_t k = 0; k < NKEY; k++) {
+            int st = print_diff_rows(S, key_totals[k], v - 1);
+            if (st < 0) return st;
+        }
     }
     fprintf(S->out, "  (P(better): fraction of paths on which the variant is better: lower cost, stranded spend,\n"
            "   unmet demand; higher revenue)\n");
+    return RESULTS_OK;
 }
 
 /* --- the whole summary -------------------------------------------------------------- */
 
-static int open_sfile(sfile *S, const char *path, char *err, size_t errlen)
+static int open_sfile(sfile *S, const char *path)
 {
     S->st = S->df = H5I_INVALID_HID;
-    S->f = results_open(path, err, errlen);
-    if (S->f < 0) return -1;
+    int st;
+    S->f = results_open_status(path, &st, S->err, S->errlen);
+    if (S->f < 0) return st;
+    /* the layout is checked: what is read from here on is there, of the right shape */
     S->st = H5Gopen2(S->f, "stats", H5P_DEFAULT);
-    if (S->st < 0 || find_quantiles(S) < 0) {
-        snprintf(err, errlen, "%s: /stats has no quantile coordinate", path);
-        return -1;
-    }
+    if (S->st < 0) return sfail(S, results_read_status(), "/stats");
+    if ((st = find_quantiles(S)) < 0) return st;
     double v = 1;
     hdf5_read_attr_double(S->f, "variants", &v);
     H5Eclear2(H5E_DEFAULT);
-    S->V = v >= 1 ? (size_t)v : 1;
+    S->V = v >= 1 && v <= RESULTS_MAX_VARIANTS ? (size_t)v : 1;
     if (S->V > 1) {
-        if (results_labels(S->st, "variant", &S->variants, &S->nlab) < 0 || S->nlab != S->V) {
-            snprintf(err, errlen, "%s: variant labels missing", path);
-            return -1;
+        if ((st = results_labels(S->st, "variant", &S->variants, &S->nlab)) < 0) return sfail(S, st, "/stats/variant");
+        if (S->nlab != S->V) {
+            snprintf(S->err, S->errlen, "%s: damaged results file: /stats/variant: %zu labels for %zu variants", path,
+                     S->nlab, S->V);
+            return RESULTS_BAD_FILE;
         }
-        if (hdf5_exists(S->f, "diff")) S->df = H5Gopen2(S->f, "diff", H5P_DEFAULT);
+        if (hdf5_exists(S->f, "diff") && (S->df = H5Gopen2(S->f, "diff", H5P_DEFAULT)) < 0)
+            return sfail(S, results_read_status(), "/diff");
     }
-    return 0;
+    return RESULTS_OK;
 }
 
 static void close_sfile(sfile *S)
@@ -393,22 +457,44 @@ static void close_sfile(sfile *S)
     if (S->f >= 0) H5Fclose(S->f);
 }
 
+static int print_all(sfile *S, const char *path)
+{
+    int st = open_sfile(S, path);
+    if (st < 0) return st;
+    print_provenance(S, path);
+    for (size_t v = 0; v < S->V; v++) {
+        if (S->V > 1) fprintf(S->out, "\n=== variant %s%s ===\n", S->variants[v], v ? "" : " (baseline)");
+        if ((st = print_key_totals(S, v)) < 0 || (st = print_by_year(S, v)) < 0) return st;
+    }
+    if (S->V > 1 && S->df >= 0 && (st = print_diffs(S)) < 0) return st;
+    return RESULTS_OK;
+}
+
 int summary_print(const char *path, FILE *out, char *err, size_t errlen)
 {
     sfile S;
     memset(&S, 0, sizeof S);
-    S.out = out;
-    if (open_sfile(&S, path, err, errlen) < 0) {
-        close_sfile(&S);
-        return -1;
+    S.path = path;
+    S.err = err;
+    S.errlen = errlen;
+    S.st = S.df = S.f = H5I_INVALID_HID;
+    if (errlen) err[0] = 0;
+    /* The tables are made in memory and written when complete: a file that fails half-way
+     * prints nothing. */
+    char *buf = NULL;
+    size_t len = 0;
+    S.out = open_memstream(&buf, &len);
+    if (!S.out) {
+        snprintf(err, errlen, "out of memory");
+        return RESULTS_IO;
     }
-    print_provenance(&S, path);
-    for (size_t v = 0; v < S.V; v++) {
-        if (S.V > 1) fprintf(out, "\n=== variant %s%s ===\n", S.variants[v], v ? "" : " (baseline)");
-        print_key_totals(&S, v);
-        print_by_year(&S, v);
-    }
-    if (S.V > 1 && S.df >= 0) print_diffs(&S);
+    int st = print_all(&S, path);
     close_sfile(&S);
-    return 0;
+    if (fclose(S.out) != 0 && st == RESULTS_OK) {
+        snprintf(err, errlen, "out of memory");
+        st = RESULTS_IO;
+    }
+    if (st == RESULTS_OK) fwrite(buf, 1, len, out);
+    free(buf);
+    return st;
 }

@@ -10,8 +10,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Print the summary of results file `path` to out. 0; -1 when the file cannot be read as
- * a results file, with the reason in err (then nothing has been printed). Write errors on
+/* Print the summary of results file `path` to out. RESULTS_OK (0); when the file cannot
+ * be read, a negative status of output/results.h with the reason in err, and nothing
+ * printed: RESULTS_BAD_FILE (no such file, not a capsim results file, damaged) or
+ * RESULTS_IO (a read failed for a reason of the system, out of memory). Write errors on
  * out are the caller's to check (ferror, fflush). Prints nothing to stderr. */
 int summary_print(const char *path, FILE *out, char *err, size_t errlen);
 

@@ -500,7 +500,7 @@ def check_bad_args():
     r = run([CAPSIM, "summary"])
     check(r.returncode == 2, "summary without a file exits 2")
     r = run([CAPSIM, "summary", "/nonexistent.h5"])
-    check(r.returncode == 1 and "No such file" in r.stderr, "summary of a missing file exits 1")
+    check(r.returncode == 2 and "No such file" in r.stderr, "summary of a missing file exits 2")
     r = run([CAPSIM, "export", "x.h5"])
     check(r.returncode == 2, "export without --csv exits 2")
     for cmd in ("summary", "export"):

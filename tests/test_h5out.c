@@ -32,6 +32,7 @@
 
 #include "output/h5out.h"
 #include "output/export.h"
+#include "output/results.h"
 #include "output/summary.h"
 #include "sim/cli/commands.h"
 #include "models/model.h"
@@ -835,15 +836,15 @@ static void test_summary_exit_codes(void **state)
     char missing[256];
     snprintf(missing, sizeof missing, "%s/missing.h5", F->dir);
     const char *miss[] = { "summary", missing };
-    assert_int_equal(run_main(cmd_summary, 2, miss), 1);
+    assert_int_equal(run_main(cmd_summary, 2, miss), 2);   /* a missing input: bad input, as for run */
     char err[1024] = "";
-    assert_int_equal(summary_print(missing, stdout, err, sizeof err), -1);
+    assert_int_equal(summary_print(missing, stdout, err, sizeof err), RESULTS_BAD_FILE);
     assert_non_null(strstr(err, "No such file"));
     char notres[256];
     snprintf(notres, sizeof notres, "%s/plain.txt", F->dir);
     write_file(notres, "not hdf5");
     const char *nr[] = { "summary", notres };
-    assert_int_equal(run_main(cmd_summary, 2, nr), 1);
+    assert_int_equal(run_main(cmd_summary, 2, nr), 2);
 }
 
 static size_t count_lines(const char *path)

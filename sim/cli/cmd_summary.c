@@ -1,10 +1,12 @@
 /*
  * cmd_summary: `capsim summary OUT.h5`: the percentile tables of a results file on
- * stdout (output/summary.c makes them). Exit 0 ok, 1 unreadable file (or stdout), 2 bad
- * arguments.
+ * stdout (output/summary.c makes them). Exit 0 ok; 1 a read failed for a reason of the
+ * system (I/O error, out of memory) or stdout cannot be written; 2 bad arguments, or a
+ * file that does not exist, is not a capsim results file or is damaged.
  */
 #include "commands.h"
 #include "cli.h"
+#include "output/results.h"
 #include "output/summary.h"
 
 #include <limits.h>
@@ -19,7 +21,8 @@ static const char summary_help[] =
     "spend and unmet demand by calendar year, and for compare/sweep files the paired\n"
     "differences of each variant from the baseline with P(better).\n"
     "\n"
-    "Exit codes: 0 ok, 1 unreadable file, 2 bad arguments.\n";
+    "Exit codes: 0 ok; 1 a read or write error of the system; 2 bad arguments, or a file\n"
+    "that does not exist, is not a capsim results file or is damaged.\n";
 
 int cmd_summary(int argc, char **argv)
 {
@@ -35,9 +38,10 @@ int cmd_summary(int argc, char **argv)
     }
     if (!path) return cli_usage_error("summary", "no results file given");
     char err[PATH_MAX + 1024];
-    if (summary_print(path, stdout, err, sizeof err) != 0) {
+    int st = summary_print(path, stdout, err, sizeof err);
+    if (st != RESULTS_OK) {
         fprintf(stderr, "capsim summary: %s\n", err);
-        return EXIT_RUNTIME;
+        return st == RESULTS_BAD_FILE ? EXIT_BAD_INPUT : EXIT_RUNTIME;
     }
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
 }

@@ -5,7 +5,7 @@
  *
  *   engine.c             -> engine_merge, engine_pack, engine_pipeline, engine_output,
  *                           engine_target, engine_state
- *   engine_merge.c       -> engine_pack, engine_words, engine_state
+ *   engine_merge.c       -> engine_pack, engine_superblock, engine_words, engine_state
  *   engine_pack.c        -> engine_superblock, engine_output, engine_batch, engine_words,
  *                           engine_state
  *   engine_pipeline.c    -> engine_superblock, engine_output, engine_batch, engine_state
@@ -159,8 +159,11 @@ int engine_merge(const engine_job *job, shard_file *const *files, size_t n, engi
     progress_start(&e.prog, e.path_end - e.path_first, job->quiet);
     for (size_t i = 0; i < n; i++) {
         const shard_info *in = shard_get_info(files[i]);
-        for (uint64_t s = in->sb_first; s < in->sb_end; s++)
-            if (eng_merge_read(&e, files[i], s, &pk) != 0 || eng_pack_consume(&e, s, pk.w, pk.n) != 0) goto done;
+        for (uint64_t s = in->sb_first; s < in->sb_end; s++) {
+            int rd = eng_merge_read(&e, files[i], s, &pk);
+            if (rd == ENG_MERGE_DAMAGED) status = 2;
+            if (rd != 0 || eng_pack_consume(&e, s, pk.w, pk.n) != 0) goto done;
+        }
     }
     progress_finish(&e.prog, e.done);
     if (eng_out_finish(&e, "merged_shards", (int64_t)n) != 0) goto done;

@@ -125,7 +125,7 @@ void engine_shard_paths(uint64_t paths, uint64_t superblock, unsigned i, unsigne
 /* Merge the shards files[0..n) (checked and sorted by shard_check_set) of the run job
  * (its scenarios reloaded from the shards' /shard job, its superblock size theirs) into
  * job->out_path: the file of a single run, bitwise in every dataset. 0, 1 on a runtime
- * failure, 2 when the shards do not fit the job; the reason in rep->error. */
+ * failure, 2 when the shards do not fit the job or are damaged; the reason in rep->error. */
 int engine_merge(const engine_job *job, shard_file *const *files, size_t n, engine_report *rep);
 
 #endif
