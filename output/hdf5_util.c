@@ -487,6 +487,13 @@ static herr_t scale_visit(hid_t dset, unsigned dim, hid_t scale, void *data)
 {
     (void)dset;
     (void)dim;
+    /* A reference of a damaged file may reach a group or a named type: H5DSiterate_scales
+     * would close that with H5Dclose, which fails and leaves it open. Close it here and
+     * stop (H5DSiterate_scales then fails: the dimension has no name). */
+    if (H5Iget_type(scale) != H5I_DATASET) {
+        H5Oclose(scale);
+        return -1;
+    }
     char buf[1024];
     ssize_t len = H5Iget_name(scale, buf, sizeof buf);
     if (len <= 0) return -1;
