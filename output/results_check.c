@@ -277,6 +277,13 @@ static herr_t scale_visit(hid_t dset, unsigned dim, hid_t scale, void *data)
     (void)dset;
     (void)dim;
     scale_found *sf = data;
+    /* A reference of a damaged file may reach a group or a named type, which
+     * H5DSiterate_scales would then fail to close (H5Dclose): closed here, and the
+     * dimension has no coordinate. */
+    if (H5Iget_type(scale) != H5I_DATASET) {
+        H5Oclose(scale);
+        return -1;
+    }
     sf->ok = obj_id(scale, &sf->id) == 0;
     return 1;
 }
