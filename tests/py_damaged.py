@@ -239,6 +239,10 @@ def results_cases(v):
     cases.append(("save_paths = 5", edit(run, "save5.h5", lambda f: f.attrs.__setitem__("save_paths", np.int64(5))),
                   "save_paths says 5"))
     cases.append(("2^39 paths not stored", edit(run, "hugepaths.h5", huge_paths), "claims"))
+    # HDF5's H5DS functions leak what they opened on a CLASS attribute that is not a string
+    # (found by tests/fuzz/fuzz_results: leak-ds-class-attribute)
+    cases.append(("CLASS attribute an integer", edit(run, "classattr.h5", lambda f: f["stats/used_max"].attrs.__setitem__(
+        "CLASS", np.int64(248))), "/stats/used_max: attribute CLASS: not a string"))
     # Found by tests/fuzz/fuzz_results: a damaged link in /stats (dense storage). Iterating
     # the group in name or creation order makes HDF5 1.10.8 free garbage (h5ls crashes);
     # the old summary printed its tables without the series it could not find (exit 0).
