@@ -502,10 +502,37 @@ static herr_t scale_visit(hid_t dset, unsigned dim, hid_t scale, void *data)
     return 1; /* the first attached scale is the dimension's */
 }
 
+/* H5DS trusts the DIMENSION_LIST attribute to be what it writes: one variable-length
+ * list of object references per dimension of ds. Given another type (a damaged file) it
+ * reads pointers out of numbers, so that is checked first. */
+static int dimension_list_ok(hid_t ds)
+{
+    if (H5Aexists(ds, "DIMENSION_LIST") <= 0) return 0;
+    int ok = 0;
+    hid_t a = H5Aopen(ds, "DIMENSION_LIST", H5P_DEFAULT);
+    hid_t t = a >= 0 ? H5Aget_type(a) : H5I_INVALID_HID, s = a >= 0 ? H5Aget_space(a) : H5I_INVALID_HID;
+    hid_t dspace = H5Dget_space(ds);
+    if (t >= 0 && s >= 0 && dspace >= 0 && H5Tget_class(t) == H5T_VLEN) {
+        hid_t base = H5Tget_super(t);
+        int rank = H5Sget_simple_extent_ndims(dspace);
+        hsize_t n = 0;
+        ok = base >= 0 && H5Tequal(base, H5T_STD_REF_OBJ) > 0 && rank >= 1 &&
+             H5Sget_simple_extent_ndims(s) == 1 && H5Sget_simple_extent_dims(s, &n, NULL) == 1 &&
+             n == (hsize_t)rank;
+        if (base >= 0) H5Tclose(base);
+    }
+    if (dspace >= 0) H5Sclose(dspace);
+    if (s >= 0) H5Sclose(s);
+    if (t >= 0) H5Tclose(t);
+    if (a >= 0) H5Aclose(a);
+    H5Eclear2(H5E_DEFAULT);
+    return ok;
+}
+
 char *hdf5_dim_name(hid_t ds, unsigned dim)
 {
     char *name = NULL;
-    if (H5DSget_num_scales(ds, dim) <= 0) return NULL;
+    if (!dimension_list_ok(ds) || H5DSget_num_scales(ds, dim) <= 0) return NULL;
     if (H5DSiterate_scales(ds, dim, NULL, scale_visit, &name) < 0) {
         free(name);
         return NULL;

@@ -2,8 +2,10 @@
  * test_hdf5_dimname: hdf5_dim_name (output/hdf5_util.c), the name of a dataset
  * dimension's scale, on a good file and on one whose DIMENSION_LIST points at a group
  * (what a damaged or edited results file can hold: tests/fuzz/README.md, found by
- * fuzz_results). The group must not be left open (H5DSiterate_scales closes what the
- * reference reaches with H5Dclose, which fails on a group) and the dimension has no name.
+ * fuzz_results), and on one whose DIMENSION_LIST holds numbers (H5DS would read them as
+ * pointers). The group must not be left open (H5DSiterate_scales closes what the
+ * reference reaches with H5Dclose, which fails on a group), nothing may crash, and the
+ * dimension has no name.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -107,11 +109,32 @@ static void test_reference_to_a_group(void **state)
     H5Dclose(w);
 }
 
+/* DIMENSION_LIST of another type (two 64-bit numbers): H5DS would read them as the
+ * length and the pointer of a list of references. */
+static void test_dimension_list_of_numbers(void **state)
+{
+    fixture *F = *state;
+    hid_t w = vector(F->f, "w");
+    uint64_t two[2] = { 1, 0x400c000000000000u };
+    hsize_t n = 2;
+    hid_t s = H5Screate_simple(1, &n, NULL);
+    hid_t a = H5Acreate2(w, "DIMENSION_LIST", H5T_NATIVE_UINT64, s, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(a >= 0);
+    assert_true(H5Awrite(a, H5T_NATIVE_UINT64, two) >= 0);
+    H5Aclose(a);
+    H5Sclose(s);
+    ssize_t before = H5Fget_obj_count(F->f, H5F_OBJ_ALL);
+    assert_null(hdf5_dim_name(w, 0));
+    assert_int_equal(H5Fget_obj_count(F->f, H5F_OBJ_ALL), before);
+    H5Dclose(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_attached_scale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reference_to_a_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dimension_list_of_numbers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
