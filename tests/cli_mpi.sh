@@ -17,7 +17,7 @@ for tool in mpicc mpirun; do
     }
 done
 # A clean sub-make: not the sanitizer settings of `make check`, nor its jobserver.
-if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make BUILD=build-mpicc CC=mpicc SAN= OPT=-O2 \
+if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make BUILD=build-mpicc CC=mpicc SAN= SANFLAGS= CFLAGS= OPT=-O2 \
         build-mpicc/capsim > "$tmp/build.log" 2>&1; then
     tail -30 "$tmp/build.log"
     echo "FAIL: make CC=mpicc"

@@ -243,6 +243,10 @@ def results_cases(v):
     # (found by tests/fuzz/fuzz_results: leak-ds-class-attribute)
     cases.append(("CLASS attribute an integer", edit(run, "classattr.h5", lambda f: f["stats/used_max"].attrs.__setitem__(
         "CLASS", np.int64(248))), "/stats/used_max: attribute CLASS: not a string"))
+    # ... and on a string CLASS that says anything but DIMENSION_SCALE (fuzz_results:
+    # leak-class-not-dimension-scale)
+    cases.append(("CLASS attribute not DIMENSION_SCALE", edit(run, "classstr.h5", lambda f: f["stats/used_max"].attrs.__setitem__(
+        "CLASS", np.bytes_(b"sss\xf8\xf8"))), "/stats/used_max: attribute CLASS: not DIMENSION_SCALE"))
     # Found by tests/fuzz/fuzz_results: a damaged link in /stats (dense storage). Iterating
     # the group in name or creation order makes HDF5 1.10.8 free garbage (h5ls crashes);
     # the old summary printed its tables without the series it could not find (exit 0).
