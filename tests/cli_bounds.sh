@@ -132,6 +132,11 @@ expect_rc 2 "sweep varying one key twice" "demand.inference.growth" \
     "$CAPSIM" sweep "$sc" --vary demand.inference.growth=1,2 --vary demand.inference.growth=3,4 --quiet -o "$tmp/s.h5"
 grep -q "twice" "$tmp/err" || fail "sweep: the message says the key is varied twice"
 [ -e "$tmp/s.h5" ] && fail "sweep varying one key twice wrote a file"
+# ... and spelled two ways: by the element's name and by its index
+idx=$(awk '/^demand:/ {d = 1; n = 0; next} d && /^  - name:/ {if ($3 == "inference") {print n; exit} n++}' "$sc")
+expect_rc 2 "sweep varying one key spelled two ways" "both vary the key path demand.inference.growth" \
+    "$CAPSIM" sweep "$sc" --vary demand.inference.growth=1,2 --vary "demand.$idx.growth=3,4" --quiet -o "$tmp/s.h5"
+[ -e "$tmp/s.h5" ] && fail "sweep varying one key spelled two ways wrote a file"
 expect_rc 0 "sweep varying two keys" "" \
     "$CAPSIM" sweep "$sc" --vary demand.inference.growth=1,2 --vary demand.inference.start_h100e=500,900 \
     --paths 100 --quiet -o "$tmp/s.h5"

@@ -9,6 +9,8 @@
 #include "commands.h"
 #include "cli.h"
 #include "sim/engine/engine.h"
+#include "sim/scenario/keypath.h"
+#include "sim/scenario/loader.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -166,6 +168,26 @@ static int vary_option(int opt, const char *arg, void *ctx)
     return 1;
 }
 
+/* Two --vary spellings of one key (`demand.0.growth`, `demand.inference.growth`): the
+ * same error as one spelling twice, found through each key's canonical spelling in the
+ * scenario file. A key not in the file (one a --set adds) is compared as written. */
+static int vary_spelled_twice(const sweep_grid *g, const char *path)
+{
+    char a_canon[KEYPATH_MAX], b_canon[KEYPATH_MAX];
+    for (size_t a = 0; a < g->naxes; a++)
+        for (size_t b = a + 1; b < g->naxes; b++) {
+            if (loader_canonical_key(path, g->axes[a].key, a_canon, sizeof a_canon) != 0 ||
+                loader_canonical_key(path, g->axes[b].key, b_canon, sizeof b_canon) != 0 ||
+                strcmp(a_canon, b_canon) != 0)
+                continue;
+            cli_usage_error("sweep", "--vary %s and --vary %s: both vary the key path %s "
+                            "(expected each key path in one --vary, with all its values)",
+                            g->axes[a].key, g->axes[b].key, a_canon);
+            return 1;
+        }
+    return 0;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -198,6 +220,7 @@ int cmd_sweep(int argc, char **argv)
             goto done;
         }
     }
+    if (vary_spelled_twice(&g, argv[optind])) goto done;
     int lr = grid_load(&g, argv[optind], &o);
     if (lr != 0) {
         status = lr < 0 ? EXIT_RUNTIME : EXIT_BAD_INPUT;

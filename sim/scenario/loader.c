@@ -838,3 +838,17 @@ scenario *loader_load_file(const char *path, const char *const *sets, size_t nse
     free(text);
     return sc;
 }
+
+int loader_canonical_key(const char *path, const char *key, char *canon, size_t len)
+{
+    size_t n = 0;
+    char *text = read_file(path, &n);
+    if (!text) return -1;
+    yamldoc_error err;
+    yamldoc_node *root = yamldoc_parse(text, n, path, 0, 0, &err);
+    char msg[256];
+    int found = root && keypath_find(root, key, canon, len, msg, sizeof msg) != NULL;
+    yamldoc_free(root);
+    free(text);
+    return found ? 0 : -1;
+}

@@ -39,4 +39,9 @@ scenario *loader_load_file(const char *path, const char *const *sets, size_t nse
 scenario *loader_load_text(const char *text, size_t len, const char *display_name,
                            const char *const *sets, size_t nsets, FILE *errs, int *nerrors);
 
+/* The canonical spelling (keypath.h) of key path `key` in the scenario file `path`
+ * (`demand.0.growth` -> `demand.inference.growth`) into canon[0..len); -1 when the file
+ * cannot be read or parsed or the key is not in it (a key a --set would add). */
+int loader_canonical_key(const char *path, const char *key, char *canon, size_t len);
+
 #endif
