@@ -429,8 +429,10 @@ static int print_verdict(const sfile *S, size_t v)
         fmt_value(m[0], "USD", c[0], sizeof c[0]);
         fmt_value(s[0], "USD", c[1], sizeof c[1]);
         fmt_prob(p[0], c[2], sizeof c[2]);
-        const char *word = fabs(m[0]) > 2 * s[0] ? (m[0] > 0 ? "better" : "worse") : "not established (within 2 SE)";
-        fprintf(S->out, "  verdict on net value: %s is %s than %s: mean %s (SE %s), better on %s of paths\n",
+        const char *word = fabs(m[0]) > 2 * s[0] ? (m[0] > 0 ? "is better than" : "is worse than")
+                         : m[0] == 0 && s[0] == 0 ? "equals, on every path,"
+                         : "is not established (within 2 SE) as better or worse than";
+        fprintf(S->out, "  verdict on net value: %s %s %s: mean %s (SE %s), better on %s of paths\n",
                 S->variants[v], word, S->variants[0], c[0], c[1], c[2]);
     }
     for (int i = 0; i < 3; i++) results_var_free(&x[i]);

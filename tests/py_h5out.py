@@ -286,12 +286,17 @@ def check_summary(path, multi):
                     check(abs(parse_human(cell) - float(p)) <= 0.00051, f"diff P(better) {total}")
                 # The verdict is on net value: P(net value higher), the pv_net_value row's.
                 verdict = [l for l in r.stdout.splitlines()
-                           if l.startswith(f"  verdict on net value: {vname} is ")]
+                           if l.startswith(f"  verdict on net value: {vname} ")]
                 check(len(verdict) == 1, f"one verdict on net value for {vname}")
                 if verdict:
                     pp = float(d["pv_net_value_ppos"][vi])
                     check(verdict[0].endswith(f"better on {100 * pp:.1f}% of paths"),
                           f"verdict uses P(net value higher): {verdict[0]!r}")
+                    m = float(d["pv_net_value_mean"][vi])
+                    se = float(d["pv_net_value_se"][vi])
+                    word = ("is better than" if m > 0 else "is worse than") if abs(m) > 2 * se else \
+                        "equals, on every path," if m == 0 and se == 0 else "is not established"
+                    check(f"{vname} {word} " in verdict[0], f"verdict word {word!r}: {verdict[0]!r}")
 
 
 def labels(ds):
