@@ -30,7 +30,7 @@ struct allocate_ws {
                             * less the pools useless to s on this path (eff <= 0) */
     size_t *nsorder;       /* nseg */
     int sorder_ok;         /* sorder matches gorder, gcost and this path's eff */
-    /* allocation: value (allocate_value.c); NULL arrays under allocation: priority */
+    /* allocation: value (allocate_value.c); NULL under allocation: priority */
     allocate_value_ws *v;
 };
 

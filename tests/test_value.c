@@ -331,7 +331,7 @@ static scenario *random_one_segment(uint64_t seed, allocation_kind mode)
     fx_eligible(sc, s, chips[1], 1.0);
     fx_spot_eligible(sc, s, 1.0);
     for (int k = 0; k < 5; k++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "k%d", k);
         int kc = scenario_add_contract(sc, name, cl[k % 3], (int)(6 * lcg(&st)), 24,
                                        lcg(&st) < 0.5 ? BILLING_USAGE : BILLING_RESERVED);
