@@ -65,7 +65,9 @@ static int sfail(const sfile *S, int st, const char *what)
 #define ROW5 "  %-26s  %14s  %14s  %14s  %14s  %14s\n"
 #define YEAR_HDR "  %-6s  %6s  %14s  %14s  %16s  %12s\n"
 #define YEAR_ROW "  %-6d  %6zu  %14s  %14s  %16s  %12s\n"
-#define DIFF_ROW "  %-26s  %14s  %14s  %12s%s\n"
+#define DIFF_ROW "  %-26s  %14s  %14s  %*s%s\n"
+/* The P(better) column: 12 wide for "lower 86.2%" where spend rows show P(lower). */
+#define PCOL(S) ((S)->has_net ? 12 : 10)
 
 /* x with a k/M/B/T suffix and three significant digits: 12.3B, 1.23M, 512. */
 static void fmt_si(double x, char *buf, size_t len, const char *pre, const char *post, int money)
@@ -405,7 +407,7 @@ static int print_diff_rows(const sfile *S, const char *name, size_t slot)
         /* A difference within two standard errors of zero is not established by this run. */
         const char *flag = fabs(m[j]) > 2 * s[j] ? "" : "  (within 2 SE)";
         if (lab && j == 0) fprintf(S->out, "    by %s:\n", mean->dimname[mean->rank - 1]);
-        fprintf(S->out, DIFF_ROW, label, c[0], c[1], c[2], s[j] > 0 || m[j] != 0 ? flag : "");
+        fprintf(S->out, DIFF_ROW, label, c[0], c[1], PCOL(S), c[2], s[j] > 0 || m[j] != 0 ? flag : "");
     }
     hdf5_free_strings(lab, nlab);
     for (int i = 0; i < 4; i++) results_var_free(&x[i]);
@@ -443,7 +445,7 @@ static int print_diffs(const sfile *S)
 {
     for (size_t v = 1; v < S->V; v++) {
         fprintf(S->out, "\nPaired difference %s - %s (same random numbers, path by path)\n", S->variants[v], S->variants[0]);
-        fprintf(S->out, DIFF_ROW, "total", "mean diff", "SE", "P(better)", "");
+        fprintf(S->out, DIFF_ROW, "total", "mean diff", "SE", PCOL(S), "P(better)", "");
         for (size_t k = 0; k < NKEY; k++) {
             int st = print_diff_rows(S, key_totals[k], v - 1);
             if (st < 0) return st;
@@ -451,13 +453,14 @@ static int print_diffs(const sfile *S)
         int st = S->has_net ? print_verdict(S, v) : RESULTS_OK;
         if (st < 0) return st;
     }
-    fprintf(S->out, "  (P(better): fraction of paths on which the variant is better: lower stranded spend, unmet\n"
-           "   demand and value lost; higher revenue, value and net value (value - spend - revenue share).\n");
     if (S->has_net)
-        fprintf(S->out, "   Spend rows show P(lower) instead: spend also falls when a supplier fails to deliver,\n"
+        fprintf(S->out, "  (P(better): fraction of paths on which the variant is better: lower stranded spend, unmet\n"
+               "   demand and value lost; higher revenue, value and net value (value - spend - revenue share).\n"
+               "   Spend rows show P(lower) instead: spend also falls when a supplier fails to deliver,\n"
                "   which is no saving; the verdict is on net value, which counts what was not served.)\n");
-    else
-        fprintf(S->out, "   Spend rows: lower is counted better.)\n");
+    else   /* a file from before net value (DESIGN.md 11.1) */
+        fprintf(S->out, "  (P(better): fraction of paths on which the variant is better: lower cost, stranded spend,\n"
+               "   unmet demand; higher revenue)\n");
     return RESULTS_OK;
 }
 
