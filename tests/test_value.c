@@ -1,10 +1,14 @@
 /*
  * test_value: value, allocation by margin and prices that move (DESIGN.md 11.1, 11.5),
  * against hand computations. Scenarios are built by hand (tests/model_fixture.h); the
- * arithmetic of each expected number is in the comment above it.
+ * arithmetic of each expected number is in the comment above it. Besides: with one
+ * segment `value` gives the bits of `priority` (random scenarios), and
+ * allocate_month_value() gives the bits of a plain reference of the rule (every pair
+ * listed and qsorted) on random months with ties, first refusals and exclusivities.
  */
 #include "model_fixture.h"
 #include "models/allocate.h"
+#include "models/supply.h"
 
 #include <string.h>
 
@@ -376,6 +380,182 @@ static void test_one_segment_equals_priority(void **state)
     }
 }
 
+/* ---- allocate_month_value against a plain reference, on random months ---- */
+
+/* The rule of DESIGN.md 11.1 written as plainly as possible: every pair listed, sorted
+ * with qsort by its full key, served in turn. */
+typedef struct {
+    double margin;
+    int rank, s, p;   /* rank: the segment's place in (priority, file order) */
+} ref_pair;
+
+static int ref_cmp(const void *x, const void *y)
+{
+    const ref_pair *a = x, *b = y;
+    if (a->margin != b->margin) return a->margin > b->margin ? -1 : 1;
+    if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
+    return a->p < b->p ? -1 : a->p > b->p;
+}
+
+static double ref_eff(const scenario *sc, int s, const supply_pool *q)
+{
+    const segment_spec *ss = &sc->segments[s];
+    if (q->kind == POOL_SPOT) return ss->spot_eligible ? ss->spot_efficiency.value : 0.0;
+    return ss->eligible[q->chip] ? ss->efficiency[q->chip].value : 0.0;
+}
+
+static int ref_allowed(const scenario *sc, int s, int t, const supply_pool *q)
+{
+    int a = allocate_allowed_cloud(sc, (size_t)s, t);
+    return a == ALLOCATE_ANY_CLOUD || a == q->cloud;
+}
+
+static void ref_serve(double *rem, double eff, double *left)
+{
+    double give = *rem * eff;
+    if (give <= *left) {
+        *left -= give;
+        *rem = 0.0;
+    } else {
+        *rem = fmax(*rem - *left / eff, 0.0);
+        *left = 0.0;
+    }
+}
+
+static void ref_month(const scenario *sc, int t, const supply_pool *pools, int np,
+                      const double *cost, const double *value, const double *demand,
+                      double *served, double *unmet, double *used)
+{
+    int ns = (int)sc->nsegments, rank[16], order[16];
+    double rem[64], left[16];
+    ref_pair pairs[16 * 64];
+    for (int s = 0; s < ns; s++) order[s] = s;
+    for (int i = 1; i < ns; i++)       /* segments by (priority, file order) */
+        for (int j = i; j > 0 && sc->segments[order[j - 1]].priority > sc->segments[order[j]].priority; j--) {
+            int x = order[j]; order[j] = order[j - 1]; order[j - 1] = x;
+        }
+    for (int i = 0; i < ns; i++) rank[order[i]] = i;
+    for (int p = 0; p < np; p++) rem[p] = pools[p].cap;
+    for (int s = 0; s < ns; s++) left[s] = demand[s] > 0.0 ? demand[s] : 0.0;
+    for (int i = 0; i < ns; i++) {     /* 1. first refusal, by (cost, file order) */
+        int s = order[i], fr[64], n = 0;
+        for (int p = 0; p < np; p++) {
+            const supply_pool *q = &pools[p];
+            if (q->kind != POOL_TRANCHE || !sc->contracts[q->contract].first_refusal[s]) continue;
+            if (!(ref_eff(sc, s, q) > 0.0) || !ref_allowed(sc, s, t, q)) continue;
+            fr[n++] = p;
+        }
+        for (int a = 1; a < n; a++)
+            for (int b = a; b > 0 && cost[fr[b]] < cost[fr[b - 1]]; b--) {
+                int x = fr[b]; fr[b] = fr[b - 1]; fr[b - 1] = x;
+            }
+        for (int k = 0; k < n && left[s] > 0.0; k++)
+            if (rem[fr[k]] > 0.0) ref_serve(&rem[fr[k]], ref_eff(sc, s, &pools[fr[k]]), &left[s]);
+    }
+    int n = 0;                         /* 2. every pair, by margin */
+    for (int s = 0; s < ns; s++)
+        for (int p = 0; p < np; p++) {
+            double e = ref_eff(sc, s, &pools[p]);
+            if (!(e > 0.0)) continue;
+            ref_pair r = { value[s] * e - cost[p], rank[s], s, p };
+            pairs[n++] = r;
+        }
+    qsort(pairs, (size_t)n, sizeof *pairs, ref_cmp);
+    for (int k = 0; k < n; k++) {
+        const ref_pair *r = &pairs[k];
+        if (r->margin < 0.0) break;    /* 3. negative margins serve nothing */
+        if (!(left[r->s] > 0.0) || !(rem[r->p] > 0.0)) continue;
+        if (!ref_allowed(sc, r->s, t, &pools[r->p])) continue;
+        ref_serve(&rem[r->p], ref_eff(sc, r->s, &pools[r->p]), &left[r->s]);
+    }
+    for (int s = 0; s < ns; s++) {
+        unmet[s] = left[s];
+        served[s] = (demand[s] > 0.0 ? demand[s] : 0.0) - left[s];
+    }
+    for (int p = 0; p < np; p++) used[p] = pools[p].cap - rem[p];
+}
+
+/* Costs, values and capacities from a few levels, so that ties happen. */
+static double pick(uint64_t *st, const double *levels, int n)
+{
+    return levels[(int)(lcg(st) * n) % n];
+}
+
+static void test_value_allocation_matches_reference(void **state)
+{
+    (void)state;
+    static const double costs[] = { 0, 0, 1, 2, 2, 3.5, 5 }, values[] = { 0, 1, 2, 3, 5 };
+    static const double effs[] = { 0, 0.5, 1, 1, 1.5 }, caps[] = { 0, 10, 25, 40, 40, 80 };
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        uint64_t st = seed * 7919;
+        scenario *sc = fx_scenario(12, 0.0);
+        sc->allocation = ALLOCATION_VALUE;
+        int chips[2] = { scenario_add_chip(sc, "x", 1, 1, 100), scenario_add_chip(sc, "y", 1, 1, 100) };
+        for (int c = 0; c < 3; c++) {
+            char name[16];
+            snprintf(name, sizeof name, "c%d", c);
+            scenario_add_cloud(sc, name);
+        }
+        int ns = 2 + (int)(lcg(&st) * 4);                 /* 2 to 5 segments */
+        for (int s = 0; s < ns; s++) {
+            char name[16];
+            snprintf(name, sizeof name, "s%d", s);
+            scenario_add_segment(sc, name, 1, 1);
+            sc->segments[s].priority = (int)(lcg(&st) * 3);   /* ties on purpose */
+            for (int k = 0; k < 2; k++) {
+                double e = pick(&st, effs, 5);
+                if (e > 0) fx_eligible(sc, s, chips[k], e);
+            }
+            double e = pick(&st, effs, 5);
+            if (e > 0) fx_spot_eligible(sc, s, e);
+        }
+        supply_pool pools[64];
+        int np = 0;
+        for (int k = 0; k < 4; k++) {
+            char name[16];
+            snprintf(name, sizeof name, "k%d", k);
+            int cl = (int)(lcg(&st) * 3);
+            int kc = scenario_add_contract(sc, name, cl, 0, 100, BILLING_USAGE);
+            for (int s = 0; s < ns; s++) sc->contracts[kc].first_refusal[s] = lcg(&st) < 0.15;
+            if (lcg(&st) < 0.4) {
+                sc->contracts[kc].has_exclusive = 1;
+                sc->contracts[kc].exclusive[(int)(lcg(&st) * ns)] = 1;
+                sc->contracts[kc].exclusive_until = (int)(lcg(&st) * 12);
+            }
+            for (int j = 0; j < 3; j++) {
+                supply_pool q = { POOL_TRANCHE, kc, j, chips[(int)(lcg(&st) * 2)], cl, 0, 1, 0, 0 };
+                pools[np++] = q;
+            }
+        }
+        for (int c = 0; c < 3; c++) {
+            supply_pool q = { POOL_SPOT, -1, -1, -1, c, 0, 1, 0, 0 };
+            pools[np++] = q;
+        }
+        allocate_ws *a = allocate_alloc(sc, pools, (size_t)np);
+        assert_non_null(a);
+        allocate_begin_path(a, sc, NULL);
+        for (int t = 0; t < 12; t++) {
+            double cost[64], value[16], demand[16];
+            double s1[16], u1[16], us1[64], s2[16], u2[16], us2[64];
+            for (int p = 0; p < np; p++) {
+                pools[p].cap = pick(&st, caps, 6);
+                cost[p] = pick(&st, costs, 7);
+            }
+            for (int s = 0; s < ns; s++) {
+                value[s] = pick(&st, values, 5);
+                demand[s] = 200 * lcg(&st);
+            }
+            allocate_month_value(a, sc, t, pools, cost, value, demand, s1, u1, us1);
+            ref_month(sc, t, pools, np, cost, value, demand, s2, u2, us2);
+            assert_memory_equal(s1, s2, (size_t)ns * sizeof *s1);
+            assert_memory_equal(u1, u2, (size_t)ns * sizeof *u1);
+            assert_memory_equal(us1, us2, (size_t)np * sizeof *us1);
+        }
+        allocate_free(a);
+        scenario_free(sc);
+    }
+}
+
 static void test_price_decline(void **state)
 {
     (void)state;
@@ -486,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_exclusivity_under_value),
         cmocka_unit_test(test_margin_uses_efficiency),
         cmocka_unit_test(test_one_segment_equals_priority),
+        cmocka_unit_test(test_value_allocation_matches_reference),
         cmocka_unit_test(test_price_decline),
         cmocka_unit_test(test_decline_moves_the_margin),
         cmocka_unit_test(test_absent_keys_change_nothing),
