@@ -119,7 +119,6 @@ void demand_begin_path(demand *d, const scenario *sc, const double *values)
 }
 
 const double *demand_levels(const demand *d) { return d->level; }
-double demand_price(const demand *d, size_t s) { return d->sp[s].price; }
 const double *demand_prices(const demand *d) { return d->price_t; }
 const double *demand_values(const demand *d) { return d->value_t; }
 

@@ -34,9 +34,6 @@ void demand_begin_path(demand *d, const scenario *sc, const double *values);
 /* Current levels D_t (nsegments, H100e), valid until the next demand_step(). */
 const double *demand_levels(const demand *d);
 
-/* Revenue per served H100e-hour of segment s on this path (before any decline). */
-double demand_price(const demand *d, size_t s);
-
 /* Set month t's revenue and value per served H100e-hour of every segment (USD). */
 void demand_month_prices(demand *d, int t);
 /* The month's prices (nsegments each), valid until the next demand_month_prices(). */
