@@ -16,33 +16,12 @@
  * cost (not a strict order) takes the original per-segment sort instead.
  */
 #include "allocate.h"
+#include "allocate_int.h"
 #include "fastmath.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct allocate_ws {
-    size_t nseg, npools;
-    int months;
-    int *seg_order;        /* nseg: ascending priority, ties in file order */
-    int *elig;             /* nseg x npools: static pool order per segment */
-    size_t *nelig;         /* nseg */
-    unsigned char *fr;     /* nseg x npools: pool is first-refusal for segment */
-    unsigned char *member; /* nseg x npools: pool is in elig[s] */
-    double *eff;           /* nseg x npools: demand served per H100e (per path) */
-    int *pool_chip;        /* npools: chip of each pool, -1 for spot */
-    int *pool_cloud;       /* npools */
-    int *order;            /* npools: this month's order for one segment (NaN costs) */
-    double *rem;           /* npools: capacity left this month, H100e */
-    int *allowed;          /* nseg x months: allocate_allowed_cloud(sc, s, t) */
-    int *gorder;           /* npools: all pools by (cost, file order) */
-    double *gcost;         /* npools: the costs gorder was sorted by */
-    int *sorder;           /* nseg x npools: elig[s] by (first refusal, cost, file),
-                            * less the pools useless to s on this path (eff <= 0) */
-    size_t *nsorder;       /* nseg */
-    int sorder_ok;         /* sorder matches gorder, gcost and this path's eff */
-};
 
 void allocate_free(allocate_ws *a)
 {
@@ -62,6 +41,7 @@ void allocate_free(allocate_ws *a)
     free(a->gcost);
     free(a->sorder);
     free(a->nsorder);
+    allocate_value_free(a);
     free(a);
 }
 
@@ -142,6 +122,10 @@ allocate_ws *allocate_alloc(const scenario *sc, const supply_pool *pools, size_t
     }
     sort_segments(a, sc);
     build_static_orders(a, sc, pools);
+    if (allocate_value_alloc(a, sc) != 0) {
+        allocate_free(a);
+        return NULL;
+    }
     for (size_t s = 0; s < a->nseg; s++)
         for (int t = 0; t < a->months; t++)
             a->allowed[s * nm + (size_t)t] = allocate_allowed_cloud(sc, s, t);
@@ -162,6 +146,7 @@ void allocate_begin_path(allocate_ws *a, const scenario *sc, const double *value
         }
     }
     a->sorder_ok = 0;   /* the lists leave out pools by eff */
+    allocate_value_begin_path(a);
 }
 
 int allocate_allowed_cloud(const scenario *sc, size_t s, int t)
@@ -185,7 +170,7 @@ static int goes_before(const unsigned char *fr, const double *cost, int p, int q
 }
 
 /* The exclusivity of segment s in month t (the table, or the scenario past its end). */
-static int allowed_cloud(const allocate_ws *a, const scenario *sc, size_t s, int t)
+int allocate_allowed_at(const allocate_ws *a, const scenario *sc, size_t s, int t)
 {
     if (t >= 0 && t < a->months) return a->allowed[s * (size_t)a->months + (size_t)t];
     return allocate_allowed_cloud(sc, s, t);
@@ -197,7 +182,7 @@ static int allowed_cloud(const allocate_ws *a, const scenario *sc, size_t s, int
 static size_t month_order(allocate_ws *a, const scenario *sc, size_t s, int t,
                           const supply_pool *pools, const double *cost)
 {
-    int allowed = allowed_cloud(a, sc, s, t);
+    int allowed = allocate_allowed_at(a, sc, s, t);
     if (allowed == ALLOCATE_NO_CLOUD) return 0;
     const int *list = &a->elig[s * a->npools];
     const unsigned char *fr = &a->fr[s * a->npools];
@@ -323,7 +308,7 @@ void allocate_month(allocate_ws *a, const scenario *sc, int t, const supply_pool
             size_t n = month_order(a, sc, s, t, pools, cost);
             left = serve(a, s, n, d);
         } else {
-            int allowed = allowed_cloud(a, sc, s, t);
+            int allowed = allocate_allowed_at(a, sc, s, t);
             left = allowed == ALLOCATE_NO_CLOUD ? d : serve_sorted(a, s, allowed, d);
         }
         unmet[s] = left;

@@ -1,5 +1,6 @@
 /*
- * allocate: the greedy monthly allocation of capacity to demand (DESIGN.md 4.5, 4.7).
+ * allocate: the greedy monthly allocation of capacity to demand (DESIGN.md 4.5, 4.7;
+ * 11.1 for allocation: value, in allocate_value.c: allocate_month_value() below).
  *
  * Segments are served in ascending priority (ties: file order). A segment's eligible
  * pools are the tranches of chips named in its chips map and the spot pools if the map
@@ -36,6 +37,15 @@ void allocate_begin_path(allocate_ws *a, const scenario *sc, const double *value
 void allocate_month(allocate_ws *a, const scenario *sc, int t, const supply_pool *pools,
                     const double *cost, const double *demand,
                     double *served, double *unmet, double *used);
+
+/* One month under scenario.allocation: value (DESIGN.md 11.1, allocate_value.c):
+ * first-refusal pools first, then (segment, pool) pairs by margin per pool H100e-hour
+ * value[s] * efficiency - cost, descending; a negative margin serves nothing. value =
+ * this month's value per served H100e-hour of each segment. Same outputs as
+ * allocate_month(); a workspace made for allocation: priority runs allocate_month(). */
+void allocate_month_value(allocate_ws *a, const scenario *sc, int t, const supply_pool *pools,
+                          const double *cost, const double *value, const double *demand,
+                          double *served, double *unmet, double *used);
 
 /* The one cloud that active exclusivities confine segment s to in month t, or
  * ALLOCATE_ANY_CLOUD / ALLOCATE_NO_CLOUD. */

@@ -21,6 +21,9 @@ typedef struct {
     double half_var;     /* 0.5 * sigma_m * sigma_m, as the step computed it */
     double jump_rate;    /* expected jumps per month */
     double price;        /* USD per served H100e-hour */
+    double value;        /* worth of a served H100e-hour, USD */
+    double keep;         /* 1 - price decline per year; used when declines */
+    int declines;        /* the segment names price_decline_per_year */
     const double *decay; /* months: 2^(-t / halflife) (see drift), or NULL */
     int months;          /* of decay */
 } segment_path;
@@ -32,6 +35,8 @@ struct demand {
     double *level;       /* D_t */
     double *decay;       /* n x months: the decay factors of each segment's half-life */
     int *decay_fixed;    /* n: the half-life is a constant: its factors made once */
+    double *price_t;     /* n: this month's revenue per served H100e-hour */
+    double *value_t;     /* n: this month's value per served H100e-hour */
 };
 
 void demand_free(demand *d)
@@ -41,6 +46,8 @@ void demand_free(demand *d)
     free(d->level);
     free(d->decay);
     free(d->decay_fixed);
+    free(d->price_t);
+    free(d->value_t);
     free(d);
 }
 
@@ -64,7 +71,9 @@ demand *demand_alloc(const scenario *sc)
     d->level = calloc(n, sizeof *d->level);
     d->decay = calloc(n * nm, sizeof *d->decay);
     d->decay_fixed = calloc(n, sizeof *d->decay_fixed);
-    if (!d->sp || !d->level || !d->decay || !d->decay_fixed) {
+    d->price_t = calloc(n, sizeof *d->price_t);
+    d->value_t = calloc(n, sizeof *d->value_t);
+    if (!d->sp || !d->level || !d->decay || !d->decay_fixed || !d->price_t || !d->value_t) {
         demand_free(d);
         return NULL;
     }
@@ -100,12 +109,29 @@ void demand_begin_path(demand *d, const scenario *sc, const double *values)
         if (per_year > BOUNDS_JUMPS_PER_YEAR) per_year = BOUNDS_JUMPS_PER_YEAR;   /* bounds.h */
         p->jump_rate = per_year / 12.0;
         p->price = PARAM(ss->usd_per_h100e_hour, values);
+        p->value = ss->has_value ? PARAM(ss->value_usd_per_h100e_hour, values) : p->price;
+        p->declines = ss->has_price_decline;
+        p->keep = 1.0 - PARAM(ss->price_decline_per_year, values);
+        d->price_t[s] = p->price;
+        d->value_t[s] = p->value;
         d->level[s] = PARAM(ss->start_h100e, values);
     }
 }
 
 const double *demand_levels(const demand *d) { return d->level; }
-double demand_price(const demand *d, size_t s) { return d->sp[s].price; }
+const double *demand_prices(const demand *d) { return d->price_t; }
+const double *demand_values(const demand *d) { return d->value_t; }
+
+void demand_month_prices(demand *d, int t)
+{
+    for (size_t s = 0; s < d->n; s++) {
+        const segment_path *p = &d->sp[s];
+        if (!p->declines) continue;   /* set by demand_begin_path, never moved */
+        double f = pow(p->keep, (double)t / 12.0);
+        d->price_t[s] = p->price * f;
+        d->value_t[s] = p->value * f;
+    }
+}
 
 /* mu_t = ln(g)/12 * 2^(-t/h); a non-positive half-life is the limit h -> 0+. */
 static double drift(const segment_path *p, int t)

@@ -10,6 +10,11 @@
  * per_year / 12, then a fresh size for each) from stream (seed, segment.jump_stream)
  * with counter (path, t), never mirrored. The level is kept in linear form so that D_0
  * is exactly start_h100e and a zero start stays zero.
+ *
+ * Prices (DESIGN.md 11.1, 11.5): each segment's revenue and value per served H100e-hour
+ * on the path (value defaults to the revenue price), both multiplied in month t by
+ * (1 - d)^(t/12) when the segment names price_decline_per_year d. demand_month_prices()
+ * sets them for a month; without a decline they are the path's numbers, untouched.
  */
 #ifndef CAPSIM_DEMAND_H
 #define CAPSIM_DEMAND_H
@@ -29,8 +34,11 @@ void demand_begin_path(demand *d, const scenario *sc, const double *values);
 /* Current levels D_t (nsegments, H100e), valid until the next demand_step(). */
 const double *demand_levels(const demand *d);
 
-/* Revenue per served H100e-hour of segment s on this path. */
-double demand_price(const demand *d, size_t s);
+/* Set month t's revenue and value per served H100e-hour of every segment (USD). */
+void demand_month_prices(demand *d, int t);
+/* The month's prices (nsegments each), valid until the next demand_month_prices(). */
+const double *demand_prices(const demand *d);
+const double *demand_values(const demand *d);
 
 /* Move every segment from D_t to D_{t+1} with the draws of month t. */
 void demand_step(demand *d, const scenario *sc, int t, path_draws draws, gsl_rng *rng);

@@ -3,8 +3,9 @@
  *
  * model_run_path() is the orchestration only: each month it asks supply for the pools,
  * contracts for their marginal costs, allocate for who gets what, contracts for the
- * bills, and demand for next month's level, and writes everything into the row. The
- * domain rules live in supply.c, demand.c, allocate.c and contracts.c.
+ * bills, and demand for next month's level and prices, and writes everything into the
+ * row. The domain rules live in supply.c, demand.c, allocate.c (allocate_value.c under
+ * scenario.allocation: value) and contracts.c.
  *
  * Invariants: the row is fully overwritten; nothing is allocated after model_ws_alloc();
  * the result depends only on (scenario, values, draws), never on the thread or on
@@ -36,6 +37,7 @@ const output_info model_series[N_SERIES] = {
     [S_REVENUE] = { "revenue", "USD per month", "Revenue from served demand", DIM_NONE, 0, -1 },
     [S_TURNED_DOWN_REVENUE] = { "turned_down_revenue", "USD per month", "Revenue of unmet demand (turned down)", DIM_NONE, 1, 1 },
     [S_REVENUE_SHARE] = { "revenue_share", "USD per month", "Revenue share paid", DIM_CONTRACT, 0, 1 },
+    [S_VALUE_LOST] = { "value_lost", "USD per month", "Value of unmet demand (unmet x value_usd_per_h100e_hour x HOURS)", DIM_SEGMENT, 1, 1 },
 };
 
 const output_info model_totals[N_TOTALS] = {
@@ -48,6 +50,9 @@ const output_info model_totals[N_TOTALS] = {
     [T_UNMET_H100E_HOURS] = { "unmet_h100e_hours", "H100e-hours", "Total unmet demand", DIM_NONE, 1, 1 },
     [T_MONTHS_SHORT] = { "months_short", "months", "Months with unmet demand", DIM_NONE, 1, 1 },
     [T_OUTSTANDING_COMMITMENT] = { "outstanding_commitment", "USD", "Min-spend commitment outstanding at the horizon (undiscounted)", DIM_NONE, 0, 1 },
+    [T_PV_VALUE] = { "pv_value", "USD", "Present value of served demand at its value", DIM_NONE, 0, -1 },
+    [T_PV_VALUE_LOST] = { "pv_value_lost", "USD", "Present value of unmet demand at its value", DIM_NONE, 1, 1 },
+    [T_PV_NET_VALUE] = { "pv_net_value", "USD", "Net value: pv_value - pv_spend - pv_revenue_share", DIM_NONE, 0, -1 },
 };
 
 void model_layout_init(model_layout *L, const scenario *sc)
@@ -89,6 +94,8 @@ struct model_ws {
     double *cost;      /* npools: marginal cost per H100e-hour */
     double *used;      /* npools: H100e used */
     double *seg_rev;   /* nsegments: revenue this month */
+    double month_value;       /* served demand at its value this month, USD */
+    double month_value_lost;  /* unmet demand at its value this month, USD */
     double *disc;      /* months: (1 + r)^(-t/12), the same for every path */
     int *cloud_pools;  /* npools: pool indices grouped by cloud, file order within */
     size_t *cloud_at;  /* nclouds + 1: cloud cl's pools are cloud_pools[cloud_at[cl]..] */
@@ -183,8 +190,9 @@ static void write_clouds(const model_ws *ws, const scenario *sc, const model_lay
     }
 }
 
-/* Demand, served, unmet per segment, revenue and turned-down revenue. Returns the
- * month's total unmet demand. */
+/* Demand, served, unmet per segment, revenue and turned-down revenue, value lost per
+ * segment (and the month's value served and lost, into ws). Prices and values are the
+ * month's (demand_month_prices). Returns the month's total unmet demand. */
 static double write_segments(model_ws *ws, const scenario *sc, const model_layout *L,
                              int t, double *row)
 {
@@ -194,15 +202,23 @@ static double write_segments(model_ws *ws, const scenario *sc, const model_layou
     double *unmet = series_at(L, row, S_UNMET, t);
     double *rev = series_at(L, row, S_REVENUE, t);
     double *lost = series_at(L, row, S_TURNED_DOWN_REVENUE, t);
-    double total_unmet = 0.0;
+    double *vlost = series_at(L, row, S_VALUE_LOST, t);
+    const double *prices = demand_prices(ws->dem), *values = demand_values(ws->dem);
+    double total_unmet = 0.0, value = 0.0, value_lost = 0.0;
     for (size_t s = 0; s < sc->nsegments; s++) {
-        double price = demand_price(ws->dem, s) * HOURS_PER_MONTH;
+        double price = prices[s] * HOURS_PER_MONTH;
+        double worth = values[s] * HOURS_PER_MONTH;
         dem[s] = d[s];
         ws->seg_rev[s] = served[s] * price;
         *rev += ws->seg_rev[s];
         *lost += unmet[s] * price;
+        vlost[s] = unmet[s] * worth;
+        value += served[s] * worth;
+        value_lost += vlost[s];
         total_unmet += unmet[s];
     }
+    ws->month_value = value;
+    ws->month_value_lost = value_lost;
     return total_unmet;
 }
 
@@ -233,6 +249,8 @@ static void add_totals(const model_ws *ws, const scenario *sc, const model_layou
     row[L->total_off[T_PV_REVENUE]] += disc * *series_at(L, row, S_REVENUE, t);
     row[L->total_off[T_PV_TURNED_DOWN_REVENUE]] +=
         disc * *series_at(L, row, S_TURNED_DOWN_REVENUE, t);
+    row[L->total_off[T_PV_VALUE]] += disc * ws->month_value;
+    row[L->total_off[T_PV_VALUE_LOST]] += disc * ws->month_value_lost;
 }
 
 static void begin_path(model_ws *ws, const scenario *sc, const double *values)
@@ -258,9 +276,15 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
         supply_month(ws->sup, sc, t, draws, ws->rng, series_at(L, row, S_POWER_NEEDED, t),
                      series_at(L, row, S_POWER_AVAILABLE, t));
         contracts_costs(ws->con, sc, t, pools, ws->npools, ws->cost);
-        allocate_month(ws->alloc, sc, t, pools, ws->cost, demand_levels(ws->dem),
-                       series_at(L, row, S_SERVED, t), series_at(L, row, S_UNMET, t),
-                       ws->used);
+        demand_month_prices(ws->dem, t);
+        if (sc->allocation == ALLOCATION_VALUE)
+            allocate_month_value(ws->alloc, sc, t, pools, ws->cost, demand_values(ws->dem),
+                                 demand_levels(ws->dem), series_at(L, row, S_SERVED, t),
+                                 series_at(L, row, S_UNMET, t), ws->used);
+        else
+            allocate_month(ws->alloc, sc, t, pools, ws->cost, demand_levels(ws->dem),
+                           series_at(L, row, S_SERVED, t), series_at(L, row, S_UNMET, t),
+                           ws->used);
         double unmet = write_segments(ws, sc, L, t, row);
         write_clouds(ws, sc, L, t, row);
         contracts_bill(ws->con, sc, t, pools, ws->npools, ws->used,
@@ -276,4 +300,8 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
     row[L->total_off[T_UNMET_H100E_HOURS]] = unmet_total * HOURS_PER_MONTH;
     row[L->total_off[T_MONTHS_SHORT]] = months_short;
     row[L->total_off[T_OUTSTANDING_COMMITMENT]] = contracts_outstanding(ws->con, sc, L->months);
+    /* DESIGN.md 11.1: what the lab got for what it paid, both discounted. */
+    row[L->total_off[T_PV_NET_VALUE]] = row[L->total_off[T_PV_VALUE]] -
+                                        row[L->total_off[T_PV_SPEND]] -
+                                        row[L->total_off[T_PV_REVENUE_SHARE]];
 }

@@ -5,7 +5,8 @@
  *   model      the row layout, the output tables, the per-path loop (this header)
  *   supply     the capacity that exists in one month of one path (tranches, power, spot)
  *   demand     each segment's demand path, month by month
- *   allocate   the greedy monthly allocation of capacity to demand
+ *   allocate   the greedy monthly allocation of capacity to demand (allocate.c: by
+ *              priority; allocate_value.c: by margin; allocate_int.h: their workspace)
  *   contracts  what the lab pays and owes under its contracts
  *   fastmath.h inline fmax/fmin with glibc's bits, for the month loop
  *
@@ -37,6 +38,7 @@ typedef enum {
     S_SPOT_SPEND,                                /* time x cloud, USD per month */
     S_REVENUE, S_TURNED_DOWN_REVENUE,            /* time, USD per month */
     S_REVENUE_SHARE,                             /* time x contract, USD per month */
+    S_VALUE_LOST,                                /* time x segment, USD per month (11.1) */
     N_SERIES
 } series_id;
 
@@ -50,6 +52,9 @@ typedef enum {
     T_UNMET_H100E_HOURS,        /* H100e-hours */
     T_MONTHS_SHORT,             /* months */
     T_OUTSTANDING_COMMITMENT,   /* USD, undiscounted */
+    T_PV_VALUE,                 /* USD: served demand at its value (DESIGN.md 11.1) */
+    T_PV_VALUE_LOST,            /* USD: unmet demand at its value */
+    T_PV_NET_VALUE,             /* USD: pv_value - pv_spend - pv_revenue_share */
     N_TOTALS
 } total_id;
 

@@ -37,7 +37,9 @@ typedef struct {
 
 typedef struct {
     double start, add, delay, max;  /* power, MW */
-    double spot_max, spot_price;
+    double spot_max, spot_price;    /* spot_price: the path's, before any decline */
+    double spot_keep;               /* 1 - decline per year, when spot_declines */
+    int spot_declines;              /* spot.decline_per_year given (DESIGN.md 11.5) */
 } cloud_path;
 
 struct supply {
@@ -187,6 +189,8 @@ void supply_begin_path(supply *s, const scenario *sc, const double *values)
         q->max = PARAM(c->power_max, values);
         q->spot_max = c->has_spot ? PARAM(c->spot_max_h100e, values) : 0.0;
         q->spot_price = c->has_spot ? PARAM(c->spot_usd_per_h100e_hour, values) : 0.0;
+        q->spot_declines = c->has_spot && c->has_spot_decline;
+        q->spot_keep = 1.0 - PARAM(c->spot_decline_per_year, values);
     }
     for (size_t i = s->ntranches; i < s->npools; i++)
         s->pools[i].spot_price = s->cloud[s->pools[i].cloud].spot_price;
@@ -316,6 +320,9 @@ void supply_month(supply *s, const scenario *sc, int t, path_draws draws, gsl_rn
         rng_set_stream(rng, draws.seed, c->spot_stream, draws.path, (uint64_t)t);
         double a = dist_draw(&c->spot_availability, rng);
         a = a > 0.0 ? (a < 1.0 ? a : 1.0) : 0.0;   /* also maps NaN to 0 */
-        q->cap = a * s->cloud[q->cloud].spot_max;
+        const cloud_path *cp = &s->cloud[q->cloud];
+        q->cap = a * cp->spot_max;
+        /* Without a decline the price set by supply_begin_path stays, bit for bit. */
+        if (cp->spot_declines) q->spot_price = cp->spot_price * pow(cp->spot_keep, (double)t / 12.0);
     }
 }

@@ -9,7 +9,8 @@
  * delivered chips, chip factors, power and spot parameters). Per month, supply_month()
  * works out the chips counted (cohorts, retirement, contract term), the power each
  * cloud needs and has, the powered fraction, the effective H100e per chip (maturity),
- * and draws spot availability. Nothing is allocated after supply_alloc().
+ * draws spot availability and sets the month's spot price (DESIGN.md 11.5). Nothing is
+ * allocated after supply_alloc().
  */
 #ifndef CAPSIM_SUPPLY_H
 #define CAPSIM_SUPPLY_H
@@ -28,7 +29,8 @@ typedef struct {
     double chips;           /* tranche: powered chips online this month (billed if reserved) */
     double h100e;           /* tranche: effective H100e per chip this month; spot: 1 */
     double cap;             /* capacity available this month, H100e */
-    double spot_price;      /* spot: USD per H100e-hour (sampled once per path) */
+    double spot_price;      /* spot: USD per H100e-hour this month: the path's price
+                             * times (1 - decline)^(t/12) when the cloud names a decline */
 } supply_pool;
 
 typedef struct supply supply;

@@ -24,6 +24,11 @@
  *               exactly the dimensions the writer gives them ([variant,] time[, own]
  *               [, quantile] ...), floating point.
  *
+ * Files written before the second edition of the model (DESIGN.md 11) lack its outputs
+ * (`later_outputs` below): a file whose /stats holds none of them is such a file, and is
+ * checked without them, so that `summary` and `export` still read it; a file that holds
+ * one of them must hold them all.
+ *
  * The message names the object and what is wrong: "FILE: damaged results file:
  * /stats/unmet_q: missing".
  */
@@ -114,7 +119,21 @@ typedef struct {
     size_t errlen;
     uint64_t V, P, K, T;
     long long len[ND];              /* the file's lengths, or UNDEF */
+    int first_edition;              /* /stats holds none of later_outputs */
 } chk;
+
+/* The outputs added after the first edition (DESIGN.md 11): value (11.1). */
+static const char *const later_outputs[] = { "value_lost", "pv_value", "pv_value_lost", "pv_net_value" };
+#define NLATER (sizeof later_outputs / sizeof later_outputs[0])
+
+/* Is output `name` one the file may lack (a first-edition file, one of later_outputs)? */
+static int skipped(const chk *C, const char *name)
+{
+    if (!C->first_edition) return 0;
+    for (size_t i = 0; i < NLATER; i++)
+        if (strcmp(name, later_outputs[i]) == 0) return 1;
+    return 0;
+}
 
 /* --- failures ----------------------------------------------------------------------- */
 
@@ -589,6 +608,7 @@ static int stats_of(chk *C, grp *G, const output_info *oi, int series, int diff)
 {
     int own = own_dim(oi->dim);
     if (own >= 0 && C->len[own] == UNDEF) return RESULTS_OK;   /* no such elements: not written */
+    if (skipped(C, oi->name)) return RESULTS_OK;
     for (int st = 0; st < NST; st++) {
         if (st == ST_PPOS && !diff && !oi->has_ppos) continue;
         if (st == ST_PNEG && !diff) continue;
@@ -640,6 +660,14 @@ static int check_stats(chk *C, hid_t f, int diff)
     }
     for (int d = D_TOTAL; st == RESULTS_OK && d < ND; d++) st = want_coord(C, &G, d, UNDEF);
     if (st == RESULTS_OK) st = want_month(C, &G);
+    if (!diff) {
+        C->first_edition = 1;
+        for (size_t i = 0; i < NLATER; i++) {
+            char mean[256];
+            snprintf(mean, sizeof mean, "%s_mean", later_outputs[i]);
+            if (find(&G, mean)) C->first_edition = 0;
+        }
+    }
     for (int s = 0; st == RESULTS_OK && s < N_SERIES; s++) st = stats_of(C, &G, &model_series[s], 1, diff);
     for (int k = 0; st == RESULTS_OK && k < N_TOTALS; k++) st = stats_of(C, &G, &model_totals[k], 0, diff);
     if (st == RESULTS_OK) {
@@ -672,7 +700,7 @@ static int check_totals(chk *C, hid_t f)
     if (st == RESULTS_OK) st = want_coord(C, &G, D_TIME, UNDEF);
     for (int k = 0; st == RESULTS_OK && k < N_TOTALS; k++) {
         int own = own_dim(model_totals[k].dim), dims[3], r = 0;
-        if (own >= 0 && C->len[own] == UNDEF) continue;
+        if ((own >= 0 && C->len[own] == UNDEF) || skipped(C, model_totals[k].name)) continue;
         if (C->V > 1) dims[r++] = D_VARIANT;
         dims[r++] = D_PATH;
         if (own >= 0) dims[r++] = own;
@@ -682,6 +710,7 @@ static int check_totals(chk *C, hid_t f)
     long long nt = 0;
     for (int k = 0; k < N_TOTALS; k++) {
         int own = own_dim(model_totals[k].dim);
+        if (skipped(C, model_totals[k].name)) continue;
         nt += own < 0 ? 1 : C->len[own] == UNDEF ? 0 : C->len[own];
     }
     C->len[D_TOTAL] = nt ? nt : UNDEF;
@@ -754,7 +783,7 @@ static int check_saved_paths(chk *C, hid_t f)
     if (st == RESULTS_OK) st = want_month(C, &G);
     for (int s = 0; st == RESULTS_OK && s < N_SERIES; s++) {
         int own = own_dim(model_series[s].dim), dims[4], r = 0;
-        if (own >= 0 && C->len[own] == UNDEF) continue;
+        if ((own >= 0 && C->len[own] == UNDEF) || skipped(C, model_series[s].name)) continue;
         if (C->V > 1) dims[r++] = D_VARIANT;
         dims[r++] = D_PATH;
         dims[r++] = D_TIME;

@@ -9,7 +9,10 @@
  *                the sum of the means) and the mean monthly unmet demand, with the
  *                largest monthly probability of a shortfall in any segment;
  *   differences  compare/sweep files: variant minus baseline, paired path by path: mean,
- *                standard error and the probability that the variant is better.
+ *                standard error and the probability that the variant is better, and a
+ *                verdict per variant on net value (pv_net_value, DESIGN.md 11.1). Where
+ *                the file has net value, spend rows show P(lower), not P(better): spend
+ *                also falls when a supplier fails to deliver, which is no saving.
  *
  * Numbers are for people: $12.3B, 1.23M H100e; `capsim export` gives full precision.
  */
@@ -27,6 +30,7 @@
 static const char *const key_totals[] = {
     "pv_spend", "pv_spend_by_cloud", "pv_stranded", "pv_revenue", "pv_turned_down_revenue",
     "pv_revenue_share", "unmet_h100e_hours", "months_short", "outstanding_commitment",
+    "pv_value", "pv_value_lost", "pv_net_value",
 };
 #define NKEY (sizeof key_totals / sizeof key_totals[0])
 
@@ -36,6 +40,7 @@ typedef struct {
     char **variants;       /* V labels (NULL for a plain run) */
     size_t nlab;
     int q05, q50, q95;     /* positions on the quantile axis */
+    int has_net;           /* /diff has pv_net_value (files before DESIGN.md 11.1: not) */
     FILE *out;             /* where the tables go (a buffer: written out when complete) */
     const char *path;
     char *err;             /* the reason of a failure */
@@ -60,7 +65,9 @@ static int sfail(const sfile *S, int st, const char *what)
 #define ROW5 "  %-26s  %14s  %14s  %14s  %14s  %14s\n"
 #define YEAR_HDR "  %-6s  %6s  %14s  %14s  %16s  %12s\n"
 #define YEAR_ROW "  %-6d  %6zu  %14s  %14s  %16s  %12s\n"
-#define DIFF_ROW "  %-26s  %14s  %14s  %10s%s\n"
+#define DIFF_ROW "  %-26s  %14s  %14s  %*s%s\n"
+/* The P(better) column: 12 wide for "lower 86.2%" where spend rows show P(lower). */
+#define PCOL(S) ((S)->has_net ? 12 : 10)
 
 /* x with a k/M/B/T suffix and three significant digits: 12.3B, 1.23M, 512. */
 static void fmt_si(double x, char *buf, size_t len, const char *pre, const char *post, int money)
@@ -395,13 +402,42 @@ static int print_diff_rows(const sfile *S, const char *name, size_t slot)
         fmt_value(s[j], mean->units, c[1], sizeof c[1]);
         double better = !strcmp(mean->better, "lower") ? q[j] : !strcmp(mean->better, "higher") ? p[j] : NAN;
         fmt_prob(better, c[2], sizeof c[2]);
+        if (S->has_net && !strncmp(name, "pv_spend", 8) && isfinite(better))
+            snprintf(c[2], sizeof c[2], "lower %.1f%%", 100.0 * better);   /* see the top */
         /* A difference within two standard errors of zero is not established by this run. */
         const char *flag = fabs(m[j]) > 2 * s[j] ? "" : "  (within 2 SE)";
         if (lab && j == 0) fprintf(S->out, "    by %s:\n", mean->dimname[mean->rank - 1]);
-        fprintf(S->out, DIFF_ROW, label, c[0], c[1], c[2], s[j] > 0 || m[j] != 0 ? flag : "");
+        fprintf(S->out, DIFF_ROW, label, c[0], c[1], PCOL(S), c[2], s[j] > 0 || m[j] != 0 ? flag : "");
     }
     hdf5_free_strings(lab, nlab);
     for (int i = 0; i < 4; i++) results_var_free(&x[i]);
+    return RESULTS_OK;
+}
+
+/* The verdict on variant slot `slot`: net value, higher is better (DESIGN.md 11.1). Net
+ * value counts what served demand was worth against what it cost, so a supplier that
+ * delivers less does not look like a saving. 0, or a negative status. */
+static int print_verdict(const sfile *S, size_t v)
+{
+    static const char *const which[3] = { "mean", "se", "ppos" };
+    results_var x[3];
+    int st = load_stats(S, S->df, "pv_net_value", which, 3, x);
+    if (st <= 0) return st;
+    size_t n0, n1, n2;
+    const double *m = slot_block(&x[0], v - 1, &n0), *s = slot_block(&x[1], v - 1, &n1);
+    const double *p = slot_block(&x[2], v - 1, &n2);
+    if (n0 >= 1 && n1 >= 1 && n2 >= 1) {
+        char c[3][32];
+        fmt_value(m[0], "USD", c[0], sizeof c[0]);
+        fmt_value(s[0], "USD", c[1], sizeof c[1]);
+        fmt_prob(p[0], c[2], sizeof c[2]);
+        const char *word = fabs(m[0]) > 2 * s[0] ? (m[0] > 0 ? "is better than" : "is worse than")
+                         : m[0] == 0 && s[0] == 0 ? "equals, on every path,"
+                         : "is not established (within 2 SE) as better or worse than";
+        fprintf(S->out, "  verdict on net value: %s %s %s: mean %s (SE %s), better on %s of paths\n",
+                S->variants[v], word, S->variants[0], c[0], c[1], c[2]);
+    }
+    for (int i = 0; i < 3; i++) results_var_free(&x[i]);
     return RESULTS_OK;
 }
 
@@ -409,14 +445,22 @@ static int print_diffs(const sfile *S)
 {
     for (size_t v = 1; v < S->V; v++) {
         fprintf(S->out, "\nPaired difference %s - %s (same random numbers, path by path)\n", S->variants[v], S->variants[0]);
-        fprintf(S->out, DIFF_ROW, "total", "mean diff", "SE", "P(better)", "");
+        fprintf(S->out, DIFF_ROW, "total", "mean diff", "SE", PCOL(S), "P(better)", "");
         for (size_t k = 0; k < NKEY; k++) {
             int st = print_diff_rows(S, key_totals[k], v - 1);
             if (st < 0) return st;
         }
+        int st = S->has_net ? print_verdict(S, v) : RESULTS_OK;
+        if (st < 0) return st;
     }
-    fprintf(S->out, "  (P(better): fraction of paths on which the variant is better: lower cost, stranded spend,\n"
-           "   unmet demand; higher revenue)\n");
+    if (S->has_net)
+        fprintf(S->out, "  (P(better): fraction of paths on which the variant is better: lower stranded spend, unmet\n"
+               "   demand and value lost; higher revenue, value and net value (value - spend - revenue share).\n"
+               "   Spend rows show P(lower) instead: spend also falls when a supplier fails to deliver,\n"
+               "   which is no saving; the verdict is on net value, which counts what was not served.)\n");
+    else   /* a file from before net value (DESIGN.md 11.1) */
+        fprintf(S->out, "  (P(better): fraction of paths on which the variant is better: lower cost, stranded spend,\n"
+               "   unmet demand; higher revenue)\n");
     return RESULTS_OK;
 }
 
@@ -445,6 +489,7 @@ static int open_sfile(sfile *S, const char *path)
         }
         if (hdf5_exists(S->f, "diff") && (S->df = H5Gopen2(S->f, "diff", H5P_DEFAULT)) < 0)
             return sfail(S, results_read_status(), "/diff");
+        S->has_net = S->df >= 0 && hdf5_exists(S->df, "pv_net_value_mean");
     }
     return RESULTS_OK;
 }

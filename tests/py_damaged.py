@@ -209,6 +209,12 @@ def results_cases(v):
     cases.append(("a FIFO", T("fifo.h5"), "not a regular file"))
     cases.append(("/stats/unmet_q deleted", edit(run, "nounmetq.h5", lambda f: f.__delitem__("stats/unmet_q")),
                   "/stats/unmet_q: missing"))
+    # Files from before the second edition lack every one of its outputs, and are read
+    # (tests/cli_old_files.sh); a file with some of them must have them all.
+    cases.append(("/totals/pv_net_value deleted", edit(run, "nonet.h5", lambda f: f.__delitem__("totals/pv_net_value")),
+                  "/totals/pv_net_value: missing"))
+    cases.append(("/stats/value_lost_q deleted", edit(run, "novlq.h5", lambda f: f.__delitem__("stats/value_lost_q")),
+                  "/stats/value_lost_q: missing"))
     cases.append(("/stats/pv_spend_q reshaped", edit(run, "reshape.h5", lambda f: replace(
         f, "stats/pv_spend_q", f["stats/pv_spend_q"][:5])), "/stats/pv_spend_q"))
 

@@ -223,7 +223,8 @@ def check_summary(path, multi):
             sec = f"variant {vname}" if multi else None
             tab = tables.get((sec, "totals"), {})
             for total in ("pv_spend", "pv_stranded", "pv_revenue", "pv_turned_down_revenue", "pv_revenue_share",
-                          "unmet_h100e_hours", "months_short", "outstanding_commitment"):
+                          "unmet_h100e_hours", "months_short", "outstanding_commitment",
+                          "pv_value", "pv_value_lost", "pv_net_value"):
                 row = tab.get(total)
                 check(row is not None, f"summary row {total} ({vname})")
                 if row is None:
@@ -266,7 +267,7 @@ def check_summary(path, multi):
             d = f["diff"]
             for vi, vname in enumerate(variants[1:]):
                 tab = tables.get((f"{vname} - {variants[0]}", "diff"), {})
-                for total in ("pv_spend", "pv_turned_down_revenue", "unmet_h100e_hours"):
+                for total in ("pv_spend", "pv_turned_down_revenue", "unmet_h100e_hours", "pv_net_value"):
                     row = tab.get(total)
                     check(row is not None, f"diff row {total} ({vname})")
                     if row is None:
@@ -274,9 +275,28 @@ def check_summary(path, multi):
                     better = d[f"{total}_mean"].attrs["better"]
                     better = better.decode() if isinstance(better, bytes) else better
                     p = d[f"{total}_pneg" if better == "lower" else f"{total}_ppos"][vi]
+                    cell = row[2]
+                    # With net value in the file, spend rows show P(lower), marked so, not
+                    # P(better): spend also falls when a supplier fails to deliver (11.1).
+                    if total == "pv_spend":
+                        check(cell.startswith("lower "), f"diff pv_spend shows P(lower): {cell!r}")
+                        cell = cell[len("lower "):]
                     check(close_human(parse_human(row[0]), float(d[f"{total}_mean"][vi])), f"diff mean {total}")
                     check(close_human(parse_human(row[1]), float(d[f"{total}_se"][vi])), f"diff SE {total}")
-                    check(abs(parse_human(row[2]) - float(p)) <= 0.00051, f"diff P(better) {total}")
+                    check(abs(parse_human(cell) - float(p)) <= 0.00051, f"diff P(better) {total}")
+                # The verdict is on net value: P(net value higher), the pv_net_value row's.
+                verdict = [l for l in r.stdout.splitlines()
+                           if l.startswith(f"  verdict on net value: {vname} ")]
+                check(len(verdict) == 1, f"one verdict on net value for {vname}")
+                if verdict:
+                    pp = float(d["pv_net_value_ppos"][vi])
+                    check(verdict[0].endswith(f"better on {100 * pp:.1f}% of paths"),
+                          f"verdict uses P(net value higher): {verdict[0]!r}")
+                    m = float(d["pv_net_value_mean"][vi])
+                    se = float(d["pv_net_value_se"][vi])
+                    word = ("is better than" if m > 0 else "is worse than") if abs(m) > 2 * se else \
+                        "equals, on every path," if m == 0 and se == 0 else "is not established"
+                    check(f"{vname} {word} " in verdict[0], f"verdict word {word!r}: {verdict[0]!r}")
 
 
 def labels(ds):

@@ -1029,6 +1029,84 @@ static void test_print_content(void **state)
     scenario_free(sc);
 }
 
+/* DESIGN.md 11.1 and 11.5: scenario.allocation, value_usd_per_h100e_hour,
+ * price_decline_per_year, spot.decline_per_year: parsed, defaulted, refused out of
+ * range, reachable by --set, and printed back so that the print round-trips. */
+static const char value_keys[] =
+    "scenario: { name: v, start: 2025-01, months: 12, allocation: value }\n"
+    "chips: { h100: { h100e: 1, kw: 1, life_months: 60 } }\n"
+    "clouds:\n"
+    "  a: { spot: { max_h100e: 10, availability: 1, usd_per_h100e_hour: 2,\n"
+    "               decline_per_year: { dist: uniform, min: 0.1, max: 0.3 } } }\n"
+    "  b: { spot: { max_h100e: 10, availability: 1, usd_per_h100e_hour: 2 } }\n"
+    "demand:\n"
+    "  - { name: api, start_h100e: 1, growth: 1, usd_per_h100e_hour: 3,\n"
+    "      value_usd_per_h100e_hour: 5, price_decline_per_year: 0.25, chips: { h100: 1 } }\n"
+    "  - { name: training, start_h100e: 1, growth: 1,\n"
+    "      usd_per_h100e_hour: { dist: uniform, min: 1, max: 2 }, chips: { h100: 1 } }\n";
+
+static void test_value_and_price_keys(void **state)
+{
+    (void)state;
+    scenario *sc = load_ok(value_keys, NULL, 0);
+    assert_int_equal(sc->allocation, ALLOCATION_VALUE);
+    const segment_spec *api = &sc->segments[0], *tr = &sc->segments[1];
+    assert_int_equal(api->has_value, 1);
+    assert_near(api->value_usd_per_h100e_hour.value, 5, 0);
+    assert_int_equal(api->has_price_decline, 1);
+    assert_near(api->price_decline_per_year.value, 0.25, 0);
+    /* defaults: value is the revenue param (model side), no decline */
+    assert_int_equal(tr->has_value, 0);
+    assert_int_equal(tr->has_price_decline, 0);
+    assert_int_equal(sc->clouds[1].has_spot_decline, 0);
+    /* a distribution is an uncertain value under its key path */
+    assert_int_equal(sc->clouds[0].has_spot_decline, 1);
+    assert_string_equal(unc(sc, sc->clouds[0].spot_decline_per_year)->keypath,
+                        "clouds.a.spot.decline_per_year");
+    char *a = print_to_string(sc);
+    assert_non_null(strstr(a, "  allocation: value\n"));
+    assert_non_null(strstr(a, "    value_usd_per_h100e_hour: 5\n"));
+    assert_non_null(strstr(a, "    price_decline_per_year: 0.25\n"));
+    assert_non_null(strstr(a, "    # value_usd_per_h100e_hour: usd_per_h100e_hour (the default)\n"));
+    assert_non_null(strstr(a, "      # decline_per_year: none (the price stays)\n"));
+    scenario *again = load_ok(a, NULL, 0);
+    char *b = print_to_string(again);
+    assert_string_equal(strchr(a, '\n'), strchr(b, '\n'));
+    free(a);
+    free(b);
+    scenario_free(again);
+    scenario_free(sc);
+    /* absent: priority allocation */
+    scenario *m = load_ok(HEAD, NULL, 0);
+    assert_int_equal(m->allocation, ALLOCATION_PRIORITY);
+    scenario_free(m);
+    /* --set reaches every new key */
+    const char *sets[] = { "scenario.allocation=priority", "demand.training.value_usd_per_h100e_hour=7",
+                           "demand.training.price_decline_per_year=0.5",
+                           "clouds.b.spot.decline_per_year=0.1" };
+    sc = load_ok(value_keys, sets, 4);
+    assert_int_equal(sc->allocation, ALLOCATION_PRIORITY);
+    assert_int_equal(sc->segments[1].has_value, 1);
+    assert_near(sc->segments[1].value_usd_per_h100e_hour.value, 7, 0);
+    assert_near(sc->segments[1].price_decline_per_year.value, 0.5, 0);
+    assert_int_equal(sc->clouds[1].has_spot_decline, 1);
+    assert_near(sc->clouds[1].spot_decline_per_year.value, 0.1, 0);
+    scenario_free(sc);
+    /* errors: d = 1 and d < 0 refused, an unknown allocation, a negative value */
+    expect_errors("scenario: { name: t, start: 2025-01, months: 12, allocation: greedy }\n"
+                  "clouds: { a: { spot: { max_h100e: 1, availability: 1, usd_per_h100e_hour: 1,"
+                  " decline_per_year: 1 } } }\n"
+                  "demand: [ { name: x, start_h100e: 1, growth: 1, chips: { spot: 1 },"
+                  " value_usd_per_h100e_hour: -2, price_decline_per_year: -0.5 } ]\n",
+        "t.yaml:1:62: scenario.allocation: unknown value 'greedy' (expected one of priority, value)\n"
+        "t.yaml:2:96: clouds.a.spot.decline_per_year: 1 is out of range (expected a fraction of "
+        "the price lost per year, in [0, 1))\n"
+        "t.yaml:3:95: demand.x.value_usd_per_h100e_hour: -2 is out of range (expected a number "
+        ">= 0)\n"
+        "t.yaml:3:123: demand.x.price_decline_per_year: -0.5 is out of range (expected a "
+        "fraction of the price lost per year, in [0, 1))\n");
+}
+
 /* Every sampling name of scenario_sampling_names loads as its kind and prints back;
  * the names are the four a scenario writes. */
 static void test_sampling_names(void **state)
@@ -1392,6 +1470,7 @@ int main(void)
         cmocka_unit_test(test_yamldoc_one_document),
         cmocka_unit_test(test_duplicate_keys_in_a_large_map),
         cmocka_unit_test(test_unknown_keys_by_the_100k),
+        cmocka_unit_test(test_value_and_price_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

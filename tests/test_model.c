@@ -65,9 +65,9 @@ static void test_layout(void **state)
         off += L.series_len[s];
     }
     assert_int_equal(L.nseries, off);
-    /* 3 segment series of 5 x 2, 6 cloud series of 5 x 3, 2 scalar series of 5 and 3
-     * contract series of 5 x 1. */
-    assert_int_equal(L.nseries, 3 * 10 + 6 * 15 + 2 * 5 + 3 * 5);
+    /* 4 segment series of 5 x 2 (value_lost the 4th), 6 cloud series of 5 x 3, 2 scalar
+     * series of 5 and 3 contract series of 5 x 1. */
+    assert_int_equal(L.nseries, 4 * 10 + 6 * 15 + 2 * 5 + 3 * 5);
     for (int k = 0; k < N_TOTALS; k++) {
         assert_int_equal(L.total_off[k], off);
         off += L.total_len[k];
@@ -85,11 +85,11 @@ static void test_tables(void **state)
     static const char *series[N_SERIES] = {
         "demand", "served", "unmet", "capacity", "used", "utilisation", "power_needed",
         "power_available", "spend", "stranded", "spot_spend", "revenue",
-        "turned_down_revenue", "revenue_share" };
+        "turned_down_revenue", "revenue_share", "value_lost" };
     static const char *totals[N_TOTALS] = {
         "pv_spend", "pv_spend_by_cloud", "pv_stranded", "pv_revenue",
         "pv_turned_down_revenue", "pv_revenue_share", "unmet_h100e_hours", "months_short",
-        "outstanding_commitment" };
+        "outstanding_commitment", "pv_value", "pv_value_lost", "pv_net_value" };
     for (int s = 0; s < N_SERIES; s++) {
         assert_string_equal(model_series[s].name, series[s]);
         assert_non_null(model_series[s].units);
@@ -118,6 +118,14 @@ static void test_tables(void **state)
     assert_int_equal(model_series[S_REVENUE].dim, DIM_NONE);
     assert_int_equal(model_totals[T_PV_SPEND_BY_CLOUD].dim, DIM_CLOUD);
     assert_int_equal(model_totals[T_PV_SPEND].lower_is_better, 1);
+    /* DESIGN.md 11.1: value served and net value are better higher, value lost lower. */
+    assert_int_equal(model_series[S_VALUE_LOST].dim, DIM_SEGMENT);
+    assert_int_equal(model_series[S_VALUE_LOST].has_ppos, 1);
+    assert_int_equal(model_series[S_VALUE_LOST].lower_is_better, 1);
+    assert_int_equal(model_totals[T_PV_VALUE].lower_is_better, -1);
+    assert_int_equal(model_totals[T_PV_VALUE_LOST].lower_is_better, 1);
+    assert_int_equal(model_totals[T_PV_NET_VALUE].lower_is_better, -1);
+    assert_string_equal(model_totals[T_PV_NET_VALUE].units, "USD");
     assert_int_equal(model_totals[T_PV_REVENUE].lower_is_better, -1);
 }
 

@@ -61,6 +61,10 @@ static const fields_rule R_PATHS = { 1, (double)BOUNDS_PATHS_MAX, 0, 0, FIELDS_I
                                    "a whole number from 1 to 1e12" };
 static const fields_rule R_PRIORITY = { -1e9, 1e9, 0, 0, FIELDS_INTEGER,
                                       "a whole number; lower is served first" };
+/* A price decline per year (DESIGN.md 11.5): d = 1 would make every later price 0, a
+ * step rather than a decline, and d < 0 is a rise, which `escalator` says for contracts. */
+static const fields_rule R_DECLINE = { 0, 1, 0, 1, 0,
+                                       "a fraction of the price lost per year, in [0, 1)" };
 static const fields_rule R_RHO = { -1, 1, 0, 0, FIELDS_CONST_ONLY, "a rank correlation in [-1, 1]" };
 
 typedef enum { REF_CHIP, REF_CLOUD, REF_SEGMENT } ref_kind;
@@ -214,6 +218,8 @@ static void load_scenario_section(loader *L, const yamldoc_node *n)
     fields_yearmonth(&m, "start", 1, &sc->start_year, &sc->start_month);
     sc->months = (int)fields_int(&m, "months", 1, sc->months, &R_MONTHS);
     sc->discount_rate = fields_number(&m, "discount_rate", 0, 0.0, &R_RATE);
+    sc->allocation = (allocation_kind)fields_enum(&m, "allocation", 0, ALLOCATION_PRIORITY,
+                                                  scenario_allocation_names, ALLOCATION_NKINDS);
     fields_close(&m);
 }
 
@@ -290,12 +296,14 @@ static void load_spot(loader *L, cloud_spec *cl, const yamldoc_node *n, const ch
 {
     fields m;
     fields_open(&m, &L->env, n, kp, "a mapping {max_h100e: ..., availability: ..., "
-              "usd_per_h100e_hour: ...}");
+              "usd_per_h100e_hour: ..., decline_per_year?: ...}");
     cl->has_spot = 1;
     cl->spot_max_h100e = fields_param(&m, "max_h100e", 1, 0.0, &R_GE0);
     dist_clear(&cl->spot_availability);
     fields_fresh(&m, "availability", 1, 1.0, &R_AVAIL, &cl->spot_availability);
     cl->spot_usd_per_h100e_hour = fields_param(&m, "usd_per_h100e_hour", 1, 0.0, &R_GE0);
+    cl->has_spot_decline = fields_get(&m, "decline_per_year") != NULL;
+    cl->spot_decline_per_year = fields_param(&m, "decline_per_year", 0, 0.0, &R_DECLINE);
     fields_close(&m);
 }
 
@@ -390,6 +398,10 @@ static void load_segment(loader *L, const yamldoc_node *seq, size_t i)
     if (j) load_jumps(L, sg, j, sub);
     sg->usd_per_h100e_hour = fields_param(&m, "usd_per_h100e_hour", 0, 0.0, &R_GE0);
     sg->priority = (int)fields_int(&m, "priority", 0, 0, &R_PRIORITY);
+    sg->has_value = fields_get(&m, "value_usd_per_h100e_hour") != NULL;
+    sg->value_usd_per_h100e_hour = fields_param(&m, "value_usd_per_h100e_hour", 0, 0.0, &R_GE0);
+    sg->has_price_decline = fields_get(&m, "price_decline_per_year") != NULL;
+    sg->price_decline_per_year = fields_param(&m, "price_decline_per_year", 0, 0.0, &R_DECLINE);
     const yamldoc_node *ch = fields_get(&m, "chips");
     fields_child_kp(&m, "chips", sub, sizeof sub);
     if (ch) load_segment_chips(L, sg, ch, sub);

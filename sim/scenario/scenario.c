@@ -17,6 +17,11 @@ const char *const scenario_sampling_names[SAMPLING_NKINDS] = {
     [SAMPLING_SALTELLI] = "saltelli",
 };
 
+const char *const scenario_allocation_names[ALLOCATION_NKINDS] = {
+    [ALLOCATION_PRIORITY] = "priority",
+    [ALLOCATION_VALUE] = "value",
+};
+
 const char *scenario_sampling_name(sampling_kind k)
 {
     return ((int)k >= 0 && (int)k < SAMPLING_NKINDS) ? scenario_sampling_names[k] : "unknown";
@@ -56,6 +61,7 @@ scenario *scenario_alloc(void)
     sc->paths = 1000;
     sc->seed = 1;
     sc->sampling = SAMPLING_RANDOM;
+    sc->allocation = ALLOCATION_PRIORITY;
     sc->source_path = dupstr("<built-in>");
     if (!sc->name || !sc->description || !sc->source_path) {
         scenario_free(sc);
@@ -132,6 +138,7 @@ int scenario_add_cloud(scenario *sc, const char *name)
     c->spot_availability.family = DIST_CONSTANT;
     c->spot_availability.p[0] = 1.0;
     c->spot_usd_per_h100e_hour = param_const(0.0);
+    c->spot_decline_per_year = param_const(0.0);
     char key[512];
     snprintf(key, sizeof key, "clouds.%s.spot.availability", name);
     c->spot_stream = rng_hash(key);
@@ -152,6 +159,8 @@ int scenario_add_segment(scenario *sc, const char *name, double start_h100e, dou
     s->jump_size.p[0] = 1.0;
     s->usd_per_h100e_hour = param_const(0.0);
     s->spot_efficiency = param_const(1.0);
+    s->value_usd_per_h100e_hour = param_const(0.0);   /* unused unless has_value */
+    s->price_decline_per_year = param_const(0.0);
     s->eligible = calloc(sc->nchips ? sc->nchips : 1, sizeof *s->eligible);
     s->efficiency = calloc(sc->nchips ? sc->nchips : 1, sizeof *s->efficiency);
     if (!s->name || !s->eligible || !s->efficiency) return -1;

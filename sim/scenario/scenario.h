@@ -65,6 +65,9 @@ extern const char *const scenario_sampling_names[SAMPLING_NKINDS];
 /* The name of kind k; "unknown" outside the enum. */
 const char *scenario_sampling_name(sampling_kind k);
 typedef enum { BILLING_RESERVED, BILLING_USAGE } billing_kind;
+/* scenario.allocation (DESIGN.md 4.5, 11.1): by priority, or by margin per H100e-hour. */
+typedef enum { ALLOCATION_PRIORITY, ALLOCATION_VALUE, ALLOCATION_NKINDS } allocation_kind;
+extern const char *const scenario_allocation_names[ALLOCATION_NKINDS];
 typedef enum { PERIOD_TERM, PERIOD_YEAR } period_kind;
 
 typedef struct {
@@ -88,6 +91,8 @@ typedef struct {
     dist_spec spot_availability;   /* fresh draw each month; fraction of max, clipped to [0,1] */
     param spot_usd_per_h100e_hour;
     uint64_t spot_stream;   /* rng_hash("clouds.NAME.spot.availability") */
+    int has_spot_decline;   /* spot.decline_per_year given (absent: the price stays) */
+    param spot_decline_per_year;   /* price in month t: * (1 - d)^(t/12); d in [0, 1) */
 } cloud_spec;
 
 typedef struct {
@@ -107,6 +112,11 @@ typedef struct {
     param spot_efficiency;
     uint64_t shock_stream;         /* rng_hash("demand.NAME.shock") */
     uint64_t jump_stream;          /* rng_hash("demand.NAME.jumps") */
+    int has_value;                 /* value_usd_per_h100e_hour given */
+    param value_usd_per_h100e_hour;   /* worth of a served H100e-hour; absent: the
+                                       * usd_per_h100e_hour param itself (DESIGN.md 11.1) */
+    int has_price_decline;         /* price_decline_per_year given */
+    param price_decline_per_year;  /* revenue and value in month t: * (1 - d)^(t/12) */
 } segment_spec;
 
 typedef struct {
@@ -148,6 +158,7 @@ typedef struct scenario {
     int start_year, start_month;   /* start: YYYY-MM */
     int months;                    /* horizon T */
     double discount_rate;          /* annual */
+    allocation_kind allocation;    /* default ALLOCATION_PRIORITY */
     /* simulation: */
     long paths;
     uint64_t seed;

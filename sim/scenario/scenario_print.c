@@ -126,6 +126,7 @@ static void print_head(FILE *f, const scenario *sc)
     fprintf(f, "\n  start: %s\n  months: %d   # %s .. %s\n", first, sc->months, first, last);
     fputs("  discount_rate: ", f);
     scenario_print_number(f, sc->discount_rate);
+    fprintf(f, "\n  allocation: %s", scenario_allocation_names[sc->allocation]);
     fprintf(f, "\nsimulation:\n  paths: %ld\n  seed: %" PRIu64 "\n  sampling: %s\n"
             "  antithetic: %s\n", sc->paths, sc->seed,
             scenario_sampling_name(sc->sampling),
@@ -172,6 +173,8 @@ static void print_clouds(FILE *f, const scenario *sc)
             put_param(f, sc, 6, "max_h100e", c->spot_max_h100e);
             put_fresh(f, 6, "availability", &c->spot_availability, "drawn afresh each month: ");
             put_param(f, sc, 6, "usd_per_h100e_hour", c->spot_usd_per_h100e_hour);
+            if (c->has_spot_decline) put_param(f, sc, 6, "decline_per_year", c->spot_decline_per_year);
+            else fputs("      # decline_per_year: none (the price stays)\n", f);
         } else {
             fputs("    # spot: none\n", f);
         }
@@ -193,6 +196,10 @@ static void print_segment(FILE *f, const scenario *sc, const segment_spec *s)
         fputs("    # jumps: none\n", f);
     }
     put_param(f, sc, 4, "usd_per_h100e_hour", s->usd_per_h100e_hour);
+    if (s->has_value) put_param(f, sc, 4, "value_usd_per_h100e_hour", s->value_usd_per_h100e_hour);
+    else fputs("    # value_usd_per_h100e_hour: usd_per_h100e_hour (the default)\n", f);
+    if (s->has_price_decline) put_param(f, sc, 4, "price_decline_per_year", s->price_decline_per_year);
+    else fputs("    # price_decline_per_year: none (prices stay)\n", f);
     fprintf(f, "    priority: %d\n    chips:\n", s->priority);
     for (size_t k = 0; k < sc->nchips; k++)
         if (s->eligible[k]) put_param(f, sc, 6, sc->chips[k].name, s->efficiency[k]);
