@@ -37,6 +37,7 @@ typedef enum {
     S_SPOT_SPEND,                                /* time x cloud, USD per month */
     S_REVENUE, S_TURNED_DOWN_REVENUE,            /* time, USD per month */
     S_REVENUE_SHARE,                             /* time x contract, USD per month */
+    S_DEFAULTED,                                 /* time x contract, 0/1 (DESIGN.md 11.3) */
     N_SERIES
 } series_id;
 

@@ -5,8 +5,11 @@
 # thread counts), compare with saved paths, sweep, saltelli, --target-rse, shards merged,
 # and MPI ranks when MPI builds are given. Prints one line per case; exits 1 on any
 # difference. Run from the repository root (it uses the shipped scenarios).
+# IGNORE_NEW=NAMES (environment; comma-separated output names): the new build adds these
+# outputs; same_results.sh --ignore-new NAMES leaves them out of the comparison.
 set -u
 old=$1; new=$2; oldmpi=${3:-}; newmpi=${4:-}
+same() { sh tools/same_results.sh ${IGNORE_NEW:+--ignore-new "$IGNORE_NEW"} "$@"; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 rc=0
 er=tests/scenarios/every-randomness.yaml
@@ -16,7 +19,7 @@ case_() {
     name=$1; shift
     "$old" "$@" --quiet -o "$tmp/$name.old.h5" > "$tmp/log" 2>&1 || { echo "FAIL $name: old build: $(tail -1 "$tmp/log")"; rc=1; return; }
     "$new" "$@" --quiet -o "$tmp/$name.new.h5" > "$tmp/log" 2>&1 || { echo "FAIL $name: new build: $(tail -1 "$tmp/log")"; rc=1; return; }
-    if sh tools/same_results.sh "$tmp/$name.old.h5" "$tmp/$name.new.h5" > "$tmp/diff" 2>&1; then
+    if same "$tmp/$name.old.h5" "$tmp/$name.new.h5" > "$tmp/diff" 2>&1; then
         echo "same  $name"
     else
         echo "DIFF  $name"; head -5 "$tmp/diff"; rc=1
@@ -42,7 +45,7 @@ for b in old new; do
     done
     "$bin" merge "$tmp/sh2.$b.h5" "$tmp/sh0.$b.h5" "$tmp/sh1.$b.h5" --quiet -o "$tmp/merged.$b.h5" > "$tmp/log" 2>&1 || { echo "FAIL merge ($b): $(tail -1 "$tmp/log")"; rc=1; }
 done
-if sh tools/same_results.sh "$tmp/merged.old.h5" "$tmp/merged.new.h5" > "$tmp/diff" 2>&1; then echo "same  shards-merged"; else echo "DIFF  shards-merged"; head -5 "$tmp/diff"; rc=1; fi
+if same "$tmp/merged.old.h5" "$tmp/merged.new.h5" > "$tmp/diff" 2>&1; then echo "same  shards-merged"; else echo "DIFF  shards-merged"; head -5 "$tmp/diff"; rc=1; fi
 if [ -n "$oldmpi" ] && command -v mpirun > /dev/null; then
     for b in old new; do
         eval bin=\$${b}mpi
@@ -50,7 +53,7 @@ if [ -n "$oldmpi" ] && command -v mpirun > /dev/null; then
         mpirun --allow-run-as-root --oversubscribe -np 2 "$bin" compare scenarios/azure-exclusive-2025.yaml scenarios/multicloud-2026.yaml --paths 20000 --save-paths 10 --quiet -o "$tmp/mpic.$b.h5" > "$tmp/log" 2>&1 || { echo "FAIL mpirun compare ($b): $(tail -1 "$tmp/log")"; rc=1; }
     done
     for f in mpi mpic; do
-        if sh tools/same_results.sh "$tmp/$f.old.h5" "$tmp/$f.new.h5" > "$tmp/diff" 2>&1; then echo "same  $f-ranks"; else echo "DIFF  $f-ranks"; head -5 "$tmp/diff"; rc=1; fi
+        if same "$tmp/$f.old.h5" "$tmp/$f.new.h5" > "$tmp/diff" 2>&1; then echo "same  $f-ranks"; else echo "DIFF  $f-ranks"; head -5 "$tmp/diff"; rc=1; fi
     done
 fi
 [ $rc -eq 0 ] && echo "all results bitwise identical"
