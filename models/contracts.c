@@ -271,9 +271,9 @@ static void true_up(contracts_ws *c, const scenario *sc, const supply_pool *pool
     p->period_spend += spend[i];
     if (cs->min_spend_basis == BASIS_DELIVERED) add_delivery(c, pools, i, t);
     if (t != pend) return;
-    double floor = period_floor(cs, p->min_usd, pstart, pend);
-    if (cs->min_spend_basis == BASIS_DELIVERED) floor *= delivery_ratio(cs, p);
-    double tu = fm_max0(floor - p->period_spend);
+    double owed = period_floor(cs, p->min_usd, pstart, pend);
+    if (cs->min_spend_basis == BASIS_DELIVERED) owed *= delivery_ratio(cs, p);
+    double tu = fm_max0(owed - p->period_spend);
     spend[i] += tu;
     stranded[i] += tu;
     p->period_spend = 0.0;
@@ -349,9 +349,9 @@ double contracts_outstanding(const contracts_ws *c, const scenario *sc, int mont
                  * far; a period not yet started keeps its whole floor (B_sch = 0). */
                 int begun = pstart <= months - 1;
                 double spent = begun ? p->period_spend : 0.0;
-                double floor = period_floor(cs, p->min_usd, pstart, pend);
-                if (begun && cs->min_spend_basis == BASIS_DELIVERED) floor *= delivery_ratio(cs, p);
-                out += fmax(0.0, floor - spent);
+                double owed = period_floor(cs, p->min_usd, pstart, pend);
+                if (begun && cs->min_spend_basis == BASIS_DELIVERED) owed *= delivery_ratio(cs, p);
+                out += fmax(0.0, owed - spent);
             }
             pstart = pend + 1;
         }
