@@ -1,10 +1,12 @@
 /*
  * model: the output tables, the row layout and one path of the model (see model.h).
  *
- * model_run_path() is the orchestration only: each month it asks supply for the pools,
- * contracts for their marginal costs, allocate for who gets what, contracts for the
- * bills, and demand for next month's level, and writes everything into the row. The
- * domain rules live in supply.c, demand.c, allocate.c and contracts.c.
+ * model_run_path() is the orchestration only: at the start of the path contracts draw
+ * their counterparty default months and supply takes those contracts' chips away from
+ * then on; each month it asks supply for the pools, contracts for their marginal costs,
+ * allocate for who gets what, contracts for the bills, and demand for next month's
+ * level, and writes everything into the row. The domain rules live in supply.c,
+ * demand.c, allocate.c and contracts.c.
  *
  * Invariants: the row is fully overwritten; nothing is allocated after model_ws_alloc();
  * the result depends only on (scenario, values, draws), never on the thread or on
