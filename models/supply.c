@@ -31,7 +31,7 @@ typedef struct {
     /* The nominal schedule (only when `sched`: min_spend basis delivered): start at
      * `online` with no delay, count * 1 chips, the same ramp and life, in the term. */
     int sched, sched_start, sched_lo, sched_hi;
-    double sched_chips;
+    double sched_count;
 } tranche_path;
 
 typedef struct {
@@ -184,7 +184,7 @@ void supply_begin_path(supply *s, const scenario *sc, const double *values)
             q->sched_start = tr->online;
             q->sched_lo = cs->from;
             q->sched_hi = cs->to;
-            q->sched_chips = q->sched ? PARAM(tr->count, values) : 0.0;
+            q->sched_count = q->sched ? PARAM(tr->count, values) : 0.0;
         }
     }
     for (size_t cl = 0; cl < sc->nclouds; cl++) {
@@ -330,7 +330,7 @@ void supply_month(supply *s, const scenario *sc, int t, path_draws draws, gsl_rn
         const tranche_path *tp = &s->tp[p];
         if (tp->sched)
             q->sched_chips = t >= tp->sched_lo && t <= tp->sched_hi
-                                 ? chips_online(t, tp->sched_start, tp->ramp, tp->sched_chips, tp->life)
+                                 ? chips_online(t, tp->sched_start, tp->ramp, tp->sched_count, tp->life)
                                  : 0.0;
     }
     for (size_t p = s->ntranches; p < s->npools; p++) {
