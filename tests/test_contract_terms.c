@@ -154,6 +154,31 @@ static void test_delivered_delay(void **state)
     assert_close(delay_true_up(3, 1, 0.12), 100000 * ratio - billed, 1e-9);
 }
 
+static void test_delivered_sampled_count_and_ramp(void **state)
+{
+    (void)state;
+    /* count and ramp_months sampled on the path (20 and 2.6 -> 3): the nominal schedule
+     * uses those draws. Nominal: 20 chips in 3 cohorts from month 0, 33 cohort-months
+     * in [0, 11] = 220 chip-months. Delivered: fulfilled 0.5 (10 chips), delay 2: 27
+     * cohort-months = 90 chip-months, billed 90 * 730 = 65700. Ratio 90/220 = 9/22:
+     * true-up 300000 * 9/22 - 65700 = 57027.27... */
+    one o = one_new(12, 0, 11, BILLING_RESERVED, 0, 0, 100);
+    dist_spec d = { .family = DIST_UNIFORM, .p = { 1, 30 }, .lo = -INFINITY, .hi = INFINITY };
+    tranche(&o)->count = scenario_add_uncertain(o.sc, "contracts.c.capacity.0.count", &d, 0, 0);
+    tranche(&o)->ramp_months =
+        scenario_add_uncertain(o.sc, "contracts.c.capacity.0.ramp_months", &d, 0, 0);
+    tranche(&o)->fulfilled = param_const(0.5);
+    tranche(&o)->delay_months = param_const(2);
+    delivered(o.sc, o.con, 300000, PERIOD_TERM);
+    double values[2] = { 20, 2.6 };
+    run_ctx x;
+    ctx_init(&x, o.sc);
+    ctx_run(&x, o.sc, values, 1, 0, 0);
+    assert_close(ser(&x, S_SPEND, 11, 0), 7300 + 300000.0 * 9 / 22 - 65700, 1e-12);
+    ctx_free(&x);
+    scenario_free(o.sc);
+}
+
 static void test_delivered_no_schedule_keeps_floor(void **state)
 {
     (void)state;
@@ -625,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_delivered_half),
         cmocka_unit_test(test_delivered_usage_and_power),
         cmocka_unit_test(test_delivered_delay),
+        cmocka_unit_test(test_delivered_sampled_count_and_ramp),
         cmocka_unit_test(test_delivered_no_schedule_keeps_floor),
         cmocka_unit_test(test_delivered_ratio_capped_at_one),
         cmocka_unit_test(test_delivered_outstanding),
