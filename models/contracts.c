@@ -1,21 +1,29 @@
 /*
- * contracts: billing, min_spend true-ups, outstanding commitment and revenue share
- * (see contracts.h).
+ * contracts: billing, min_spend true-ups, outstanding commitment, revenue share and
+ * counterparty default (see contracts.h).
  *
  * Invariants: period_spend[c] is the contract's own billing (no true-ups, no spot) since
  * the later of t = 0 and the start of the min_spend period containing the last month
- * billed; it is reset in each period's last month after the true-up.
+ * billed; it is reset in each period's last month after the true-up. period_del and
+ * period_sch (basis delivered only) are the reserved-billing equivalents of the chips
+ * delivered and of the nominal schedule over the same months, reset with it. From a
+ * contract's default month on nothing of it is billed, accumulated or owed.
  */
 #include "contracts.h"
 #include "fastmath.h"
+#include "sim/random/rng.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
 typedef struct {
     double escalator, min_usd, rs_rate, rs_cap;
     double period_spend;   /* own billing in the current min_spend period so far */
+    double period_del;     /* basis delivered: B_del of the current period so far */
+    double period_sch;     /* basis delivered: B_sch of the current period so far */
     double rs_paid;        /* cumulative nominal revenue share paid */
+    int default_at;        /* month of the counterparty's default; CONTRACTS_NO_DEFAULT */
 } contract_path;
 
 /* What a pool is to billing, fixed for the pool table (taken once at alloc, so the
@@ -131,11 +139,44 @@ void contracts_begin_path(contracts_ws *c, const scenario *sc, const double *val
         p->rs_rate = cs->has_revenue_share ? PARAM(cs->rs_rate, values) : 0.0;
         p->rs_cap = cs->has_revenue_share ? PARAM(cs->rs_cap_usd, values) : 0.0;
         p->period_spend = 0.0;
+        p->period_del = p->period_sch = 0.0;
         p->rs_paid = 0.0;
+        p->default_at = CONTRACTS_NO_DEFAULT;
         if (cs->escalator.idx >= 0) fill_escalation(c, sc, i, p->escalator);
         for (size_t k = 0; k < c->nchips; k++)
             c->price[i * c->nchips + k] = cs->has_price[k] ? PARAM(cs->price[k], values) : 0.0;
     }
+}
+
+/* First month in [0, months) whose Bernoulli(1 - exp(-per_year / 12)) draw is an
+ * event, or CONTRACTS_NO_DEFAULT. Month t's draw is the first uniform of stream (seed,
+ * contracts.NAME.default) at counter (path, t): one draw per month, never mirrored. */
+static int draw_default(const contract_spec *cs, double per_year, path_draws draws, gsl_rng *rng,
+                        int months)
+{
+    double p = -expm1(-per_year / 12.0);   /* 1 - exp(-per_year / 12), accurately */
+    if (!(p > 0.0)) return CONTRACTS_NO_DEFAULT;   /* rate 0 (or NaN): no draw can matter */
+    for (int t = 0; t < months; t++) {
+        rng_set_stream(rng, draws.seed, cs->default_stream, draws.path, (uint64_t)t);
+        if (gsl_rng_uniform(rng) < p) return t;
+    }
+    return CONTRACTS_NO_DEFAULT;
+}
+
+void contracts_draw_defaults(contracts_ws *c, const scenario *sc, const double *values,
+                             path_draws draws, gsl_rng *rng)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const contract_spec *cs = &sc->contracts[i];
+        if (!cs->has_default) continue;   /* no block: no draw at all */
+        c->cp[i].default_at = draw_default(cs, PARAM(cs->default_per_year, values), draws, rng,
+                                           c->months);
+    }
+}
+
+int contracts_default_month(const contracts_ws *c, size_t i)
+{
+    return c->cp[i].default_at;
 }
 
 /* Price per chip-hour of a tranche pool in month t, escalation applied. */
@@ -194,21 +235,49 @@ static inline double bill_pool(const contracts_ws *c, const pool_info *pi,
     return bill;
 }
 
-/* After billing month t: true-up at the end of the min_spend period. */
-static void true_up(contracts_ws *c, const scenario *sc, size_t i, int t,
-                    double *spend, double *stranded)
+/* Delivery ratio min(1, B_del / B_sch) of a period; 1 (the floor kept) when nothing
+ * was scheduled in it (B_sch = 0) or for basis contracted. */
+static double delivery_ratio(const contract_spec *cs, const contract_path *p)
+{
+    if (cs->min_spend_basis != BASIS_DELIVERED || !(p->period_sch > 0.0)) return 1.0;
+    return fm_min(1.0, p->period_del / p->period_sch);
+}
+
+/* Basis delivered: add month t's B_del (powered chips online) and B_sch (nominal
+ * schedule) of contract i, each priced as reserved billing whatever its billing kind. */
+static void add_delivery(contracts_ws *c, const supply_pool *pools, size_t i, int t)
+{
+    contract_path *p = &c->cp[i];
+    for (size_t q = 0; q < c->npools; q++) {
+        const pool_info *pi = &c->pool[q];
+        if (pi->kind == PK_SPOT || pi->contract != (int)i) continue;
+        double price = price_at(c, pi, t);
+        p->period_del += pools[q].chips * HOURS_PER_MONTH * price;
+        p->period_sch += pools[q].sched_chips * HOURS_PER_MONTH * price;
+    }
+}
+
+/* After billing month t: true-up at the end of the min_spend period, on the floor
+ * times the period's delivery ratio. From the default month on, nothing: the period
+ * in progress and later ones are void. */
+static void true_up(contracts_ws *c, const scenario *sc, const supply_pool *pools, size_t i,
+                    int t, double *spend, double *stranded)
 {
     const contract_spec *cs = &sc->contracts[i];
     contract_path *p = &c->cp[i];
-    if (!cs->has_min_spend || t < cs->from || t > cs->to) return;
+    if (!cs->has_min_spend || t < cs->from || t > cs->to || t >= p->default_at) return;
     int pstart, pend;
     period_of(cs, t, &pstart, &pend);
     p->period_spend += spend[i];
+    if (cs->min_spend_basis == BASIS_DELIVERED) add_delivery(c, pools, i, t);
     if (t != pend) return;
-    double tu = fm_max0(period_floor(cs, p->min_usd, pstart, pend) - p->period_spend);
+    double owed = period_floor(cs, p->min_usd, pstart, pend);
+    if (cs->min_spend_basis == BASIS_DELIVERED) owed *= delivery_ratio(cs, p);
+    double tu = fm_max0(owed - p->period_spend);
     spend[i] += tu;
     stranded[i] += tu;
     p->period_spend = 0.0;
+    p->period_del = p->period_sch = 0.0;
 }
 
 void contracts_bill(contracts_ws *c, const scenario *sc, int t,
@@ -222,6 +291,7 @@ void contracts_bill(contracts_ws *c, const scenario *sc, int t,
             for (size_t p = c->pool_lo[i]; p < c->pool_lo[i + 1]; p++) {
                 const pool_info *pi = &c->pool[p];
                 if (t < pi->from || t > pi->to) continue;   /* no chips outside the term */
+                if (t >= c->cp[i].default_at) break;         /* defaulted: bills nothing */
                 sp += bill_pool(c, pi, &pools[p], t, used[p], &st);
             }
             spend[i] = sp;
@@ -234,11 +304,13 @@ void contracts_bill(contracts_ws *c, const scenario *sc, int t,
             if (pi->kind == PK_SPOT) continue;
             if (t < pi->from || t > pi->to) continue;   /* no chips count outside the term */
             int k = pi->contract;
+            if (t >= c->cp[k].default_at) continue;      /* defaulted: bills nothing */
             spend[k] += bill_pool(c, pi, &pools[p], t, used[p], &stranded[k]);
         }
     }
     /* true_up does nothing for a contract without min_spend */
-    for (size_t j = 0; j < c->nwith_min; j++) true_up(c, sc, c->with_min[j], t, spend, stranded);
+    for (size_t j = 0; j < c->nwith_min; j++)
+        true_up(c, sc, pools, c->with_min[j], t, spend, stranded);
 }
 
 void contracts_revenue_share(contracts_ws *c, const scenario *sc, int t,
@@ -249,6 +321,7 @@ void contracts_revenue_share(contracts_ws *c, const scenario *sc, int t,
         contract_path *p = &c->cp[i];
         paid[i] = 0.0;
         if (!cs->has_revenue_share || t < cs->from || t >= cs->rs_until) continue;
+        if (t >= p->default_at) continue;   /* the contract is void from its default */
         double base = 0.0;
         for (size_t s = 0; s < sc->nsegments; s++)
             if (cs->rs_segments[s]) base += segment_revenue[s];
@@ -265,14 +338,20 @@ double contracts_outstanding(const contracts_ws *c, const scenario *sc, int mont
     double out = 0.0;
     for (size_t i = 0; i < c->n; i++) {
         const contract_spec *cs = &sc->contracts[i];
+        const contract_path *p = &c->cp[i];
         if (!cs->has_min_spend || cs->to < months) continue;   /* every period ended */
+        if (p->default_at < months) continue;   /* defaulted: what is left is void */
         int pstart = cs->from, pend;
         while (pstart <= cs->to) {
             period_of(cs, pstart, &pstart, &pend);
             if (pend >= months) {
-                /* Only the period holding the last month has spend so far. */
-                double spent = pstart <= months - 1 ? c->cp[i].period_spend : 0.0;
-                out += fmax(0.0, period_floor(cs, c->cp[i].min_usd, pstart, pend) - spent);
+                /* Only the period holding the last month has spend (and delivery) so
+                 * far; a period not yet started keeps its whole floor (B_sch = 0). */
+                int begun = pstart <= months - 1;
+                double spent = begun ? p->period_spend : 0.0;
+                double owed = period_floor(cs, p->min_usd, pstart, pend);
+                if (begun && cs->min_spend_basis == BASIS_DELIVERED) owed *= delivery_ratio(cs, p);
+                out += fmax(0.0, owed - spent);
             }
             pstart = pend + 1;
         }

@@ -11,14 +11,26 @@
  *   period's last month, stranded as well; periods that end after the horizon give the
  *   outstanding commitment instead; spend before t = 0 counts 0;
  * - revenue share: rate * revenue of the listed segments while from <= t < until, until
- *   the cumulative nominal amount reaches the cap (the cap month pays the remainder).
+ *   the cumulative nominal amount reaches the cap (the cap month pays the remainder);
+ * - min_spend basis delivered (DESIGN.md 11.2): each period's floor times its delivery
+ *   ratio min(1, B_del / B_sch), B_del = sum over the period's months of powered chips
+ *   online * HOURS * price * escalation (reserved billing, whatever the billing kind),
+ *   B_sch the same for the nominal schedule (supply_pool.sched_chips); B_sch = 0 keeps
+ *   the floor. The outstanding commitment of the period in progress uses the ratio so
+ *   far; a period not yet started keeps its whole floor;
+ * - counterparty default (DESIGN.md 11.3): the first month whose Bernoulli(1 -
+ *   exp(-per_year / 12)) draw is an event; from then on the contract bills nothing (no
+ *   billing, no true-up for the period in progress or later ones, no revenue share) and
+ *   owes no outstanding commitment. Supply removes its chips (supply_set_default).
  *
- * The state carried from month to month (spend in the current period, revenue share
- * paid so far) lives in the workspace and is reset by contracts_begin_path().
+ * The state carried from month to month (spend and delivery in the current period,
+ * revenue share paid so far, the default month) lives in the workspace and is reset by
+ * contracts_begin_path().
  */
 #ifndef CAPSIM_CONTRACTS_H
 #define CAPSIM_CONTRACTS_H
 
+#include <limits.h>
 #include <stddef.h>
 #include "supply.h"
 
@@ -31,6 +43,19 @@ void contracts_free(contracts_ws *c);
 
 /* Resolve the path's prices and terms; reset period spend and revenue share paid. */
 void contracts_begin_path(contracts_ws *c, const scenario *sc, const double *values);
+
+/* The default month of a contract that never defaults (within any horizon). */
+#define CONTRACTS_NO_DEFAULT INT_MAX
+
+/* Draw each contract's default month for this path (contracts with a `default` block
+ * only: the others draw nothing and never default): month t's draw is the first uniform
+ * of stream (seed, contracts.NAME.default), counter (draws.path, t), not mirrored on
+ * antithetic paths. Call after contracts_begin_path() and before the first month. */
+void contracts_draw_defaults(contracts_ws *c, const scenario *sc, const double *values,
+                             path_draws draws, gsl_rng *rng);
+
+/* Contract i's default month on this path: in [0, months), or CONTRACTS_NO_DEFAULT. */
+int contracts_default_month(const contracts_ws *c, size_t i);
 
 /* (1 + escalator)^((t - from) / 12). */
 double contracts_escalation(double escalator, int from, int t);
@@ -54,7 +79,9 @@ void contracts_revenue_share(contracts_ws *c, const scenario *sc, int t,
 
 /* Outstanding commitment at the end of a horizon of `months` months (undiscounted):
  * for every min_spend period that ends at or after month `months`, max(0, floor -
- * billing in the period so far). Call after the last month was billed. */
+ * billing in the period so far), the floor times the delivery ratio so far for basis
+ * delivered; 0 for a contract that defaulted within the horizon. Call after the last
+ * month was billed. */
 double contracts_outstanding(const contracts_ws *c, const scenario *sc, int months);
 
 #endif

@@ -1,11 +1,13 @@
 /*
  * model: the output tables, the row layout and one path of the model (see model.h).
  *
- * model_run_path() is the orchestration only: each month it asks supply for the pools,
- * contracts for their marginal costs, allocate for who gets what, contracts for the
- * bills, and demand for next month's level and prices, and writes everything into the
- * row. The domain rules live in supply.c, demand.c, allocate.c (allocate_value.c under
- * scenario.allocation: value) and contracts.c.
+ * model_run_path() is the orchestration only: at the start of the path contracts draw
+ * their counterparty default months and supply takes those contracts' chips away from
+ * then on; each month it asks supply for the pools, contracts for their marginal costs,
+ * allocate for who gets what, contracts for the bills, and demand for next month's
+ * level and prices, and writes everything into the row. The domain rules live in
+ * supply.c, demand.c, allocate.c (allocate_value.c under scenario.allocation: value) and
+ * contracts.c.
  *
  * Invariants: the row is fully overwritten; nothing is allocated after model_ws_alloc();
  * the result depends only on (scenario, values, draws), never on the thread or on
@@ -38,6 +40,7 @@ const output_info model_series[N_SERIES] = {
     [S_TURNED_DOWN_REVENUE] = { "turned_down_revenue", "USD per month", "Revenue of unmet demand (turned down)", DIM_NONE, 1, 1 },
     [S_REVENUE_SHARE] = { "revenue_share", "USD per month", "Revenue share paid", DIM_CONTRACT, 0, 1 },
     [S_VALUE_LOST] = { "value_lost", "USD per month", "Value of unmet demand (unmet x value_usd_per_h100e_hour x HOURS)", DIM_SEGMENT, 1, 1 },
+    [S_DEFAULTED] = { "defaulted", "1", "Counterparty has defaulted (0/1; mean: probability)", DIM_CONTRACT, 0, 1 },
 };
 
 const output_info model_totals[N_TOTALS] = {
@@ -253,12 +256,29 @@ static void add_totals(const model_ws *ws, const scenario *sc, const model_layou
     row[L->total_off[T_PV_VALUE_LOST]] += disc * ws->month_value_lost;
 }
 
-static void begin_path(model_ws *ws, const scenario *sc, const double *values)
+/* Resolve the path's parameters. The default months are drawn once, here, by
+ * contracts; supply takes the defaulted contracts' chips away from those months, so
+ * that capacity, power and billing follow one answer. */
+static void begin_path(model_ws *ws, const scenario *sc, const double *values, path_draws draws)
 {
     supply_begin_path(ws->sup, sc, values);
     demand_begin_path(ws->dem, sc, values);
     allocate_begin_path(ws->alloc, sc, values);
     contracts_begin_path(ws->con, sc, values);
+    contracts_draw_defaults(ws->con, sc, values, draws, ws->rng);
+    for (size_t i = 0; i < sc->ncontracts; i++) {
+        int d = contracts_default_month(ws->con, i);
+        if (d < sc->months) supply_set_default(ws->sup, i, d);
+    }
+}
+
+/* Series `defaulted`: 1 from each contract's default month on (the row starts at 0). */
+static void write_defaulted(const model_ws *ws, const scenario *sc, const model_layout *L,
+                            double *row)
+{
+    for (size_t i = 0; i < sc->ncontracts; i++)
+        for (int t = contracts_default_month(ws->con, i); t < L->months; t++)
+            series_at(L, row, S_DEFAULTED, t)[i] = 1.0;
 }
 
 void model_run_path(const scenario *sc, const model_layout *L, const double *values,
@@ -269,7 +289,7 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
      * are read back each month: one sweep of stores first makes it cache-resident,
      * which is faster than clearing just the sums (docs/ENGINE.md, measurements). */
     memset(row, 0, L->row_len * sizeof *row);
-    begin_path(ws, sc, values);
+    begin_path(ws, sc, values, draws);
     const supply_pool *pools = supply_pools(ws->sup);
     double unmet_total = 0.0, months_short = 0.0;
     for (int t = 0; t < L->months; t++) {
@@ -304,4 +324,5 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
     row[L->total_off[T_PV_NET_VALUE]] = row[L->total_off[T_PV_VALUE]] -
                                         row[L->total_off[T_PV_SPEND]] -
                                         row[L->total_off[T_PV_REVENUE_SHARE]];
+    write_defaulted(ws, sc, L, row);
 }

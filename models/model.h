@@ -39,6 +39,7 @@ typedef enum {
     S_REVENUE, S_TURNED_DOWN_REVENUE,            /* time, USD per month */
     S_REVENUE_SHARE,                             /* time x contract, USD per month */
     S_VALUE_LOST,                                /* time x segment, USD per month (11.1) */
+    S_DEFAULTED,                                 /* time x contract, 0/1 (DESIGN.md 11.3) */
     N_SERIES
 } series_id;
 

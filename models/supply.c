@@ -28,6 +28,10 @@ typedef struct {
     long life_i;      /* life when it is a whole number of months below 2^30, else -1 */
     int last_k;       /* cohorts online at the last count (-1: none yet this path) */
     double last_n, last_mw;   /* its chips and the MW they need */
+    /* The nominal schedule (only when `sched`: min_spend basis delivered): start at
+     * `online` with no delay, count * 1 chips, the same ramp and life, in the term. */
+    int sched, sched_start, sched_lo, sched_hi;
+    double sched_count;
 } tranche_path;
 
 typedef struct {
@@ -178,6 +182,11 @@ void supply_begin_path(supply *s, const scenario *sc, const double *values)
             q->last_k = -1;
             q->life_i = q->life > 0.0 && q->life < 1073741824.0 && q->life == floor(q->life)
                             ? (long)q->life : -1;
+            q->sched = cs->has_min_spend && cs->min_spend_basis == BASIS_DELIVERED;
+            q->sched_start = tr->online;
+            q->sched_lo = cs->from;
+            q->sched_hi = cs->to;
+            q->sched_count = q->sched ? PARAM(tr->count, values) : 0.0;
         }
     }
     for (size_t cl = 0; cl < sc->nclouds; cl++) {
@@ -194,6 +203,15 @@ void supply_begin_path(supply *s, const scenario *sc, const double *values)
     }
     for (size_t i = s->ntranches; i < s->npools; i++)
         s->pools[i].spot_price = s->cloud[s->pools[i].cloud].spot_price;
+}
+
+void supply_set_default(supply *s, size_t contract, int month)
+{
+    for (size_t p = 0; p < s->ntranches; p++) {
+        tranche_path *tp = &s->tp[p];
+        /* count_chips counts months t_lo..t_hi only: end them before the default. */
+        if (s->pools[p].contract == (int)contract && month - 1 < tp->t_hi) tp->t_hi = month - 1;
+    }
 }
 
 /* See supply_chips_online (the exported name, for tests). */
@@ -313,6 +331,11 @@ void supply_month(supply *s, const scenario *sc, int t, path_draws draws, gsl_rn
         q->chips = s->online[p] * s->powered[q->cloud];
         q->h100e = s->eff[q->chip];
         q->cap = q->chips * q->h100e;
+        const tranche_path *tp = &s->tp[p];
+        if (tp->sched)
+            q->sched_chips = t >= tp->sched_lo && t <= tp->sched_hi
+                                 ? chips_online(t, tp->sched_start, tp->ramp, tp->sched_count, tp->life)
+                                 : 0.0;
     }
     for (size_t p = s->ntranches; p < s->npools; p++) {
         supply_pool *q = &s->pools[p];

@@ -7,10 +7,12 @@
  *
  * Per path, supply_begin_path() resolves the sampled parameters (tranche start, ramp,
  * delivered chips, chip factors, power and spot parameters). Per month, supply_month()
- * works out the chips counted (cohorts, retirement, contract term), the power each
- * cloud needs and has, the powered fraction, the effective H100e per chip (maturity),
- * draws spot availability and sets the month's spot price (DESIGN.md 11.5). Nothing is
- * allocated after supply_alloc().
+ * works out the chips counted (cohorts, retirement, contract term, counterparty
+ * default), the power each cloud needs and has, the powered fraction, the effective
+ * H100e per chip (maturity), draws spot availability and sets the month's spot price
+ * (DESIGN.md 11.5); for contracts whose min_spend
+ * follows delivery it also counts the chips of the nominal schedule, the yardstick of
+ * the delivery ratio (contracts.h). Nothing is allocated after supply_alloc().
  */
 #ifndef CAPSIM_SUPPLY_H
 #define CAPSIM_SUPPLY_H
@@ -31,6 +33,10 @@ typedef struct {
     double cap;             /* capacity available this month, H100e */
     double spot_price;      /* spot: USD per H100e-hour this month: the path's price
                              * times (1 - decline)^(t/12) when the cloud names a decline */
+    double sched_chips;     /* tranche of a contract whose min_spend basis is delivered:
+                             * chips of the nominal schedule this month (no delay,
+                             * fulfilled 1, fully powered; term and retirement applied).
+                             * 0 for every other pool. */
 } supply_pool;
 
 typedef struct supply supply;
@@ -45,6 +51,11 @@ const supply_pool *supply_pools(const supply *s);
 
 /* Resolve the path's parameters (values = the path's sampled uncertain values). */
 void supply_begin_path(supply *s, const scenario *sc, const double *values);
+
+/* Counterparty default (DESIGN.md 11.3): from month `month` on, no chip of contract
+ * `contract` counts (its pools have chips 0 and capacity 0, and need no power). Call
+ * after supply_begin_path(), which forgets it; month >= the horizon changes nothing. */
+void supply_set_default(supply *s, size_t contract, int month);
 
 /* Fill the pools for month t. power_needed and power_available (nclouds each, MW) get
  * the month's power figures; a cloud without a power block reports available = needed

@@ -122,8 +122,9 @@ typedef struct {
     int first_edition;              /* /stats holds none of later_outputs */
 } chk;
 
-/* The outputs added after the first edition (DESIGN.md 11): value (11.1). */
-static const char *const later_outputs[] = { "value_lost", "pv_value", "pv_value_lost", "pv_net_value" };
+/* The outputs added after the first edition (DESIGN.md 11): value (11.1), default (11.3). */
+static const char *const later_outputs[] = { "value_lost", "pv_value", "pv_value_lost", "pv_net_value",
+                                              "defaulted" };
 #define NLATER (sizeof later_outputs / sizeof later_outputs[0])
 
 /* Is output `name` one the file may lack (a first-edition file, one of later_outputs)? */

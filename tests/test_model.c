@@ -66,8 +66,8 @@ static void test_layout(void **state)
     }
     assert_int_equal(L.nseries, off);
     /* 4 segment series of 5 x 2 (value_lost the 4th), 6 cloud series of 5 x 3, 2 scalar
-     * series of 5 and 3 contract series of 5 x 1. */
-    assert_int_equal(L.nseries, 4 * 10 + 6 * 15 + 2 * 5 + 3 * 5);
+     * series of 5 and 4 contract series of 5 x 1 (defaulted the 4th). */
+    assert_int_equal(L.nseries, 4 * 10 + 6 * 15 + 2 * 5 + 4 * 5);
     for (int k = 0; k < N_TOTALS; k++) {
         assert_int_equal(L.total_off[k], off);
         off += L.total_len[k];
@@ -85,7 +85,7 @@ static void test_tables(void **state)
     static const char *series[N_SERIES] = {
         "demand", "served", "unmet", "capacity", "used", "utilisation", "power_needed",
         "power_available", "spend", "stranded", "spot_spend", "revenue",
-        "turned_down_revenue", "revenue_share", "value_lost" };
+        "turned_down_revenue", "revenue_share", "value_lost", "defaulted" };
     static const char *totals[N_TOTALS] = {
         "pv_spend", "pv_spend_by_cloud", "pv_stranded", "pv_revenue",
         "pv_turned_down_revenue", "pv_revenue_share", "unmet_h100e_hours", "months_short",

@@ -488,11 +488,24 @@ static void load_tranche(loader *L, int ci, const yamldoc_node *seq, size_t j, c
 static void load_min_spend(loader *L, contract_spec *ct, const yamldoc_node *n, const char *kp)
 {
     static const char *const periods[] = { "term", "year" };
+    static const char *const bases[] = { "contracted", "delivered" };
     fields m;
-    fields_open(&m, &L->env, n, kp, "a mapping {usd: ..., period: term or year}");
+    fields_open(&m, &L->env, n, kp, "a mapping {usd: ..., period: term or year, "
+              "basis?: contracted or delivered}");
     ct->has_min_spend = 1;
     ct->min_spend_usd = fields_param(&m, "usd", 1, 0.0, &R_GE0);
     ct->min_spend_period = (period_kind)fields_enum(&m, "period", 1, PERIOD_TERM, periods, 2);
+    ct->min_spend_basis = (basis_kind)fields_enum(&m, "basis", 0, BASIS_CONTRACTED, bases, 2);
+    fields_close(&m);
+}
+
+/* default: {per_year} (DESIGN.md 11.3): the counterparty's default rate a year. */
+static void load_default(loader *L, contract_spec *ct, const yamldoc_node *n, const char *kp)
+{
+    fields m;
+    fields_open(&m, &L->env, n, kp, "a mapping {per_year: defaults a year, such as 0.03}");
+    ct->has_default = 1;
+    ct->default_per_year = fields_param(&m, "per_year", 1, 0.0, &R_GE0);
     fields_close(&m);
 }
 
@@ -589,6 +602,8 @@ static void load_contract(loader *L, const yamldoc_node *seq, size_t i)
     if ((v = fields_get(&m, "exclusive"))) load_exclusive(L, ct, v, sub);
     fields_child_kp(&m, "revenue_share", sub, sizeof sub);
     if ((v = fields_get(&m, "revenue_share"))) load_revenue_share(L, ct, v, sub);
+    fields_child_kp(&m, "default", sub, sizeof sub);
+    if ((v = fields_get(&m, "default"))) load_default(L, ct, v, sub);
     fields_close(&m);
 }
 

@@ -194,6 +194,11 @@ int scenario_add_contract(scenario *sc, const char *name, int cloud, int from, i
     c->rs_segments = calloc(nseg, sizeof *c->rs_segments);
     c->rs_cap_usd = param_const(INFINITY);
     c->rs_until = to + 1;
+    c->min_spend_basis = BASIS_CONTRACTED;
+    c->default_per_year = param_const(0.0);
+    char key[512];
+    snprintf(key, sizeof key, "contracts.%s.default", name);
+    c->default_stream = rng_hash(key);
     if (!c->name || !c->has_price || !c->price || !c->first_refusal || !c->exclusive || !c->rs_segments)
         return -1;
     for (size_t k = 0; k < sc->nchips; k++) c->price[k] = param_const(0.0);

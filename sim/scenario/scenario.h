@@ -69,6 +69,9 @@ typedef enum { BILLING_RESERVED, BILLING_USAGE } billing_kind;
 typedef enum { ALLOCATION_PRIORITY, ALLOCATION_VALUE, ALLOCATION_NKINDS } allocation_kind;
 extern const char *const scenario_allocation_names[ALLOCATION_NKINDS];
 typedef enum { PERIOD_TERM, PERIOD_YEAR } period_kind;
+/* What a min_spend floor applies to (DESIGN.md 11.2): the contracted schedule as written,
+ * or the part of it the supplier delivered. */
+typedef enum { BASIS_CONTRACTED, BASIS_DELIVERED } basis_kind;
 
 typedef struct {
     char *name;
@@ -150,6 +153,10 @@ typedef struct {
     int *rs_segments;       /* nsegments flags (`all` sets every flag) */
     param rs_cap_usd;       /* +INFINITY when absent */
     int rs_until;           /* month index, exclusive; default to + 1 */
+    basis_kind min_spend_basis;    /* default BASIS_CONTRACTED */
+    int has_default;               /* a `default:` block (DESIGN.md 11.3) */
+    param default_per_year;        /* counterparty defaults a year; 0 when absent */
+    uint64_t default_stream;       /* rng_hash("contracts.NAME.default") */
 } contract_spec;
 
 typedef struct scenario {

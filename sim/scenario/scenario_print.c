@@ -233,6 +233,8 @@ static void print_contract_terms(FILE *f, const scenario *sc, const contract_spe
         fputs("    min_spend:\n", f);
         put_param(f, sc, 6, "usd", c->min_spend_usd);
         fprintf(f, "      period: %s\n", c->min_spend_period == PERIOD_YEAR ? "year" : "term");
+        fprintf(f, "      basis: %s\n",
+                c->min_spend_basis == BASIS_DELIVERED ? "delivered" : "contracted");
     } else {
         fputs("    # min_spend: none\n", f);
     }
@@ -252,6 +254,12 @@ static void print_contract_terms(FILE *f, const scenario *sc, const contract_spe
         put_month(f, sc, 6, "until", c->rs_until);
     } else {
         fputs("    # revenue_share: none\n", f);
+    }
+    if (c->has_default) {
+        fputs("    default:\n", f);
+        put_param(f, sc, 6, "per_year", c->default_per_year);
+    } else {
+        fputs("    # default: none (the counterparty never defaults)\n", f);
     }
 }
 
