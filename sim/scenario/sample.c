@@ -25,8 +25,14 @@
  * they can never coincide with a draw of any stream.
  *
  * The Gaussian copula then moves the correlated values (the others are untouched):
- * z = Phi^-1(u), z' = L z with L the Cholesky factor of the Pearson matrix
- * 2 sin(pi rho / 6) of the rank correlations, u' = Phi(z'). Finally value = quantile.
+ * z = Phi^-1(u), z' = L z with L the Cholesky factor of the Pearson matrix of the
+ * normal scores, u' = Phi(z'). Finally value = quantile. The matrix holds, for values
+ * loaded on common factors (factors.h), the latent correlation sum_f l_if l_jf as it
+ * is (a loading product is already a Pearson correlation of normal scores), and for
+ * each explicit pair its rank correlation rho converted, 2 sin(pi rho / 6), which
+ * overrides the factors' entry. The correlated values are those of an explicit pair
+ * and those with a nonzero loading, in index order: without factors, exactly the
+ * matrix of the first edition.
  * Every path is computed on its own, so results are bitwise identical for any number
  * of threads.
  */
@@ -189,6 +195,38 @@ static void copula(const sampler *s, double *u, double *z)
 
 /* ---- correlation matrix ---- */
 
+/* The off-diagonal entries sum_f l_if l_jf of the values loaded on factors, into m
+ * (pos: matrix row of each uncertain value). Sums run in factor order: the bits do not
+ * depend on the order of the globs. 0, or -1 out of memory. */
+static int factor_entries(const scenario *sc, const int *pos, size_t nc, gsl_matrix *m)
+{
+    size_t nf = sc->nfactors;
+    size_t cells = nc * nf;
+    double *rows = calloc(cells ? cells : 1, sizeof *rows);   /* nc x nf loadings */
+    char *loaded = calloc(nc ? nc : 1, 1);
+    if (!rows || !loaded) {
+        free(rows);
+        free(loaded);
+        return -1;
+    }
+    for (size_t i = 0; i < sc->nloadings; i++) {
+        const loading_spec *l = &sc->loadings[i];
+        rows[(size_t)pos[l->u] * nf + (size_t)l->f] = l->l;
+        loaded[pos[l->u]] = 1;
+    }
+    for (size_t a = 0; a < nc; a++)
+        for (size_t b = a + 1; loaded[a] && b < nc; b++) {
+            if (!loaded[b]) continue;
+            double r = 0;
+            for (size_t f = 0; f < nf; f++) r += rows[a * nf + f] * rows[b * nf + f];
+            gsl_matrix_set(m, a, b, r);
+            gsl_matrix_set(m, b, a, r);
+        }
+    free(rows);
+    free(loaded);
+    return 0;
+}
+
 /* The correlated values (ascending indices) and their Pearson matrix. Returns NULL
  * with a message on bad pairs or allocation failure. */
 static gsl_matrix *pearson_matrix(const scenario *sc, int **cidx_out, size_t *nc_out,
@@ -219,6 +257,16 @@ static gsl_matrix *pearson_matrix(const scenario *sc, int **cidx_out, size_t *nc
         }
         pos[c->a] = pos[c->b] = 0;
     }
+    for (size_t i = 0; i < sc->nloadings; i++) {
+        const loading_spec *l = &sc->loadings[i];
+        if (l->u < 0 || (size_t)l->u >= nu || l->f < 0 || (size_t)l->f >= sc->nfactors ||
+            !(fabs(l->l) < 1)) {
+            snprintf(msg, msglen, "loading %zu refers to no uncertain value or factor, or is "
+                     "outside (-1, 1) (expected a loading resolved by the loader)", i);
+            goto fail;
+        }
+        pos[l->u] = 0;
+    }
     cidx = malloc((nu ? nu : 1) * sizeof *cidx);
     if (!cidx) goto oom;
     for (size_t k = 0; k < nu; k++)
@@ -226,6 +274,7 @@ static gsl_matrix *pearson_matrix(const scenario *sc, int **cidx_out, size_t *nc
     m = gsl_matrix_alloc(nc ? nc : 1, nc ? nc : 1);
     if (!m) goto oom;
     gsl_matrix_set_identity(m);
+    if (sc->nloadings && factor_entries(sc, pos, nc, m) != 0) goto oom;
     for (size_t p = 0; p < sc->ncorr; p++) {
         const corr_spec *c = &sc->corr[p];
         double r = 2 * sin(M_PI * c->rho / 6);
@@ -243,6 +292,26 @@ fail:
     free(cidx);
     gsl_matrix_free(m);
     return NULL;
+}
+
+/* Append "; factors involved: f, g" (the factors that load a value flagged in inv, every
+ * factor when inv is NULL) to the message of name_bad_pairs, which has `used` characters
+ * and lists `listed` pairs. Returns the new length. Nothing without factors, so that the
+ * message of the first edition stays as it was. */
+static size_t name_bad_factors(const scenario *sc, const int *inv, size_t listed, char *msg,
+                               size_t msglen, size_t used)
+{
+    size_t named = 0;
+    for (size_t f = 0; f < sc->nfactors; f++) {
+        int in = 0;
+        for (size_t i = 0; i < sc->nloadings && !in; i++)
+            in = sc->loadings[i].f == (int)f && (!inv || inv[sc->loadings[i].u]);
+        if (!in || used >= msglen) continue;
+        used += snprintf(msg + used, msglen - used, "%s%s", named ? ", " :
+                         listed ? "; factors involved: " : "factors involved: ", sc->factors[f].name);
+        named++;
+    }
+    return used;
 }
 
 /* Name the pairs behind a matrix that is not positive definite: the correlated values
@@ -276,6 +345,7 @@ static void name_bad_pairs(const scenario *sc, const int *cidx, size_t nc,
                              sc->uncertain[c->a].keypath, sc->uncertain[c->b].keypath);
         listed++;
     }
+    used = name_bad_factors(sc, have ? inv : NULL, listed, msg, msglen, used);
     if (used < msglen)
         snprintf(msg + used, msglen - used, ") (expected a consistent correlation matrix)");
     free(inv);
