@@ -815,7 +815,8 @@ static void check_loading_sums(loader *L, const term_nodes *tn, const size_t *t0
             if (used < sizeof list)
                 used += snprintf(list + used, sizeof list - used, "%s%s %g", used ? ", " : "",
                                  sc->factors[sc->loadings[i].f].name, sc->loadings[i].l);
-        if (count[t] > 1) snprintf(more, sizeof more, "; %zu more values too", count[t] - 1);
+        if (count[t] > 1)
+            snprintf(more, sizeof more, "; %zu more value%s too", count[t] - 1, count[t] > 2 ? "s" : "");
         int f = 0;   /* the factor of term t: its key path is factors.FACTOR.GLOB */
         while ((size_t)f + 1 < sc->nfactors && t0[f + 1] <= t) f++;
         char fkp[KEYPATH_MAX];
