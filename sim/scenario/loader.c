@@ -683,10 +683,11 @@ static void load_correlations(loader *L, const yamldoc_node *n)
 
 /* ---- factors: (DESIGN.md 11.4, factors.h) ---- */
 
-/* The glob keys of every factor, in the order of the terms (factor by factor), where the
- * errors about them point. */
+/* The glob keys and loading values of every factor, in the order of the terms (factor
+ * by factor): errors about a glob point at its key, errors about a sum of loadings at
+ * the value (which a --set may have replaced). */
 typedef struct {
-    const yamldoc_node **at;
+    const yamldoc_node **at, **val;
     size_t n;
 } term_nodes;
 
@@ -724,13 +725,15 @@ static void load_factor(loader *L, const yamldoc_node *n, size_t i, term_nodes *
                          k->str);
         if (diag_count(L->env.diag) != before) continue;
         const yamldoc_node **at = realloc(tn->at, (tn->n + 1) * sizeof *at);
-        if (!at || factors_add_term(L->sc, f, k->str, l, k->line, k->col) != 0) {
-            if (at) tn->at = at;
+        if (at) tn->at = at;
+        const yamldoc_node **val = at ? realloc(tn->val, (tn->n + 1) * sizeof *val) : NULL;
+        if (val) tn->val = val;
+        if (!val || factors_add_term(L->sc, f, k->str, l, k->line, k->col) != 0) {
             fields_error(&L->env, k, gkp, "out of memory");
             continue;
         }
-        tn->at = at;
-        tn->at[tn->n++] = k;
+        tn->at[tn->n] = k;
+        tn->val[tn->n++] = v->vals[j];
     }
     fields_close(&m);
 }
@@ -822,7 +825,7 @@ static void check_loading_sums(loader *L, const term_nodes *tn, const size_t *t0
         char fkp[KEYPATH_MAX];
         keypath_join(fkp, sizeof fkp, "factors", sc->factors[f].name);
         keypath_join(gkp, sizeof gkp, fkp, tn->at[t]->str);
-        fields_error(&L->env, tn->at[t], gkp, "the loadings of %s (%s) have squares summing to "
+        fields_error(&L->env, tn->val[t], gkp, "the loadings of %s (%s) have squares summing to "
                      "%.6g (expected a sum below 1 for each value: 1 minus the sum is the "
                      "share of its own variation%s)", sc->uncertain[u].keypath, list,
                      factors_sum_squares(sc, u), more);
@@ -843,7 +846,7 @@ static size_t loaded_values(const scenario *sc)
 static void load_factors(loader *L, const yamldoc_node *n)
 {
     fields m;
-    term_nodes tn = { NULL, 0 };
+    term_nodes tn = { NULL, NULL, 0 };
     if (!n || yamldoc_is_null(n)) return;
     if (fields_open_names(&m, &L->env, n, "factors", "a mapping of factor names to {key.path "
                           "glob: loading}, such as {nvidia_supply: {contracts.*.capacity.*."
@@ -857,6 +860,7 @@ static void load_factors(loader *L, const yamldoc_node *n)
         fields_error(&L->env, n, "factors", "%zu loadings in all (expected at most %d key path "
                      "globs over all factors)", tn.n, BOUNDS_FACTOR_TERMS_MAX);
         free(tn.at);
+        free(tn.val);
         return;
     }
     scenario *sc = L->sc;
@@ -880,6 +884,7 @@ static void load_factors(loader *L, const yamldoc_node *n)
     free(t0);
     free(term_of);
     free(tn.at);
+    free(tn.val);
 }
 
 /* The copula matrix of correlations and factors must be positive definite: checked once
