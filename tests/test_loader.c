@@ -1209,6 +1209,42 @@ static void test_factor_errors(void **state)
     done(&r);
 }
 
+/* The bounds: 200 globs over all factors, 1000 loaded values (bounds.h). */
+static void test_factor_bounds(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 20, used = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    used += (size_t)snprintf(text + used, cap - used, "%s",
+        HEAD "chips: { h100: { h100e: 1, kw: 1.6, life_months: 72 } }\nclouds: { aws: {} }\n"
+        "contracts:\n");
+    for (int c = 0; c < 2; c++) {
+        used += (size_t)snprintf(text + used, cap - used, "  - name: c%d\n    cloud: aws\n"
+            "    from: 2025-01\n    to: 2025-12\n    billing: reserved\n    price: { h100: 2 }\n"
+            "    capacity:\n", c);
+        for (int t = 0; t < 501; t++)
+            used += (size_t)snprintf(text + used, cap - used, "      - { chip: h100, count: 1, "
+                "online: 2025-01, delay_months: { dist: uniform, min: 0, max: 2 } }\n");
+    }
+    size_t base = used;
+    snprintf(text + used, cap - used, "factors:\n  f:\n    contracts.*.capacity.*.delay_months: 0.5\n");
+    result r = load(text);
+    assert_null(r.sc);
+    assert_string_equal(r.errs, "t.yaml:1022:3: factors: the factors load 1002 values (expected at "
+                                "most 1000)\n");
+    done(&r);
+    used = base + (size_t)snprintf(text + base, cap - base, "factors:\n  f:\n");
+    for (int g = 0; g < 201; g++)
+        used += (size_t)snprintf(text + used, cap - used, "    contracts.c0.capacity.%d.delay_months: 0.1\n", g);
+    r = load(text);
+    assert_null(r.sc);
+    assert_string_equal(r.errs, "t.yaml:1023:5: factors.f: 201 loadings in all (expected at most "
+                                "200 key path globs over all factors)\n");
+    done(&r);
+    free(text);
+}
+
 static void test_sampling_names(void **state)
 {
     (void)state;
@@ -1566,6 +1602,7 @@ int main(void)
         cmocka_unit_test(test_factor_set),
         cmocka_unit_test(test_factor_pinned),
         cmocka_unit_test(test_factor_errors),
+        cmocka_unit_test(test_factor_bounds),
         cmocka_unit_test(test_sampling_names),
         cmocka_unit_test(test_suggest),
         cmocka_unit_test(test_keypath),

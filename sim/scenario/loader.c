@@ -689,6 +689,7 @@ static void load_correlations(loader *L, const yamldoc_node *n)
 typedef struct {
     const yamldoc_node **at, **val;
     size_t n;
+    int over;             /* more than BOUNDS_FACTOR_TERMS_MAX: not resolved */
 } term_nodes;
 
 /* Factor i of mapping n with its glob: loading terms. */
@@ -708,6 +709,12 @@ static void load_factor(loader *L, const yamldoc_node *n, size_t i, term_nodes *
     if (fields_open_names(&m, &L->env, v, kp, expect) != 0) return;
     if (yamldoc_is_null(v) || v->n == 0)
         fields_error(&L->env, v, kp, "no loadings (expected %s)", expect);
+    if (v->kind == YAMLDOC_MAP && tn->n + v->n > BOUNDS_FACTOR_TERMS_MAX) {
+        fields_error(&L->env, v, kp, "%zu loadings in all (expected at most %d key path "
+                     "globs over all factors)", tn->n + v->n, BOUNDS_FACTOR_TERMS_MAX);
+        tn->over = 1;
+        return;   /* every glob is matched against every value: the bound bounds the time */
+    }
     for (size_t j = 0; v->kind == YAMLDOC_MAP && j < v->n; j++) {
         const yamldoc_node *k = v->keys[j];
         if (k->kind != YAMLDOC_SCALAR) continue;
@@ -846,19 +853,17 @@ static size_t loaded_values(const scenario *sc)
 static void load_factors(loader *L, const yamldoc_node *n)
 {
     fields m;
-    term_nodes tn = { NULL, NULL, 0 };
+    term_nodes tn = { NULL, NULL, 0, 0 };
     if (!n || yamldoc_is_null(n)) return;
     if (fields_open_names(&m, &L->env, n, "factors", "a mapping of factor names to {key.path "
                           "glob: loading}, such as {nvidia_supply: {contracts.*.capacity.*."
                           "delay_months: 0.8}}") != 0)
         return;
     if (too_many(L, n, "factors", "factors")) return;
-    for (size_t i = 0; i < n->n; i++)
+    for (size_t i = 0; i < n->n && !tn.over; i++)
         if (map_name(L, n, i, "factors", "factor", 0) == 0 && keypath_valid_name(n->keys[i]->str))
             load_factor(L, n, i, &tn);   /* a bad name is reported: its globs would only add noise */
-    if (tn.n > BOUNDS_FACTOR_TERMS_MAX) {
-        fields_error(&L->env, n, "factors", "%zu loadings in all (expected at most %d key path "
-                     "globs over all factors)", tn.n, BOUNDS_FACTOR_TERMS_MAX);
+    if (tn.over) {
         free(tn.at);
         free(tn.val);
         return;

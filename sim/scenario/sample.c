@@ -191,20 +191,28 @@ static void sobol_fill(sampler *s, uint64_t first, size_t n, double *u)
  * depend on the order of the globs. 0, or -1 out of memory. */
 static int factor_entries(const scenario *sc, const int *pos, size_t nc, gsl_matrix *m)
 {
-    size_t nf = sc->nfactors;
+    /* columns for the factors that load something, in factor order */
+    int *col = malloc((sc->nfactors ? sc->nfactors : 1) * sizeof *col);
+    size_t nf = 0;
+    for (size_t f = 0; col && f < sc->nfactors; f++) col[f] = -1;
+    for (size_t i = 0; col && i < sc->nloadings; i++) col[sc->loadings[i].f] = 0;
+    for (size_t f = 0; col && f < sc->nfactors; f++)
+        if (col[f] == 0) col[f] = (int)nf++;
     size_t cells = nc * nf;
     double *rows = calloc(cells ? cells : 1, sizeof *rows);   /* nc x nf loadings */
     char *loaded = calloc(nc ? nc : 1, 1);
-    if (!rows || !loaded) {
+    if (!col || !rows || !loaded) {
+        free(col);
         free(rows);
         free(loaded);
         return -1;
     }
     for (size_t i = 0; i < sc->nloadings; i++) {
         const loading_spec *l = &sc->loadings[i];
-        rows[(size_t)pos[l->u] * nf + (size_t)l->f] = l->l;
+        rows[(size_t)pos[l->u] * nf + (size_t)col[l->f]] = l->l;
         loaded[pos[l->u]] = 1;
     }
+    free(col);
     for (size_t a = 0; a < nc; a++)
         for (size_t b = a + 1; loaded[a] && b < nc; b++) {
             if (!loaded[b]) continue;
