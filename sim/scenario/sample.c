@@ -183,7 +183,6 @@ static void sobol_fill(sampler *s, uint64_t first, size_t n, double *u)
     }
 }
 
-
 /* ---- correlation matrix ---- */
 
 /* The off-diagonal entries sum_f l_if l_jf of the values loaded on factors, into m
