@@ -25,6 +25,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "sim/scenario/bounds.h"
+#include "sim/scenario/factors.h"
 #include "sim/scenario/keypath.h"
 #include "sim/scenario/loader.h"
 #include "sim/scenario/scenario_print.h"
@@ -860,7 +861,7 @@ static void test_error_types_and_syntax(void **state)
         "t.yaml:2:1: invalid YAML: did not find expected ',' or '}' (while parsing a flow "
         "mapping that starts at line 1, column 11)\n");
     expect_errors("", "t.yaml:1:1: the scenario is empty (expected a mapping with keys "
-                  "scenario, simulation, chips, clouds, demand, contracts, correlations)\n");
+                  "scenario, simulation, chips, clouds, demand, contracts, correlations, factors)\n");
     expect_errors("a: &x [*x]\n", "t.yaml:1:4: recursive alias (expected a tree, not a cycle)\n");
     expect_errors("chips: {}\n", "t.yaml:1:1: missing key 'scenario' (expected {name: ..., "
                   "start: YYYY-MM, months: N})\n");
@@ -1109,6 +1110,219 @@ static void test_value_and_price_keys(void **state)
 
 /* Every sampling name of scenario_sampling_names loads as its kind and prints back;
  * the names are the four a scenario writes. */
+/* ---- common factors (DESIGN.md 11.4) ---- */
+
+/* Three tranche delays in two contracts, one growth; two factors. */
+static const char factored[] =
+    HEAD
+    "chips: { h100: { h100e: 1, kw: 1.6, life_months: 72 } }\n"
+    "clouds: { aws: {} }\n"
+    "demand:\n"
+    "  - { name: a, start_h100e: 1, growth: { dist: lognormal, median: 2, sigma: 0.3 }, chips: { h100: 1 } }\n"
+    "contracts:\n"
+    "  - name: aws-1\n"
+    "    cloud: aws\n"
+    "    from: 2025-01\n"
+    "    to: 2025-12\n"
+    "    billing: reserved\n"
+    "    price: { h100: 2 }\n"
+    "    capacity:\n"
+    "      - { chip: h100, count: 1, online: 2025-01, delay_months: { dist: gamma, mean: 2, sd: 1 } }\n"
+    "      - { chip: h100, count: 1, online: 2025-02, delay_months: { dist: gamma, mean: 2, sd: 1 } }\n"
+    "  - name: gcp-1\n"
+    "    cloud: aws\n"
+    "    from: 2025-01\n"
+    "    to: 2025-12\n"
+    "    billing: reserved\n"
+    "    price: { h100: 2 }\n"
+    "    capacity:\n"
+    "      - { chip: h100, count: 1, online: 2025-01, delay_months: { dist: gamma, mean: 2, sd: 1 } }\n"
+    "factors:\n"
+    "  nvidia:\n"
+    "    contracts.*.capacity.*.delay_months: 0.8\n"
+    "  aws_only:\n"
+    "    contracts.aws-*.capacity.?.delay_months: -0.3\n"
+    "    demand.a.growth: 0.5\n"
+    "    contracts.gcp-1.capacity.0.delay_months: 0\n";
+
+/* Glob semantics: fnmatch per dot-separated component; '*' inside a component only. */
+static void test_factor_globs(void **state)
+{
+    (void)state;
+    const char *kp = "contracts.aws-2025.capacity.0.delay_months";
+    assert_true(factors_glob_match("contracts.*.capacity.*.delay_months", kp));
+    assert_true(factors_glob_match("contracts.aws-*.capacity.[0-3].delay_months", kp));
+    assert_true(factors_glob_match(kp, kp));
+    assert_false(factors_glob_match("contracts.*.delay_months", kp));      /* * is one component */
+    assert_false(factors_glob_match("contracts.*", kp));
+    assert_false(factors_glob_match("*", kp));
+    assert_false(factors_glob_match("contracts.gcp-*.capacity.*.delay_months", kp));
+    assert_false(factors_glob_match("contracts.*.capacity.*.delay_months.x", kp));
+    assert_true(factors_glob_match("*.*.*.*.*", kp));
+    assert_true(factors_glob_valid("demand.*.growth"));
+    assert_true(factors_glob_valid("contracts.aws-[!x]?.capacity.*.fulfilled"));
+    assert_false(factors_glob_valid(""));
+    assert_false(factors_glob_valid("demand..growth"));
+    assert_false(factors_glob_valid(".demand"));
+    assert_false(factors_glob_valid("demand."));
+    assert_false(factors_glob_valid("demand.a b.growth"));
+    assert_false(factors_glob_valid("demand/a"));
+}
+
+/* What lands where: the terms as written, the resolved loadings sorted by (value,
+ * factor), zero loadings kept as terms but not as loadings. */
+static void test_factor_load(void **state)
+{
+    (void)state;
+    scenario *sc = load_ok(factored, NULL, 0);
+    assert_int_equal(sc->nuncertain, 4);   /* growth, aws-1.0, aws-1.1, gcp-1.0 */
+    assert_int_equal(sc->nfactors, 2);
+    assert_string_equal(sc->factors[0].name, "nvidia");
+    assert_int_equal(sc->factors[0].nterms, 1);
+    assert_string_equal(sc->factors[0].terms[0].glob, "contracts.*.capacity.*.delay_months");
+    assert_int_equal(sc->factors[0].terms[0].line, 26);
+    assert_int_equal(sc->factors[1].nterms, 3);
+    assert_near(sc->factors[1].terms[0].loading, -0.3, 0);
+    const loading_spec want[] = {
+        { 0, 1, 0.5 }, { 1, 0, 0.8 }, { 1, 1, -0.3 }, { 2, 0, 0.8 }, { 2, 1, -0.3 }, { 3, 0, 0.8 },
+    };
+    assert_int_equal(sc->nloadings, 6);
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(sc->loadings[i].u, want[i].u);
+        assert_int_equal(sc->loadings[i].f, want[i].f);
+        assert_near(sc->loadings[i].l, want[i].l, 0);
+    }
+    assert_near(factors_sum_squares(sc, 1), 0.64 + 0.09, 1e-15);
+    assert_near(factors_sum_squares(sc, 3), 0.64, 1e-15);
+    char *out = print_to_string(sc);
+    assert_non_null(strstr(out, "factors:\n  nvidia:\n    \"contracts.*.capacity.*.delay_months\": 0.8"
+                                "   # matches 3 values\n  aws_only:\n"));
+    assert_non_null(strstr(out, "    \"contracts.gcp-1.capacity.0.delay_months\": 0   # matches 1 value\n"));
+    scenario *again = load_ok(out, NULL, 0);
+    char *out2 = print_to_string(again);
+    assert_string_equal(strchr(out, '\n'), strchr(out2, '\n'));
+    assert_int_equal(again->nloadings, 6);
+    free(out);
+    free(out2);
+    scenario_free(again);
+    scenario_free(sc);
+    /* no factors: the section prints empty */
+    sc = load_ok(HEAD, NULL, 0);
+    out = print_to_string(sc);
+    assert_non_null(strstr(out, "correlations: []\nfactors: {}\n"));
+    free(out);
+    scenario_free(sc);
+}
+
+/* --set of a loading: factors.FACTOR.GLOB=value, the glob taken whole; a new glob or a
+ * new factor is added. --vary goes the same way. */
+static void test_factor_set(void **state)
+{
+    (void)state;
+    const char *sets[] = {
+        "factors.nvidia.contracts.*.capacity.*.delay_months=0.6",
+        "factors.power.demand.*.growth=-0.25",
+        "factors.aws_only.contracts.gcp-1.capacity.0.delay_months=0.1",
+    };
+    scenario *sc = load_ok(factored, sets, 3);
+    assert_int_equal(sc->nfactors, 3);
+    assert_int_equal(sc->factors[0].nterms, 1);
+    assert_near(sc->factors[0].terms[0].loading, 0.6, 0);
+    assert_string_equal(sc->factors[2].name, "power");
+    assert_string_equal(sc->factors[2].terms[0].glob, "demand.*.growth");
+    assert_near(sc->factors[2].terms[0].loading, -0.25, 0);
+    assert_near(factors_sum_squares(sc, 0), 0.25 + 0.0625, 1e-15);
+    assert_near(factors_sum_squares(sc, 3), 0.36 + 0.01, 1e-15);
+    scenario_free(sc);
+}
+
+/* A --set that pins every value a glob matches (as a sweep does) leaves the glob with
+ * nothing to load: not an error, and `check` prints neither the glob nor an empty
+ * factor, so that its output loads again. A glob that matches nothing otherwise is. */
+static void test_factor_pinned(void **state)
+{
+    (void)state;
+    const char *sets[] = { "demand.a.growth=2" };
+    scenario *sc = load_ok(factored, sets, 1);
+    assert_int_equal(sc->nuncertain, 3);
+    char *out = print_to_string(sc);
+    assert_null(strstr(out, "demand.a.growth\":"));
+    scenario *again = load_ok(out, NULL, 0);
+    free(out);
+    scenario_free(again);
+    scenario_free(sc);
+    const char *all[] = { "contracts.aws-1.capacity.0.delay_months=1", "contracts.aws-1.capacity.1.delay_months=1",
+                          "contracts.gcp-1.capacity.0.delay_months=1", "demand.a.growth=2" };
+    sc = load_ok(factored, all, 4);
+    assert_int_equal(sc->nloadings, 0);
+    out = print_to_string(sc);
+    assert_non_null(strstr(out, "factors: {}\n"));
+    free(out);
+    scenario_free(sc);
+}
+
+static void test_factor_errors(void **state)
+{
+    (void)state;
+    const char *sets[] = { "factors.nvidia.contracts.*.capacity.*.delay_month=0.2",
+                           "factors.aws_only.demand.a.growth=0.9" };
+    result r = load_sets(factored, sets, 2);
+    assert_null(r.sc);
+    assert_string_equal(r.errs,
+        "--set:1:1: factors.nvidia.contracts.*.capacity.*.delay_month: "
+        "'contracts.*.capacity.*.delay_month' matches no uncertain value (expected a glob over "
+        "the key paths of fields written as {dist: ...}; capsim check lists them at its end)\n");
+    done(&r);
+    r = load_sets(factored, sets + 1, 1);   /* 0.9^2 alone is fine: the sum is checked */
+    assert_non_null(r.sc);
+    done(&r);
+    const char *over[] = { "factors.aws_only.contracts.aws-*.capacity.?.delay_months=-0.7" };
+    r = load_sets(factored, over, 1);
+    assert_null(r.sc);
+    assert_string_equal(r.errs,
+        "--set:1:58: factors.aws_only.contracts.aws-*.capacity.?.delay_months: the loadings of "
+        "contracts.aws-1.capacity.0.delay_months (nvidia 0.8, aws_only -0.7) have squares "
+        "summing to 1.13 (expected a sum below 1 for each value: 1 minus the sum is the share "
+        "of its own variation; 1 more value too)\n");
+    done(&r);
+}
+
+/* The bounds: 200 globs over all factors, 1000 loaded values (bounds.h). */
+static void test_factor_bounds(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 20, used = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    used += (size_t)snprintf(text + used, cap - used, "%s",
+        HEAD "chips: { h100: { h100e: 1, kw: 1.6, life_months: 72 } }\nclouds: { aws: {} }\n"
+        "contracts:\n");
+    for (int c = 0; c < 2; c++) {
+        used += (size_t)snprintf(text + used, cap - used, "  - name: c%d\n    cloud: aws\n"
+            "    from: 2025-01\n    to: 2025-12\n    billing: reserved\n    price: { h100: 2 }\n"
+            "    capacity:\n", c);
+        for (int t = 0; t < 501; t++)
+            used += (size_t)snprintf(text + used, cap - used, "      - { chip: h100, count: 1, "
+                "online: 2025-01, delay_months: { dist: uniform, min: 0, max: 2 } }\n");
+    }
+    size_t base = used;
+    snprintf(text + used, cap - used, "factors:\n  f:\n    contracts.*.capacity.*.delay_months: 0.5\n");
+    result r = load(text);
+    assert_null(r.sc);
+    assert_string_equal(r.errs, "t.yaml:1022:3: factors: the factors load 1002 values (expected at "
+                                "most 1000)\n");
+    done(&r);
+    used = base + (size_t)snprintf(text + base, cap - base, "factors:\n  f:\n");
+    for (int g = 0; g < 201; g++)
+        used += (size_t)snprintf(text + used, cap - used, "    contracts.c0.capacity.%d.delay_months: 0.1\n", g);
+    r = load(text);
+    assert_null(r.sc);
+    assert_string_equal(r.errs, "t.yaml:1023:5: factors.f: 201 loadings in all (expected at most "
+                                "200 key path globs over all factors)\n");
+    done(&r);
+    free(text);
+}
+
 static void test_sampling_names(void **state)
 {
     (void)state;
@@ -1461,6 +1675,12 @@ int main(void)
         cmocka_unit_test(test_bad_corpus),
         cmocka_unit_test(test_print_round_trip),
         cmocka_unit_test(test_print_content),
+        cmocka_unit_test(test_factor_globs),
+        cmocka_unit_test(test_factor_load),
+        cmocka_unit_test(test_factor_set),
+        cmocka_unit_test(test_factor_pinned),
+        cmocka_unit_test(test_factor_errors),
+        cmocka_unit_test(test_factor_bounds),
         cmocka_unit_test(test_sampling_names),
         cmocka_unit_test(test_suggest),
         cmocka_unit_test(test_keypath),

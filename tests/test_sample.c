@@ -9,6 +9,12 @@
  * values alone; results are bitwise identical for 1 and 3 threads; common random
  * numbers by name; sampler_begin and sampler_rows in chunks out of order give the bits
  * of sampler_fill; the exact message for a matrix that is not positive definite.
+ * Common factors: loadings 0.8 and 0.8 give the Spearman correlation of a bivariate
+ * normal with r = 0.64 within 3 SE (batch means; random and lhs); an explicit pair
+ * overrides the factors for that pair only; the worked example of docs/MODEL.md (latent
+ * correlations of the normal scores within 3 SE); threads; values the factors do not
+ * touch keep their bits, also beside a group of more than 24 values; the messages of a
+ * matrix that factors and pairs make not positive definite.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,10 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
 
 #include "sim/random/rng.h"
+#include "sim/scenario/factors.h"
 #include "sim/scenario/sample.h"
 #include "sim/scenario/scenario.h"
 
@@ -428,6 +436,278 @@ static void test_common_random_numbers(void **state)
     }
 }
 
+/* ---- common factors (DESIGN.md 11.4) ---- */
+
+/* Give value u the loading l on factor f (a factor named "f<f>" is added when needed).
+ * Loadings are appended in (u, f) order by the tests, as the loader leaves them. */
+static void add_loading(scenario *sc, int u, int f, double l)
+{
+    while ((int)sc->nfactors <= f) {
+        char name[16];
+        snprintf(name, sizeof name, "f%zu", sc->nfactors);
+        assert_true(factors_add(sc, name) >= 0);
+    }
+    assert_int_equal(factors_add_loading(sc, u, f, l), 0);
+    factors_sort_loadings(sc);
+}
+
+/* Expected sample Spearman correlation of n pairs from a bivariate normal with Pearson
+ * correlation r (Moran 1948): 6/(pi (n+1)) (asin r + (n-2) asin(r/2)). As n grows it
+ * tends to (6/pi) asin(r/2). */
+static double spearman_expected(double r, size_t n)
+{
+    double dn = (double)n;
+    return 6 / (M_PI * (dn + 1)) * (asin(r) + (dn - 2) * asin(r / 2));
+}
+
+/* Mean and standard error of the Spearman correlation of values a and b over nb
+ * batches of m consecutive paths (batch means: the SE comes from the spread of the
+ * batches, so it holds for LHS, whose blocks of m paths are independent hypercubes). */
+static void batch_spearman(const double *v, size_t nu, size_t nb, size_t m, int a, int b,
+                           double *mean, double *se)
+{
+    double *r = malloc(nb * sizeof *r);
+    assert_non_null(r);
+    for (size_t k = 0; k < nb; k++) r[k] = spearman(v + k * m * nu + a, v + k * m * nu + b, m, nu);
+    *mean = gsl_stats_mean(r, 1, nb);
+    *se = gsl_stats_sd(r, 1, nb) / sqrt((double)nb);
+    free(r);
+}
+
+#define NB 40      /* batches */
+#define MB 2000    /* paths per batch (and the LHS block) */
+
+/* x and y load 0.8 on one factor: latent (normal-score) correlation 0.8 * 0.8 = 0.64,
+ * so their Spearman correlation is that of a bivariate normal with r = 0.64:
+ * (6/pi) asin(0.32) = 0.6221 (0.6218 expected for batches of 2000), not 0.64 (what
+ * reading the product as a rank correlation would give). 40 batches of 2000 paths: the
+ * SE of the mean is about 0.0022, so 3 SE = 0.0067 tells 0.6218 from 0.64 (8 SE). An
+ * unloaded value stays uncorrelated and, under random sampling, keeps its raw uniforms. */
+static void test_factor_spearman(void **state)
+{
+    (void)state;
+    const sampling_kind kinds[] = { SAMPLING_RANDOM, SAMPLING_LHS };
+    const size_t n = NB * MB, nu = 3;
+    double target = spearman_expected(0.64, MB);
+    assert_true(fabs(target - 0.62183) < 5e-5);   /* by hand from the formula above */
+    for (int t = 0; t < 2; t++) {
+        scenario *sc = scenario_alloc();
+        sc->sampling = kinds[t];
+        sc->seed = 11;
+        int x = add(sc, "contracts.a.capacity.0.delay_months", dist3(DIST_GAMMA, 2, 1, 0));
+        int w = add(sc, "demand.inference.growth", dist3(DIST_LOGNORMAL, 2, 0.3, 0));
+        int y = add(sc, "contracts.b.capacity.0.delay_months", dist3(DIST_LOGNORMAL, 2, 0.6, 0));
+        add_loading(sc, x, 0, 0.8);
+        add_loading(sc, y, 0, 0.8);
+        double *v, *u, mean, se;
+        char msg[256];
+        sampler *s = sampler_alloc(sc, MB, msg, sizeof msg);   /* LHS blocks of MB paths */
+        assert_non_null(s);
+        v = malloc(n * nu * sizeof *v);
+        u = malloc(n * nu * sizeof *u);
+        sampler_fill(s, 0, n, v, u);
+        sampler_free(s);
+        batch_spearman(v, nu, NB, MB, x, y, &mean, &se);
+        print_message("factor 0.8 x 0.8, %s: Spearman %.4f, expected %.4f, SE %.4f\n",
+                      scenario_sampling_name(kinds[t]), mean, target, se);
+        assert_true(se > 0.001 && se < 0.004);
+        assert_true(fabs(mean - target) <= 3 * se);
+        assert_true(fabs(0.64 - target) > 3 * se);   /* the test tells the two readings apart */
+        batch_spearman(v, nu, NB, MB, x, w, &mean, &se);
+        assert_true(fabs(mean) <= 3 * se);
+        if (kinds[t] == SAMPLING_RANDOM)
+            for (size_t i = 0; i < n; i++)
+                assert_true(u[i * nu + w] == rng_uniform_at(11, sc->uncertain[w].stream, i, 0, 0));
+        free(v);
+        free(u);
+        scenario_free(sc);
+    }
+}
+
+/* x, y, z load 0.8 on one factor; the explicit pair [x, y, 0.2] (a rank correlation, as
+ * every correlations entry) overrides the factors' 0.64 for that pair only: Spearman of
+ * x, y near 0.2 (Pearson 2 sin(pi 0.2 / 6) = 0.2091 in the matrix), of x, z and y, z
+ * near the factor value 0.6218 (expectations for batches of 2000). */
+static void test_factor_override(void **state)
+{
+    (void)state;
+    const size_t n = NB * MB, nu = 3;
+    scenario *sc = scenario_alloc();
+    sc->seed = 12;
+    int x = add(sc, "x", dist3(DIST_NORMAL, 0, 1, 0));
+    int y = add(sc, "y", dist3(DIST_GAMMA, 2, 1, 0));
+    int z = add(sc, "z", dist3(DIST_UNIFORM, 0, 1, 0));
+    add_loading(sc, x, 0, 0.8);
+    add_loading(sc, y, 0, 0.8);
+    add_loading(sc, z, 0, 0.8);
+    add_corr(sc, x, y, 0.2);
+    double *v, mean, se;
+    fill(sc, n, 0, n, &v, NULL);
+    double want_xy = spearman_expected(2 * sin(M_PI * 0.2 / 6), MB);
+    double want_f = spearman_expected(0.64, MB);
+    batch_spearman(v, nu, NB, MB, x, y, &mean, &se);
+    print_message("override x~y: Spearman %.4f, expected %.4f, SE %.4f\n", mean, want_xy, se);
+    assert_true(fabs(mean - want_xy) <= 3 * se);
+    assert_true(fabs(want_f - want_xy) > 3 * se);
+    batch_spearman(v, nu, NB, MB, x, z, &mean, &se);
+    assert_true(fabs(mean - want_f) <= 3 * se);
+    batch_spearman(v, nu, NB, MB, y, z, &mean, &se);
+    assert_true(fabs(mean - want_f) <= 3 * se);
+    free(v);
+    scenario_free(sc);
+}
+
+/* The worked example of docs/MODEL.md: factor 0 loads A 0.8 and B 0.6, factor 1 loads
+ * B 0.5 and C 0.7, so the latent matrix has AB = 0.48, BC = 0.35, AC = 0. The Pearson
+ * correlation of the normal scores Phi^-1(u) must match each entry within 3 SE, the SE
+ * of a sample Pearson r being (1 - r^2) / sqrt(n) (n = 80000: at most 0.0036). */
+static void test_factor_matrix(void **state)
+{
+    (void)state;
+    const size_t n = 80000, nu = 3;
+    scenario *sc = scenario_alloc();
+    sc->seed = 13;
+    int a = add(sc, "a", uniform01()), b = add(sc, "b", uniform01()), c = add(sc, "c", uniform01());
+    add_loading(sc, a, 0, 0.8);
+    add_loading(sc, b, 0, 0.6);
+    add_loading(sc, b, 1, 0.5);
+    add_loading(sc, c, 1, 0.7);
+    double *v, *u;
+    fill(sc, n, 0, n, &v, &u);
+    double *zs = malloc(n * nu * sizeof *zs);
+    for (size_t i = 0; i < n * nu; i++) zs[i] = gsl_cdf_ugaussian_Pinv(u[i]);
+    const int pa[3] = { a, b, a }, pb[3] = { b, c, c };
+    const double want[3] = { 0.48, 0.35, 0.0 };
+    for (int k = 0; k < 3; k++) {
+        double r = gsl_stats_correlation(zs + pa[k], nu, zs + pb[k], nu, n);
+        double se = (1 - want[k] * want[k]) / sqrt((double)n);
+        print_message("latent r(%d,%d) = %.4f, expected %.2f, SE %.4f\n", pa[k], pb[k], r, want[k], se);
+        assert_true(fabs(r - want[k]) <= 3 * se);
+    }
+    /* each value keeps its own marginal: the normal scores have variance 1 */
+    for (size_t k = 0; k < nu; k++)
+        assert_true(fabs(gsl_stats_variance(zs + k, nu, n) - 1) <= 3 * sqrt(2.0 / (double)n));
+    free(zs);
+    free(v);
+    free(u);
+    scenario_free(sc);
+}
+
+/* Factors in the copula do not depend on threads; and loading values w, v on a factor
+ * does not move a bit of the values it does not load, even an explicit pair x~y whose
+ * indices straddle w (x < w < y < v in the copula's index order). */
+static void test_factor_determinism(void **state)
+{
+    (void)state;
+    const sampling_kind kinds[] = { SAMPLING_RANDOM, SAMPLING_LHS, SAMPLING_SOBOL };
+    const size_t n = 3000;
+    int saved = omp_get_max_threads();
+    for (int t = 0; t < 3; t++) {
+        scenario *a = scenario_alloc(), *b = scenario_alloc();
+        a->sampling = b->sampling = kinds[t];
+        a->seed = b->seed = 5;
+        scenario *both[2] = { a, b };
+        for (int s = 0; s < 2; s++) {
+            add(both[s], "x", dist3(DIST_NORMAL, 0, 1, 0));
+            add(both[s], "w", dist3(DIST_GAMMA, 2, 1, 0));
+            add(both[s], "y", dist3(DIST_LOGNORMAL, 1, 0.5, 0));
+            add(both[s], "v", uniform01());
+            add(both[s], "q", uniform01());
+            add_corr(both[s], 0, 2, 0.5);
+        }
+        add_loading(b, 1, 0, 0.7);
+        add_loading(b, 3, 0, -0.6);
+        double *va, *vb1, *vb3;
+        fill(a, n, 0, n, &va, NULL);
+        omp_set_num_threads(1);
+        fill(b, n, 0, n, &vb1, NULL);
+        omp_set_num_threads(3);
+        fill(b, n, 0, n, &vb3, NULL);
+        assert_memory_equal(vb1, vb3, n * 5 * sizeof *vb1);
+        size_t moved = 0;
+        for (size_t i = 0; i < n; i++) {
+            assert_true(va[i * 5 + 0] == vb1[i * 5 + 0]);
+            assert_true(va[i * 5 + 2] == vb1[i * 5 + 2]);
+            assert_true(va[i * 5 + 4] == vb1[i * 5 + 4]);
+            moved += va[i * 5 + 3] != vb1[i * 5 + 3];
+        }
+        assert_true(moved > n / 2);   /* v, correlated now with w, did move (w, first in
+                                         the Cholesky order, keeps its normal score) */
+        free(va);
+        free(vb1);
+        free(vb3);
+        scenario_free(a);
+        scenario_free(b);
+    }
+    omp_set_num_threads(saved);
+}
+
+/* 60 values: the even ones chained by explicit pairs (30 values, more than the 24 rows
+ * up to which GSL factors a matrix column by column), the odd ones loaded on a factor.
+ * The copula factors the two groups apart, so the chain keeps every bit it has without
+ * the factor (one 60-row matrix would move some of them in the last place: 586 of
+ * 60000 draws did, before the groups). */
+static void test_factor_groups(void **state)
+{
+    (void)state;
+    const int nv = 60;
+    const size_t n = 2000;
+    scenario *sc[2];
+    double *v[2];
+    for (int k = 0; k < 2; k++) {
+        sc[k] = scenario_alloc();
+        sc[k]->seed = 8;
+        for (int i = 0; i < nv; i++) {
+            char name[16];
+            snprintf(name, sizeof name, "v%02d", i);
+            add(sc[k], name, dist3(DIST_NORMAL, 0, 1, 0));
+        }
+        for (int i = 0; i + 2 < nv; i += 2) add_corr(sc[k], i, i + 2, 0.3);
+    }
+    for (int i = 1; i < nv; i += 2) add_loading(sc[1], i, 0, 0.5);
+    for (int k = 0; k < 2; k++) fill(sc[k], n, 0, n, &v[k], NULL);
+    size_t moved = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int j = 0; j < nv; j++) {
+            if (j % 2 == 0) assert_true(v[0][i * nv + j] == v[1][i * nv + j]);
+            else moved += v[0][i * nv + j] != v[1][i * nv + j];
+        }
+    assert_true(moved > n * nv / 2 * 9 / 10);
+    for (int k = 0; k < 2; k++) {
+        free(v[k]);
+        scenario_free(sc[k]);
+    }
+}
+
+/* Factors alone give a positive definite matrix (D + L L^T); an explicit pair that
+ * contradicts them does not, and the message names the pair and the factor; a factor
+ * that loads only unrelated values stays out of the message. */
+static void test_factor_not_positive_definite(void **state)
+{
+    (void)state;
+    char msg[512];
+    scenario *sc = scenario_alloc();
+    int a = add(sc, "a", uniform01()), b = add(sc, "b", uniform01()), c = add(sc, "c", uniform01());
+    int d = add(sc, "d", uniform01()), e = add(sc, "e", uniform01());
+    add_loading(sc, a, 0, 0.9);
+    add_loading(sc, b, 0, 0.9);
+    add_loading(sc, c, 0, 0.9);
+    add_loading(sc, d, 1, 0.5);
+    add_loading(sc, e, 1, 0.5);
+    assert_int_equal(sample_check_correlations(sc, msg, sizeof msg), 0);
+    add_corr(sc, a, b, -0.9);
+    assert_int_equal(sample_check_correlations(sc, msg, sizeof msg), -1);
+    assert_string_equal(msg, "correlations are not positive definite (pairs involved: a~b; "
+                             "factors involved: f0) (expected a consistent correlation matrix)");
+    sc->corr[0].rho = 0.5;   /* below the factors' 0.81, but consistent */
+    assert_int_equal(sample_check_correlations(sc, msg, sizeof msg), 0);
+    sc->loadings[0].l = 1.0;  /* the loader refuses this; the sampler too */
+    assert_int_equal(sample_check_correlations(sc, msg, sizeof msg), -1);
+    assert_string_equal(msg, "loading 0 refers to no uncertain value or factor, or is outside "
+                             "(-1, 1) (expected a loading resolved by the loader)");
+    scenario_free(sc);
+}
+
 /* ---- validation ---- */
 
 static void test_not_positive_definite(void **state)
@@ -477,6 +757,12 @@ int main(void)
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_not_positive_definite),
+        cmocka_unit_test(test_factor_spearman),
+        cmocka_unit_test(test_factor_override),
+        cmocka_unit_test(test_factor_matrix),
+        cmocka_unit_test(test_factor_determinism),
+        cmocka_unit_test(test_factor_groups),
+        cmocka_unit_test(test_factor_not_positive_definite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

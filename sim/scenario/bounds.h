@@ -19,6 +19,11 @@
 #define BOUNDS_JUMPS_PER_YEAR 1000            /* demand jumps.per_year: as for spans */
 #define BOUNDS_ENTITIES_MAX 1000              /* chips, clouds, segments, contracts, and
                                                 tranches of one contract */
+/* Common factors (DESIGN.md 11.4): key path globs over all factors (each is matched
+ * against every uncertain value), and values with a nonzero loading (each adds a row
+ * and a column to the copula matrix, whose Cholesky factor multiplies every path). */
+#define BOUNDS_FACTOR_TERMS_MAX 200
+#define BOUNDS_LOADED_MAX 1000
 #define BOUNDS_THREADS_MAX 4096               /* --threads */
 #define BOUNDS_SHARDS_MAX 1000000             /* n of --shard i/n */
 

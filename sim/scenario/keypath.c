@@ -189,12 +189,11 @@ static yamldoc_node **add_pair(yamldoc_node *m, const char *key, yamldoc_node *c
     return &m->vals[m->n - 1];
 }
 
-int keypath_set(yamldoc_node *root, const char *path, yamldoc_node *val,
-                const char *origin, int line, int col, char *msg, size_t msglen)
+/* keypath_set along segments [0, n). */
+static int set_segs(yamldoc_node *root, char **segs, int n, yamldoc_node *val,
+                    const char *origin, int line, int col, char *msg, size_t msglen)
 {
-    char buf[KEYPATH_MAX], *segs[MAX_SEGS], prefix[KEYPATH_MAX] = "", seg[KEYPATH_MAX];
-    int n = split(path, buf, sizeof buf, segs, MAX_SEGS, msg, msglen);
-    if (n < 0) return -1;
+    char prefix[KEYPATH_MAX] = "", seg[KEYPATH_MAX];
     yamldoc_node **slot = &root;
     for (int i = 0; i < n; i++) {
         yamldoc_node *cur = *slot;
@@ -225,4 +224,29 @@ int keypath_set(yamldoc_node *root, const char *path, yamldoc_node *val,
     yamldoc_free(*slot);
     *slot = val;
     return 0;
+}
+
+int keypath_set(yamldoc_node *root, const char *path, yamldoc_node *val,
+                const char *origin, int line, int col, char *msg, size_t msglen)
+{
+    char buf[KEYPATH_MAX], *segs[MAX_SEGS];
+    int n = split(path, buf, sizeof buf, segs, MAX_SEGS, msg, msglen);
+    if (n < 0) return -1;
+    return set_segs(root, segs, n, val, origin, line, col, msg, msglen);
+}
+
+int keypath_set_key(yamldoc_node *root, const char *path, const char *key, yamldoc_node *val,
+                    const char *origin, int line, int col, char *msg, size_t msglen)
+{
+    char buf[KEYPATH_MAX], kbuf[KEYPATH_MAX], *segs[MAX_SEGS];
+    int n = split(path, buf, sizeof buf, segs, MAX_SEGS - 1, msg, msglen);
+    if (n < 0) return -1;
+    if (!*key || strlen(key) >= sizeof kbuf) {
+        snprintf(msg, msglen, "'%s' is not a key (expected 1 to %zu characters)", key,
+                 sizeof kbuf - 1);
+        return -1;
+    }
+    strcpy(kbuf, key);
+    segs[n++] = kbuf;
+    return set_segs(root, segs, n, val, origin, line, col, msg, msglen);
 }

@@ -45,4 +45,9 @@ yamldoc_node *keypath_find(yamldoc_node *root, const char *path, char *canon, si
 int keypath_set(yamldoc_node *root, const char *path, yamldoc_node *val,
                 const char *origin, int line, int col, char *msg, size_t msglen);
 
+/* The same with `key` taken whole as the last step, dots and all: it names a key of the
+ * mapping at path (common factors' globs, `factors.NAME` then `contracts.*.delay_months`). */
+int keypath_set_key(yamldoc_node *root, const char *path, const char *key, yamldoc_node *val,
+                    const char *origin, int line, int col, char *msg, size_t msglen);
+
 #endif

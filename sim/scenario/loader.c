@@ -13,6 +13,7 @@
  */
 #include "loader.h"
 #include "bounds.h"
+#include "factors.h"
 #include "keypath.h"
 #include "diagnostics.h"
 #include "sample.h"
@@ -30,6 +31,8 @@ typedef struct {
     fields_env env;
     scenario *sc;
     yamldoc_node *root;
+    char **set_paths;      /* canonical key paths of the --set arguments that applied */
+    size_t nset_paths;
 } loader;
 
 /* ---- the values fields take (DESIGN.md 2-4, 4.7) ---- */
@@ -66,6 +69,7 @@ static const fields_rule R_PRIORITY = { -1e9, 1e9, 0, 0, FIELDS_INTEGER,
 static const fields_rule R_DECLINE = { 0, 1, 0, 1, 0,
                                        "a fraction of the price lost per year, in [0, 1)" };
 static const fields_rule R_RHO = { -1, 1, 0, 0, FIELDS_CONST_ONLY, "a rank correlation in [-1, 1]" };
+static const fields_rule R_LOADING = { -1, 1, 1, 1, FIELDS_CONST_ONLY, "a loading in (-1, 1)" };
 
 typedef enum { REF_CHIP, REF_CLOUD, REF_SEGMENT } ref_kind;
 
@@ -697,16 +701,235 @@ static void load_correlations(loader *L, const yamldoc_node *n)
 {
     n = open_list(L, n, "correlations", "a list of [key.path, key.path, rho]");
     if (!n) return;
-    int before = diag_count(L->env.diag);
     char kp[32];
     for (size_t i = 0; i < n->n; i++) {
         keypath_join_index(kp, sizeof kp, "correlations", i);
         load_corr_pair(L, n->vals[i], kp);
     }
+}
+
+/* ---- factors: (DESIGN.md 11.4, factors.h) ---- */
+
+/* The glob keys and loading values of every factor, in the order of the terms (factor
+ * by factor): errors about a glob point at its key, errors about a sum of loadings at
+ * the value (which a --set may have replaced). */
+typedef struct {
+    const yamldoc_node **at, **val;
+    size_t n;
+    int over;             /* more than BOUNDS_FACTOR_TERMS_MAX: not resolved */
+} term_nodes;
+
+/* Factor i of mapping n with its glob: loading terms. */
+static void load_factor(loader *L, const yamldoc_node *n, size_t i, term_nodes *tn)
+{
+    const char *name = n->keys[i]->str, *expect = "a mapping of key path globs to loadings, "
+                       "such as {contracts.*.capacity.*.delay_months: 0.8}";
+    const yamldoc_node *v = n->vals[i];
+    char kp[KEYPATH_MAX], gkp[KEYPATH_MAX];
+    keypath_join(kp, sizeof kp, "factors", name);
+    int f = factors_add(L->sc, name);
+    fields m;
+    if (f < 0) {
+        fields_error(&L->env, n->keys[i], kp, "out of memory");
+        return;
+    }
+    if (fields_open_names(&m, &L->env, v, kp, expect) != 0) return;
+    if (yamldoc_is_null(v) || v->n == 0)
+        fields_error(&L->env, v, kp, "no loadings (expected %s)", expect);
+    if (v->kind == YAMLDOC_MAP && tn->n + v->n > BOUNDS_FACTOR_TERMS_MAX) {
+        fields_error(&L->env, v, kp, "%zu loadings in all (expected at most %d key path "
+                     "globs over all factors)", tn->n + v->n, BOUNDS_FACTOR_TERMS_MAX);
+        tn->over = 1;
+        return;   /* every glob is matched against every value: the bound bounds the time */
+    }
+    for (size_t j = 0; v->kind == YAMLDOC_MAP && j < v->n; j++) {
+        const yamldoc_node *k = v->keys[j];
+        if (k->kind != YAMLDOC_SCALAR) continue;
+        int dup = 0;   /* reported by fields_open_names */
+        for (size_t q = 0; q < j; q++)
+            dup |= v->keys[q]->kind == YAMLDOC_SCALAR && strcmp(v->keys[q]->str, k->str) == 0;
+        if (dup) continue;
+        keypath_join(gkp, sizeof gkp, kp, k->str);
+        int before = diag_count(L->env.diag);
+        double l = fields_param_node(&L->env, v->vals[j], gkp, 0.0, &R_LOADING).value;
+        if (!factors_glob_valid(k->str))
+            fields_error(&L->env, k, gkp, "'%s' is not a key path glob (expected key path "
+                         "components separated by single dots, with the wildcards * ? [...] "
+                         "inside a component, such as contracts.*.capacity.*.delay_months)",
+                         k->str);
+        if (diag_count(L->env.diag) != before) continue;
+        const yamldoc_node **at = realloc(tn->at, (tn->n + 1) * sizeof *at);
+        if (at) tn->at = at;
+        const yamldoc_node **val = at ? realloc(tn->val, (tn->n + 1) * sizeof *val) : NULL;
+        if (val) tn->val = val;
+        if (!val || factors_add_term(L->sc, f, k->str, l, k->line, k->col) != 0) {
+            fields_error(&L->env, k, gkp, "out of memory");
+            continue;
+        }
+        tn->at[tn->n] = k;
+        tn->val[tn->n++] = v->vals[j];
+    }
+    fields_close(&m);
+}
+
+/* A glob that matches no uncertain value is forgiven when it matches a key path that a
+ * --set argument pinned (a sweep over a loaded value): the loading no longer applies. */
+static int matches_a_set(const loader *L, const char *glob)
+{
+    for (size_t i = 0; i < L->nset_paths; i++)
+        if (factors_glob_match(glob, L->set_paths[i])) return 1;
+    return 0;
+}
+
+/* The loadings of factor f's terms (the first of which is term number t0 in tn). Each
+ * value is matched by at most one glob of a factor. */
+static void resolve_factor(loader *L, int f, size_t t0, const term_nodes *tn, int *term_of)
+{
+    scenario *sc = L->sc;
+    const factor_spec *fs = &sc->factors[f];
+    char gkp[KEYPATH_MAX], kp[KEYPATH_MAX];
+    keypath_join(kp, sizeof kp, "factors", fs->name);
+    for (size_t k = 0; k < sc->nuncertain; k++) term_of[k] = -1;
+    for (size_t t = 0; t < fs->nterms; t++) {
+        const factor_term *ft = &fs->terms[t];
+        size_t matched = 0;
+        keypath_join(gkp, sizeof gkp, kp, ft->glob);
+        for (size_t k = 0; k < sc->nuncertain; k++) {
+            if (!factors_glob_match(ft->glob, sc->uncertain[k].keypath)) continue;
+            matched++;
+            if (term_of[k] >= 0) {
+                fields_error(&L->env, tn->at[t0 + t], gkp, "'%s' and '%s' (line %d) both match "
+                             "%s (expected each value matched by at most one glob of a factor)",
+                             ft->glob, fs->terms[term_of[k]].glob, fs->terms[term_of[k]].line,
+                             sc->uncertain[k].keypath);
+                continue;
+            }
+            term_of[k] = (int)t;
+            if (ft->loading != 0 && factors_add_loading(sc, (int)k, f, ft->loading) != 0)
+                fields_error(&L->env, tn->at[t0 + t], gkp, "out of memory");
+        }
+        if (!matched && !matches_a_set(L, ft->glob))
+            fields_error(&L->env, tn->at[t0 + t], gkp, "'%s' matches no uncertain value "
+                         "(expected a glob over the key paths of fields written as {dist: ...}; "
+                         "capsim check lists them at its end)", ft->glob);
+    }
+}
+
+/* The term (number in tn) of the last factor that loads value u: where an error about
+ * u's loadings points. loadings of u are sorted by factor. */
+static size_t last_term_of(const loader *L, int u, const size_t *t0)
+{
+    const scenario *sc = L->sc;
+    size_t i = factors_first_loading(sc, u), last = i;
+    for (; i < sc->nloadings && sc->loadings[i].u == u; i++) last = i;
+    int f = sc->loadings[last].f;
+    const factor_spec *fs = &sc->factors[f];
+    for (size_t t = 0; t < fs->nterms; t++)
+        if (factors_glob_match(fs->terms[t].glob, sc->uncertain[u].keypath)) return t0[f] + t;
+    return t0[f];
+}
+
+/* Values whose loadings square to 1 or more have nothing left of their own: one error
+ * per glob that tips them over, naming the first such value and counting the others. */
+static void check_loading_sums(loader *L, const term_nodes *tn, const size_t *t0)
+{
+    const scenario *sc = L->sc;
+    size_t *count = calloc(tn->n ? tn->n : 1, sizeof *count);
+    int *first = malloc((tn->n ? tn->n : 1) * sizeof *first);
+    if (!count || !first) goto done;
+    for (size_t u = 0; u < sc->nuncertain; u++) {
+        if (factors_first_loading(sc, (int)u) == sc->nloadings ||
+            factors_sum_squares(sc, (int)u) < 1) continue;
+        size_t t = last_term_of(L, (int)u, t0);
+        if (!count[t]++) first[t] = (int)u;
+    }
+    for (size_t t = 0; t < tn->n; t++) {
+        if (!count[t]) continue;
+        int u = first[t];
+        char list[1024], gkp[KEYPATH_MAX], more[64] = "";
+        size_t used = 0;
+        for (size_t i = factors_first_loading(sc, u); i < sc->nloadings && sc->loadings[i].u == u; i++)
+            if (used < sizeof list)
+                used += snprintf(list + used, sizeof list - used, "%s%s %g", used ? ", " : "",
+                                 sc->factors[sc->loadings[i].f].name, sc->loadings[i].l);
+        if (count[t] > 1)
+            snprintf(more, sizeof more, "; %zu more value%s too", count[t] - 1, count[t] > 2 ? "s" : "");
+        int f = 0;   /* the factor of term t: its key path is factors.FACTOR.GLOB */
+        while ((size_t)f + 1 < sc->nfactors && t0[f + 1] <= t) f++;
+        char fkp[KEYPATH_MAX];
+        keypath_join(fkp, sizeof fkp, "factors", sc->factors[f].name);
+        keypath_join(gkp, sizeof gkp, fkp, tn->at[t]->str);
+        fields_error(&L->env, tn->val[t], gkp, "the loadings of %s (%s) have squares summing to "
+                     "%.6g (expected a sum below 1 for each value: 1 minus the sum is the "
+                     "share of its own variation%s)", sc->uncertain[u].keypath, list,
+                     factors_sum_squares(sc, u), more);
+    }
+done:
+    free(count);
+    free(first);
+}
+
+/* How many values the factors load (nonzero loadings). */
+static size_t loaded_values(const scenario *sc)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sc->nloadings; i++) n += i == 0 || sc->loadings[i].u != sc->loadings[i - 1].u;
+    return n;
+}
+
+static void load_factors(loader *L, const yamldoc_node *n)
+{
+    fields m;
+    term_nodes tn = { NULL, NULL, 0, 0 };
+    if (!n || yamldoc_is_null(n)) return;
+    if (fields_open_names(&m, &L->env, n, "factors", "a mapping of factor names to {key.path "
+                          "glob: loading}, such as {nvidia_supply: {contracts.*.capacity.*."
+                          "delay_months: 0.8}}") != 0)
+        return;
+    if (too_many(L, n, "factors", "factors")) return;
+    for (size_t i = 0; i < n->n && !tn.over; i++)
+        if (map_name(L, n, i, "factors", "factor", 0) == 0 && keypath_valid_name(n->keys[i]->str))
+            load_factor(L, n, i, &tn);   /* a bad name is reported: its globs would only add noise */
+    if (tn.over) {
+        free(tn.at);
+        free(tn.val);
+        return;
+    }
+    scenario *sc = L->sc;
+    size_t *t0 = malloc((sc->nfactors ? sc->nfactors : 1) * sizeof *t0);
+    int *term_of = malloc((sc->nuncertain ? sc->nuncertain : 1) * sizeof *term_of);
+    if (t0 && term_of) {
+        for (size_t f = 0, t = 0; f < sc->nfactors; t += sc->factors[f].nterms, f++) {
+            t0[f] = t;
+            resolve_factor(L, (int)f, t, &tn, term_of);
+        }
+        factors_sort_loadings(sc);
+        size_t nl = loaded_values(sc);
+        if (nl > BOUNDS_LOADED_MAX)
+            fields_error(&L->env, n, "factors", "the factors load %zu values (expected at most %d)",
+                         nl, BOUNDS_LOADED_MAX);
+        else
+            check_loading_sums(L, &tn, t0);
+    } else {
+        fields_error(&L->env, n, "factors", "out of memory");
+    }
+    free(t0);
+    free(term_of);
+    free(tn.at);
+    free(tn.val);
+}
+
+/* The copula matrix of correlations and factors must be positive definite: checked once
+ * both sections are in and have no errors of their own (`before`: the error count
+ * before them). Reported at correlations: when it has pairs, else at factors:. */
+static void check_copula(loader *L, const yamldoc_node *corr, const yamldoc_node *fac, int before)
+{
     char msg[1024];
-    if (diag_count(L->env.diag) == before && L->sc->ncorr > 0 &&
-        sample_check_correlations(L->sc, msg, sizeof msg) != 0)
-        fields_error(&L->env, n, "correlations", "%s", msg);
+    const scenario *sc = L->sc;
+    if (diag_count(L->env.diag) != before || (sc->ncorr == 0 && sc->nloadings == 0)) return;
+    if (sample_check_correlations(sc, msg, sizeof msg) == 0) return;
+    if (sc->ncorr) fields_error(&L->env, corr, "correlations", "%s", msg);
+    else fields_error(&L->env, fac, "factors", "%s", msg);
 }
 
 /* ---- the document ---- */
@@ -714,7 +937,7 @@ static void load_correlations(loader *L, const yamldoc_node *n)
 static void load_root(loader *L)
 {
     const char *expect = "a mapping with keys scenario, simulation, chips, clouds, demand, "
-                         "contracts, correlations";
+                         "contracts, correlations, factors";
     fields m;
     if (yamldoc_is_null(L->root)) {
         fields_error(&L->env, L->root, "", "the scenario is empty (expected %s)", expect);
@@ -724,7 +947,7 @@ static void load_root(loader *L)
     const yamldoc_node *scen = fields_get(&m, "scenario"), *sim = fields_get(&m, "simulation");
     const yamldoc_node *chips = fields_get(&m, "chips"), *clouds = fields_get(&m, "clouds");
     const yamldoc_node *demand = fields_get(&m, "demand"), *contracts = fields_get(&m, "contracts");
-    const yamldoc_node *corr = fields_get(&m, "correlations");
+    const yamldoc_node *corr = fields_get(&m, "correlations"), *fac = fields_get(&m, "factors");
     if (!scen) fields_missing(&m, "scenario", "{name: ..., start: YYYY-MM, months: N}");
     /* Dependency order: dates need the start, references need what they name. */
     load_scenario_section(L, scen);
@@ -733,8 +956,37 @@ static void load_root(loader *L)
     load_clouds(L, clouds);
     load_demand(L, demand);
     load_contracts(L, contracts);
+    int before = diag_count(L->env.diag);
     load_correlations(L, corr);
+    load_factors(L, fac);
+    check_copula(L, corr, fac, before);
     fields_close(&m);
+}
+
+/* Graft v at path. A loading of a common factor is addressed as factors.NAME.GLOB: the
+ * factor name is the component after `factors.` and the rest, dots and all, is the glob
+ * (a key of the factor's mapping), so `--set factors.f.contracts.*.capacity.*.delay_months=0.5`
+ * sets or adds the loading of that glob. */
+static int set_node(loader *L, const char *path, yamldoc_node *v, int k, char *msg, size_t msglen)
+{
+    const char *dot = strncmp(path, "factors.", 8) == 0 ? strchr(path + 8, '.') : NULL;
+    if (dot && dot > path + 8 && dot[1]) {
+        char head[KEYPATH_MAX];
+        snprintf(head, sizeof head, "%.*s", (int)(dot - path), path);
+        return keypath_set_key(L->root, head, dot + 1, v, SET_ORIGIN, k, 1, msg, msglen);
+    }
+    return keypath_set(L->root, path, v, SET_ORIGIN, k, 1, msg, msglen);
+}
+
+/* Keep the canonical key path of an applied --set (matches_a_set). */
+static void remember_set(loader *L, const char *path)
+{
+    char canon[KEYPATH_MAX], msg[256];
+    if (!keypath_find(L->root, path, canon, sizeof canon, msg, sizeof msg)) return;
+    char **p = realloc(L->set_paths, (L->nset_paths + 1) * sizeof *p);
+    if (!p) return;
+    L->set_paths = p;
+    if ((p[L->nset_paths] = malloc(strlen(canon) + 1))) strcpy(p[L->nset_paths++], canon);
 }
 
 /* One `--set key.path=value` (the k-th, 1-based): graft the parsed value into the tree. */
@@ -762,10 +1014,12 @@ static void apply_set(loader *L, const char *arg, int k)
         return;
     }
     char msg[1024];
-    if (keypath_set(L->root, path, v, origin, k, 1, msg, sizeof msg) != 0) {
+    if (set_node(L, path, v, k, msg, sizeof msg) != 0) {
         diag_add(L->env.diag, origin, k, 1, path, "%s", msg);
         yamldoc_free(v);
+        return;
     }
+    remember_set(L, path);
 }
 
 static int finish(diag_list *d, FILE *errs, int *nerrors)
@@ -810,6 +1064,8 @@ scenario *loader_load_text(const char *text, size_t len, const char *display_nam
         diag_add(L.env.diag, name, 0, 0, NULL, "out of memory");
     }
     yamldoc_free(L.root);
+    for (size_t i = 0; i < L.nset_paths; i++) free(L.set_paths[i]);
+    free(L.set_paths);
     if (finish(L.env.diag, errs, nerrors)) {
         scenario_free(L.sc);
         return NULL;

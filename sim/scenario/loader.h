@@ -4,8 +4,8 @@
  * The text is parsed with libyaml into a tree (yamldoc), `--set key.path=value`
  * overrides are grafted into that tree (keypath), and the tree is checked against the
  * schema while the scenario is built (fields getters): sections in dependency order
- * (scenario, simulation, chips, clouds, demand, contracts, correlations) whatever their
- * order in the file. Every problem is reported, not just the first, each as one line
+ * (scenario, simulation, chips, clouds, demand, contracts, correlations, factors)
+ * whatever their order in the file. Every problem is reported, not just the first, each as one line
  *
  *     file:line:col: key.path: what is wrong (what was expected)
  *
@@ -13,7 +13,10 @@
  * `--set:K:COL: ...`, K being the argument's rank (1 for the first --set).
  *
  * A `--set` that pins a distribution field to a number (as sweeps do) also drops the
- * correlations that name it: a constant has nothing to correlate. Uncertain values are
+ * correlations that name it: a constant has nothing to correlate; a factor's glob that
+ * matched only pinned values then loads nothing (not an error). A factor loading is
+ * set as `--set factors.FACTOR.GLOB=value`: the glob is everything after the factor
+ * name, dots included (factors.h). Uncertain values are
  * registered section by section in the order above, and in file order within a
  * section (the same as file order for files laid out as in DESIGN.md 2).
  */

@@ -25,8 +25,16 @@
  * they can never coincide with a draw of any stream.
  *
  * The Gaussian copula then moves the correlated values (the others are untouched):
- * z = Phi^-1(u), z' = L z with L the Cholesky factor of the Pearson matrix
- * 2 sin(pi rho / 6) of the rank correlations, u' = Phi(z'). Finally value = quantile.
+ * z = Phi^-1(u), z' = L z with L the Cholesky factor of the Pearson matrix of the
+ * normal scores, u' = Phi(z'). Finally value = quantile. The matrix holds, for values
+ * loaded on common factors (factors.h), the latent correlation sum_f l_if l_jf as it
+ * is (a loading product is already a Pearson correlation of normal scores), and for
+ * each explicit pair its rank correlation rho converted, 2 sin(pi rho / 6), which
+ * overrides the factors' entry. The correlated values are those of an explicit pair
+ * and those with a nonzero loading, in index order: without factors, exactly the
+ * matrix of the first edition. With factors the matrix is split into the groups of
+ * values linked by pairs or shared factors, each with its own Cholesky factor (see
+ * copula_set), so that a factor moves no bit of a group it does not touch.
  * Every path is computed on its own, so results are bitwise identical for any number
  * of threads.
  */
@@ -66,10 +74,8 @@ struct sampler {
     double *qpoint;        /* qdim */
     int *sdim;             /* nu: Sobol dimension of value k, or -1 (random scheme) */
     double *shift;         /* nu: Cranley-Patterson shift */
-    /* copula */
-    size_t nc;
-    int *cidx;             /* nc: the correlated values, ascending */
-    gsl_matrix *chol;      /* nc x nc, lower triangle = L */
+    /* copula (defined below) */
+    struct copula_set_s *cop;
     /* scratch for the uniforms when the caller does not want them */
     double *ubuf;
     size_t ubuf_len;
@@ -177,17 +183,47 @@ static void sobol_fill(sampler *s, uint64_t first, size_t n, double *u)
     }
 }
 
-/* The Gaussian copula on one path's uniforms; z is nc scratch. */
-static void copula(const sampler *s, double *u, double *z)
-{
-    if (!s->nc) return;
-    for (size_t j = 0; j < s->nc; j++) z[j] = gsl_cdf_ugaussian_Pinv(u[s->cidx[j]]);
-    gsl_vector_view zv = gsl_vector_view_array(z, s->nc);
-    gsl_blas_dtrmv(CblasLower, CblasNoTrans, CblasNonUnit, s->chol, &zv.vector);
-    for (size_t j = 0; j < s->nc; j++) u[s->cidx[j]] = clamp_u(gsl_cdf_ugaussian_P(z[j]));
-}
-
 /* ---- correlation matrix ---- */
+
+/* The off-diagonal entries sum_f l_if l_jf of the values loaded on factors, into m
+ * (pos: matrix row of each uncertain value). Sums run in factor order: the bits do not
+ * depend on the order of the globs. 0, or -1 out of memory. */
+static int factor_entries(const scenario *sc, const int *pos, size_t nc, gsl_matrix *m)
+{
+    /* columns for the factors that load something, in factor order */
+    int *col = malloc((sc->nfactors ? sc->nfactors : 1) * sizeof *col);
+    size_t nf = 0;
+    for (size_t f = 0; col && f < sc->nfactors; f++) col[f] = -1;
+    for (size_t i = 0; col && i < sc->nloadings; i++) col[sc->loadings[i].f] = 0;
+    for (size_t f = 0; col && f < sc->nfactors; f++)
+        if (col[f] == 0) col[f] = (int)nf++;
+    size_t cells = nc * nf;
+    double *rows = calloc(cells ? cells : 1, sizeof *rows);   /* nc x nf loadings */
+    char *loaded = calloc(nc ? nc : 1, 1);
+    if (!col || !rows || !loaded) {
+        free(col);
+        free(rows);
+        free(loaded);
+        return -1;
+    }
+    for (size_t i = 0; i < sc->nloadings; i++) {
+        const loading_spec *l = &sc->loadings[i];
+        rows[(size_t)pos[l->u] * nf + (size_t)col[l->f]] = l->l;
+        loaded[pos[l->u]] = 1;
+    }
+    free(col);
+    for (size_t a = 0; a < nc; a++)
+        for (size_t b = a + 1; loaded[a] && b < nc; b++) {
+            if (!loaded[b]) continue;
+            double r = 0;
+            for (size_t f = 0; f < nf; f++) r += rows[a * nf + f] * rows[b * nf + f];
+            gsl_matrix_set(m, a, b, r);
+            gsl_matrix_set(m, b, a, r);
+        }
+    free(rows);
+    free(loaded);
+    return 0;
+}
 
 /* The correlated values (ascending indices) and their Pearson matrix. Returns NULL
  * with a message on bad pairs or allocation failure. */
@@ -219,6 +255,16 @@ static gsl_matrix *pearson_matrix(const scenario *sc, int **cidx_out, size_t *nc
         }
         pos[c->a] = pos[c->b] = 0;
     }
+    for (size_t i = 0; i < sc->nloadings; i++) {
+        const loading_spec *l = &sc->loadings[i];
+        if (l->u < 0 || (size_t)l->u >= nu || l->f < 0 || (size_t)l->f >= sc->nfactors ||
+            !(fabs(l->l) < 1)) {
+            snprintf(msg, msglen, "loading %zu refers to no uncertain value or factor, or is "
+                     "outside (-1, 1) (expected a loading resolved by the loader)", i);
+            goto fail;
+        }
+        pos[l->u] = 0;
+    }
     cidx = malloc((nu ? nu : 1) * sizeof *cidx);
     if (!cidx) goto oom;
     for (size_t k = 0; k < nu; k++)
@@ -226,6 +272,7 @@ static gsl_matrix *pearson_matrix(const scenario *sc, int **cidx_out, size_t *nc
     m = gsl_matrix_alloc(nc ? nc : 1, nc ? nc : 1);
     if (!m) goto oom;
     gsl_matrix_set_identity(m);
+    if (sc->nloadings && factor_entries(sc, pos, nc, m) != 0) goto oom;
     for (size_t p = 0; p < sc->ncorr; p++) {
         const corr_spec *c = &sc->corr[p];
         double r = 2 * sin(M_PI * c->rho / 6);
@@ -243,6 +290,26 @@ fail:
     free(cidx);
     gsl_matrix_free(m);
     return NULL;
+}
+
+/* Append "; factors involved: f, g" (the factors that load a value flagged in inv, every
+ * factor when inv is NULL) to the message of name_bad_pairs, which has `used` characters
+ * and lists `listed` pairs. Returns the new length. Nothing without factors, so that the
+ * message of the first edition stays as it was. */
+static size_t name_bad_factors(const scenario *sc, const int *inv, size_t listed, char *msg,
+                               size_t msglen, size_t used)
+{
+    size_t named = 0;
+    for (size_t f = 0; f < sc->nfactors; f++) {
+        int in = 0;
+        for (size_t i = 0; i < sc->nloadings && !in; i++)
+            in = sc->loadings[i].f == (int)f && (!inv || inv[sc->loadings[i].u]);
+        if (!in || used >= msglen) continue;
+        used += snprintf(msg + used, msglen - used, "%s%s", named ? ", " :
+                         listed ? "; factors involved: " : "factors involved: ", sc->factors[f].name);
+        named++;
+    }
+    return used;
 }
 
 /* Name the pairs behind a matrix that is not positive definite: the correlated values
@@ -276,6 +343,7 @@ static void name_bad_pairs(const scenario *sc, const int *cidx, size_t nc,
                              sc->uncertain[c->a].keypath, sc->uncertain[c->b].keypath);
         listed++;
     }
+    used = name_bad_factors(sc, have ? inv : NULL, listed, msg, msglen, used);
     if (used < msglen)
         snprintf(msg + used, msglen - used, ") (expected a consistent correlation matrix)");
     free(inv);
@@ -299,48 +367,192 @@ static double min_pivot(const gsl_matrix *l)
     return m;
 }
 
-/* The Cholesky factor of the copula matrix (NULL and a message when it has none).
- * With no correlations it is a 1x1 identity that is never used. */
-static gsl_matrix *copula_factor(const scenario *sc, int **cidx, size_t *nc, char *msg, size_t msglen)
+/* The copula: the correlated values in groups that share no correlation, each group
+ * with the Cholesky factor of its own matrix. With factors, values linked by an
+ * explicit pair or by a factor that loads both fall in one group, so that adding a
+ * factor cannot move a bit of a group it does not touch (GSL factors matrices above
+ * 24 rows blockwise, and the bits of a row would depend on rows of unrelated values).
+ * Without factors there is one group of every correlated value: the matrix and the
+ * bits of the first edition. */
+typedef struct copula_set_s {
+    size_t nc, ngroups;
+    int *cidx;            /* nc: the correlated values, group by group, ascending within */
+    size_t *start;        /* ngroups + 1: group g is cidx[start[g] .. start[g + 1]) */
+    gsl_matrix **chol;    /* ngroups: lower triangle = L */
+} copula_set;
+
+static void copula_set_free(copula_set *c)
 {
-    gsl_matrix *m = pearson_matrix(sc, cidx, nc, msg, msglen);
-    if (!m || *nc == 0) return m;
-    gsl_matrix *l = gsl_matrix_alloc(*nc, *nc);
+    for (size_t g = 0; c->chol && g < c->ngroups; g++) gsl_matrix_free(c->chol[g]);
+    free(c->chol);
+    free(c->start);
+    free(c->cidx);
+    memset(c, 0, sizeof *c);
+}
+
+static size_t uf_find(size_t *parent, size_t r)
+{
+    while (parent[r] != r) r = parent[r] = parent[parent[r]];
+    return r;
+}
+
+/* The root stays the smaller row, so a group's root is its first row. */
+static void uf_link(size_t *parent, size_t a, size_t b)
+{
+    a = uf_find(parent, a);
+    b = uf_find(parent, b);
+    if (a < b) parent[b] = a;
+    else if (b < a) parent[a] = b;
+}
+
+/* Group of each of the nc rows (0, 1, ... in order of first row) into group[]; returns
+ * the number of groups, or 0 out of memory. row[k]: matrix row of uncertain value k. */
+static size_t group_rows(const scenario *sc, const int *row, size_t nc, size_t *group)
+{
+    if (sc->nloadings == 0) {   /* the first edition: one matrix */
+        for (size_t r = 0; r < nc; r++) group[r] = 0;
+        return 1;
+    }
+    size_t *parent = malloc(nc * sizeof *parent);
+    long *first = malloc((sc->nfactors ? sc->nfactors : 1) * sizeof *first);
+    if (!parent || !first) {
+        free(parent);
+        free(first);
+        return 0;
+    }
+    for (size_t r = 0; r < nc; r++) parent[r] = r;
+    for (size_t f = 0; f < sc->nfactors; f++) first[f] = -1;
+    for (size_t p = 0; p < sc->ncorr; p++)
+        uf_link(parent, (size_t)row[sc->corr[p].a], (size_t)row[sc->corr[p].b]);
+    for (size_t i = 0; i < sc->nloadings; i++) {
+        const loading_spec *l = &sc->loadings[i];
+        if (first[l->f] < 0) first[l->f] = row[l->u];
+        else uf_link(parent, (size_t)first[l->f], (size_t)row[l->u]);
+    }
+    size_t ng = 0;
+    for (size_t r = 0; r < nc; r++) {   /* a root is its group's first row */
+        size_t root = uf_find(parent, r);
+        group[r] = root == r ? ng++ : group[root];
+    }
+    free(parent);
+    free(first);
+    return ng;
+}
+
+/* Rows of group g's values (ascending) out of the whole matrix m into a new matrix. */
+static gsl_matrix *group_matrix(const gsl_matrix *m, const size_t *rows, size_t k)
+{
+    gsl_matrix *g = gsl_matrix_alloc(k, k);
+    if (!g) return NULL;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++) gsl_matrix_set(g, i, j, gsl_matrix_get(m, rows[i], rows[j]));
+    return g;
+}
+
+/* The Cholesky factor of one group's matrix gm, or NULL and a message naming what makes
+ * it not positive definite (vals: the group's uncertain values). */
+static gsl_matrix *group_factor(const scenario *sc, const gsl_matrix *gm, const int *vals,
+                                char *msg, size_t msglen)
+{
+    gsl_matrix *l = gsl_matrix_alloc(gm->size1, gm->size2);
     if (!l) {
         snprintf(msg, msglen, "out of memory building the correlation matrix (expected to fit)");
-        gsl_matrix_free(m);
-        free(*cidx);
         return NULL;
     }
-    gsl_matrix_memcpy(l, m);
+    gsl_matrix_memcpy(l, gm);
     /* GSL reports a failed factorisation through its error handler: a bad matrix is a
      * user error here, not a reason to abort. */
     gsl_error_handler_t *old = gsl_set_error_handler_off();
     int rc = gsl_linalg_cholesky_decomp1(l);
     gsl_set_error_handler(old);
     if (rc != GSL_SUCCESS || min_pivot(l) < PIVOT_MIN) {
-        name_bad_pairs(sc, *cidx, *nc, m, msg, msglen);
+        name_bad_pairs(sc, vals, gm->size1, gm, msg, msglen);
         gsl_matrix_free(l);
-        free(*cidx);
-        l = NULL;
+        return NULL;
     }
-    gsl_matrix_free(m);
     return l;
+}
+
+/* Split the correlated values of m (rows = cidx, ascending) into groups and factor each.
+ * Takes cidx. 0, or -1 with a message (c is then empty). */
+static int copula_groups(const scenario *sc, const gsl_matrix *m, int *cidx, size_t nc,
+                         copula_set *c, char *msg, size_t msglen)
+{
+    size_t nu = sc->nuncertain, ng = 0;
+    int *row = malloc((nu ? nu : 1) * sizeof *row);
+    size_t *group = malloc(nc * sizeof *group), *rows = malloc(nc * sizeof *rows);
+    c->nc = nc;
+    c->cidx = malloc(nc * sizeof *c->cidx);
+    if (row && group && rows && c->cidx) {
+        for (size_t r = 0; r < nc; r++) row[cidx[r]] = (int)r;
+        ng = group_rows(sc, row, nc, group);
+    }
+    c->start = calloc(ng + 1, sizeof *c->start);
+    c->chol = calloc(ng ? ng : 1, sizeof *c->chol);
+    int rc = ng && c->start && c->chol ? 0 : -1;
+    if (rc) snprintf(msg, msglen, "out of memory building the correlation matrix (expected to fit)");
+    else c->ngroups = ng;
+    for (size_t g = 0, k = 0; rc == 0 && g < ng; g++) {   /* group by group, rows ascending */
+        size_t first = k;
+        for (size_t r = 0; r < nc; r++)
+            if (group[r] == g) {
+                rows[k - first] = r;
+                c->cidx[k++] = cidx[r];
+            }
+        c->start[g + 1] = k;
+        gsl_matrix *gm = group_matrix(m, rows, k - first);
+        c->chol[g] = gm ? group_factor(sc, gm, c->cidx + first, msg, msglen) : NULL;
+        if (!gm) snprintf(msg, msglen, "out of memory building the correlation matrix (expected to fit)");
+        if (!c->chol[g]) rc = -1;
+        gsl_matrix_free(gm);
+    }
+    free(row);
+    free(group);
+    free(rows);
+    free(cidx);
+    if (rc) copula_set_free(c);
+    return rc;
+}
+
+/* The copula of sc into c: 0, or -1 with a message. No correlations: no groups. */
+static int copula_build(const scenario *sc, copula_set *c, char *msg, size_t msglen)
+{
+    int *cidx = NULL;
+    size_t nc = 0;
+    memset(c, 0, sizeof *c);
+    gsl_matrix *m = pearson_matrix(sc, &cidx, &nc, msg, msglen);
+    if (!m) return -1;
+    int rc = 0;
+    if (nc) rc = copula_groups(sc, m, cidx, nc, c, msg, msglen);
+    else free(cidx);
+    gsl_matrix_free(m);
+    return rc;
 }
 
 int sample_check_correlations(const scenario *sc, char *msg, size_t msglen)
 {
-    int *cidx = NULL;
-    size_t nc = 0;
+    copula_set c;
     if (msglen) msg[0] = '\0';
-    gsl_matrix *l = copula_factor(sc, &cidx, &nc, msg, msglen);
-    if (!l) return -1;
-    gsl_matrix_free(l);
-    free(cidx);
+    if (copula_build(sc, &c, msg, msglen) != 0) return -1;
+    copula_set_free(&c);
     return 0;
 }
 
 /* ---- sampler ---- */
+
+/* The Gaussian copula on one path's uniforms, group by group; z is nc scratch. */
+static void copula(const sampler *s, double *u, double *z)
+{
+    const copula_set *c = s->cop;
+    for (size_t g = 0; g < c->ngroups; g++) {
+        const int *idx = c->cidx + c->start[g];
+        size_t k = c->start[g + 1] - c->start[g];
+        for (size_t j = 0; j < k; j++) z[j] = gsl_cdf_ugaussian_Pinv(u[idx[j]]);
+        gsl_vector_view zv = gsl_vector_view_array(z, k);
+        gsl_blas_dtrmv(CblasLower, CblasNoTrans, CblasNonUnit, c->chol[g], &zv.vector);
+        for (size_t j = 0; j < k; j++) u[idx[j]] = clamp_u(gsl_cdf_ugaussian_P(z[j]));
+    }
+}
 
 /* Ranks of the key paths in strcmp order (ties cannot happen: key paths are unique;
  * index order breaks them anyway). */
@@ -390,8 +602,10 @@ sampler *sampler_alloc(const scenario *sc, uint64_t npaths, char *msg, size_t ms
     s->npaths = npaths;
     s->nu = sc->nuncertain;
     s->kind = sc->sampling;
-    s->chol = copula_factor(sc, &s->cidx, &s->nc, msg, msglen);
-    if (!s->chol) {
+    s->cop = malloc(sizeof *s->cop);
+    if (!s->cop || copula_build(sc, s->cop, msg, msglen) != 0) {
+        if (!s->cop) snprintf(msg, msglen, "out of memory allocating the sampler (expected to fit)");
+        free(s->cop);
         free(s);
         return NULL;
     }
@@ -410,8 +624,8 @@ void sampler_free(sampler *s)
     free(s->qpoint);
     free(s->sdim);
     free(s->shift);
-    free(s->cidx);
-    gsl_matrix_free(s->chol);
+    if (s->cop) copula_set_free(s->cop);
+    free(s->cop);
     free(s->ubuf);
     free(s);
 }
@@ -425,7 +639,7 @@ static double *uniform_buffer(sampler *s, size_t len, double *given)
 
 size_t sampler_scratch_len(const sampler *s)
 {
-    return s->nc ? s->nc : 1;
+    return s->cop->nc ? s->cop->nc : 1;
 }
 
 double *sampler_begin(sampler *s, uint64_t first, size_t n, double *uniforms)

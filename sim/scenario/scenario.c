@@ -105,6 +105,13 @@ void scenario_free(scenario *sc)
     free(sc->contracts);
     free(sc->uncertain);
     free(sc->corr);
+    for (size_t i = 0; i < sc->nfactors; i++) {
+        for (size_t j = 0; j < sc->factors[i].nterms; j++) free(sc->factors[i].terms[j].glob);
+        free(sc->factors[i].terms);
+        free(sc->factors[i].name);
+    }
+    free(sc->factors);
+    free(sc->loadings);
     free(sc->name);
     free(sc->description);
     free(sc->source_path);

@@ -11,6 +11,7 @@
  *   bounds          the input limits: the scenario name's rule, caps on numbers
  *   scenario_print  the resolved scenario written back as a scenario file
  *   sample          per-path values of the uncertain fields (random, lhs, sobol, copula)
+ *   factors         common factors: key path globs, their matching, the loadings they give
  *
  * scenario: the resolved, validated scenario in memory (DESIGN.md 2-4, 9).
  *
@@ -56,6 +57,27 @@ typedef struct {
     double rho;         /* rank (Spearman) correlation */
     int line, col;
 } corr_spec;
+
+/* A common factor (DESIGN.md 11.4): a standard normal shared by the values it loads. It
+ * has no random stream of its own: it lives in the copula matrix, where values i and j
+ * get the latent (normal-score) correlation sum_f l_if * l_jf. */
+typedef struct {
+    char *glob;         /* as written: "contracts.*.capacity.*.delay_months" */
+    double loading;     /* in (-1, 1) */
+    int line, col;
+} factor_term;
+
+typedef struct {
+    char *name;
+    size_t nterms;
+    factor_term *terms; /* file order */
+} factor_spec;
+
+/* A resolved, nonzero loading: uncertain value u loads l on factor f. */
+typedef struct {
+    int u, f;
+    double l;
+} loading_spec;
 
 typedef enum {
     SAMPLING_RANDOM, SAMPLING_LHS, SAMPLING_SOBOL, SAMPLING_SALTELLI, SAMPLING_NKINDS
@@ -178,6 +200,8 @@ typedef struct scenario {
     size_t ncontracts; contract_spec *contracts;   /* file order */
     size_t nuncertain; uncertain_spec *uncertain;  /* in order of appearance */
     size_t ncorr;      corr_spec *corr;
+    size_t nfactors;   factor_spec *factors;       /* file order */
+    size_t nloadings;  loading_spec *loadings;     /* sorted by (u, f) */
     /* provenance */
     char *source_path;   /* file it was loaded from, or "<built-in>" */
     char *text;          /* the YAML text as loaded (after --set, the original text) */

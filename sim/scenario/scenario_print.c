@@ -6,6 +6,7 @@
  * comment saying so, so the reader sees that the key exists.
  */
 #include "scenario_print.h"
+#include "factors.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -293,6 +294,42 @@ static void print_correlations(FILE *f, const scenario *sc)
     }
 }
 
+/* Uncertain values that glob matches. */
+static size_t glob_matches(const scenario *sc, const char *glob)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < sc->nuncertain; k++)
+        n += (size_t)factors_glob_match(glob, sc->uncertain[k].keypath);
+    return n;
+}
+
+/* The factors as written (globs quoted: a plain `*` would start a YAML alias), each
+ * glob with the number of uncertain values it matches. A glob that matches none (a
+ * --set pinned its values to constants) is left out, as are pinned correlations, and
+ * a factor left with no globs. */
+static void print_factors(FILE *f, const scenario *sc)
+{
+    size_t shown = 0;
+    for (size_t i = 0; i < sc->nfactors; i++) {
+        const factor_spec *fs = &sc->factors[i];
+        size_t any = 0;
+        for (size_t j = 0; j < fs->nterms && !any; j++) any = glob_matches(sc, fs->terms[j].glob);
+        if (!any) continue;
+        fprintf(f, "%s  %s:\n", shown++ ? "" : "factors:\n", fs->name);
+        for (size_t j = 0; j < fs->nterms; j++) {
+            const factor_term *t = &fs->terms[j];
+            size_t n = glob_matches(sc, t->glob);
+            if (!n) continue;
+            fputs("    ", f);
+            put_quoted(f, t->glob);
+            fputs(": ", f);
+            scenario_print_number(f, t->loading);
+            fprintf(f, "   # matches %zu value%s\n", n, n == 1 ? "" : "s");
+        }
+    }
+    if (!shown) fputs("factors: {}\n", f);
+}
+
 static void print_uncertain_index(FILE *f, const scenario *sc)
 {
     fprintf(f, "# %zu uncertain value%s, sampled once per path%s\n", sc->nuncertain,
@@ -314,5 +351,6 @@ void scenario_print(FILE *f, const scenario *sc)
     fputs(sc->ncontracts ? "contracts:\n" : "contracts: []\n", f);
     for (size_t i = 0; i < sc->ncontracts; i++) print_contract(f, sc, &sc->contracts[i]);
     print_correlations(f, sc);
+    print_factors(f, sc);
     print_uncertain_index(f, sc);
 }
