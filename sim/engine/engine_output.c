@@ -146,8 +146,8 @@ static int write_results(engine *e)
     }
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
-        if (h5out_write_stats(e->out, v, r->st) != 0) goto fail;
-        if (r->diff && h5out_write_diff_stats(e->out, v, r->diff) != 0) goto fail;
+        if (h5out_write_stats(e->out, v, r->st, r->rep) != 0) goto fail;
+        if (r->diff && h5out_write_diff_stats(e->out, v, r->diff, r->rep_diff) != 0) goto fail;
         if (eng_sens_rank_corr(e, r, e->done, rc) != 0) {
             eng_fail(e, "cannot read back the temporary sensitivity file");
             goto done;
