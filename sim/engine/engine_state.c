@@ -4,6 +4,7 @@
 #include "engine_variant.h"
 #include "mpi_comm.h"
 
+#include <math.h>
 #include <omp.h>
 #include <stdarg.h>
 #include <string.h>
@@ -109,6 +110,7 @@ int eng_init(engine *e, const engine_job *job)
 {
     memset(e, 0, sizeof *e);
     e->t0 = progress_now();
+    e->achieved_rse = NAN;
     e->job = job;
     e->nv = job->nvariants;
     e->rank = comm_rank();

@@ -111,6 +111,7 @@ typedef struct {
     /* the run's progress */
     uint64_t done;                   /* paths consumed, in order, from path_first (engine_output.c) */
     int stopped;                     /* --target-rse reached (engine_superblock.c) */
+    double achieved_rse;             /* --target-rse: the metric's RSE at the end (engine_output.c) */
     acc_target *acc;                 /* 3 per variant (engine_superblock.c) */
     rep_target *rep_acc;             /* 2 per variant (engine_superblock.c) */
     words blob;                      /* scratch for saving accumulators (engine_superblock.c) */
