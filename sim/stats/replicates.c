@@ -115,11 +115,13 @@ int repl_complete(const repl_acc *a)
 double repl_se(const repl_acc *a, size_t v)
 {
     if (v >= a->nvars || !repl_complete(a)) return NAN;
-    double R = a->nrep, mbar = 0, ss = 0;
-    for (unsigned k = 0; k < a->nrep; k++) mbar += a->mean[(size_t)k * a->nvars + v];
-    mbar /= R;
+    /* deviations from replicate 0's mean: equal means give exactly 0, and large means
+     * with a small spread keep their digits */
+    double R = a->nrep, m0 = a->mean[v], dbar = 0, ss = 0;
+    for (unsigned k = 0; k < a->nrep; k++) dbar += a->mean[(size_t)k * a->nvars + v] - m0;
+    dbar /= R;
     for (unsigned k = 0; k < a->nrep; k++) {
-        double d = a->mean[(size_t)k * a->nvars + v] - mbar;
+        double d = a->mean[(size_t)k * a->nvars + v] - m0 - dbar;
         ss += d * d;
     }
     return sqrt(ss / (R - 1) / R);
