@@ -122,10 +122,13 @@ void corr_acc_result(const corr_acc *c, double *r)
 
 /* Per output k the sums over base samples of p = a + b and q = a^2 + b^2 (a = f(A) - f0,
  * b = f(B) - f0) and of their squares and product; per (k, j) of each index's term y
- * (y1 first order, y2 total) its square and its products with p and q. These are the
- * moments the delta-method interval of y-bar / V needs (sobol_acc_result). */
+ * (y1 = b (ab - a) first order, y2 total) its square and its products with p and q, and
+ * for the first order the sums of d = ab - a, its square and its products with y1, p, q.
+ * These are the moments of the centred first-order numerator and of the delta-method
+ * intervals (sobol_acc_result). */
 enum { SO_F0, SO_P, SO_Q, SO_PP, SO_QQ, SO_PQ, SO_NOUT };
-enum { SI_Y1, SI_Y11, SI_Y1P, SI_Y1Q, SI_YT, SI_YTT, SI_YTP, SI_YTQ, SI_N };
+enum { SI_Y1, SI_Y11, SI_Y1P, SI_Y1Q, SI_D, SI_DD, SI_DY1, SI_DP, SI_DQ,
+       SI_YT, SI_YTT, SI_YTP, SI_YTQ, SI_N };
 
 struct sobol_acc {
     size_t nout, np;
@@ -183,6 +186,12 @@ void sobol_acc_add(sobol_acc *s, const double *fa, const double *fb, const doubl
             s->t[SI_Y11][i] += y1 * y1;
             s->t[SI_Y1P][i] += y1 * p;
             s->t[SI_Y1Q][i] += y1 * q;
+            double d = ab - a;
+            s->t[SI_D][i] += d;
+            s->t[SI_DD][i] += d * d;
+            s->t[SI_DY1][i] += d * y1;
+            s->t[SI_DP][i] += d * p;
+            s->t[SI_DQ][i] += d * q;
             s->t[SI_YT][i] += y2;
             s->t[SI_YTT][i] += y2 * y2;
             s->t[SI_YTP][i] += y2 * p;
@@ -191,43 +200,60 @@ void sobol_acc_add(sobol_acc *s, const double *fa, const double *fb, const doubl
     }
 }
 
-/* The 95% half-width of the index y-bar / V by the delta method on the sample means
- * (y-bar, p-bar, q-bar) of n base samples, V = q-bar / 2 - p-bar^2 / 4: gradient
- * g = (1 / V, y-bar p-bar / (2 V^2), -y-bar / (2 V^2)), variance g' C g / n with C the
- * covariance of (y, p, q) over base samples. V's own error enters through the last two
- * terms: leaving it out (as capsim did before) made the intervals of an index whose term
- * is nearly independent of V too narrow (82% coverage of the Ishigami total index of
- * x2 at nominal 95%: tests/test_sensitivity.c). */
-static double index_ci(double n, double sy, double syy, double syp, double syq, double p, double q,
-                       double pp, double qq, double pq, double v)
+/* An index and its 95% half-width from n base samples: numerator N = y-bar - p-bar d-bar / 2
+ * over V = q-bar / 2 - p-bar^2 / 4 (bars: means over base samples). For the first order,
+ * y = b (ab - a) and d = ab - a: N is Saltelli's mean(f(B) (f(AB_j) - f(A))) with f(B)
+ * centred on the sample mean p-bar / 2 of f, which makes it exactly invariant to the
+ * shift f0. (Uncentred, it carries f0 (E f(AB_j) - E f(A)), which is not 0 when the
+ * copula makes AB_j's inputs distributed unlike A's: with path 0's f(A) as f0, a random
+ * offset per seed, the first-order indices of the correlated demand growths of the
+ * built-in scenario spread 8-12 times their intervals across seeds.) For the total
+ * order, y = (a - ab)^2 / 2, already invariant, and d = 0. The half-width is 1.96 times
+ * the delta-method standard error of N / V in the means of (y, d, p, q): gradient
+ *   (1 / V, -p-bar / (2V), -d-bar / (2V) + N p-bar / (2V^2), -N / (2V^2)),
+ * covariances from the sums; V's own error enters through the last two terms (leaving it
+ * out, as capsim once did, made the intervals of the Ishigami total index of x2 cover 84%
+ * of the time at nominal 95%: tests/test_sensitivity.c). */
+static void sobol_index(double n, const double *const t[SI_N], size_t i, int first_order,
+                        const double *const o[SO_NOUT], size_t k, double *index, double *half)
 {
-    double my = sy / n, mp = p / n, mq = q / n;
-    double cyy = syy / n - my * my, cpp = pp / n - mp * mp, cqq = qq / n - mq * mq;
-    double cyp = syp / n - my * mp, cyq = syq / n - my * mq, cpq = pq / n - mp * mq;
-    double gy = 1 / v, gp = my * mp / (2 * v * v), gq = -my / (2 * v * v);
-    double var = gy * gy * cyy + gp * gp * cpp + gq * gq * cqq + 2 * gy * gp * cyp + 2 * gy * gq * cyq +
-                 2 * gp * gq * cpq;
-    return STATS_Z95 * sqrt(fmax(0.0, var) / n);
+    double sy, syy, syp, syq, sd = 0, sdd = 0, sdy = 0, sdp = 0, sdq = 0;
+    if (first_order) {
+        sy = t[SI_Y1][i]; syy = t[SI_Y11][i]; syp = t[SI_Y1P][i]; syq = t[SI_Y1Q][i];
+        sd = t[SI_D][i]; sdd = t[SI_DD][i]; sdy = t[SI_DY1][i]; sdp = t[SI_DP][i]; sdq = t[SI_DQ][i];
+    } else {
+        sy = t[SI_YT][i]; syy = t[SI_YTT][i]; syp = t[SI_YTP][i]; syq = t[SI_YTQ][i];
+    }
+    /* means and second moments of x = (y, d, p, q) */
+    double m[4] = { sy / n, sd / n, o[SO_P][k] / n, o[SO_Q][k] / n };
+    double e2[4][4] = {
+        { syy, sdy, syp, syq },
+        { sdy, sdd, sdp, sdq },
+        { syp, sdp, o[SO_PP][k], o[SO_PQ][k] },
+        { syq, sdq, o[SO_PQ][k], o[SO_QQ][k] },
+    };
+    double v = m[3] / 2 - m[2] * m[2] / 4, num = m[0] - m[2] * m[1] / 2;
+    if (!(n >= 2 && v > 0)) {
+        *index = *half = NAN;
+        return;
+    }
+    double g[4] = { 1 / v, -m[2] / (2 * v), -m[1] / (2 * v) + num * m[2] / (2 * v * v), -num / (2 * v * v) };
+    double var = 0;
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 4; c++) var += g[r] * g[c] * (e2[r][c] / n - m[r] * m[c]);
+    *index = num / v;
+    *half = STATS_Z95 * sqrt(fmax(0.0, var) / n);
 }
 
 void sobol_acc_result(const sobol_acc *s, double *first, double *total, double *first_ci, double *total_ci)
 {
-    double n = s->n;
-    for (size_t k = 0; k < s->nout; k++) {
-        double m = 2 * n, mean = s->o[SO_P][k] / m;
-        double v = s->o[SO_Q][k] / m - mean * mean;
-        double P = s->o[SO_P][k], Q = s->o[SO_Q][k], PP = s->o[SO_PP][k], QQ = s->o[SO_QQ][k], PQ = s->o[SO_PQ][k];
+    const double *const *t = (const double *const *)s->t, *const *o = (const double *const *)s->o;
+    for (size_t k = 0; k < s->nout; k++)
         for (size_t j = 0; j < s->np; j++) {
             size_t i = k * s->np + j;
-            int ok = n >= 2 && v > 0;
-            first[i] = ok ? s->t[SI_Y1][i] / n / v : NAN;
-            total[i] = ok ? s->t[SI_YT][i] / n / v : NAN;
-            first_ci[i] = ok ? index_ci(n, s->t[SI_Y1][i], s->t[SI_Y11][i], s->t[SI_Y1P][i], s->t[SI_Y1Q][i],
-                                        P, Q, PP, QQ, PQ, v) : NAN;
-            total_ci[i] = ok ? index_ci(n, s->t[SI_YT][i], s->t[SI_YTT][i], s->t[SI_YTP][i], s->t[SI_YTQ][i],
-                                        P, Q, PP, QQ, PQ, v) : NAN;
+            sobol_index(s->n, t, i, 1, o, k, &first[i], &first_ci[i]);
+            sobol_index(s->n, t, i, 0, o, k, &total[i], &total_ci[i]);
         }
-    }
 }
 
 void sobol_acc_set_shift(sobol_acc *s, const double *f0)
@@ -265,7 +291,8 @@ int sobol_acc_merge(sobol_acc *into, const sobol_acc *from)
 
 /* Words: a tag, nout, np, fixed, n, then the SO_NOUT per-output arrays (nout each) and
  * the SI_N per-index arrays (nout x np each), in enum order, doubles as their bit
- * patterns. Tag 2: the sums of the delta-method interval were added. */
+ * patterns. Tag 2: the sums of the centred first order and of the delta-method
+ * intervals were added. */
 #define SOBOL_TAG UINT64_C(0x324c4f42534d4143) /* "CAMSBOL2" in little-endian bytes */
 
 size_t sobol_acc_save_words(const sobol_acc *s)
