@@ -14,15 +14,15 @@
  *             Each replicate is an independent randomisation of the same design over
  *             its share of the paths, so the R replicate means are independent and their
  *             spread is an honest standard error that shows the variance reduction. The
- *             interleaving keeps every replicate's count within one of the others for
- *             any number of paths, and equal at every multiple of R (batches and
+ *             interleaving keeps every replicate's count within g of the others for any
+ *             number of paths, and equal at every multiple of g R (batches and
  *             superblocks are multiples of 512: a run stopped early by --target-rse
  *             still has R equal replicates).
  *   lhs       (perm_krb(j mod m) + v_ik) / m, m = g ceil(N / (g R)) (g = 2 with
  *             antithetic pairs, else 1), b = j div m: each block of
  *             m points of a replicate is a Latin hypercube (when N is not a multiple of
- *             R some replicates have m - 1 points, a hypercube with one random stratum
- *             left out: still unbiased; points beyond npaths, as a run extended for
+ *             g R some replicates have fewer points, a hypercube with random strata left
+ *             out: still unbiased; points beyond npaths, as a run extended for
  *             precision asks for, start a new block with a fresh permutation). perm_krb
  *             is a 4-round keyed Feistel bijection on the next even power of two >= m,
  *             cycle-walked into 0..m-1: O(1) memory, any path computable on its own.
@@ -81,7 +81,7 @@ struct sampler {
     double *qpoint;        /* qdim */
     double *qprev;         /* qdim: point qnext - 2 */
     int *sdim;             /* nu: Sobol dimension of value k, or -1 (random scheme) */
-    double *shift;         /* nu: Cranley-Patterson shift */
+    double *shift;         /* R x nu: Cranley-Patterson shift of value k in replicate r */
     /* copula */
     size_t nc;
     int *cidx;             /* nc: the correlated values, ascending */
