@@ -3,8 +3,9 @@
  *
  * Checks: LHS hits each of m = ceil(N / R) strata exactly once per dimension in each
  * of the R replicates (paths r, r + R, r + 2R, ...; N = 7, 1000, 1024), and again in
- * the replicate's next block of m points; replicates are independent designs (another
- * permutation, another Sobol shift); Sobol beats plain random on a smooth 5-d
+ * the replicate's next block of m points; with antithetic pairs a pair stays in one
+ * replicate and the replicate's strata still hold; replicates are independent designs
+ * (another permutation, another Sobol shift), each Sobol replicate a net; Sobol beats plain random on a smooth 5-d
  * integrand at N = 4096 (RMS error over seeds), restarts and skips consistently, and
  * falls back to the random scheme beyond GSL's 40 dimensions; the Gaussian copula gives
  * Spearman correlations within 4 standard errors of the targets and leaves uncorrelated
@@ -147,14 +148,46 @@ static void test_lhs_strata(void **state)
     }
 }
 
-/* Asking for paths in pieces, out of order, gives the same values as one call. */
+/* With antithetic pairs a pair stays in one replicate (paths 2k and 2k+1 in replicate
+ * k mod R): replicate r's points are paths 16q + 2r and 16q + 2r + 1, q = 0, 1, ...,
+ * and its m = 2 ceil(N / 16) points hit each of m strata once (N = 1000: m = 126, paths
+ * up to 1007; the last group of each replicate lies beyond N, as a run extended for
+ * precision would take it). */
+static void test_lhs_antithetic_groups(void **state)
+{
+    (void)state;
+    const size_t n = 1000, nu = 2, R = SAMPLE_REPLICATES, m = 2 * ((n + 2 * R - 1) / (2 * R));
+    scenario *sc = uniform_scenario(SAMPLING_LHS, 13, nu);
+    sc->antithetic = 1;
+    double *v, *u, *pts = malloc(m * nu * sizeof *pts);
+    assert_non_null(pts);
+    fill(sc, n, 0, m * R, &v, &u);
+    for (size_t r = 0; r < R; r++) {
+        for (size_t j = 0; j < m; j++) {
+            uint64_t rep, jj, i = (j / 2) * 2 * R + 2 * r + j % 2;
+            sample_replicate_of(i, 2, &rep, &jj);
+            assert_true(rep == r && jj == j);
+            memcpy(pts + j * nu, u + i * nu, nu * sizeof *pts);
+        }
+        for (size_t k = 0; k < nu; k++) check_strata(pts, nu, 1, k, m);
+    }
+    free(pts);
+    free(v);
+    free(u);
+    scenario_free(sc);
+}
+
+/* Asking for paths in pieces, out of order, gives the same values as one call (with
+ * and without antithetic pairs, whose replicate groups make the Sobol points of
+ * consecutive paths go back and forth). */
 static void test_pieces(void **state)
 {
     (void)state;
     const sampling_kind kinds[] = { SAMPLING_RANDOM, SAMPLING_LHS, SAMPLING_SOBOL };
     const size_t n = 600, nu = 4;
-    for (int t = 0; t < 3; t++) {
-        scenario *sc = uniform_scenario(kinds[t], 5, nu);
+    for (int t = 0; t < 6; t++) {
+        scenario *sc = uniform_scenario(kinds[t % 3], 5, nu);
+        sc->antithetic = t >= 3;
         double *whole, *piece = malloc(n * nu * sizeof *piece);
         char msg[256];
         fill(sc, n, 0, n, &whole, NULL);
@@ -509,6 +542,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lhs_strata),
+        cmocka_unit_test(test_lhs_antithetic_groups),
         cmocka_unit_test(test_pieces),
         cmocka_unit_test(test_begin_rows),
         cmocka_unit_test(test_sobol_beats_random),
