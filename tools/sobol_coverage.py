@@ -11,7 +11,7 @@ a skewed total are dominated by a few paths. Figures from this script are in
 docs/OUTPUT.md ("Sobol indices").
 
 usage: /usr/bin/python3 tools/sobol_coverage.py [--capsim build/capsim] [--scenario F]
-           [--seeds 20] [--paths 4000] [--min 0.01] [--show 12]
+           [--seeds 20] [--paths 4000] [--min 0.01] [--show 12] [--pair TOTAL:PARAM ...]
 Run from the repository root; nice it on a shared machine.
 """
 import argparse
@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--paths", type=int, default=4000)
     ap.add_argument("--min", type=float, default=0.01)
     ap.add_argument("--show", type=int, default=12)
+    ap.add_argument("--pair", action="append", default=[], help="also show TOTAL:PARAM (both indices)")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="sobol_cov.")
     out = os.path.join(tmp, "r.h5")
@@ -71,6 +72,11 @@ def main():
                 continue
             print(f"   {totals[t]:30s} {params[p]:45s} pooled {pooled[t, p]:8.4f} cover {cover[t, p]:.2f} "
                   f"sd/SE {ratio[t, p]:.2f}")
+        for pair in a.pair:
+            tn, pn = pair.split(":", 1)
+            t, p = totals.index(tn), params.index(pn)
+            print(f"   pair {tn} {pn}: pooled {pooled[t, p]:.4f}, sd {E[:, t, p].std(ddof=1):.4g}, "
+                  f"mean SE {C[:, t, p].mean() / 1.96:.4g}, cover {cover[t, p]:.2f}")
 
 
 if __name__ == "__main__":

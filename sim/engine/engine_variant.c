@@ -203,8 +203,8 @@ int eng_variant_init(engine *e, size_t v)
         if (!r->diff || !r->sb_diff) goto oom;
     }
     /* replicated designs: the standard error from the replicate means; the differences
-     * too when variant 0 is replicated alike (the replicate of a path is the same in
-     * every variant: its index mod R) */
+     * too when variant 0 is replicated alike (same R and group g: then a path is in the
+     * same replicate, (i div g) mod R, in both variants) */
     unsigned R = sampler_replicates(r->smp), g = sampler_replicate_group(r->smp);
     if (R > 1) {
         r->rep = repl_alloc(e->U.row_len, R, g);
