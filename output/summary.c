@@ -204,7 +204,7 @@ static void print_precision(const sfile *S)
     if (method && sscanf(method, "replicates:%u", &nrep) == 1)
         fprintf(S->out, "  SE         from the spread of %u independent replicate means (se_method %s)\n", nrep, method);
     else if (method && strcmp(method, "iid") == 0)
-        fprintf(S->out, "  SE         sd / sqrt(paths), paths independent (se_method iid)\n");
+        fprintf(S->out, "  SE         sd / sqrt(paths) (se_method iid)\n");
     else if (method && *method)
         fprintf(S->out, "  SE         se_method %s (see each variant's sampling)\n", method);
     free(method);
