@@ -281,8 +281,18 @@ static int write_output_stats(h5out *o, grp *G, const output_info *oi, size_t of
     return 0;
 }
 
-/* Statistics of every output into G for slot vslot (-1: no variant dimension). */
-static int write_stats_into(h5out *o, grp *G, long vslot, const stats *s, int with_pneg)
+/* The group's se_method attribute after one more variant's statistics (h5out.h). */
+static int note_se_method(h5out *o, grp *G, const char *method)
+{
+    if (G->se_method[0] && strcmp(G->se_method, method) != 0) method = "mixed";
+    snprintf(G->se_method, sizeof G->se_method, "%s", method);
+    return hdf5_attr_str(G->g, "se_method", G->se_method) != 0 ? h5out_fail(o, "writing se_method") : 0;
+}
+
+/* Statistics of every output into G for slot vslot (-1: no variant dimension); the
+ * standard errors from rep when it has every replicate (h5out.h). */
+static int write_stats_into(h5out *o, grp *G, long vslot, const stats *s, const repl_acc *rep,
+                            int with_pneg)
 {
     size_t nv = o->L.row_len;
     if (stats_nvars(s) != nv)
@@ -304,7 +314,12 @@ static int write_stats_into(h5out *o, grp *G, long vslot, const stats *s, int wi
             pneg[i] = S[i].n > 0 ? fmin(1.0, fmax(0.0, p)) : NAN;
         }
     }
-    int rc = 0;
+    char method[32] = "iid";
+    if (rep && repl_complete(rep)) {
+        for (size_t i = 0; i < nv; i++) S[i].se = repl_se(rep, i);
+        snprintf(method, sizeof method, "replicates:%u", repl_nrep(rep));
+    }
+    int rc = note_se_method(o, G, method);
     for (int k = 0; k < N_SERIES && rc == 0; k++)
         rc = write_output_stats(o, G, &model_series[k], o->L.series_off[k], o->L.series_len[k], S, pneg, vslot);
     for (int k = 0; k < N_TOTALS && rc == 0; k++)
@@ -316,17 +331,17 @@ static int write_stats_into(h5out *o, grp *G, long vslot, const stats *s, int wi
     return rc;
 }
 
-int h5out_write_stats(h5out *o, size_t v, const stats *s)
+int h5out_write_stats(h5out *o, size_t v, const stats *s, const repl_acc *rep)
 {
     if (v >= o->V) return h5out_fail_plain(o, "variant %zu out of range", v);
-    return write_stats_into(o, &o->stats, o->V > 1 ? (long)v : -1, s, 0);
+    return write_stats_into(o, &o->stats, o->V > 1 ? (long)v : -1, s, rep, 0);
 }
 
-int h5out_write_diff_stats(h5out *o, size_t v, const stats *diff)
+int h5out_write_diff_stats(h5out *o, size_t v, const stats *diff, const repl_acc *rep)
 {
     if (v < 1 || v >= o->V)
         return h5out_fail_plain(o, "difference statistics for variant %zu: need 1 <= v < %zu", v, o->V);
-    return write_stats_into(o, &o->diff, (long)v - 1, diff, 1);
+    return write_stats_into(o, &o->diff, (long)v - 1, diff, rep, 1);
 }
 
 /* --- sensitivity -------------------------------------------------------------------- */

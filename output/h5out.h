@@ -49,6 +49,7 @@
 #include <stdint.h>
 #include <hdf5.h>
 #include "sim/scenario/scenario.h"
+#include "sim/stats/replicates.h"
 #include "sim/stats/stats.h"
 #include "models/model.h"
 
@@ -117,11 +118,16 @@ int h5out_append(h5out *o, size_t v, uint64_t first, size_t n, const double *row
 /* Monthly series of the same paths into /paths (only those with index < save_paths). */
 int h5out_append_paths(h5out *o, size_t v, uint64_t first, size_t n, const double *rows);
 
-/* Statistics of variant v: s has L->row_len variables (series, then totals). */
-int h5out_write_stats(h5out *o, size_t v, const stats *s);
+/* Statistics of variant v: s has L->row_len variables (series, then totals). rep: the
+ * replicate means of the same variables (lhs, sobol), whose spread gives every `_se`
+ * (sim/stats/replicates.h), or NULL for independent paths (the plain sd / sqrt(n)). The
+ * group's `se_method` attribute says which: "iid" or "replicates:R" (R the number of
+ * replicates; "iid" also when some replicate has no path, as with fewer paths than R),
+ * "mixed" when the variants of a file differ. */
+int h5out_write_stats(h5out *o, size_t v, const stats *s, const repl_acc *rep);
 
 /* Paired differences variant v minus variant 0 (v >= 1): same shape as the stats. */
-int h5out_write_diff_stats(h5out *o, size_t v, const stats *diff);
+int h5out_write_diff_stats(h5out *o, size_t v, const stats *diff, const repl_acc *rep);
 
 /* Sensitivity of variant v: Spearman rank correlation of each total value (L->ntotals)
  * with each param: rank_corr[k * nparams + j]. */

@@ -28,6 +28,7 @@ typedef struct {
     hsize_t len[ND];
     int diff;            /* /diff: variants 1..V-1 */
     int has_month, has_contract_cloud, has_vary, has_total_labels;
+    char se_method[32];  /* the se_method attribute written so far ("" before the first) */
 } grp;
 
 struct h5out {

@@ -211,10 +211,10 @@ static int root_attrs(chk *C, hid_t f)
     static const char *const strings[] = {
         "title", "Conventions", "capsim_version", "git_revision", "compiler", "compiler_flags", "gsl_version",
         "hdf5_version", "started", "created", "command", "command_line", "sampling", "stop_reason", "scenario_name",
-        "scenario_description", "scenario_source", "scenario_start", "scenario", "baseline",
+        "scenario_description", "scenario_source", "scenario_start", "scenario", "baseline", "target_on",
     };
     static const char *const integers[] = { "seed", "threads", "ranks", "superblock_paths", "merged_shards" };
-    static const char *const numbers[] = { "discount_rate", "wall_seconds" };
+    static const char *const numbers[] = { "discount_rate", "wall_seconds", "target_rse", "achieved_rse" };
     int st;
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
         if ((st = attr_kind(C, f, "root", strings[i], H5T_STRING)) != RESULTS_OK) return st;

@@ -202,6 +202,32 @@ static int element_labels(const sfile *S, hid_t g, const results_var *x, int qdi
 
 /* --- tables ------------------------------------------------------------------------- */
 
+/* Which standard error the tables show (/stats se_method, docs/OUTPUT.md), and whether
+ * a --target-rse was met: a run that stopped at --paths short of its target says so. */
+static void print_precision(const sfile *S)
+{
+    char *method = S->st >= 0 ? results_attr_str(S->st, "se_method") : NULL;
+    unsigned nrep = 0;
+    if (method && sscanf(method, "replicates:%u", &nrep) == 1)
+        fprintf(S->out, "  SE         from the spread of %u independent replicate means (se_method %s)\n", nrep, method);
+    else if (method && strcmp(method, "iid") == 0)
+        fprintf(S->out, "  SE         sd / sqrt(paths) (se_method iid)\n");
+    else if (method && *method)
+        fprintf(S->out, "  SE         se_method %s (see each variant's sampling)\n", method);
+    free(method);
+    double target = NAN, achieved = NAN;
+    char *on = results_attr_str(S->f, "target_on");
+    if (hdf5_read_attr_double(S->f, "target_rse", &target) == 0 && hdf5_read_attr_double(S->f, "achieved_rse", &achieved) == 0) {
+        if (achieved <= target)
+            fprintf(S->out, "  target     RSE of %s %.3g: reached (%.3g)\n", on ? on : "?", target, achieved);
+        else
+            fprintf(S->out, "  target     RSE of %s %.3g: NOT REACHED, %.3g at the --paths limit\n", on ? on : "?",
+                    target, achieved);
+    }
+    H5Eclear2(H5E_DEFAULT);
+    free(on);
+}
+
 static void print_provenance(const sfile *S, const char *path)
 {
     char *name = results_attr_str(S->f, "scenario_name"), *src = results_attr_str(S->f, "scenario_source");
@@ -232,6 +258,7 @@ static void print_provenance(const sfile *S, const char *path)
            "%.1f s, stop: %s\n",
            cmd ? cmd : "?", paths, seed, sampling && *sampling ? sampling : "?", threads, ranks, wall,
            stop && *stop ? stop : "?");
+    print_precision(S);
     fprintf(S->out, "  made by    capsim %s (git %s), %s\n", ver ? ver : "?", git ? git : "?", created ? created : "?");
     if (S->V > 1) {
         fprintf(S->out, "  variants   ");

@@ -63,6 +63,23 @@ expect_rc 0 "run (built-in default)" "$CAPSIM" run --paths 300 --quiet -o "$tmp/
 expect_rc 0 "target-rse t1" "$CAPSIM" run "$sc" --paths 50000 --target-rse 0.05 --on pv_spend --threads 1 --quiet -o "$tmp/r1.h5"
 expect_rc 0 "target-rse t2" "$CAPSIM" run "$sc" --paths 50000 --target-rse 0.05 --on pv_spend --threads 2 --quiet -o "$tmp/r2.h5"
 h5diff -r "$tmp/r1.h5" "$tmp/r2.h5" /stats /stats > /dev/null 2>&1 || fail "target-rse runs differ across threads"
+grep -q "not reached" "$tmp/err" && fail "a target that was reached gets no warning"
+"$CAPSIM" summary "$tmp/r1.h5" | grep -q "target     RSE of pv_spend 0.05: reached" || fail "summary: target reached"
+# A target not reached by --paths: a warning on stderr (even with --quiet) naming the
+# achieved RSE and the target, the attributes in the file, and the summary says so.
+expect_rc 0 "target-rse not reached" "$CAPSIM" run "$sc" --paths 1500 --target-rse 0.00001 --on pv_spend --quiet -o "$tmp/r3.h5"
+grep -q "^capsim: warning: --target-rse 1e-05 on pv_spend not reached: relative standard error 0\.0[0-9]* after 1500 paths" "$tmp/err" ||
+    { fail "warning of a target not reached"; cat "$tmp/err"; }
+h5dump -a achieved_rse "$tmp/r3.h5" | grep -q "(0): 0\.00" || fail "achieved_rse in the file"
+h5dump -a target_on "$tmp/r3.h5" | grep -q '"pv_spend"' || fail "target_on in the file"
+"$CAPSIM" summary "$tmp/r3.h5" | grep -q "target     RSE of pv_spend 1e-05: NOT REACHED, 0\.0[0-9]* at the --paths limit" ||
+    fail "summary: target not reached"
+# summary says which standard error it shows (/stats se_method, DESIGN.md 14)
+"$CAPSIM" summary "$tmp/r3.h5" | grep -q "^  SE         sd / sqrt(paths) (se_method iid)" ||
+    fail "summary: the SE of random sampling"
+expect_rc 0 "lhs run" "$CAPSIM" run "$sc" --paths 1000 --set simulation.sampling=lhs --quiet -o "$tmp/lhs.h5"
+"$CAPSIM" summary "$tmp/lhs.h5" | grep -q "^  SE         from the spread of 8 independent replicate means (se_method replicates:8)" ||
+    fail "summary: the SE of lhs sampling"
 
 # The path loop allocates nothing: from 2,048 to 20,480 paths the allocations grow by
 # HDF5's per-batch work only (about 0.3 a path), not by one or more a path (the beta and

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The MPI build (make CC=mpicc) under mpirun: 2 and 3 ranks write the file of one process
 # bitwise (every dataset; the `ranks` attribute says how it was made), also with Sobol
-# indices, a compare, and a --target-rse stop in the middle of a round of ranks.
+# indices, a compare, LHS sampling (replicate standard errors), and a --target-rse stop in
+# the middle of a round of ranks.
 # Without mpicc or mpirun (Open MPI) it is skipped, exit 77; CI installs Open MPI.
 # It builds its own non-sanitizer binary in build-mpicc (also under `make check`).
 set -u
@@ -50,6 +51,12 @@ for np in 2 3; do
     same "-np $np" "$tmp/one.h5" "$tmp/np$np.h5" /stats /totals /params /sensitivity
     h5dump -a ranks "$tmp/np$np.h5" | grep -q "(0): $np" || fail "-np $np: the ranks attribute is $np"
 done
+
+# LHS: the replicate means behind every _se (DESIGN.md 14) travel in the packages.
+expect_ok "lhs, one process" "$MPICAPSIM" run "$sc" --paths $N $SB --set simulation.sampling=lhs --quiet -o "$tmp/lhs1.h5"
+expect_ok "lhs, -np 2" mpirun_ -np 2 "$MPICAPSIM" run "$sc" --paths $N $SB --set simulation.sampling=lhs --quiet \
+    -o "$tmp/lhs2.h5"
+same "lhs -np 2" "$tmp/lhs1.h5" "$tmp/lhs2.h5" /stats /totals /params /sensitivity
 
 # Sobol indices (saltelli) and a compare (paired differences, saved paths).
 sobol=tests/scenarios/sobol-additive.yaml

@@ -2,7 +2,7 @@
 # Command-line tests of --shard and merge (docs/ENGINE.md): the shards of a run, merged,
 # give the single run's file bitwise (h5diff compares every dataset exactly; root
 # attributes such as command_line, threads and wall time are expected to differ), for
-# plain, saltelli and LHS sampling, compare with saved paths, sweep, empty shards and shards
+# plain, saltelli, LHS and Sobol sampling, compare with saved paths, sweep, empty shards and shards
 # given out of order; a bad set of shards is refused with exit 2 and a clear message.
 # Superblocks of SB = 2560 paths (--superblock-paths: above the 2048 values a statistics
 # accumulator keeps exactly, so each superblock's accumulators are sketches, as with the
@@ -66,6 +66,17 @@ h5ls "$tmp/salt.m.h5/sensitivity/sobol_first" > /dev/null 2>&1 || fail "merged s
 shard lhs 2 run "$sc" --paths $N --set simulation.sampling=lhs
 expect_rc 0 "merge lhs" "$CAPSIM" merge "$tmp/lhs.1.h5" "$tmp/lhs.0.h5" --quiet -o "$tmp/lhs.m.h5"
 same "merged lhs" "$tmp/lhs.h5" "$tmp/lhs.m.h5" /stats /totals /params /sensitivity
+# Sobol (with antithetic pairs): the replicate means behind every _se (DESIGN.md 14)
+# travel in the shards' saved accumulators and merge to the single run's bits, threads
+# or not.
+shard sob 3 run "$sc" --paths $N --set simulation.sampling=sobol --threads 3
+expect_rc 0 "merge sobol" "$CAPSIM" merge "$tmp/sob.2.h5" "$tmp/sob.0.h5" "$tmp/sob.1.h5" --quiet -o "$tmp/sob.m.h5"
+same "merged sobol" "$tmp/sob.h5" "$tmp/sob.m.h5" /stats /totals /params /sensitivity
+expect_rc 0 "sobol, 1 thread" "$CAPSIM" run "$sc" --paths $N --set simulation.sampling=sobol --threads 1 \
+    --superblock-paths $SB --quiet -o "$tmp/sob.t1.h5"
+same "sobol, 1 and 3 threads" "$tmp/sob.h5" "$tmp/sob.t1.h5" /stats /totals /params /sensitivity
+h5dump -a /stats/se_method "$tmp/sob.m.h5" | grep -q '"replicates:8"' || fail "merged sobol: se_method replicates:8"
+h5dump -a /stats/se_method "$tmp/er.m.h5" | grep -q '"iid"' || fail "merged random: se_method iid"
 
 # compare (saltelli too) with --save-paths across the shard boundary at path SB = 2560:
 # /diff and /paths merge too.

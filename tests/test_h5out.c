@@ -306,7 +306,7 @@ static void write_run(fixture *F)
     assert_int_equal(h5out_append_paths(o, 0, 0, 7, F->rows), 0);
     assert_int_equal(h5out_append(o, 0, 7, 3, F->rows + 7 * n, F->values + 7 * NPARAMS), 0);
     assert_int_equal(h5out_append_paths(o, 0, 7, 3, F->rows + 7 * n), 0);
-    assert_int_equal(h5out_write_stats(o, 0, F->st), 0);
+    assert_int_equal(h5out_write_stats(o, 0, F->st, NULL), 0);
     double rc[64], s1[64], s2[64], s3[64], s4[64];
     assert_true(F->L.ntotals * NPARAMS <= 64);
     for (size_t i = 0; i < F->L.ntotals * NPARAMS; i++) {
@@ -549,10 +549,10 @@ static void test_variants(void **state)
         stats_add_rows(sv[v], rows, NPATHS, n, 0);
         stats_add_rows(sd[v], diff, NPATHS, n, 0);
         assert_int_equal(h5out_append(o, v, 0, NPATHS, rows, F->values), 0);
-        assert_int_equal(h5out_write_stats(o, v, sv[v]), 0);
-        if (v) assert_int_equal(h5out_write_diff_stats(o, v, sd[v]), 0);
+        assert_int_equal(h5out_write_stats(o, v, sv[v], NULL), 0);
+        if (v) assert_int_equal(h5out_write_diff_stats(o, v, sd[v], NULL), 0);
     }
-    assert_int_not_equal(h5out_write_diff_stats(o, 0, sd[0]), 0); /* baseline has no difference */
+    assert_int_not_equal(h5out_write_diff_stats(o, 0, sd[0], NULL), 0); /* baseline has no difference */
     assert_int_equal(h5out_finish(o, &run_info), 0);
     free(rows);
     free(diff);
@@ -624,7 +624,7 @@ static void test_pneg(void **state)
         for (size_t i = 0; i < n; i++) rows[p * n + i] = vals[p];
     stats *s = stats_alloc(n);
     stats_add_rows(s, rows, 5, n, 0);
-    assert_int_equal(h5out_write_diff_stats(o, 1, s), 0);
+    assert_int_equal(h5out_write_diff_stats(o, 1, s, NULL), 0);
     assert_int_equal(h5out_finish(o, &run_info), 0);
     hid_t f = H5Fopen(F->target, H5F_ACC_RDONLY, H5P_DEFAULT);
     size_t m;
@@ -950,9 +950,9 @@ static int write_sample(const char *path, int nvariants)
         h5out *o = h5out_open(path, &d, err, sizeof err);
         if (!o) return 1;
         for (int v = 0; v < nvariants; v++) {
-            if (h5out_append(o, (size_t)v, 0, NPATHS, F->rows, F->values) || h5out_write_stats(o, (size_t)v, F->st))
+            if (h5out_append(o, (size_t)v, 0, NPATHS, F->rows, F->values) || h5out_write_stats(o, (size_t)v, F->st, NULL))
                 return 1;
-            if (v && h5out_write_diff_stats(o, (size_t)v, F->st)) return 1;
+            if (v && h5out_write_diff_stats(o, (size_t)v, F->st, NULL)) return 1;
         }
         if (h5out_finish(o, &run_info)) return 1;
     } else

@@ -1,8 +1,11 @@
 /*
  * test_sample: per-path sampling of uncertain values (sim/scenario/sample.c).
  *
- * Checks: LHS hits each of N strata exactly once per dimension (N = 7, 1000, 1024), and
- * again in the next block of N paths; Sobol beats plain random on a smooth 5-d
+ * Checks: LHS hits each of m = ceil(N / R) strata exactly once per dimension in each
+ * of the R replicates (paths r, r + R, r + 2R, ...; N = 7, 1000, 1024), and again in
+ * the replicate's next block of m points; with antithetic pairs a pair stays in one
+ * replicate and the replicate's strata still hold; replicates are independent designs
+ * (another permutation, another Sobol shift), each Sobol replicate a net; Sobol beats plain random on a smooth 5-d
  * integrand at N = 4096 (RMS error over seeds), restarts and skips consistently, and
  * falls back to the random scheme beyond GSL's 40 dimensions; the Gaussian copula gives
  * Spearman correlations within 4 standard errors of the targets and leaves uncorrelated
@@ -107,11 +110,12 @@ static void fill(const scenario *sc, uint64_t npaths, uint64_t first, size_t n,
 
 /* ---- LHS ---- */
 
-static void check_strata(const double *u, size_t nu, size_t k, size_t n)
+/* Dimension k of the n points u[i * step * nu] hits each of n strata once. */
+static void check_strata(const double *u, size_t nu, size_t step, size_t k, size_t n)
 {
     char *hit = calloc(n, 1);
     for (size_t i = 0; i < n; i++) {
-        double x = u[i * nu + k];
+        double x = u[i * step * nu + k];
         assert_true(x > 0 && x < 1);
         size_t s = (size_t)(x * (double)n);
         if (hit[s]) fail_msg("N=%zu dim %zu: stratum %zu hit twice", n, k, s);
@@ -123,39 +127,75 @@ static void check_strata(const double *u, size_t nu, size_t k, size_t n)
 static void test_lhs_strata(void **state)
 {
     (void)state;
-    const size_t sizes[] = { 7, 1000, 1024 };
+    const size_t sizes[] = { 7, 1000, 1024 }, R = SAMPLE_REPLICATES;
     for (size_t t = 0; t < 3; t++) {
-        size_t n = sizes[t], nu = 3;
+        size_t n = sizes[t], nu = 3, m = (n + R - 1) / R;
         scenario *sc = uniform_scenario(SAMPLING_LHS, 11, nu);
         double *v, *u;
-        fill(sc, n, 0, 2 * n, &v, &u);       /* two blocks of N */
-        for (size_t k = 0; k < nu; k++) {
-            check_strata(u, nu, k, n);
-            check_strata(u + n * nu, nu, k, n);
-            /* uniform(0,1) values are their uniforms */
-            for (size_t i = 0; i < 2 * n; i++) assert_true(v[i * nu + k] == u[i * nu + k]);
+        fill(sc, n, 0, 2 * m * R, &v, &u);   /* two blocks of m points in each replicate */
+        for (size_t r = 0; r < R; r++)
+            for (size_t k = 0; k < nu; k++) {
+                check_strata(u + r * nu, nu, R, k, m);
+                check_strata(u + (m * R + r) * nu, nu, R, k, m);
+            }
+        /* uniform(0,1) values are their uniforms */
+        for (size_t i = 0; i < 2 * m * R * nu; i++) assert_true(v[i] == u[i]);
+        /* each dimension has its own permutation, each block and each replicate a fresh
+         * one (compared on replicates 0 and 1, blocks 0 and 1 of replicate 0) */
+        size_t same01 = 0, sameblk = 0, samerep = 0;
+        for (size_t j = 0; j < m; j++) {
+            size_t i = j * R;
+            same01 += (size_t)(u[i * nu] * m) == (size_t)(u[i * nu + 1] * m);
+            sameblk += (size_t)(u[i * nu] * m) == (size_t)(u[(i + m * R) * nu] * m);
+            samerep += (size_t)(u[i * nu] * m) == (size_t)(u[(i + 1) * nu] * m);
         }
-        /* each dimension has its own permutation, each block a fresh one */
-        size_t same01 = 0, sameblk = 0;
-        for (size_t i = 0; i < n; i++) {
-            same01 += (size_t)(u[i * nu] * n) == (size_t)(u[i * nu + 1] * n);
-            sameblk += (size_t)(u[i * nu] * n) == (size_t)(u[(i + n) * nu] * n);
-        }
-        assert_true(same01 < n / 2 + 1 && sameblk < n / 2 + 1);
+        if (m > 1) assert_true(same01 < m / 2 + 1 && sameblk < m / 2 + 1 && samerep < m / 2 + 1);
         free(v);
         free(u);
         scenario_free(sc);
     }
 }
 
-/* Asking for paths in pieces, out of order, gives the same values as one call. */
+/* With antithetic pairs a pair stays in one replicate (paths 2k and 2k+1 in replicate
+ * k mod R): replicate r's points are paths 16q + 2r and 16q + 2r + 1, q = 0, 1, ...,
+ * and its m = 2 ceil(N / 16) points hit each of m strata once (N = 1000: m = 126, paths
+ * up to 1007; the last group of each replicate lies beyond N, as a run extended for
+ * precision would take it). */
+static void test_lhs_antithetic_groups(void **state)
+{
+    (void)state;
+    const size_t n = 1000, nu = 2, R = SAMPLE_REPLICATES, m = 2 * ((n + 2 * R - 1) / (2 * R));
+    scenario *sc = uniform_scenario(SAMPLING_LHS, 13, nu);
+    sc->antithetic = 1;
+    double *v, *u, *pts = malloc(m * nu * sizeof *pts);
+    assert_non_null(pts);
+    fill(sc, n, 0, m * R, &v, &u);
+    for (size_t r = 0; r < R; r++) {
+        for (size_t j = 0; j < m; j++) {
+            uint64_t rep, jj, i = (j / 2) * 2 * R + 2 * r + j % 2;
+            sample_replicate_of(i, 2, &rep, &jj);
+            assert_true(rep == r && jj == j);
+            memcpy(pts + j * nu, u + i * nu, nu * sizeof *pts);
+        }
+        for (size_t k = 0; k < nu; k++) check_strata(pts, nu, 1, k, m);
+    }
+    free(pts);
+    free(v);
+    free(u);
+    scenario_free(sc);
+}
+
+/* Asking for paths in pieces, out of order, gives the same values as one call (with
+ * and without antithetic pairs, whose replicate groups make the Sobol points of
+ * consecutive paths go back and forth). */
 static void test_pieces(void **state)
 {
     (void)state;
     const sampling_kind kinds[] = { SAMPLING_RANDOM, SAMPLING_LHS, SAMPLING_SOBOL };
     const size_t n = 600, nu = 4;
-    for (int t = 0; t < 3; t++) {
-        scenario *sc = uniform_scenario(kinds[t], 5, nu);
+    for (int t = 0; t < 6; t++) {
+        scenario *sc = uniform_scenario(kinds[t % 3], 5, nu);
+        sc->antithetic = t >= 3;
         double *whole, *piece = malloc(n * nu * sizeof *piece);
         char msg[256];
         fill(sc, n, 0, n, &whole, NULL);
@@ -209,11 +249,43 @@ static void test_sobol_beats_random(void **state)
     /* plain MC: sd of the integrand is sqrt((13/12)^5 - 1) = 0.666, so rr ~ 0.0104 */
     printf("# N=%zu, RMS error over %d seeds: random %.3g, lhs %.3g, sobol %.3g\n",
            n, nseeds, rr, rl, rs);
-    /* seen: random 0.0077, lhs 0.0039, sobol 0.00094 (LHS leaves the non-additive part,
-     * variance 0.075 of 0.49: 0.0043 expected); a factor 4 leaves room for the noise of
-     * an RMS over 16 seeds */
+    /* seen: random 0.0077, lhs 0.0041, sobol 0.00148 (LHS leaves the non-additive part,
+     * variance 0.075 of 0.49: 0.0043 expected; Sobol in R = 8 replicates of 512 points
+     * each: 0.00094 as one net of 4096 before replication, the price of an honest
+     * standard error); a factor 4 leaves room for the noise of an RMS over 16 seeds */
     assert_true(rs < rr / 4);
     assert_true(rl < rr);
+}
+
+/* Each replicate of a Sobol design is a net of its own: the first 2^k points of
+ * replicate r (paths r, r + R, ...) hit each of 2^k strata once in every dimension (the
+ * 1-d projections of Sobol points 0..2^k-1 are the multiples of 2^-k, and a shift mod 1
+ * keeps one per stratum); replicates have their own shifts; lhs and sobol say they
+ * have R replicates, random and saltelli 1. */
+static void test_sobol_replicates(void **state)
+{
+    (void)state;
+    const size_t nu = 4, m = 64, R = SAMPLE_REPLICATES;
+    scenario *sc = uniform_scenario(SAMPLING_SOBOL, 9, nu);
+    double *v, *u;
+    fill(sc, m * R, 0, m * R, &v, &u);
+    for (size_t r = 0; r < R; r++)
+        for (size_t k = 0; k < nu; k++) check_strata(u + r * nu, nu, R, k, m);
+    /* path r is the origin shifted by replicate r's shift: no two alike */
+    for (size_t r = 1; r < R; r++) assert_true(u[r * nu] != u[(r - 1) * nu]);
+    free(v);
+    free(u);
+    const sampling_kind kinds[] = { SAMPLING_RANDOM, SAMPLING_LHS, SAMPLING_SOBOL, SAMPLING_SALTELLI };
+    const unsigned want[] = { 1, SAMPLE_REPLICATES, SAMPLE_REPLICATES, 1 };
+    for (int t = 0; t < 4; t++) {
+        char msg[256];
+        sc->sampling = kinds[t];
+        sampler *s = sampler_alloc(sc, 100, msg, sizeof msg);
+        assert_non_null(s);
+        assert_int_equal(sampler_replicates(s), want[t]);
+        sampler_free(s);
+    }
+    scenario_free(sc);
 }
 
 /* Values of rank >= 40 (key paths in strcmp order) fall back to the random scheme. */
@@ -232,9 +304,11 @@ static void test_sobol_many_dims(void **state)
             if (k >= 40) assert_true(x == r);
             else assert_true(x != r);
         }
-    /* a Sobol dimension is stratified: 64 points, one in each 1/64 cell after the shift
-     * (a shifted (0,m,1)-net still hits every cell of width 1/64 once, modulo 1) */
-    for (size_t k = 0; k < 40; k++) check_strata(u, nu, k, n);
+    /* a Sobol dimension is stratified in each replicate: its 64 / R points, one in each
+     * cell of width R / 64 after the shift (a shifted (0,m,1)-net still hits every cell
+     * once, modulo 1) */
+    for (size_t r = 0; r < SAMPLE_REPLICATES; r++)
+        for (size_t k = 0; k < 40; k++) check_strata(u + r * nu, nu, SAMPLE_REPLICATES, k, n / SAMPLE_REPLICATES);
     free(v);
     free(u);
     scenario_free(sc);
@@ -748,10 +822,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lhs_strata),
+        cmocka_unit_test(test_lhs_antithetic_groups),
         cmocka_unit_test(test_pieces),
         cmocka_unit_test(test_begin_rows),
         cmocka_unit_test(test_sobol_beats_random),
         cmocka_unit_test(test_sobol_many_dims),
+        cmocka_unit_test(test_sobol_replicates),
         cmocka_unit_test(test_copula_spearman),
         cmocka_unit_test(test_edges),
         cmocka_unit_test(test_threads),

@@ -242,6 +242,12 @@ int cli_engine_run(const engine_job *job)
     char what[64] = "";
     int status = engine_run(job, &rep);
     if (job->nshards > 0) snprintf(what, sizeof what, "shard %u/%u: ", job->shard, job->nshards);
+    /* a target not met is said even with --quiet: the file is of fewer digits than asked
+     * (rank 0 alone knows the achieved RSE; the other ranks have NaN) */
+    if (status == 0 && job->target_rse > 0 && !rep.target_reached && !isnan(rep.achieved_rse))
+        fprintf(stderr, "capsim: warning: --target-rse %g on %s not reached: relative standard error %.3g "
+                "after %llu paths (the --paths limit); raise --paths to reach it\n",
+                job->target_rse, job->target_on, rep.achieved_rse, (unsigned long long)rep.paths);
     return cli_engine_done("capsim", status, &rep, what, job->quiet, job->out_path);
 }
 

@@ -10,7 +10,7 @@
  *                           engine_state
  *   engine_pipeline.c    -> engine_superblock, engine_output, engine_batch, engine_state
  *   engine_superblock.c  -> engine_output, engine_target, engine_words, engine_state
- *   engine_output.c      -> engine_sensitivity, engine_variant, engine_state
+ *   engine_output.c      -> engine_sensitivity, engine_target, engine_variant, engine_state
  *   engine_sensitivity.c -> (none)
  *   engine_batch.c       -> (none)
  *   engine_state.c       -> engine_variant, engine_target
@@ -114,6 +114,8 @@ static void report(const engine *e, int status, int abort_ranks, engine_report *
     rep->paths = e->done;
     rep->nvariants = e->nv;
     rep->seconds = progress_now() - e->t0;
+    rep->achieved_rse = e->achieved_rse;
+    rep->target_reached = e->stopped;
 }
 
 int engine_run(const engine_job *job, engine_report *rep)

@@ -100,6 +100,10 @@ typedef struct {
     uint64_t paths;        /* paths done per variant (of this run, shard or merge) */
     size_t nvariants;
     double seconds;        /* wall time from the call to the file in place */
+    /* --target-rse: the relative standard error the run ended with (NaN without a target,
+     * or on ranks other than 0), and whether it met the target */
+    double achieved_rse;
+    int target_reached;
 } engine_report;
 
 typedef struct shard_file shard_file;

@@ -1,6 +1,7 @@
 /* engine_output: see engine_output.h. */
 #include "engine_output.h"
 #include "engine_sensitivity.h"
+#include "engine_target.h"
 #include "engine_variant.h"
 
 #include "output/h5out.h"
@@ -146,8 +147,8 @@ static int write_results(engine *e)
     }
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
-        if (h5out_write_stats(e->out, v, r->st) != 0) goto fail;
-        if (r->diff && h5out_write_diff_stats(e->out, v, r->diff) != 0) goto fail;
+        if (h5out_write_stats(e->out, v, r->st, r->rep) != 0) goto fail;
+        if (r->diff && h5out_write_diff_stats(e->out, v, r->diff, r->rep_diff) != 0) goto fail;
         if (eng_sens_rank_corr(e, r, e->done, rc) != 0) {
             eng_fail(e, "cannot read back the temporary sensitivity file");
             goto done;
@@ -189,6 +190,15 @@ int eng_out_finish(engine *e, const char *extra_attr, int64_t extra_value)
     hid_t file = h5out_file_id(e->out);
     if (extra_attr && hdf5_attr_i64(file, extra_attr, extra_value) != 0)
         return eng_fail(e, "%s: cannot write the root attribute %s", job->out_path, extra_attr);
+    /* --target-rse: what was asked and what the run achieved, reached or not (a run
+     * that stops at --paths short of its target must not pass for one that met it) */
+    if (e->target_total >= 0) {
+        e->achieved_rse = eng_target_rse(e);
+        if (hdf5_attr_double(file, "target_rse", job->target_rse) != 0 ||
+            hdf5_attr_str(file, "target_on", job->target_on) != 0 ||
+            hdf5_attr_double(file, "achieved_rse", e->achieved_rse) != 0)
+            return eng_fail(e, "%s: cannot write the --target-rse attributes", job->out_path);
+    }
     /* results depend on the superblock size: a file made with another says so */
     if (e->sb_paths != ENGINE_SUPERBLOCK && hdf5_attr_u64(file, "superblock_paths", e->sb_paths) != 0)
         return eng_fail(e, "%s: cannot write the root attribute superblock_paths", job->out_path);

@@ -26,7 +26,7 @@ int eng_pack_superblock(engine *e, uint64_t s, words *pk)
     for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
         size_t n = eng_batch_len(b, end), m = eng_saved_rows(e, b, n);
         eng_batch_compute(e, b, n);
-        eng_sb_add_batch(e, n);
+        eng_sb_add_batch(e, b, n);
         for (size_t v = 0; v < e->nv; v++) {
             variant_run *r = &e->vr[v];
             uint64_t *at = eng_words_grow(pk, n * (nt + ny) + m * len);

@@ -11,9 +11,12 @@
 static int pipeline_step(engine *e, uint64_t first, size_t n, uint64_t prev, size_t nprev)
 {
     const acc_target *set = e->acc;
+    const rep_target *rset = e->rep_acc;
     size_t nsets = nprev ? eng_sb_targets(e, 1) : 0, npieces = 0;
+    size_t nrsets = nprev ? eng_sb_rep_targets(e, 1, e->rep_acc) : 0, nrpieces = 0;
     for (size_t k = 0; k < nsets; k++) npieces += set[k].pieces;
-    size_t nitems = npieces + (n + PATH_CHUNK - 1) / PATH_CHUNK;
+    for (size_t k = 0; k < nrsets; k++) nrpieces += rset[k].pieces;
+    size_t nitems = npieces + nrpieces + (n + PATH_CHUNK - 1) / PATH_CHUNK;
     int rc = 0;
     if (n) eng_batch_begin(e, first, n);
 #pragma omp parallel num_threads(e->nthreads)
@@ -32,13 +35,18 @@ static int pipeline_step(engine *e, uint64_t first, size_t n, uint64_t prev, siz
                 size_t k = 0, p = it;
                 while (p >= set[k].pieces) p -= set[k++].pieces;
                 stats_add_rows_piece(set[k].s, p, set[k].rows, nprev, set[k].stride, 0);
+            } else if (it < npieces + nrpieces) {
+                size_t k = 0, p = it - npieces;
+                while (p >= rset[k].pieces) p -= rset[k++].pieces;
+                repl_add_rows_piece(rset[k].a, p, rset[k].rows, nprev, e->U.row_len, prev);
             } else {
-                size_t i0 = (it - npieces) * PATH_CHUNK;
+                size_t i0 = (it - npieces - nrpieces) * PATH_CHUNK;
                 eng_batch_chunk(e, tid, first, i0, i0 + PATH_CHUNK < n ? i0 + PATH_CHUNK : n);
             }
         }
     }
     for (size_t k = 0; k < nsets; k++) stats_add_rows_end(set[k].s, nprev);
+    for (size_t k = 0; k < nrsets; k++) repl_add_rows_end(rset[k].a, nprev, prev);
     for (size_t v = 0; v < e->nv && nprev; v++)
         if (e->vr[v].sb_sobol) eng_sb_add_sobol(&e->vr[v], &e->vr[v].done, nprev);
     return rc;

@@ -4,6 +4,7 @@
 #include "engine_variant.h"
 #include "mpi_comm.h"
 
+#include <math.h>
 #include <omp.h>
 #include <stdarg.h>
 #include <string.h>
@@ -109,6 +110,7 @@ int eng_init(engine *e, const engine_job *job)
 {
     memset(e, 0, sizeof *e);
     e->t0 = progress_now();
+    e->achieved_rse = NAN;
     e->job = job;
     e->nv = job->nvariants;
     e->rank = comm_rank();
@@ -121,7 +123,8 @@ int eng_init(engine *e, const engine_job *job)
                         (unsigned long long)e->sb_paths, ENGINE_BATCH);
     e->vr = calloc(e->nv, sizeof *e->vr);
     e->acc = calloc(3 * e->nv, sizeof *e->acc);
-    if (!e->vr || !e->acc) return eng_fail(e, "out of memory");
+    e->rep_acc = calloc(2 * e->nv, sizeof *e->rep_acc);
+    if (!e->vr || !e->acc || !e->rep_acc) return eng_fail(e, "out of memory");
     for (size_t v = 0; v < e->nv; v++) {
         e->vr[v].sc = job->variants[v];
         if (job->variants[v]->months != job->variants[0]->months ||
@@ -155,5 +158,6 @@ void eng_free(engine *e)
     free(e->scratch);
     eng_variant_free(e);
     free(e->acc);
+    free(e->rep_acc);
     free(e->blob.w);
 }

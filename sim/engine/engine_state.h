@@ -17,6 +17,7 @@
 #include "progress.h"
 #include "models/model.h"
 #include "sim/scenario/sample.h"
+#include "sim/stats/replicates.h"
 #include "sim/stats/sensitivity.h"
 #include "sim/stats/stats.h"
 
@@ -62,9 +63,13 @@ typedef struct {
     scenario *bshell;      /* sc with the B-matrix streams */
     sampler *bsmp;
     sobol_acc *sobol;
+    /* replicate means (lhs, sobol: sim/stats/replicates.h) of st's and diff's variables,
+     * for their standard errors; NULL when the paths are independent */
+    repl_acc *rep, *rep_diff;
     /* the current superblock's accumulators (engine_superblock.c) */
     stats *sb_st, *sb_diff, *sb_yst;
     sobol_acc *sb_sobol;
+    repl_acc *sb_rep, *sb_rep_diff;
 } variant_run;
 
 /* One accumulator of a superblock and where a batch's rows for it are (engine_pipeline.c). */
@@ -73,6 +78,13 @@ typedef struct {
     const double *rows;
     size_t stride, pieces;
 } acc_target;
+
+/* One replicate accumulator of a superblock and where a batch's rows for it are. */
+typedef struct {
+    repl_acc *a;
+    const double *rows;
+    size_t pieces;
+} rep_target;
 
 typedef struct {
     /* eng_init: the job and what it is run with; read by every file */
@@ -99,7 +111,9 @@ typedef struct {
     /* the run's progress */
     uint64_t done;                   /* paths consumed, in order, from path_first (engine_output.c) */
     int stopped;                     /* --target-rse reached (engine_superblock.c) */
+    double achieved_rse;             /* --target-rse: the metric's RSE at the end (engine_output.c) */
     acc_target *acc;                 /* 3 per variant (engine_superblock.c) */
+    rep_target *rep_acc;             /* 2 per variant (engine_superblock.c) */
     words blob;                      /* scratch for saving accumulators (engine_superblock.c) */
     progress prog;
     /* the output (engine_output.c) */

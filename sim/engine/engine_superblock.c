@@ -25,10 +25,24 @@ void eng_sb_add_sobol(variant_run *r, const batch_buf *b, size_t n)
     }
 }
 
-void eng_sb_add_batch(engine *e, size_t n)
+size_t eng_sb_rep_targets(engine *e, int from_done, rep_target *t)
+{
+    size_t m = 0;
+    for (size_t v = 0; v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        const batch_buf *b = from_done ? &r->done : &r->b;
+        if (r->sb_rep) t[m++] = (rep_target){ r->sb_rep, b->urows, repl_add_pieces(r->sb_rep) };
+        if (r->sb_rep_diff) t[m++] = (rep_target){ r->sb_rep_diff, b->drows, repl_add_pieces(r->sb_rep_diff) };
+    }
+    return m;
+}
+
+void eng_sb_add_batch(engine *e, uint64_t first, size_t n)
 {
     size_t m = eng_sb_targets(e, 0);
     for (size_t k = 0; k < m; k++) stats_add_rows(e->acc[k].s, e->acc[k].rows, n, e->acc[k].stride, 0);
+    m = eng_sb_rep_targets(e, 0, e->rep_acc);
+    for (size_t k = 0; k < m; k++) repl_add_rows(e->rep_acc[k].a, e->rep_acc[k].rows, n, e->U.row_len, first);
     for (size_t v = 0; v < e->nv; v++)
         if (e->vr[v].sb_sobol) eng_sb_add_sobol(&e->vr[v], &e->vr[v].b, n);
 }
@@ -48,6 +62,15 @@ int eng_sb_save(const variant_run *r, words *b)
     if (!at) return -1;
     at[0] = n;
     if (n) sobol_acc_save(r->sb_sobol, at + 1);
+    /* replicate means only where the design has them: the blobs of random sampling are
+     * as they were */
+    const repl_acc *rp[2] = { r->sb_rep, r->sb_rep_diff };
+    for (int i = 0; i < 2 && r->sb_rep; i++) {
+        n = rp[i] ? repl_save_words(rp[i]) : 0;
+        if (!(at = eng_words_grow(b, 1 + n))) return -1;
+        at[0] = n;
+        if (n) repl_save(rp[i], at + 1);
+    }
     return 0;
 }
 
@@ -62,7 +85,13 @@ int eng_sb_load(variant_run *r, reader *rd)
     }
     const uint64_t *p;
     if (eng_take1(rd, &n) != 0 || (n == 0) != (r->sb_sobol == NULL) || !(p = eng_take(rd, n))) return -1;
-    return r->sb_sobol && sobol_acc_load(r->sb_sobol, p, n) != 0 ? -1 : 0;
+    if (r->sb_sobol && sobol_acc_load(r->sb_sobol, p, n) != 0) return -1;
+    repl_acc *rp[2] = { r->sb_rep, r->sb_rep_diff };
+    for (int i = 0; i < 2 && r->sb_rep; i++) {
+        if (eng_take1(rd, &n) != 0 || (n == 0) != (rp[i] == NULL) || !(p = eng_take(rd, n))) return -1;
+        if (rp[i] && repl_load(rp[i], p, n) != 0) return -1;
+    }
+    return 0;
 }
 
 void eng_sb_reset(variant_run *r)
@@ -71,6 +100,8 @@ void eng_sb_reset(variant_run *r)
     stats_reset(r->sb_diff);
     stats_reset(r->sb_yst);
     if (r->sb_sobol) sobol_acc_reset(r->sb_sobol);
+    if (r->sb_rep) repl_reset(r->sb_rep);
+    if (r->sb_rep_diff) repl_reset(r->sb_rep_diff);
 }
 
 int eng_sb_finish(engine *e, uint64_t s)
@@ -84,7 +115,8 @@ int eng_sb_finish(engine *e, uint64_t s)
             if (eng_out_shard_acc(e, s, v, &e->blob) != 0) return -1;
         }
         if (stats_merge(r->st, r->sb_st) != 0 || (r->diff && stats_merge(r->diff, r->sb_diff) != 0) ||
-            stats_merge(r->yst, r->sb_yst) != 0 || (r->sobol && sobol_acc_merge(r->sobol, r->sb_sobol) != 0))
+            stats_merge(r->yst, r->sb_yst) != 0 || (r->sobol && sobol_acc_merge(r->sobol, r->sb_sobol) != 0) ||
+            (r->rep && repl_merge(r->rep, r->sb_rep) != 0) || (r->rep_diff && repl_merge(r->rep_diff, r->sb_rep_diff) != 0))
             return eng_fail(e, "out of memory merging superblock %llu", (unsigned long long)s);
         eng_sb_reset(r);
     }

@@ -22,13 +22,20 @@ size_t eng_sb_targets(engine *e, int from_done);
  * order. */
 void eng_sb_add_sobol(variant_run *r, const batch_buf *b, size_t n);
 
-/* The batch of n paths in every variant's buffers b into the superblock's accumulators,
- * in path order (serial over accumulators; engine_pipeline.c does it in parallel). */
-void eng_sb_add_batch(engine *e, size_t n);
+/* The superblock's replicate means of every variant (those that have them), each with
+ * the rows it takes from the buffers b (or done, from_done), into t (2 per variant at
+ * most); returns how many. */
+size_t eng_sb_rep_targets(engine *e, int from_done, rep_target *t);
+
+/* The batch of n paths from path first in every variant's buffers b into the
+ * superblock's accumulators, in path order (serial over accumulators;
+ * engine_pipeline.c does it in parallel). */
+void eng_sb_add_batch(engine *e, uint64_t first, size_t n);
 
 /* Variant r's superblock accumulators appended to b as one blob: for each of statistics,
  * differences (variants >= 1), yearly statistics and Sobol sums (saltelli) its word
- * count (0 when absent) followed by its words. 0, or -1 when out of memory. */
+ * count (0 when absent) followed by its words; then, for a replicated design (lhs,
+ * sobol) only, the same for the replicate means of the statistics and differences. 0, or -1 when out of memory. */
 int eng_sb_save(const variant_run *r, words *b);
 
 /* A blob read back into r's superblock accumulators. 0, or -1 when it does not fit. */

@@ -49,6 +49,10 @@ double eng_target_rse(const engine *e)
     size_t var = e->U.total_off[e->target_total];
     stats_summary sum;
     stats_get(s, var, &sum);
+    /* the mean's standard error as the file will state it: from the replicate means of
+     * a replicated design (lhs, sobol), so a run stops on the variance reduction it has */
+    const repl_acc *rep = e->vr[0].rep;
+    if (rep && repl_complete(rep)) sum.se = repl_se(rep, var);
     if (e->target_q < 0) return sum.mean != 0 ? sum.se / fabs(sum.mean) : INFINITY;
     double p = e->target_q, dp = STATS_Z95 * sqrt(p * (1 - p) / sum.n);
     double lo = stats_quantile(s, var, fmax(0.0, p - dp));

@@ -202,6 +202,20 @@ int eng_variant_init(engine *e, size_t v)
         r->sb_diff = stats_alloc_part(e->U.row_len, sb_max);
         if (!r->diff || !r->sb_diff) goto oom;
     }
+    /* replicated designs: the standard error from the replicate means; the differences
+     * too when variant 0 is replicated alike (same R and group g: then a path is in the
+     * same replicate, (i div g) mod R, in both variants) */
+    unsigned R = sampler_replicates(r->smp), g = sampler_replicate_group(r->smp);
+    if (R > 1) {
+        r->rep = repl_alloc(e->U.row_len, R, g);
+        r->sb_rep = repl_alloc(e->U.row_len, R, g);
+        if (!r->rep || !r->sb_rep) goto oom;
+        if (v > 0 && sampler_replicates(e->vr[0].smp) == R && sampler_replicate_group(e->vr[0].smp) == g) {
+            r->rep_diff = repl_alloc(e->U.row_len, R, g);
+            r->sb_rep_diff = repl_alloc(e->U.row_len, R, g);
+            if (!r->rep_diff || !r->sb_rep_diff) goto oom;
+        }
+    }
     r->yst = stats_alloc(2 * (size_t)e->nyears);
     r->sb_yst = stats_alloc_part(2 * (size_t)e->nyears, sb_max);
     if (!r->yst || !r->sb_yst) goto oom;
@@ -230,6 +244,11 @@ void eng_variant_free_accumulators(engine *e)
         stats_free(r->sb_diff);
         stats_free(r->sb_yst);
         r->st = r->diff = r->yst = r->sb_st = r->sb_diff = r->sb_yst = NULL;
+        repl_free(r->rep);
+        repl_free(r->rep_diff);
+        repl_free(r->sb_rep);
+        repl_free(r->sb_rep_diff);
+        r->rep = r->rep_diff = r->sb_rep = r->sb_rep_diff = NULL;
         if (r->spill) fclose(r->spill);
         r->spill = NULL;
     }

@@ -7,17 +7,31 @@
  * numbers by name for random and lhs: adding a value does not move another's uniforms.
  *
  *   random    v_ik = Philox(seed, stream_k; counter (i, 0, 0)), word 0
- *   lhs       (perm_kb(i mod N) + v_ik) / N, b = i div N: each consecutive block of N
- *             paths is a Latin hypercube (paths beyond npaths, as a run extended for
- *             precision asks for, start a new block with a fresh permutation). perm_kb
- *             is a 4-round keyed Feistel bijection on the next even power of two >= N,
- *             cycle-walked into 0..N-1: O(1) memory, any path computable on its own.
- *   sobol     frac(x_d(i) + shift_k), x the GSL Sobol sequence (point i for path i,
- *             point 0 the origin),
- *             d = rank of the key path; shift_k a Philox uniform keyed by the key path
- *             (random Cranley-Patterson shift: an unbiased estimator whose error can be
- *             estimated from independent seeds). GSL's Sobol has 40 dimensions: values
- *             of rank >= 40 use the random scheme.
+ *   lhs and sobol are replicated (randomised QMC, DESIGN.md 14): path i belongs to
+ *             replicate r = i mod R (R = SAMPLE_REPLICATES) as its j-th point, j = i div R
+ *             (with antithetic pairs, pair i div 2 is in replicate (i div 2) mod R, so
+ *             that the two dependent paths of a pair stay together: sample_replicate_of).
+ *             Each replicate is an independent randomisation of the same design over
+ *             its share of the paths, so the R replicate means are independent and their
+ *             spread is an honest standard error that shows the variance reduction. The
+ *             interleaving keeps every replicate's count within g of the others for any
+ *             number of paths, and equal at every multiple of g R (batches and
+ *             superblocks are multiples of 512: a run stopped early by --target-rse
+ *             still has R equal replicates).
+ *   lhs       (perm_krb(j mod m) + v_ik) / m, m = g ceil(N / (g R)) (g = 2 with
+ *             antithetic pairs, else 1), b = j div m: each block of
+ *             m points of a replicate is a Latin hypercube (when N is not a multiple of
+ *             g R some replicates have fewer points, a hypercube with random strata left
+ *             out: still unbiased; points beyond npaths, as a run extended for
+ *             precision asks for, start a new block with a fresh permutation). perm_krb
+ *             is a 4-round keyed Feistel bijection on the next even power of two >= m,
+ *             cycle-walked into 0..m-1: O(1) memory, any path computable on its own.
+ *   sobol     frac(x_d(j) + shift_kr), x the GSL Sobol sequence (point j of replicate r
+ *             for path i, point 0 the origin),
+ *             d = rank of the key path; shift_kr a Philox uniform keyed by the key path
+ *             and the replicate (random Cranley-Patterson shift: each replicate is an
+ *             unbiased estimator, independent of the others). GSL's Sobol has 40
+ *             dimensions: values of rank >= 40 use the random scheme.
  *   saltelli  for now the random scheme (the paired matrices are a later issue).
  *
  * Side keys (LHS round keys, Sobol shifts) come from Philox under the value's own key
@@ -67,13 +81,15 @@ struct sampler {
     uint64_t npaths;
     size_t nu;
     sampling_kind kind;
+    uint64_t group;        /* paths per group of sample_replicate_of */
     /* sobol */
     gsl_qrng *q;
     size_t qdim;
     uint64_t qnext;        /* index of the point the next gsl_qrng_get returns */
     double *qpoint;        /* qdim */
+    double *qprev;         /* qdim: point qnext - 2 */
     int *sdim;             /* nu: Sobol dimension of value k, or -1 (random scheme) */
-    double *shift;         /* nu: Cranley-Patterson shift */
+    double *shift;         /* R x nu: Cranley-Patterson shift of value k in replicate r */
     /* copula (defined below) */
     struct copula_set_s *cop;
     /* scratch for the uniforms when the caller does not want them */
@@ -86,11 +102,13 @@ static double clamp_u(double u)
     return u < U_MIN ? U_MIN : u > U_MAX ? U_MAX : u;
 }
 
-/* Four words under (seed, stream) on a counter no stream of rng.c uses. */
-static philox4x64_ctr_t side_words(uint64_t seed, uint64_t stream, uint64_t purpose, uint64_t a)
+/* Four words under (seed, stream) on a counter no stream of rng.c uses; a and b say
+ * which (block, replicate) they are for. */
+static philox4x64_ctr_t side_words(uint64_t seed, uint64_t stream, uint64_t purpose, uint64_t a,
+                                   uint64_t b)
 {
     philox4x64_key_t k = { { seed, stream } };
-    philox4x64_ctr_t c = { { a, 0, 0, purpose } };
+    philox4x64_ctr_t c = { { a, b, 0, purpose } };
     return philox4x64(c, k);
 }
 
@@ -131,9 +149,13 @@ static uint64_t lhs_perm(uint64_t j, uint64_t n, const uint64_t rk[4])
 static double lhs_uniform(const sampler *s, size_t k, uint64_t i)
 {
     const uncertain_spec *u = &s->sc->uncertain[k];
-    uint64_t n = s->npaths ? s->npaths : 1;
-    philox4x64_ctr_t rk = side_words(s->sc->seed, u->stream, SIDE_LHS, i / n);
-    uint64_t p = lhs_perm(i % n, n, rk.v);
+    /* the most points a replicate gets: whole groups, ceil(N / (g R)) of them */
+    uint64_t gr = s->group * SAMPLE_REPLICATES;
+    uint64_t n = s->npaths ? (s->npaths + gr - 1) / gr * s->group : 1;
+    uint64_t j, r;
+    sample_replicate_of(i, s->group, &r, &j);
+    philox4x64_ctr_t rk = side_words(s->sc->seed, u->stream, SIDE_LHS, j / n, r);
+    uint64_t p = lhs_perm(j % n, n, rk.v);
     double v = rng_uniform_at(s->sc->seed, u->stream, i, 0, 0);
     /* (p + v) / n rounds up to the next stratum only when v is within an ulp of 1 */
     double x = ((double)p + v) / (double)n;
@@ -160,24 +182,31 @@ static void path_uniforms(const sampler *s, uint64_t i, double *u)
  * paths 0..2^m-1 a whole (0,m,d)-net. */
 static void sobol_next(sampler *s)
 {
+    memcpy(s->qprev, s->qpoint, s->qdim * sizeof *s->qprev);
     if (s->qnext == 0) memset(s->qpoint, 0, s->qdim * sizeof *s->qpoint);
     else gsl_qrng_get(s->q, s->qpoint);
     s->qnext++;
 }
 
-/* Sobol dimensions of paths first..first+n-1, serially: the sequence has state. */
+/* Sobol dimensions of paths first..first+n-1, serially: the sequence has state. Path
+ * i takes point j of its replicate (sample_replicate_of). Along the paths j never falls
+ * more than g - 1 <= 1 below the largest seen, so the current point (qpoint, point
+ * qnext - 1) and the one before it (qprev) are all that is needed; asking for an earlier
+ * one restarts the sequence. */
 static void sobol_fill(sampler *s, uint64_t first, size_t n, double *u)
 {
-    if (first < s->qnext) {
-        gsl_qrng_init(s->q);
-        s->qnext = 0;
-    }
-    while (s->qnext < first) sobol_next(s);
     for (size_t r = 0; r < n; r++) {
-        sobol_next(s);
+        uint64_t rep, j;
+        sample_replicate_of(first + r, s->group, &rep, &j);
+        if (s->qnext > 0 && j + 1 < s->qnext - 1) {
+            gsl_qrng_init(s->q);
+            s->qnext = 0;
+        }
+        while (s->qnext <= j) sobol_next(s);
+        const double *pt = j + 1 == s->qnext ? s->qpoint : s->qprev, *shift = s->shift + rep * s->nu;
         for (size_t k = 0; k < s->nu; k++) {
             if (s->sdim[k] < 0) continue;
-            double x = s->qpoint[s->sdim[k]] + s->shift[k];
+            double x = pt[s->sdim[k]] + shift[k];
             u[r * s->nu + k] = clamp_u(x >= 1 ? x - 1 : x);
         }
     }
@@ -578,14 +607,17 @@ static int sobol_setup(sampler *s)
     size_t maxd = gsl_qrng_sobol->max_dimension;
     s->qdim = s->nu < maxd ? s->nu : maxd;
     s->sdim = keypath_ranks(sc);
-    s->shift = malloc(s->nu * sizeof *s->shift);
-    s->qpoint = malloc(s->qdim * sizeof *s->qpoint);
+    s->shift = malloc(SAMPLE_REPLICATES * s->nu * sizeof *s->shift);
+    s->qpoint = calloc(s->qdim, sizeof *s->qpoint);
+    s->qprev = calloc(s->qdim, sizeof *s->qprev);
     s->q = gsl_qrng_alloc(gsl_qrng_sobol, (unsigned)s->qdim);
-    if (!s->sdim || !s->shift || !s->qpoint || !s->q) return -1;
+    if (!s->sdim || !s->shift || !s->qpoint || !s->qprev || !s->q) return -1;
     for (size_t k = 0; k < s->nu; k++) {
         if ((size_t)s->sdim[k] >= s->qdim) s->sdim[k] = -1;
-        uint64_t w = side_words(sc->seed, sc->uncertain[k].stream, SIDE_SOBOL, 0).v[0];
-        s->shift[k] = ((double)(w >> 11) + 0.5) * 0x1p-53;
+        for (uint64_t r = 0; r < SAMPLE_REPLICATES; r++) {
+            uint64_t w = side_words(sc->seed, sc->uncertain[k].stream, SIDE_SOBOL, 0, r).v[0];
+            s->shift[r * s->nu + k] = ((double)(w >> 11) + 0.5) * 0x1p-53;
+        }
     }
     return 0;
 }
@@ -602,6 +634,7 @@ sampler *sampler_alloc(const scenario *sc, uint64_t npaths, char *msg, size_t ms
     s->npaths = npaths;
     s->nu = sc->nuncertain;
     s->kind = sc->sampling;
+    s->group = sc->antithetic ? 2 : 1;
     s->cop = malloc(sizeof *s->cop);
     if (!s->cop || copula_build(sc, s->cop, msg, msglen) != 0) {
         if (!s->cop) snprintf(msg, msglen, "out of memory allocating the sampler (expected to fit)");
@@ -622,6 +655,7 @@ void sampler_free(sampler *s)
     if (!s) return;
     gsl_qrng_free(s->q);
     free(s->qpoint);
+    free(s->qprev);
     free(s->sdim);
     free(s->shift);
     if (s->cop) copula_set_free(s->cop);
@@ -635,6 +669,16 @@ static double *uniform_buffer(sampler *s, size_t len, double *given)
 {
     if (given) return given;
     return grow_array(&s->ubuf, &s->ubuf_len, len, sizeof *s->ubuf, len) == 0 ? s->ubuf : NULL;
+}
+
+unsigned sampler_replicates(const sampler *s)
+{
+    return s->kind == SAMPLING_LHS || s->kind == SAMPLING_SOBOL ? SAMPLE_REPLICATES : 1;
+}
+
+unsigned sampler_replicate_group(const sampler *s)
+{
+    return (unsigned)s->group;
 }
 
 size_t sampler_scratch_len(const sampler *s)

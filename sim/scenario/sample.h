@@ -5,10 +5,14 @@
  * sampling scheme, keyed by its key path (so that two scenarios sharing a key path share
  * its draws: common random numbers by name):
  *   random  u = Philox(seed, stream_k; counter (i, 0, 0))
- *   lhs     u = (perm_k(i) + Philox(...)) / N, perm_k a keyed pseudo-random permutation of
- *           0..N-1 computed in O(1) memory (so each of N strata is hit exactly once)
- *   sobol   u = frac(sobol_d(k)(i) + shift_k), a random (Cranley-Patterson) shift keyed
- *           by the key path; d(k) = rank of the key path among the scenario's (strcmp order: stable when the file is reordered)
+ *   lhs     path i is point j = i div R of replicate r = i mod R (R = SAMPLE_REPLICATES
+ *           independent randomisations, so that the standard error can be estimated
+ *           from the spread of the R replicate means: DESIGN.md 14);
+ *           u = (perm_kr(j) + Philox(...)) / m, m = ceil(N / R), perm_kr a keyed
+ *           pseudo-random permutation of 0..m-1 computed in O(1) memory (so each of m
+ *           strata is hit exactly once per replicate)
+ *   sobol   u = frac(sobol_d(k)(j) + shift_kr), a random (Cranley-Patterson) shift keyed
+ *           by the key path and the replicate; d(k) = rank of the key path among the scenario's (strcmp order: stable when the file is reordered)
  * Correlated values then go through the Gaussian copula (Cholesky of the Pearson matrix
  * 2 sin(pi rho / 6) of the given rank correlations), and finally every value is
  * dist_quantile(dist_k, u).
@@ -22,10 +26,35 @@
 
 typedef struct sampler sampler;
 
+/* Independent replicates of the lhs and sobol designs: path i belongs to replicate
+ * i mod SAMPLE_REPLICATES. 8 is DESIGN.md 14's minimum: more replicates estimate the
+ * standard error more precisely (its relative error is about 1/sqrt(2 (R - 1)), 27%
+ * here) but cost a Sobol design some of its accuracy (each replicate is a net of N/R
+ * points). */
+#define SAMPLE_REPLICATES 8
+
+/* Path i's replicate r and its index j among the replicate's points, for paths taken in
+ * groups of g consecutive paths (g = 2 with antithetic pairs, so that a pair, whose two
+ * paths are dependent, stays in one replicate; else 1): group i div g goes to replicate
+ * (i div g) mod R. */
+static inline void sample_replicate_of(uint64_t i, uint64_t g, uint64_t *r, uint64_t *j)
+{
+    uint64_t grp = i / g;
+    *r = grp % SAMPLE_REPLICATES;
+    *j = (grp / SAMPLE_REPLICATES) * g + i % g;
+}
+
 /* A sampler for npaths paths of sc (npaths matters for lhs). On a correlation matrix
  * that is not positive definite, returns NULL and writes the message into msg. */
 sampler *sampler_alloc(const scenario *sc, uint64_t npaths, char *msg, size_t msglen);
 void sampler_free(sampler *s);
+
+/* The number of independent replicates the sampler's design has: SAMPLE_REPLICATES
+ * for lhs and sobol, 1 for random and saltelli (whose paths are independent: the plain
+ * standard error applies). */
+unsigned sampler_replicates(const sampler *s);
+/* The g of sample_replicate_of: 2 for a scenario with antithetic pairs, else 1. */
+unsigned sampler_replicate_group(const sampler *s);
 
 /* The uncertain values of paths first .. first+n-1: values[r * nu + k] for path first+r
  * and uncertain value k (nu = sc->nuncertain), and the uniforms before the quantile

@@ -7,11 +7,13 @@
  *   (ranks / n) of both sides it is Spearman's rank correlation.
  * sobol_acc: first-order and total Sobol indices from Saltelli's paired sample matrices:
  *   for base sample i, f(A_i), f(B_i) and f(AB_i^(j)) (A_i with input j taken from B_i).
- *   First order (Saltelli et al. 2010): S_j = mean(f(B) (f(AB_j) - f(A))) / V;
- *   total (Jansen 1999): ST_j = mean((f(A) - f(AB_j))^2) / 2 / V;
- *   V = variance of f over all A and B samples. The 95% half-widths are 1.96 sd/sqrt(n)/V
- *   (STATS_Z95) of the per-sample terms (the CLT for the numerator; V's own error is ignored, which
- *   is second order for n in the thousands).
+ *   First order (Saltelli et al. 2010, f(B) centred on the sample mean of f so that the
+ *   estimate does not depend on the shift of the sums): S_j = mean((f(B) - fbar)
+ *   (f(AB_j) - f(A))) / V; total (Jansen 1999): ST_j = mean((f(A) - f(AB_j))^2) / 2 / V;
+ *   V = variance of f over all A and B samples. The 95% half-widths are 1.96 (STATS_Z95)
+ *   times the delta-method standard error of numerator / V, V's own error and its
+ *   covariance with the numerator included (coverage measured in
+ *   tests/test_sensitivity.c and tests/test_sobol_cover.c).
  */
 #ifndef CAPSIM_SENSITIVITY_H
 #define CAPSIM_SENSITIVITY_H

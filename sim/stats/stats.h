@@ -14,6 +14,8 @@
  *   stats_int.h    private to sim/stats: the layout and what its files share
  *   sensitivity.h  a module of its own: rank correlations (corr_acc), Sobol indices
  *   sensitivity.c  (sobol_acc), streaming and in fixed memory like stats
+ *   replicates.h   a module of its own: replicate means (repl_acc), the standard error
+ *   replicates.c   of the mean for lhs and sobol sampling (DESIGN.md 14)
  *
  * stats: streaming statistics of many variables over paths (DESIGN.md 6).
  *
