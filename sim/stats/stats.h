@@ -142,6 +142,13 @@ stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned levels, unsigned ex
  * wherever they were computed. */
 stats *stats_alloc_part(size_t nvars, uint64_t max_values);
 
+/* Key the sketch's compaction parities of s by seed (sketch.c, PARITY): accumulators
+ * whose values are merged later should have different seeds, so that their compaction
+ * errors are independent instead of repeating one another (the engine uses the
+ * superblock index). Part of the state: saved and loaded, kept by merges into s, reset
+ * to 0 by stats_reset. Call it on an empty accumulator (before its first value). */
+void stats_set_seed(stats *s, uint64_t seed);
+
 /* A deep copy (NULL on allocation failure). */
 stats *stats_clone(const stats *s);
 
