@@ -43,8 +43,8 @@
  * moments), whatever n is. Full resolution up to n = K * 2^(LEVELS-1) = 6.7e7 values;
  * beyond, the top level saturates and the stated bound grows gracefully. */
 #define STATS_EXACT_BUDGET 2048
-#define STATS_SKETCH_K 256
-#define STATS_SKETCH_LEVELS 19
+#define STATS_SKETCH_K 1024
+#define STATS_SKETCH_LEVELS 15
 
 /* The two-sided 95% normal quantile as every interval capsim reports uses it (rounded
  * as in the tables; the files' intervals have always used this value). */
