@@ -8,8 +8,10 @@
  *
  * Memory: the columns are read back into memory and sorted, as many per pass over the
  * spill as fit in ENGINE_EXACT_BYTES (256 MiB), but always at least one: the bound is
- * max(256 MiB, 8 bytes x paths), e.g. 8 MB at 1e6 paths (all totals in one pass), 8 GB
- * at 1e9 paths (one column at a time, a pass over the spill each).
+ * max(256 MiB, 8 bytes x paths): at 1e6 paths a column is 8 MB, and the default
+ * scenario's 12 totals (96 MB) take one pass; at 1e9 paths a column is 8 GB, one per
+ * pass over the spill. Time: a sort per column (about 0.2 s per 1e6 values), columns in
+ * parallel.
  */
 #ifndef CAPSIM_ENGINE_EXACT_H
 #define CAPSIM_ENGINE_EXACT_H
