@@ -180,18 +180,24 @@ static int put(h5out *o, grp *G, const char *name, long vslot, const double *buf
 
 /* --- statistics variables ------------------------------------------------------------ */
 
-enum { ST_MEAN, ST_SD, ST_SE, ST_MIN, ST_MAX, ST_Q, ST_PPOS, ST_PNEG, NST };
-static const char *const st_suffix[NST] = { "mean", "sd", "se", "min", "max", "q", "ppos", "pneg" };
+enum { ST_MEAN, ST_SD, ST_SE, ST_MIN, ST_MAX, ST_Q, ST_PPOS, ST_PNEG, ST_ES_LO, ST_ES_HI, NST };
+static const char *const st_suffix[NST] = { "mean", "sd", "se", "min", "max", "q", "ppos", "pneg",
+                                            "es_lo", "es_hi" };
 static const char *const st_what[NST] = {
     "mean over paths", "standard deviation over paths", "standard error of the mean",
     "minimum over paths", "maximum over paths", "quantiles over paths",
     "probability of being above zero", "probability of being below zero",
+    "mean of the lowest 5% of paths (expected shortfall)",
+    "mean of the highest 5% of paths (expected shortfall)",
 };
 
-static int has_stat(const output_info *oi, int st, int diff)
+/* Statistic st of output oi in /stats (diff 0) or /diff; the expected shortfalls are
+ * for per-path totals only (they are exact: h5out_write_exact_totals). */
+static int has_stat(const output_info *oi, int st, int diff, int series)
 {
     if (st == ST_PPOS) return diff || oi->has_ppos;
     if (st == ST_PNEG) return diff;
+    if (st == ST_ES_LO || st == ST_ES_HI) return !series;
     return 1;
 }
 
@@ -214,7 +220,7 @@ static int stat_dims(const grp *G, const output_info *oi, int series, int st, in
 static int define_output_stats(h5out *o, grp *G, const output_info *oi, int series)
 {
     for (int st = 0; st < NST; st++) {
-        if (!has_stat(oi, st, G->diff)) continue;
+        if (!has_stat(oi, st, G->diff, series)) continue;
         int dims[4], skipped;
         int rank = stat_dims(G, oi, series, st, dims);
         char name[256], ln[512];
@@ -259,6 +265,7 @@ static void gather_stat(double *buf, const stats_summary *S, const double *pneg,
         case ST_MAX: buf[i] = x->max; break;
         case ST_PPOS: buf[i] = x->ppos; break;
         case ST_PNEG: buf[i] = pneg ? pneg[off + i] : NAN; break;
+        case ST_ES_LO: case ST_ES_HI: buf[i] = NAN; break;   /* exact only */
         case ST_Q:
             for (int q = 0; q < STATS_NQ; q++) buf[i * STATS_NQ + q] = x->q[q];
             break;
@@ -266,13 +273,13 @@ static void gather_stat(double *buf, const stats_summary *S, const double *pneg,
     }
 }
 
-static int write_output_stats(h5out *o, grp *G, const output_info *oi, size_t off, size_t count,
-                              const stats_summary *S, const double *pneg, long vslot)
+static int write_output_stats(h5out *o, grp *G, const output_info *oi, int series, size_t off,
+                              size_t count, const stats_summary *S, const double *pneg, long vslot)
 {
     double *buf = scratch(o, count * STATS_NQ + 1);
     if (!buf) return h5out_fail_plain(o, "out of memory");
     for (int st = 0; st < NST; st++) {
-        if (!has_stat(oi, st, G->diff)) continue;
+        if (!has_stat(oi, st, G->diff, series)) continue;
         char name[256];
         snprintf(name, sizeof name, "%s_%s", oi->name, st_suffix[st]);
         gather_stat(buf, S, pneg, off, count, st);
@@ -321,9 +328,9 @@ static int write_stats_into(h5out *o, grp *G, long vslot, const stats *s, const 
     }
     int rc = note_se_method(o, G, method);
     for (int k = 0; k < N_SERIES && rc == 0; k++)
-        rc = write_output_stats(o, G, &model_series[k], o->L.series_off[k], o->L.series_len[k], S, pneg, vslot);
+        rc = write_output_stats(o, G, &model_series[k], 1, o->L.series_off[k], o->L.series_len[k], S, pneg, vslot);
     for (int k = 0; k < N_TOTALS && rc == 0; k++)
-        rc = write_output_stats(o, G, &model_totals[k], o->L.total_off[k], o->L.total_len[k], S, pneg, vslot);
+        rc = write_output_stats(o, G, &model_totals[k], 0, o->L.total_off[k], o->L.total_len[k], S, pneg, vslot);
     double n = stats_count(s);
     if (rc == 0) rc = put(o, G, "n", vslot, &n);
     free(S);
@@ -335,6 +342,42 @@ int h5out_write_stats(h5out *o, size_t v, const stats *s, const repl_acc *rep)
 {
     if (v >= o->V) return h5out_fail_plain(o, "variant %zu out of range", v);
     return write_stats_into(o, &o->stats, o->V > 1 ? (long)v : -1, s, rep, 0);
+}
+
+/* The exact statistics of the totals (ex: one per total value, the layout's order) over
+ * the sketch's in G for slot vslot. */
+static int write_exact_into(h5out *o, grp *G, long vslot, const exact_stats *ex)
+{
+    size_t t0 = o->L.total_off[0];
+    for (int k = 0; k < N_TOTALS; k++) {
+        const output_info *oi = &model_totals[k];
+        size_t off = o->L.total_off[k] - t0, count = o->L.total_len[k];
+        double *buf = scratch(o, count * STATS_NQ + 1);
+        if (!buf) return h5out_fail_plain(o, "out of memory");
+        static const int which[5] = { ST_Q, ST_PPOS, ST_PNEG, ST_ES_LO, ST_ES_HI };
+        for (int w = 0; w < 5; w++) {
+            int st = which[w];
+            if (!has_stat(oi, st, G->diff, 0)) continue;
+            for (size_t i = 0; i < count; i++) {
+                const exact_stats *x = &ex[off + i];
+                if (st == ST_Q)
+                    for (int q = 0; q < STATS_NQ; q++) buf[i * STATS_NQ + q] = x->q[q];
+                else
+                    buf[i] = st == ST_PPOS ? x->ppos : st == ST_PNEG ? x->pneg : st == ST_ES_LO ? x->es_lo : x->es_hi;
+            }
+            char name[256];
+            snprintf(name, sizeof name, "%s_%s", oi->name, st_suffix[st]);
+            if (put(o, G, name, vslot, buf) < 0) return -1;
+        }
+    }
+    return 0;
+}
+
+int h5out_write_exact_totals(h5out *o, size_t v, int diff, const exact_stats *ex)
+{
+    if (v >= o->V || (diff && v < 1)) return h5out_fail_plain(o, "exact statistics for variant %zu out of range", v);
+    if (diff) return write_exact_into(o, &o->diff, (long)v - 1, ex);
+    return write_exact_into(o, &o->stats, o->V > 1 ? (long)v : -1, ex);
 }
 
 int h5out_write_diff_stats(h5out *o, size_t v, const stats *diff, const repl_acc *rep)

@@ -50,6 +50,7 @@
 #include <hdf5.h>
 #include "sim/scenario/scenario.h"
 #include "sim/stats/replicates.h"
+#include "sim/stats/exact.h"
 #include "sim/stats/stats.h"
 #include "models/model.h"
 
@@ -128,6 +129,12 @@ int h5out_write_stats(h5out *o, size_t v, const stats *s, const repl_acc *rep);
 
 /* Paired differences variant v minus variant 0 (v >= 1): same shape as the stats. */
 int h5out_write_diff_stats(h5out *o, size_t v, const stats *diff, const repl_acc *rep);
+
+/* The exact statistics of the per-path totals of variant v (diff 0), or of their
+ * differences from variant 0 (diff 1, v >= 1), after h5out_write_stats / _diff_stats:
+ * ex[k] for each total value k of the layout (L->ntotals) replaces the sketch's NAME_q,
+ * NAME_ppos and NAME_pneg and fills NAME_es_lo and NAME_es_hi (NaN until then). */
+int h5out_write_exact_totals(h5out *o, size_t v, int diff, const exact_stats *ex);
 
 /* Sensitivity of variant v: Spearman rank correlation of each total value (L->ntotals)
  * with each param: rank_corr[k * nparams + j]. */

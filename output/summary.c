@@ -62,7 +62,7 @@ static int sfail(const sfile *S, int st, const char *what)
 
 /* Table rows: columns are always separated by two or more spaces (values may contain
  * one: "1.23M H100e"), so that scripts can split them. */
-#define ROW5 "  %-26s  %14s  %14s  %14s  %14s  %14s\n"
+#define ROW7 "  %-26s  %12s  %12s  %12s  %12s  %12s  %12s  %12s\n"
 #define YEAR_HDR "  %-6s  %6s  %14s  %14s  %16s  %12s\n"
 #define YEAR_ROW "  %-6d  %6zu  %14s  %14s  %16s  %12s\n"
 #define DIFF_ROW "  %-26s  %14s  %14s  %*s%s\n"
@@ -290,20 +290,41 @@ static int print_total_rows(const sfile *S, const char *name, size_t slot)
         hdf5_free_strings(lab, nlab);
         lab = NULL;
     }
+    /* expected shortfalls: exact, beside P5 and P95 (n/a in files made before them) */
+    results_var es[2];
+    const double *esv[2] = { NULL, NULL };
+    static const char *const tail[2] = { "es_lo", "es_hi" };
+    for (int t = 0; t < 2; t++) {
+        int got = load_stat(S, S->st, name, tail[t], &es[t]);
+        if (got < 0) {
+            for (int u = 0; u < t; u++) results_var_free(&es[u]);
+            hdf5_free_strings(lab, nlab);
+            results_var_free(&mean);
+            results_var_free(&se);
+            results_var_free(&q);
+            return got;
+        }
+        size_t ne = 0;
+        if (got == 1) esv[t] = slot_block(&es[t], slot, &ne);
+        if (ne != n) esv[t] = NULL;
+    }
     size_t nqq = n ? nq / n : 0;
     int qok = nqq * n == nq && (size_t)S->q05 < nqq && (size_t)S->q50 < nqq && (size_t)S->q95 < nqq;
     for (size_t j = 0; j < n && nse == n && qok; j++) {
-        char label[64], c[5][32];
+        char label[64], c[7][32];
         if (lab) snprintf(label, sizeof label, "    %s", lab[j]);
         else snprintf(label, sizeof label, "%s", name);
         fmt_value(m[j], mean.units, c[0], sizeof c[0]);
         fmt_value(s[j], mean.units, c[1], sizeof c[1]);
-        fmt_value(qq[j * nqq + (size_t)S->q05], mean.units, c[2], sizeof c[2]);
-        fmt_value(qq[j * nqq + (size_t)S->q50], mean.units, c[3], sizeof c[3]);
-        fmt_value(qq[j * nqq + (size_t)S->q95], mean.units, c[4], sizeof c[4]);
+        fmt_value(esv[0] ? esv[0][j] : NAN, mean.units, c[2], sizeof c[2]);
+        fmt_value(qq[j * nqq + (size_t)S->q05], mean.units, c[3], sizeof c[3]);
+        fmt_value(qq[j * nqq + (size_t)S->q50], mean.units, c[4], sizeof c[4]);
+        fmt_value(qq[j * nqq + (size_t)S->q95], mean.units, c[5], sizeof c[5]);
+        fmt_value(esv[1] ? esv[1][j] : NAN, mean.units, c[6], sizeof c[6]);
         if (lab && j == 0) fprintf(S->out, "    by %s:\n", mean.dimname[mean.rank - 1]);
-        fprintf(S->out, ROW5, label, c[0], c[1], c[2], c[3], c[4]);
+        fprintf(S->out, ROW7, label, c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
     }
+    for (int t = 0; t < 2; t++) results_var_free(&es[t]);
     hdf5_free_strings(lab, nlab);
     results_var_free(&mean);
     results_var_free(&se);
@@ -317,7 +338,8 @@ static int print_key_totals(const sfile *S, size_t slot)
     hdf5_read_attr_double(S->f, "discount_rate", &rate);
     H5Eclear2(H5E_DEFAULT);
     fprintf(S->out, "\nKey totals over the horizon (pv_: present values at %.3g%%/yr)\n", 100.0 * rate);
-    fprintf(S->out, ROW5, "total", "mean", "SE", "P5", "P50", "P95");
+    fprintf(S->out, "  (ES5: mean of the lowest 5%% of paths, ES95: of the highest 5%%)\n");
+    fprintf(S->out, ROW7, "total", "mean", "SE", "ES5", "P5", "P50", "P95", "ES95");
     for (size_t k = 0; k < NKEY; k++) {
         int st = print_total_rows(S, key_totals[k], slot);
         if (st < 0) return st;

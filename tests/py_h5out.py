@@ -232,11 +232,12 @@ def check_summary(path, multi):
                 mean = st[f"{total}_mean"][()]
                 se = st[f"{total}_se"][()]
                 qq = st[f"{total}_q"][()]
+                lo, hi = st[f"{total}_es_lo"][()], st[f"{total}_es_hi"][()]
                 if multi:
-                    mean, se, qq = mean[vi], se[vi], qq[vi]
-                want = [float(mean), float(se)] + [float(qq[i]) for i in iq]
-                got = [parse_human(c) for c in row[:5]]
-                for g, w, col in zip(got, want, ("mean", "SE", "P5", "P50", "P95")):
+                    mean, se, qq, lo, hi = mean[vi], se[vi], qq[vi], lo[vi], hi[vi]
+                want = [float(mean), float(se), float(lo)] + [float(qq[i]) for i in iq] + [float(hi)]
+                got = [parse_human(c) for c in row[:7]]
+                for g, w, col in zip(got, want, ("mean", "SE", "ES5", "P5", "P50", "P95", "ES95")):
                     check(close_human(g, w), f"summary {total} {col} {g} vs file {w} ({vname})")
             # pv_spend_by_cloud rows, element by element
             clouds = [c.decode() if isinstance(c, bytes) else c for c in st["cloud"][()]]

@@ -82,6 +82,32 @@ static double rank_error(const double *x, size_t n, size_t stride, double y, dou
     return t < lt ? lt - t : t > le ? t - le : 0.0;
 }
 
+/* Signed rank error of y as a quantile at level p, a fraction of n: 0 when p n lies in
+ * y's true rank interval [#(< y), #(<= y)], else the distance to it, negative when y is
+ * too small (its rank below p n). x sorted ascending. */
+static double signed_rank_error(const double *x, size_t n, double y, double p)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (x[m] < y) lo = m + 1; else hi = m;
+    }
+    double lt = (double)lo;
+    hi = n;
+    while (lo < hi) {
+        size_t m = (lo + hi) / 2;
+        if (x[m] <= y) lo = m + 1; else hi = m;
+    }
+    double le = (double)lo, t = p * (double)n;
+    return (t < lt ? lt - t : t > le ? le - t : 0.0) / (double)n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* Largest rank error (values) over the nine levels of variable v; checks each against
  * the accumulator's own bound, and that bound against the stated one. */
 static double check_quantiles(const stats *s, size_t v, const double *x, size_t n, size_t stride)
@@ -677,7 +703,9 @@ static void test_memory_fixed(void **state)
     stats *s = stats_alloc(3);
     size_t bytes = stats_bytes_per_var(s);
     print_message("bytes per variable: %zu\n", bytes);
-    assert_true(bytes <= 20 * 1024 + 128);
+    /* stats.h: K (1 + (LEVELS - 1) / 2) doubles = 64 KiB, + padding and moments */
+    assert_true(bytes <= STATS_SKETCH_K * (1 + (STATS_SKETCH_LEVELS - 1) / 2) * sizeof(double) + 128);
+    assert_true(bytes <= 64 * 1024 + 128);
     double *x = make_rows(200000, 3, 1);
     add_batched(s, x, 200000, 3, 4096);
     assert_true(stats_bytes_per_var(s) == bytes);
@@ -775,6 +803,56 @@ static void test_add_rows_pieces(void **state)
     free(x);
 }
 
+/* The sketch as the engine builds it (superblock parts of SB values, each keyed by its
+ * index, merged in order into the run's accumulator) is unbiased and tight: over NV
+ * variables x 9 levels at n = 1e5, the mean signed rank error is within +-0.05% and the
+ * worst within 0.25% (DESIGN.md 14; here 0.22%, so a sketch a little looser fails), and
+ * the worst stays within the accumulator's own bound. Main's fixed alternating parity
+ * repeated one superblock's errors in every superblock: on this very computation it gave
+ * -0.20% (77% of the errors negative; tools/sketch_accuracy.py measures the engine). The
+ * spread of the mean here is about 0.015% (576 errors of sd ~0.25%, correlated within a
+ * variable), so 0.05% is a 3-sigma margin, and a bias of 0.1% or more fails. */
+static void test_sketch_unbiased(void **state)
+{
+    (void)state;
+    enum { NV = 64, SB = 16384 };
+    size_t n = 100000;
+    double *x = make_rows(n, NV, 4242);
+    stats *run = stats_alloc(NV), *part = stats_alloc_part(NV, SB);
+    assert_non_null(run);
+    assert_non_null(part);
+    for (size_t first = 0, sb = 0; first < n; first += SB, sb++) {
+        size_t m = n - first < SB ? n - first : SB;
+        stats_reset(part);
+        stats_set_seed(part, sb + 1);
+        add_batched(part, x + first * NV, m, NV, 512);
+        assert_int_equal(stats_merge(run, part), 0);
+    }
+    double *col = malloc(n * sizeof *col), sum = 0, worst = 0;
+    assert_non_null(col);
+    for (size_t v = 0; v < NV; v++) {
+        for (size_t i = 0; i < n; i++) col[i] = x[i * NV + v];
+        qsort(col, n, sizeof *col, cmp_double);
+        stats_summary sm;
+        stats_get(run, v, &sm);
+        for (int j = 0; j < STATS_NQ; j++) {
+            double e = signed_rank_error(col, n, sm.q[j], stats_quantile_levels[j]);
+            sum += e;
+            worst = fmax(worst, fabs(e));
+        }
+    }
+    double mean = sum / (NV * STATS_NQ);
+    print_message("engine-like sketch at n=%zu: mean signed rank error %+.4f%%, worst %.4f%%, own bound %.3f%%\n",
+                  n, 100 * mean, 100 * worst, 100 * stats_rank_error(run));
+    assert_true(fabs(mean) <= 0.0005);
+    assert_true(worst <= 0.0025);   /* DESIGN.md 14; main's sketch: 0.78% here */
+    assert_true(worst <= stats_rank_error(run));
+    free(col);
+    stats_free(run);
+    stats_free(part);
+    free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -783,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_empty_and_single),
         cmocka_unit_test(test_exact_quantiles_match_gsl),
         cmocka_unit_test(test_sketch_rank_error),
+        cmocka_unit_test(test_sketch_unbiased),
         cmocka_unit_test(test_saturation_small_sketch),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_merge_many),

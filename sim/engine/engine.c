@@ -10,7 +10,9 @@
  *                           engine_state
  *   engine_pipeline.c    -> engine_superblock, engine_output, engine_batch, engine_state
  *   engine_superblock.c  -> engine_output, engine_target, engine_words, engine_state
- *   engine_output.c      -> engine_sensitivity, engine_target, engine_variant, engine_state
+ *   engine_output.c      -> engine_exact, engine_sensitivity, engine_target, engine_variant,
+ *                           engine_state
+ *   engine_exact.c       -> (none)
  *   engine_sensitivity.c -> (none)
  *   engine_batch.c       -> (none)
  *   engine_state.c       -> engine_variant, engine_target

@@ -1,5 +1,6 @@
 /* engine_output: see engine_output.h. */
 #include "engine_output.h"
+#include "engine_exact.h"
 #include "engine_sensitivity.h"
 #include "engine_target.h"
 #include "engine_variant.h"
@@ -140,8 +141,9 @@ static int write_results(engine *e)
 {
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, np = e->params.n;
     double *rc = eng_alloc_doubles((nt + ny) * np), *sobol = eng_alloc_doubles(4 * nt * np);
+    exact_stats *ex = malloc((2 * nt + 1) * sizeof *ex);
     int status = -1;
-    if (!rc || !sobol) {
+    if (!rc || !sobol || !ex) {
         eng_fail(e, "out of memory");
         goto done;
     }
@@ -149,6 +151,13 @@ static int write_results(engine *e)
         variant_run *r = &e->vr[v];
         if (h5out_write_stats(e->out, v, r->st, r->rep) != 0) goto fail;
         if (r->diff && h5out_write_diff_stats(e->out, v, r->diff, r->rep_diff) != 0) goto fail;
+        /* the totals' quantiles, tails and probabilities from the paths themselves */
+        if (eng_exact_totals(e, v, ex, r->diff ? ex + nt : NULL) != 0) {
+            eng_fail(e, "cannot compute the exact statistics of the totals (out of memory, or the temporary file)");
+            goto done;
+        }
+        if (h5out_write_exact_totals(e->out, v, 0, ex) != 0) goto fail;
+        if (r->diff && h5out_write_exact_totals(e->out, v, 1, ex + nt) != 0) goto fail;
         if (eng_sens_rank_corr(e, r, e->done, rc) != 0) {
             eng_fail(e, "cannot read back the temporary sensitivity file");
             goto done;
@@ -171,6 +180,7 @@ fail:
 done:
     free(rc);
     free(sobol);
+    free(ex);
     return status;
 }
 

@@ -23,6 +23,7 @@ int eng_pack_superblock(engine *e, uint64_t s, words *pk)
     eng_superblock_paths(e, s, &first, &end);
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
     if (eng_pack_begin(e, s, pk) != 0) return -1;
+    eng_sb_seed(e, s);
     for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
         size_t n = eng_batch_len(b, end), m = eng_saved_rows(e, b, n);
         eng_batch_compute(e, b, n);

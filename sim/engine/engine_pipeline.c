@@ -57,6 +57,7 @@ int eng_pipeline_superblock(engine *e, uint64_t s)
     uint64_t first, end, prev = 0;
     size_t nprev = 0;
     eng_superblock_paths(e, s, &first, &end);
+    eng_sb_seed(e, s);
     for (uint64_t b = first;; b += ENGINE_BATCH) {
         size_t n = b < end ? eng_batch_len(b, end) : 0;
         if (pipeline_step(e, b, n, prev, nprev) != 0) return -1;

@@ -94,6 +94,19 @@ int eng_sb_load(variant_run *r, reader *rd)
     return 0;
 }
 
+void eng_sb_seed(engine *e, uint64_t s)
+{
+    /* Superblock s's sketches draw their compaction parities from key s + 1 (the run's
+     * own accumulators keep key 0): each superblock's compaction errors independent of
+     * the others', wherever it is computed. */
+    for (size_t v = 0; v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        stats_set_seed(r->sb_st, s + 1);
+        stats_set_seed(r->sb_diff, s + 1);
+        stats_set_seed(r->sb_yst, s + 1);
+    }
+}
+
 void eng_sb_reset(variant_run *r)
 {
     stats_reset(r->sb_st);

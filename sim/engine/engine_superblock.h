@@ -44,6 +44,10 @@ int eng_sb_load(variant_run *r, reader *rd);
 /* Empty r's superblock accumulators for the next superblock. */
 void eng_sb_reset(variant_run *r);
 
+/* Key the (empty) superblock accumulators of every variant for superblock s: call before
+ * the superblock's first row, wherever it is computed. */
+void eng_sb_seed(engine *e, uint64_t s);
+
 /* The end of superblock s, whose accumulators are in sb_*: a shard keeps them in its
  * file, then they merge into the run's (the canonical order: superblock by superblock),
  * and the --target-rse is checked. 0, or -1 with the reason in e->err. */

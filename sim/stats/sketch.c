@@ -20,28 +20,49 @@
  *   level T          0 or k/2 sorted items of weight top_w (2^T until saturated).
  * When level 0 fills it is sorted and the items at positions o, o+2, o+4, ... are kept
  * and carried to level 1 with double weight; a carry that meets an occupied level merges
- * with it (k items) and is compacted again, and so on up. The offset o of each level
- * alternates 0, 1, 0, 1, ..., starting at h mod 2 on level h. At n = budget the raw values
+ * with it (k items) and is compacted again, and so on up. The offset o is drawn afresh for
+ * every compaction and every variable (PARITY below). At n = budget the raw values
  * are sorted and turned into the same shape (groups of k 2^b consecutive sorted values
  * halved b+1 times), which costs fewer compactions than streaming them would.
- * Memory: slot = k (1 + (L-1)/2) doubles; default 256 * 10 = 2560 doubles = 20 KiB.
+ * Memory: slot = k (1 + (L-1)/2) doubles; default 1024 * 8 = 8192 doubles = 64 KiB.
+ *
+ * PARITY. A compaction with offset 0 keeps the lower item of each pair and moves the
+ * estimated rank of any x by +w or 0, offset 1 by -w or 0 (ERROR below). Offsets fixed
+ * in advance (they used to alternate 0, 1, 0, ... per level, starting at h mod 2) made
+ * every superblock's accumulator, which starts from the same empty state, repeat the same
+ * errors, so they added up instead of cancelling: quantiles were biased low (mean signed
+ * rank error -0.10% over the default scenario's monthly variables at 1e5 paths, 91% of
+ * the errors negative; P95 -0.21%). Now each compaction's offset is a fair coin:
+ * o = top bit of mix64(key + (v + 1) phi) for variable v, with key = mix64(seed ^
+ * mix64(64 c + h)) for the accumulator's c-th compaction, at level h. The seed
+ * (stats_set_seed; the engine gives superblock s the seed s + 1) makes accumulators that
+ * are merged later independent; the compaction count and the variable make compactions
+ * and variables independent. The error is then a sum of independent +-w terms of mean 0:
+ * unbiased, and no larger than before. Everything is keyed by the sequence of adds and
+ * merges alone, never by threads: the same bits for any thread count, rank or shard.
+ * The plan (shape) stays shared by all variables; only the data movement reads v.
+ * The buffer k = 1024 (256 before) sets the size of the errors: at 1e5 paths the worst
+ * rank error over the default scenario's 3180 monthly variables x 9 levels is 0.25%
+ * (0.92% with k = 256 and fixed offsets; tools/sketch_accuracy.py, docs/OUTPUT.md).
  *
  * ERROR. Fix a query x; let r be the number of items <= x (or < x: the argument is the
  * same) among the k sorted items of one compaction of weight w. Before it they count
  * w r; after it, 2w ceil(r/2) if o = 0, or 2w floor(r/2) if o = 1. So each compaction
  * moves the estimate of rank(x) by +w (o = 0) or -w (o = 1) when r is odd, else by 0,
  * whatever x is. Adding up, estimate(x) - rank(x) lies in [-N, P], P (N) the summed
- * weights of the o = 0 (o = 1) compactions: |error| <= max(P, N) for every x. The
- * accumulator tallies P and N as it goes: stats_rank_error().
+ * weights of the o = 0 (o = 1) compactions: |error| <= max(P, N) for every x. Offsets
+ * differ between variables, so the accumulator tallies, for all of them at once, every
+ * compaction's weight on both sides (P = N = the total weight compacted): a bound valid
+ * for every variable, stats_rank_error(), equal to the a priori bound below.
  * A priori bound (stats_rank_error_bound): weight is conserved and a compaction at level
  * h consumes at least k items of weight 2^h (streaming, merging and the exact-to-sketch
  * conversion all do), and the weight that ever reaches level h is at most n, so level h
  * compacts at most floor(n / (k 2^h)) times, each time erring by at most 2^h:
  *     E(n) <= sum_{h=0}^{T-1} floor(n / (k 2^h)) 2^h   (about n log2(n/k) / k).
- * This holds after any merges. A single stream gets about half of it, because the
- * alternating offsets split each level's compactions between P and N (the tally shows
- * it: e.g. 2.3% vs 4.4% at n = 1e6); in practice the errors of successive compactions
- * mostly cancel and the observed error is far smaller (see tests/test_stats.c).
+ * This holds after any merges. In practice the errors of successive compactions, being
+ * independent coin flips, mostly cancel and the observed error is far smaller: its
+ * standard deviation is about sqrt(sum of w^2 / 2) over the compactions, about n / (2k)
+ * (see tests/test_stats.c and tools/sketch_accuracy.py).
  * Saturation: above n = k 2^T a carry meets an occupied top with nowhere to go. The top
  * then absorbs it by weighted resampling: the sorted union (total weight W) is replaced
  * by k/2 items of weight W' = W / (k/2), the ones at cumulative weight W'/2 + j W'. For any
@@ -67,20 +88,35 @@ void sketch_state_init(const stats *s, sk_state *st)
 {
     memset(st, 0, sizeof *st);
     st->exact = s->budget > 0; /* budget 0: a sketch from the first value */
-    st->off = UINT64_C(0xAAAAAAAAAAAAAAAA); /* level h starts at offset h mod 2 */
     st->top_w = ldexp(1.0, (int)s->top);
 }
 
-/* Offset for the next compaction at level h (which then alternates), tallied. */
-static unsigned take_offset(sk_state *st, unsigned h)
+/* splitmix64's finaliser: a bijection of 64 bits, each output bit depending on every
+ * input bit. */
+static uint64_t mix64(uint64_t z)
 {
-    unsigned o = (unsigned)(st->off >> h) & 1u;
-    st->off ^= UINT64_C(1) << h;
-    if (o == 0)
-        st->errp += ldexp(1.0, (int)h);
-    else
-        st->errn += ldexp(1.0, (int)h);
-    return o;
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* The key of the next compaction at level h (see PARITY), tallied: each variable's
+ * offset is drawn from it (var_offset), so the compaction moves a variable's count by
+ * +w or -w, and both sums grow by w. */
+static uint64_t take_key(sk_state *st, unsigned h)
+{
+    uint64_t key = mix64(st->seed ^ mix64(st->ncomp * UINT64_C(64) + h));
+    st->ncomp++;
+    st->errp += ldexp(1.0, (int)h);
+    st->errn += ldexp(1.0, (int)h);
+    return key;
+}
+
+/* Variable v's offset (0 or 1) in the compaction of key: a fair coin, independent
+ * across compactions and variables. */
+static inline unsigned var_offset(uint64_t key, size_t v)
+{
+    return (unsigned)(mix64(key + (uint64_t)(v + 1) * UINT64_C(0x9e3779b97f4a7c15)) >> 63);
 }
 
 /* A resampling at the top errs by at most half the new weight, either way. */
@@ -95,7 +131,7 @@ static void tally_resample(sk_state *st, double wnew)
 
 typedef struct {
     unsigned stop;             /* level that receives the last carry */
-    unsigned char off[L_MAX];  /* offset of the compaction at each level below stop */
+    uint64_t key[L_MAX];       /* key of the compaction at each level below stop */
     int resample;              /* the carry is resampled into the saturated top */
     double w_top, w_in;        /* weights of the top and of the carry, when resampling */
 } cascade_plan;
@@ -105,7 +141,7 @@ static void plan_cascade(const stats *s, sk_state *st, cascade_plan *cp)
     unsigned h = 0;
     cp->resample = 0;
     for (;;) {
-        cp->off[h] = (unsigned char)take_offset(st, h);
+        cp->key[h] = take_key(st, h);
         h++;
         if (h == s->top) break;
         if (!occupied(st, h)) break;
@@ -160,14 +196,14 @@ static void compact_level0(const stats *s, double *slot, unsigned o, double *car
     sort_merge_decimate(slot, slot + s->half, s->half, o, carry);
 }
 
-static void apply_cascade(const stats *s, double *slot, const cascade_plan *cp)
+static void apply_cascade(const stats *s, double *slot, size_t v, const cascade_plan *cp)
 {
     double ba[K_MAX / 2 + 1], bb[K_MAX / 2 + 1], tmp[K_MAX];
     double *carry = ba, *next = bb;
     size_t half = s->half;
-    compact_level0(s, slot, cp->off[0], carry, tmp);
+    compact_level0(s, slot, var_offset(cp->key[0], v), carry, tmp);
     for (unsigned h = 1; h < cp->stop; h++) {
-        sort_merge_decimate(level_ptr(s, slot, h), carry, half, cp->off[h], next);
+        sort_merge_decimate(level_ptr(s, slot, h), carry, half, var_offset(cp->key[h], v), next);
         double *t = carry;
         carry = next;
         next = t;
@@ -177,25 +213,26 @@ static void apply_cascade(const stats *s, double *slot, const cascade_plan *cp)
 
 /* apply_cascade on two variables at once (the same plan): the same operations on each,
  * with the compactions interleaved. */
-static void apply_cascade2(const stats *s, double *x, double *y, const cascade_plan *cp)
+static void apply_cascade2(const stats *s, double *x, double *y, size_t v, const cascade_plan *cp)
 {
     double ba[K_MAX / 2 + 1], bb[K_MAX / 2 + 1], tmp[K_MAX];
     double ya[K_MAX / 2 + 1], yb[K_MAX / 2 + 1];
     double *carry = ba, *next = bb, *ycarry = ya, *ynext = yb;
     size_t half = s->half;
-    int fx = compact_level0_cheap(s, x, cp->off[0], carry);
-    int fy = compact_level0_cheap(s, y, cp->off[0], ycarry);
+    unsigned ox = var_offset(cp->key[0], v), oy = var_offset(cp->key[0], v + 1);
+    int fx = compact_level0_cheap(s, x, ox, carry);
+    int fy = compact_level0_cheap(s, y, oy, ycarry);
     if (!fx && !fy) {
         sort_halves(x, half, tmp);
         sort_halves(y, half, tmp);
-        sort_merge_decimate2(x, x + half, carry, y, y + half, ycarry, half, cp->off[0]);
+        sort_merge_decimate2(x, x + half, carry, y, y + half, ycarry, half, ox, oy);
     } else {
-        if (!fx) compact_level0(s, x, cp->off[0], carry, tmp);
-        if (!fy) compact_level0(s, y, cp->off[0], ycarry, tmp);
+        if (!fx) compact_level0(s, x, ox, carry, tmp);
+        if (!fy) compact_level0(s, y, oy, ycarry, tmp);
     }
     for (unsigned h = 1; h < cp->stop; h++) {
         sort_merge_decimate2(level_ptr(s, x, h), carry, next, level_ptr(s, y, h), ycarry,
-                             ynext, half, cp->off[h]);
+                             ynext, half, var_offset(cp->key[h], v), var_offset(cp->key[h], v + 1));
         double *t = carry;
         carry = next;
         next = t;
@@ -212,7 +249,7 @@ static void apply_cascade2(const stats *s, double *x, double *y, const cascade_p
 typedef struct {
     size_t n, r0;                       /* values; of which stay raw in level 0 */
     uint64_t q;                         /* n / k: bit b set -> a group of k 2^b values */
-    unsigned char off[BITS_MAX][L_MAX]; /* offsets of group b's halvings at levels 0..b */
+    uint64_t key[BITS_MAX][L_MAX];      /* keys of group b's halvings at levels 0..b */
 } convert_plan;
 
 static void plan_convert(const stats *s, sk_state *st, convert_plan *cp)
@@ -224,7 +261,7 @@ static void plan_convert(const stats *s, sk_state *st, convert_plan *cp)
      * while exact, the top at its base weight. */
     for (unsigned b = 0; b < BITS_MAX; b++) {
         if (!((cp->q >> b) & 1u)) continue;
-        for (unsigned h = 0; h <= b; h++) cp->off[b][h] = (unsigned char)take_offset(st, h);
+        for (unsigned h = 0; h <= b; h++) cp->key[b][h] = take_key(st, h);
         set_occupied(st, b + 1, 1);
     }
     st->exact = 0;
@@ -234,7 +271,8 @@ static void plan_convert(const stats *s, sk_state *st, convert_plan *cp)
 /* The smallest r0 sorted values stay raw in level 0; each group of consecutive sorted
  * values is halved in place down to k/2 items, then the groups are packed and moved to
  * their levels (highest first: every destination lies at or after its source). */
-static void apply_convert(const stats *s, double *slot, const convert_plan *cp, double *tmp)
+static void apply_convert(const stats *s, double *slot, size_t v, const convert_plan *cp,
+                          double *tmp)
 {
     size_t half = s->half, pos = cp->r0, start[BITS_MAX];
     unsigned bit[BITS_MAX], ng = 0;
@@ -242,7 +280,8 @@ static void apply_convert(const stats *s, double *slot, const convert_plan *cp, 
     for (unsigned b = 0; b < BITS_MAX; b++) {
         if (!((cp->q >> b) & 1u)) continue;
         size_t len = (size_t)s->k << b;
-        for (unsigned h = 0; h <= b; h++, len /= 2) halve(slot + pos, len, cp->off[b][h]);
+        for (unsigned h = 0; h <= b; h++, len /= 2)
+            halve(slot + pos, len, var_offset(cp->key[b][h], v));
         start[ng] = pos;
         bit[ng++] = b;
         pos += (size_t)s->k << b;
@@ -263,7 +302,7 @@ void sketch_convert_block(stats *s, sk_state *st, size_t v0, size_t nv)
     convert_plan cp;
     double tmp[BUDGET_MAX];
     plan_convert(s, st, &cp);
-    for (size_t v = v0; v < v0 + nv; v++) apply_convert(s, s->data + v * s->slot, &cp, tmp);
+    for (size_t v = v0; v < v0 + nv; v++) apply_convert(s, s->data + v * s->slot, v, &cp, tmp);
 }
 
 void sketch_cascade_block(stats *s, sk_state *st, size_t v0, size_t nv)
@@ -272,8 +311,8 @@ void sketch_cascade_block(stats *s, sk_state *st, size_t v0, size_t nv)
     plan_cascade(s, st, &cp);
     size_t v = v0;
     for (; v + 2 <= v0 + nv; v += 2)
-        apply_cascade2(s, s->data + v * s->slot, s->data + (v + 1) * s->slot, &cp);
-    if (v < v0 + nv) apply_cascade(s, s->data + v * s->slot, &cp);
+        apply_cascade2(s, s->data + v * s->slot, s->data + (v + 1) * s->slot, v, &cp);
+    if (v < v0 + nv) apply_cascade(s, s->data + v * s->slot, v, &cp);
 }
 
 /* ---------- merging two sketches */
@@ -282,9 +321,9 @@ void sketch_cascade_block(stats *s, sk_state *st, size_t v0, size_t nv)
 typedef struct {
     unsigned a0, b0;           /* level-0 sizes */
     int c0;                    /* level 0 compacts k of its a0 + b0 items */
-    unsigned char off0;
+    uint64_t key0;
     unsigned char meet[L_MAX];
-    unsigned char off[L_MAX];
+    uint64_t key[L_MAX];
     double wa, wb, wc;         /* top weights of into, from, carry (0 where absent) */
     unsigned from_top;         /* from's top level (from may have fewer levels) */
 } merge_plan;
@@ -298,7 +337,7 @@ static void plan_merge(const stats *s, sk_state *st, const sk_state *fr, unsigne
     mp->b0 = fr->size0;
     mp->c0 = tot >= s->k;
     if (mp->c0) {
-        mp->off0 = (unsigned char)take_offset(st, 0);
+        mp->key0 = take_key(st, 0);
         carry = 1;
         tot -= s->k;
     }
@@ -308,7 +347,7 @@ static void plan_merge(const stats *s, sk_state *st, const sk_state *fr, unsigne
         unsigned cnt = (meet & 1) + (meet >> 1 & 1) + (meet >> 2 & 1);
         mp->meet[h] = (unsigned char)meet;
         carry = cnt >= 2;
-        if (carry) mp->off[h] = (unsigned char)take_offset(st, h);
+        if (carry) mp->key[h] = take_key(st, h);
         set_occupied(st, h, cnt == 1 || cnt == 3);
     }
     unsigned t = s->top;
@@ -327,8 +366,8 @@ static void plan_merge(const stats *s, sk_state *st, const sk_state *fr, unsigne
 }
 
 /* Level 0 of a merge: append, and compact the k smallest if k or more meet. */
-static void merge_level0(const stats *s, double *a, const double *b, const merge_plan *mp,
-                         double *carry)
+static void merge_level0(const stats *s, double *a, const double *b, size_t v,
+                         const merge_plan *mp, double *carry)
 {
     double all[2 * K_MAX], tmp[2 * K_MAX];
     size_t tot = mp->a0 + mp->b0;
@@ -339,16 +378,18 @@ static void merge_level0(const stats *s, double *a, const double *b, const merge
     memcpy(all, a, mp->a0 * sizeof *a);
     memcpy(all + mp->a0, b, mp->b0 * sizeof *a);
     sort_doubles(all, tot, tmp);
-    for (size_t i = 0; i < s->half; i++) carry[i] = all[2 * i + mp->off0];
+    unsigned o = var_offset(mp->key0, v);
+    for (size_t i = 0; i < s->half; i++) carry[i] = all[2 * i + o];
     memcpy(a, all + s->k, (tot - s->k) * sizeof *a);
 }
 
-static void apply_merge(const stats *s, double *slot, const double *from, const merge_plan *mp)
+static void apply_merge(const stats *s, double *slot, size_t v, const double *from,
+                        const merge_plan *mp)
 {
     double ba[K_MAX / 2 + 1], bb[K_MAX / 2 + 1];
     double *carry = ba, *next = bb;
     size_t half = s->half, bytes = half * sizeof *slot;
-    merge_level0(s, slot, from, mp, carry);
+    merge_level0(s, slot, from, v, mp, carry);
     for (unsigned h = 1; h < s->top; h++) {
         double *a = level_ptr(s, slot, h);
         const double *b = h <= mp->from_top ? level_cptr(s, from, h) : NULL; /* same k: same place */
@@ -359,14 +400,14 @@ static void apply_merge(const stats *s, double *slot, const double *from, const 
         case 2: memcpy(a, b, bytes); break;
         case 4: memcpy(a, carry, bytes); break;
         case 7:                                      /* compact a and b, keep the carry */
-            sort_merge_decimate(a, b, half, mp->off[h], next);
+            sort_merge_decimate(a, b, half, var_offset(mp->key[h], v), next);
             memcpy(a, carry, bytes);
             break;
         default:                                     /* two meet: compact them */
             if (mp->meet[h] & 1) two[m++] = a;
             if (mp->meet[h] & 2) two[m++] = b;
             if (mp->meet[h] & 4) two[m++] = carry;
-            sort_merge_decimate(two[0], two[1], half, mp->off[h], next);
+            sort_merge_decimate(two[0], two[1], half, var_offset(mp->key[h], v), next);
             break;
         }
         if (mp->meet[h] >= 3 && mp->meet[h] != 4) {
@@ -410,7 +451,7 @@ void sketch_merge(stats *into, const stats *from)
     size_t nv = into->nvars;
 #pragma omp parallel for schedule(static) if (nv >= VBLOCK)
     for (size_t v = 0; v < nv; v++)
-        apply_merge(into, into->data + v * into->slot, from->data + v * from->slot, &mp);
+        apply_merge(into, into->data + v * into->slot, v, from->data + v * from->slot, &mp);
     into->st = st;
 }
 

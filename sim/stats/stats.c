@@ -335,6 +335,11 @@ void stats_reset(stats *s)
     sketch_state_init(s, &s->st);
 }
 
+void stats_set_seed(stats *s, uint64_t seed)
+{
+    if (s) s->st.seed = seed;
+}
+
 size_t stats_nvars(const stats *s) { return s ? s->nvars : 0; }
 
 double stats_count(const stats *s) { return s ? (double)s->st.n : 0.0; }

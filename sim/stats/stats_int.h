@@ -30,7 +30,8 @@ typedef struct {
     int exact;         /* the slot holds raw values (n <= budget) */
     unsigned size0;    /* items in level 0 (sketch mode) */
     uint64_t occ;      /* bit h: level h >= 1 holds k/2 items */
-    uint64_t off;      /* bit h: offset of the next compaction at level h */
+    uint64_t seed;     /* keys the compactions' parities (stats_set_seed) */
+    uint64_t ncomp;    /* compactions so far: with seed and level, keys the next parity */
     double top_w;      /* weight of the top level's items; 2^T while the top is empty */
     double errp, errn; /* summed weights of +w and -w compactions (see ERROR in sketch.c) */
 } sk_state;
@@ -121,10 +122,10 @@ int sort_decimate_few(const double *a, size_t n, unsigned o, double *out);
  * ... in out (room for m + 1). */
 void sort_merge_decimate(const double *a, const double *b, size_t m, unsigned o, double *out);
 
-/* Two independent compactions with the same m and o, interleaved: the same outputs as
- * two calls of sort_merge_decimate. */
+/* Two independent compactions with the same m (offsets o and o2), interleaved: the same
+ * outputs as two calls of sort_merge_decimate. */
 void sort_merge_decimate2(const double *a, const double *b, double *out, const double *c,
-                          const double *d, double *out2, size_t m, unsigned o);
+                          const double *d, double *out2, size_t m, unsigned o, unsigned o2);
 
 /* Weighted resampling of the sorted union of nr <= 3 runs into m items of equal weight. */
 void sort_resample(const run *runs, size_t nr, size_t m, double *out);

@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#define SAVE_MAGIC UINT64_C(0x31534154534d4143) /* a tag: "CAMSTAS1" in little-endian bytes */
-#define SAVE_HEAD 14                            /* header words */
+#define SAVE_MAGIC UINT64_C(0x32534154534d4143) /* a tag: "CAMSTAS2" in little-endian bytes */
+#define SAVE_HEAD 15                            /* header words */
 
 static uint64_t dbits(double x)
 {
@@ -51,8 +51,8 @@ void stats_save(const stats *s, uint64_t *w)
     const sk_state *st = &s->st;
     size_t m = used_items(s, st), nv = s->nvars;
     uint64_t head[SAVE_HEAD] = { SAVE_MAGIC, nv, s->k, s->levels, s->budget, st->n,
-                                 (uint64_t)st->exact, st->size0, st->occ, st->off,
-                                 dbits(st->top_w), dbits(st->errp), dbits(st->errn), m };
+                                 (uint64_t)st->exact, st->size0, st->occ, st->ncomp,
+                                 dbits(st->top_w), dbits(st->errp), dbits(st->errn), m, st->seed };
     memcpy(w, head, sizeof head);
     w += SAVE_HEAD;
     const double *arr[5] = { s->mean, s->m2, s->mn, s->mx, s->npos };
@@ -82,10 +82,11 @@ int stats_load(stats *s, const uint64_t *w, size_t nwords)
     st.exact = w[6] != 0;
     st.size0 = (unsigned)w[7];
     st.occ = w[8];
-    st.off = w[9];
+    st.ncomp = w[9];
     st.top_w = bitsd(w[10]);
     st.errp = bitsd(w[11]);
     st.errn = bitsd(w[12]);
+    st.seed = w[14];
     size_t nv = s->nvars;
     /* Reject shapes this accumulator cannot hold, before a byte is copied. */
     if ((st.exact && st.n > s->budget) || (!st.exact && st.size0 >= s->k) ||

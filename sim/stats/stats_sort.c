@@ -302,13 +302,13 @@ void sort_merge_decimate(const double *a, const double *b, size_t m, unsigned o,
  * shapes are the same), interleaved: four dependency chains instead of two. The merge
  * is latency-bound, so this runs nearly twice as fast as two calls. */
 void sort_merge_decimate2(const double *a, const double *b, double *out, const double *c,
-                          const double *d, double *out2, size_t m, unsigned o)
+                          const double *d, double *out2, size_t m, unsigned o, unsigned o2)
 {
     int done1 = decimate_if_ordered(a, b, m, o, out);
-    int done2 = decimate_if_ordered(c, d, m, o, out2);
+    int done2 = decimate_if_ordered(c, d, m, o2, out2);
     if (done1 || done2) {
         if (!done1) sort_merge_decimate(a, b, m, o, out);
-        if (!done2) sort_merge_decimate(c, d, m, o, out2);
+        if (!done2) sort_merge_decimate(c, d, m, o2, out2);
         return;
     }
     size_t i = 0, j = 0, ia = m - 1, jb = m - 1, last = 2 * m - 1;
@@ -319,10 +319,12 @@ void sort_merge_decimate2(const double *a, const double *b, double *out, const d
         MERGE_ENDS(c, d, k, l, kc, ld, f2, g2);
         size_t front = (s & 1u) == o ? s >> 1 : m;
         size_t back = ((last - s) & 1u) == o ? (last - s) >> 1 : m;
+        size_t front2 = (s & 1u) == o2 ? s >> 1 : m;
+        size_t back2 = ((last - s) & 1u) == o2 ? (last - s) >> 1 : m;
         out[front] = f;
         out[back] = g;
-        out2[front] = f2;
-        out2[back] = g2;
+        out2[front2] = f2;
+        out2[back2] = g2;
     }
 }
 
