@@ -19,9 +19,14 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 gzip -dc tests/old-files/first-edition-compare.h5.gz > "$tmp/old.h5" || { echo "FAIL: gunzip"; exit 1; }
 
 "$CAPSIM" summary "$tmp/old.h5" > "$tmp/summary" 2> "$tmp/err" || fail "summary of a first-edition file: $(cat "$tmp/err")"
-tail -n +2 "$tmp/summary" > "$tmp/summary.body"
-cmp -s "$tmp/summary.body" tests/old-files/first-edition-compare.summary ||
-    { fail "summary of a first-edition file differs from the old build's"; diff tests/old-files/first-edition-compare.summary "$tmp/summary.body" | head -10; }
+# This build's key totals add the expected-shortfall columns ES5 and ES95 (`n/a` for a
+# file written before them) and a legend line; without those, and with runs of blanks
+# squeezed (the columns are narrower now), the text must be the old build's, number for number.
+tail -n +2 "$tmp/summary" | grep -v '^  (ES5: ' | sed -e 's/ ES5 / /; s/ ES95$//; s/ n\/a//g' | tr -s ' ' | sed 's/ *$//' > "$tmp/summary.body"
+tr -s ' ' < tests/old-files/first-edition-compare.summary | sed 's/ *$//' > "$tmp/summary.old"
+grep -q ' n/a ' "$tmp/summary" || fail "summary of a first-edition file: no n/a in the ES columns"
+cmp -s "$tmp/summary.body" "$tmp/summary.old" ||
+    { fail "summary of a first-edition file differs from the old build's"; diff "$tmp/summary.old" "$tmp/summary.body" | head -10; }
 "$CAPSIM" export "$tmp/old.h5" --csv "$tmp/csv" > /dev/null 2> "$tmp/err" || fail "export of a first-edition file: $(cat "$tmp/err")"
 [ -s "$tmp/csv/totals.csv" ] || fail "export of a first-edition file wrote no totals.csv"
 
