@@ -36,8 +36,10 @@ import numpy as np  # noqa: E402
 import xarray as xr  # noqa: E402
 
 ENGINE = "h5netcdf"
-KEY_TOTALS = ["pv_spend", "pv_stranded", "pv_turned_down_revenue", "pv_revenue_share",
-              "unmet_h100e_hours", "outstanding_commitment"]
+# Net value first: it is what a contract decision turns on (docs/MODEL.md section 10);
+# files written before it have none of the value totals and show the rest.
+KEY_TOTALS = ["pv_net_value", "pv_value_lost", "pv_spend", "pv_stranded", "pv_turned_down_revenue",
+              "pv_revenue_share", "unmet_h100e_hours", "outstanding_commitment"]
 MAX_PANELS = 8
 
 
@@ -277,7 +279,8 @@ def sweep_curves(st, out_dir):
             axes[0, 0].legend(fontsize=7)
         axes[-1, 0].set_xlabel(key)
         fig.suptitle(f"Sweep over {key} (mean, 95% band)")
-        fig.tight_layout()
+        # keep the first panel's title clear of the figure's title (tall figures: 0.4 inch)
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))
         out = os.path.join(out_dir, f"sweep_{key}.png")
         fig.savefig(out, dpi=110)
         plt.close(fig)
