@@ -561,8 +561,12 @@ static void load_capacity(loader *L, int ci, const yamldoc_node *n, const char *
 static void load_window(loader *L, option_spec *o, const yamldoc_node *v, const char *kp)
 {
     const char *expect = "a list of two months [YYYY-MM, YYYY-MM]";
-    if (v->kind != YAMLDOC_SEQ || v->n != 2) {
+    if (v->kind != YAMLDOC_SEQ) {
         fields_error(&L->env, v, kp, "found %s (expected %s)", yamldoc_kind_name(v), expect);
+        return;
+    }
+    if (v->n != 2) {
+        fields_error(&L->env, v, kp, "found a list of %zu (expected %s)", v->n, expect);
         return;
     }
     int ym[2][2];
