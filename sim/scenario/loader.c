@@ -612,7 +612,8 @@ static void load_when(loader *L, option_spec *o, const yamldoc_node *n, const ch
     fields_child_kp(&m, "segments", sub, sizeof sub);
     if (s) {
         if (o->metric != METRIC_UNMET_SHARE)
-            fields_error(&L->env, s, sub, "segments apply to metric unmet_share only");
+            fields_error(&L->env, s, sub, "segments apply to metric unmet_share only (expected no "
+                         "segments with metric utilisation)");
         for (size_t i = 0; i < L->sc->nsegments; i++) o->segments[i] = 0;
         o->has_segments = 1;
         segment_flags(L, s, sub, o->segments, 0);
