@@ -150,6 +150,21 @@ static int init_saltelli(variant_run *r, uint64_t paths, char *err, size_t errle
     return 0;
 }
 
+/* An option of the common layout that variant r does not have is never exercised
+ * there: its option_month reads -1, not the 0 that the other missing elements (spend of
+ * a contract the variant lacks) rightly read. Those entries are never written again. */
+static void absent_options(const engine *e, const variant_run *r, double *urows)
+{
+    size_t ulen = e->U.row_len, off = e->U.total_off[T_OPTION_MONTH];
+    for (size_t j = 0; j < e->U.total_len[T_OPTION_MONTH]; j++) {
+        int has = 0;
+        for (size_t o = 0; o < r->sc->noptions; o++)
+            has |= strcmp(r->sc->options[o].name, e->options.names[j]) == 0;
+        if (!has)
+            for (size_t i = 0; i < ENGINE_BATCH; i++) urows[i * ulen + off + j] = -1.0;
+    }
+}
+
 /* One batch's buffers for variant r (v: its index; the differences exist for v >= 1). */
 static int alloc_batch_buf(const engine *e, const variant_run *r, size_t v, batch_buf *b)
 {
@@ -163,6 +178,7 @@ static int alloc_batch_buf(const engine *e, const variant_run *r, size_t v, batc
     b->uuniforms = eng_alloc_doubles(B * np);
     b->yrows = eng_alloc_doubles(B * 2 * (size_t)e->nyears);
     int ok = b->rows && b->urows && b->values && b->uniforms && b->uvalues && b->uuniforms && b->yrows;
+    if (ok && r->row_map) absent_options(e, r, b->urows);
     if (v > 0) ok = ok && (b->drows = eng_alloc_doubles(B * e->U.row_len));
     if (r->sc->sampling == SAMPLING_SALTELLI) {
         b->bvalues = eng_alloc_doubles(B * nu);
