@@ -23,6 +23,10 @@
  *   billing, no true-up for the period in progress or later ones, no revenue share) and
  *   owes no outstanding commitment. Supply removes its chips (supply_set_default).
  *
+ * - contract options (DESIGN.md 12.1): terminate ends the term at the exercise month
+ *   (later floors void), extend moves its end (floors unchanged) - per path, see
+ *   contracts_terminate / contracts_extend; the option fee is added by model.c.
+ *
  * The state carried from month to month (spend and delivery in the current period,
  * revenue share paid so far, the default month) lives in the workspace and is reset by
  * contracts_begin_path().

@@ -9,6 +9,12 @@
  * supply.c, demand.c, allocate.c (allocate_value.c under scenario.allocation: value) and
  * contracts.c.
  *
+ * Contract options (DESIGN.md 12.1) are decided here, at the start of each month, from
+ * the path's own past only: after each month the numerator and denominator of every
+ * option's metric are kept in the workspace (ws->hist), and a month m reads months
+ * m-k..m-1 of them, never month m. Exercising tells supply (an expand tranche's start,
+ * a new end of term) and contracts (terminate, extend); fees go into the month's spend.
+ *
  * Invariants: the row is fully overwritten; nothing is allocated after model_ws_alloc();
  * the result depends only on (scenario, values, draws), never on the thread or on
  * earlier paths run with the same workspace.

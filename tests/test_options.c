@@ -190,6 +190,34 @@ static void test_expand_never_adds_nothing(void **state)
     scenario_free(b.sc);
 }
 
+static void test_expand_delivered_basis(void **state)
+{
+    (void)state;
+    /* min_spend basis delivered (term [0, 5], floor 100000): 10 old chips (never retire)
+     * with fulfilled 0.5 deliver 5; demand 80 is mostly unmet, so an expand option
+     * (k = 1, above 0.5, lead 0, 10 chips) is exercised at month 1 (month 0's share is
+     * 75/80). Its chips count toward B_del and its nominal schedule (online at 1) toward
+     * B_sch: B_del = 730 * (5 * 6 + 10 * 5) = 58400 (also the billing: $1 a chip-hour),
+     * B_sch = 730 * (10 * 6 + 10 * 5) = 80300; the true-up in month 5 is
+     * 100000 * 58400 / 80300 - 58400. */
+    base b = base_new(6, 5, 1000);
+    b.sc->contracts[b.con].tranches[0].count = param_const(10);
+    b.sc->contracts[b.con].tranches[0].fulfilled = param_const(0.5);
+    fx_min_spend(b.sc, b.con, 100000, PERIOD_TERM);
+    b.sc->contracts[b.con].min_spend_basis = BASIS_DELIVERED;
+    add_expand(&b, 0, 5, 1, 0.5, 0, 10);
+    run_ctx x;
+    run_const(&x, b.sc);
+    assert_int_equal(exercised_at(&x, 0), 1);
+    assert_exact(ser(&x, S_SPEND, 0, 0), 5 * 730.0);
+    for (int t = 1; t < 5; t++) assert_exact(ser(&x, S_SPEND, t, 0), 15 * 730.0);
+    double tu = 100000 * (58400.0 / 80300.0) - 58400;
+    assert_close(ser(&x, S_SPEND, 5, 0), 15 * 730.0 + tu, 1e-12);
+    assert_close(ser(&x, S_STRANDED, 5, 0), tu, 1e-12);   /* all 15 chips used */
+    ctx_free(&x);
+    scenario_free(b.sc);
+}
+
 /* ---- terminate ---- */
 
 static void test_terminate(void **state)
@@ -497,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_expand_window),
         cmocka_unit_test(test_expand_rule),
         cmocka_unit_test(test_expand_never_adds_nothing),
+        cmocka_unit_test(test_expand_delivered_basis),
         cmocka_unit_test(test_terminate),
         cmocka_unit_test(test_terminate_keeps_ended_period_and_first_months),
         cmocka_unit_test(test_extend),
