@@ -355,7 +355,8 @@ static void exercise(model_ws *ws, const scenario *sc, size_t o, int m)
     size_t c = (size_t)os->contract;
     op->at = m;
     if (os->kind == OPTION_EXPAND) {
-        supply_expand(ws->sup, op->pool, m + op->lead);
+        /* An expand without a tranche (only a scenario built by hand) adds nothing. */
+        if (os->tranche >= 0) supply_expand(ws->sup, op->pool, m + op->lead);
         return;
     }
     if (os->kind == OPTION_TERMINATE) contracts_terminate(ws->con, c, m);
