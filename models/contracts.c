@@ -24,6 +24,9 @@ typedef struct {
     double period_sch;     /* basis delivered: B_sch of the current period so far */
     double rs_paid;        /* cumulative nominal revenue share paid */
     int default_at;        /* month of the counterparty's default; CONTRACTS_NO_DEFAULT */
+    int to;                /* the term's last month on this path: `to`, or as an option
+                            * (terminate, extend) set it (DESIGN.md 12.1) */
+    int ended_at;          /* terminate's exercise month: later floors are void; INT_MAX */
 } contract_path;
 
 /* What a pool is to billing, fixed for the pool table (taken once at alloc, so the
@@ -142,6 +145,8 @@ void contracts_begin_path(contracts_ws *c, const scenario *sc, const double *val
         p->period_del = p->period_sch = 0.0;
         p->rs_paid = 0.0;
         p->default_at = CONTRACTS_NO_DEFAULT;
+        p->to = cs->to;
+        p->ended_at = INT_MAX;
         if (cs->escalator.idx >= 0) fill_escalation(c, sc, i, p->escalator);
         for (size_t k = 0; k < c->nchips; k++)
             c->price[i * c->nchips + k] = cs->has_price[k] ? PARAM(cs->price[k], values) : 0.0;
@@ -177,6 +182,27 @@ void contracts_draw_defaults(contracts_ws *c, const scenario *sc, const double *
 int contracts_default_month(const contracts_ws *c, size_t i)
 {
     return c->cp[i].default_at;
+}
+
+void contracts_terminate(contracts_ws *c, size_t i, int t)
+{
+    if (t < c->cp[i].to) c->cp[i].to = t;
+    c->cp[i].ended_at = t;
+}
+
+void contracts_extend(contracts_ws *c, size_t i, int months)
+{
+    c->cp[i].to += months;
+}
+
+int contracts_term_end(const contracts_ws *c, size_t i)
+{
+    return c->cp[i].to;
+}
+
+int contracts_ended(const contracts_ws *c, size_t i)
+{
+    return c->cp[i].ended_at != INT_MAX;
 }
 
 /* Price per chip-hour of a tranche pool in month t, escalation applied. */
@@ -268,6 +294,7 @@ static void true_up(contracts_ws *c, const scenario *sc, const supply_pool *pool
     if (!cs->has_min_spend || t < cs->from || t > cs->to || t >= p->default_at) return;
     int pstart, pend;
     period_of(cs, t, &pstart, &pend);
+    if (pend > p->ended_at) return;   /* terminated: this period's floor is void */
     p->period_spend += spend[i];
     if (cs->min_spend_basis == BASIS_DELIVERED) add_delivery(c, pools, i, t);
     if (t != pend) return;
@@ -290,7 +317,7 @@ void contracts_bill(contracts_ws *c, const scenario *sc, int t,
             double sp = 0.0, st = 0.0;
             for (size_t p = c->pool_lo[i]; p < c->pool_lo[i + 1]; p++) {
                 const pool_info *pi = &c->pool[p];
-                if (t < pi->from || t > pi->to) continue;   /* no chips outside the term */
+                if (t < pi->from || t > c->cp[i].to) continue;   /* no chips outside the term */
                 if (t >= c->cp[i].default_at) break;         /* defaulted: bills nothing */
                 sp += bill_pool(c, pi, &pools[p], t, used[p], &st);
             }
@@ -302,8 +329,8 @@ void contracts_bill(contracts_ws *c, const scenario *sc, int t,
         for (size_t p = 0; p < npools; p++) {
             const pool_info *pi = &c->pool[p];
             if (pi->kind == PK_SPOT) continue;
-            if (t < pi->from || t > pi->to) continue;   /* no chips count outside the term */
             int k = pi->contract;
+            if (t < pi->from || t > c->cp[k].to) continue;   /* no chips count outside the term */
             if (t >= c->cp[k].default_at) continue;      /* defaulted: bills nothing */
             spend[k] += bill_pool(c, pi, &pools[p], t, used[p], &stranded[k]);
         }
@@ -341,6 +368,7 @@ double contracts_outstanding(const contracts_ws *c, const scenario *sc, int mont
         const contract_path *p = &c->cp[i];
         if (!cs->has_min_spend || cs->to < months) continue;   /* every period ended */
         if (p->default_at < months) continue;   /* defaulted: what is left is void */
+        if (p->ended_at < months) continue;     /* terminated: every later floor is void */
         int pstart = cs->from, pend;
         while (pstart <= cs->to) {
             period_of(cs, pstart, &pstart, &pend);

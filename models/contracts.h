@@ -23,6 +23,10 @@
  *   billing, no true-up for the period in progress or later ones, no revenue share) and
  *   owes no outstanding commitment. Supply removes its chips (supply_set_default).
  *
+ * - contract options (DESIGN.md 12.1): terminate ends the term at the exercise month
+ *   (later floors void), extend moves its end (floors unchanged) - per path, see
+ *   contracts_terminate / contracts_extend; the option fee is added by model.c.
+ *
  * The state carried from month to month (spend and delivery in the current period,
  * revenue share paid so far, the default month) lives in the workspace and is reset by
  * contracts_begin_path().
@@ -56,6 +60,17 @@ void contracts_draw_defaults(contracts_ws *c, const scenario *sc, const double *
 
 /* Contract i's default month on this path: in [0, months), or CONTRACTS_NO_DEFAULT. */
 int contracts_default_month(const contracts_ws *c, size_t i);
+
+/* Contract options (DESIGN.md 12.1), for this path. contracts_terminate: the term ends
+ * at month t (billing stops after it; the min_spend periods that end after t, the one
+ * in progress included, are void; no outstanding commitment). contracts_extend: the
+ * term's last month moves `months` later (billing continues; the min_spend periods stay
+ * those of the written term). contracts_term_end: the term's last month on this path;
+ * contracts_ended: terminated by an option. */
+void contracts_terminate(contracts_ws *c, size_t i, int t);
+void contracts_extend(contracts_ws *c, size_t i, int months);
+int contracts_term_end(const contracts_ws *c, size_t i);
+int contracts_ended(const contracts_ws *c, size_t i);
 
 /* (1 + escalator)^((t - from) / 12). */
 double contracts_escalation(double escalator, int from, int t);

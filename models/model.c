@@ -9,6 +9,12 @@
  * supply.c, demand.c, allocate.c (allocate_value.c under scenario.allocation: value) and
  * contracts.c.
  *
+ * Contract options (DESIGN.md 12.1) are decided here, at the start of each month, from
+ * the path's own past only: after each month the numerator and denominator of every
+ * option's metric are kept in the workspace (ws->hist), and a month m reads months
+ * m-k..m-1 of them, never month m. Exercising tells supply (an expand tranche's start,
+ * a new end of term) and contracts (terminate, extend); fees go into the month's spend.
+ *
  * Invariants: the row is fully overwritten; nothing is allocated after model_ws_alloc();
  * the result depends only on (scenario, values, draws), never on the thread or on
  * earlier paths run with the same workspace.
@@ -41,6 +47,7 @@ const output_info model_series[N_SERIES] = {
     [S_REVENUE_SHARE] = { "revenue_share", "USD per month", "Revenue share paid", DIM_CONTRACT, 0, 1 },
     [S_VALUE_LOST] = { "value_lost", "USD per month", "Value of unmet demand (unmet x value_usd_per_h100e_hour x HOURS)", DIM_SEGMENT, 1, 1 },
     [S_DEFAULTED] = { "defaulted", "1", "Counterparty has defaulted (0/1; mean: probability)", DIM_CONTRACT, 0, 1 },
+    [S_EXERCISED] = { "exercised", "1", "Option exercised by then (0/1; mean: probability)", DIM_OPTION, 0, 0 },
 };
 
 const output_info model_totals[N_TOTALS] = {
@@ -56,6 +63,8 @@ const output_info model_totals[N_TOTALS] = {
     [T_PV_VALUE] = { "pv_value", "USD", "Present value of served demand at its value", DIM_NONE, 0, -1 },
     [T_PV_VALUE_LOST] = { "pv_value_lost", "USD", "Present value of unmet demand at its value", DIM_NONE, 1, 1 },
     [T_PV_NET_VALUE] = { "pv_net_value", "USD", "Net value: pv_value - pv_spend - pv_revenue_share", DIM_NONE, 0, -1 },
+    [T_OPTION_MONTH] = { "option_month", "month", "Month index the option was exercised in (-1: never)", DIM_OPTION, 0, 0 },
+    [T_PV_OPTION_FEES] = { "pv_option_fees", "USD", "Present value of option fees (inside pv_spend)", DIM_NONE, 0, 1 },
 };
 
 void model_layout_init(model_layout *L, const scenario *sc)
@@ -66,6 +75,7 @@ void model_layout_init(model_layout *L, const scenario *sc)
     L->dimlen[DIM_SEGMENT] = sc->nsegments;
     L->dimlen[DIM_CLOUD] = sc->nclouds;
     L->dimlen[DIM_CONTRACT] = sc->ncontracts;
+    L->dimlen[DIM_OPTION] = sc->noptions;
     size_t off = 0;
     for (int s = 0; s < N_SERIES; s++) {
         L->series_off[s] = off;
@@ -87,6 +97,15 @@ int model_calendar_years(int start_month, int months)
     return months > 0 ? (start_month - 1 + months - 1) / 12 + 1 : 0;
 }
 
+/* An option on this path (DESIGN.md 12.1). */
+typedef struct {
+    int k;             /* months judged: m-k..m-1 */
+    double threshold, fee;
+    int lead, extend;  /* expand: lead months; extend: months added */
+    int at;            /* exercise month, or -1 */
+    size_t pool;       /* expand: its tranche's pool */
+} option_path;
+
 struct model_ws {
     gsl_rng *rng;
     supply *sup;
@@ -102,6 +121,9 @@ struct model_ws {
     double *disc;      /* months: (1 + r)^(-t/12), the same for every path */
     int *cloud_pools;  /* npools: pool indices grouped by cloud, file order within */
     size_t *cloud_at;  /* nclouds + 1: cloud cl's pools are cloud_pools[cloud_at[cl]..] */
+    option_path *opt;  /* noptions: the path's option terms and exercise months */
+    double *hist;      /* noptions x months x 2: each month's numerator and denominator
+                        * of the option's metric, the path's own past (DESIGN.md 12.1) */
 };
 
 void model_ws_free(model_ws *ws)
@@ -118,6 +140,8 @@ void model_ws_free(model_ws *ws)
     free(ws->disc);
     free(ws->cloud_pools);
     free(ws->cloud_at);
+    free(ws->opt);
+    free(ws->hist);
     free(ws);
 }
 
@@ -142,8 +166,11 @@ model_ws *model_ws_alloc(const scenario *sc)
     ws->disc = calloc(sc->months > 0 ? (size_t)sc->months : 1, sizeof *ws->disc);
     ws->cloud_pools = calloc(np, sizeof *ws->cloud_pools);
     ws->cloud_at = calloc(sc->nclouds + 1, sizeof *ws->cloud_at);
+    size_t no = sc->noptions ? sc->noptions : 1;
+    ws->opt = calloc(no, sizeof *ws->opt);
+    ws->hist = calloc(no * (size_t)(sc->months > 0 ? sc->months : 1) * 2, sizeof *ws->hist);
     if (!ws->con || !ws->alloc || !ws->cost || !ws->used || !ws->seg_rev || !ws->disc ||
-        !ws->cloud_pools || !ws->cloud_at) {
+        !ws->cloud_pools || !ws->cloud_at || !ws->opt || !ws->hist) {
         model_ws_free(ws);
         return NULL;
     }
@@ -157,6 +184,11 @@ model_ws *model_ws_alloc(const scenario *sc)
     ws->cloud_at[sc->nclouds] = at;
     for (int t = 0; t < sc->months; t++)
         ws->disc[t] = pow(1.0 + sc->discount_rate, -(double)t / 12.0);
+    for (size_t o = 0; o < sc->noptions; o++)
+        for (size_t p = 0; p < ws->npools; p++)
+            if (pools[p].kind == POOL_TRANCHE && pools[p].contract == sc->options[o].contract &&
+                pools[p].tranche == sc->options[o].tranche)
+                ws->opt[o].pool = p;
     return ws;
 }
 
@@ -272,6 +304,135 @@ static void begin_path(model_ws *ws, const scenario *sc, const double *values, p
     }
 }
 
+/* A whole number of months from a param: rounded, clamped to [lo, BOUNDS_SPAN_MONTHS]
+ * (NaN: lo), so that month arithmetic cannot overflow. */
+static int whole_months(double x, int lo)
+{
+    x = round(x);
+    return x >= (double)lo ? (x < 120000.0 ? (int)x : 120000) : lo;
+}
+
+/* Resolve the path's option terms; nothing is exercised yet. */
+static void begin_options(model_ws *ws, const scenario *sc, const double *values)
+{
+    for (size_t o = 0; o < sc->noptions; o++) {
+        const option_spec *os = &sc->options[o];
+        option_path *op = &ws->opt[o];
+        op->k = whole_months(PARAM(os->months, values), 1);
+        op->threshold = PARAM(os->threshold, values);
+        op->fee = PARAM(os->fee_usd, values);
+        op->lead = whole_months(PARAM(os->lead_months, values), 0);
+        op->extend = whole_months(PARAM(os->extend_months, values), 0);
+        op->at = -1;
+    }
+}
+
+/* Does option o's rule hold at the start of month m? It is judged on months
+ * max(0, m-k)..m-1 of this path only, never on month m itself (not yet known when the
+ * decision is taken). With no such month, or a zero denominator (no demand, no
+ * capacity), there is nothing to judge and the rule does not hold. The comparison is
+ * strict: `above: 0` means "some unmet demand". */
+static int rule_holds(const model_ws *ws, const scenario *sc, size_t o, int m, int months)
+{
+    const option_path *op = &ws->opt[o];
+    const double *h = ws->hist + o * (size_t)months * 2;
+    double num = 0.0, den = 0.0;
+    for (int u = m - op->k > 0 ? m - op->k : 0; u < m; u++) {
+        num += h[2 * u];
+        den += h[2 * u + 1];
+    }
+    if (!(den > 0.0)) return 0;
+    double x = num / den;
+    return sc->options[o].above ? x > op->threshold : x < op->threshold;
+}
+
+/* Exercise option o in month m: expand brings its tranche online at m + lead;
+ * terminate ends the term at m; extend moves the term's end. */
+static void exercise(model_ws *ws, const scenario *sc, size_t o, int m)
+{
+    const option_spec *os = &sc->options[o];
+    option_path *op = &ws->opt[o];
+    size_t c = (size_t)os->contract;
+    op->at = m;
+    if (os->kind == OPTION_EXPAND) {
+        /* An expand without a tranche (only a scenario built by hand) adds nothing. */
+        if (os->tranche >= 0) supply_expand(ws->sup, op->pool, m + op->lead);
+        return;
+    }
+    if (os->kind == OPTION_TERMINATE) contracts_terminate(ws->con, c, m);
+    else contracts_extend(ws->con, c, op->extend);
+    supply_set_term(ws->sup, c, contracts_term_end(ws->con, c), contracts_default_month(ws->con, c));
+}
+
+/* At the start of month m, before anything of month m is known: exercise every option
+ * whose window holds m and whose rule holds on the past. Options of a contract that has
+ * ended (terminated, or defaulted by month m) are no longer exercised. */
+static void decide_options(model_ws *ws, const scenario *sc, int m, int months)
+{
+    for (size_t o = 0; o < sc->noptions; o++) {
+        const option_spec *os = &sc->options[o];
+        size_t c = (size_t)os->contract;
+        if (ws->opt[o].at >= 0 || m < os->window_from || m > os->window_to) continue;
+        if (contracts_ended(ws->con, c) || m >= contracts_default_month(ws->con, c)) continue;
+        if (rule_holds(ws, sc, o, m, months)) exercise(ws, sc, o, m);
+    }
+}
+
+/* After month t is allocated: its numerator and denominator for each option's metric,
+ * unmet and demand of the option's segments, or the contract's used and available. */
+static void record_options(model_ws *ws, const scenario *sc, const model_layout *L, int t,
+                           const double *row)
+{
+    const double *dem = row + L->series_off[S_DEMAND] + (size_t)t * L->dimlen[DIM_SEGMENT];
+    const double *unmet = row + L->series_off[S_UNMET] + (size_t)t * L->dimlen[DIM_SEGMENT];
+    const supply_pool *pools = supply_pools(ws->sup);
+    for (size_t o = 0; o < sc->noptions; o++) {
+        const option_spec *os = &sc->options[o];
+        double num = 0.0, den = 0.0;
+        if (os->metric == METRIC_UNMET_SHARE) {
+            for (size_t s = 0; s < sc->nsegments; s++)
+                if (os->segments[s]) {
+                    num += unmet[s];
+                    den += dem[s];
+                }
+        } else {
+            for (size_t p = 0; p < ws->npools; p++)
+                if (pools[p].kind == POOL_TRANCHE && pools[p].contract == os->contract) {
+                    num += ws->used[p];
+                    den += pools[p].cap;
+                }
+        }
+        double *h = ws->hist + (o * (size_t)L->months + (size_t)t) * 2;
+        h[0] = num;
+        h[1] = den;
+    }
+}
+
+/* The fees of options exercised in month t: into their contract's spend of the month
+ * (so into pv_spend) and into pv_option_fees. Call before add_totals. */
+static void bill_option_fees(const model_ws *ws, const scenario *sc, const model_layout *L,
+                             int t, double *row)
+{
+    double *spend = series_at(L, row, S_SPEND, t);
+    for (size_t o = 0; o < sc->noptions; o++) {
+        if (ws->opt[o].at != t) continue;
+        spend[sc->options[o].contract] += ws->opt[o].fee;
+        row[L->total_off[T_PV_OPTION_FEES]] += ws->disc[t] * ws->opt[o].fee;
+    }
+}
+
+/* Series `exercised` (1 from the exercise month on) and total `option_month`. */
+static void write_options(const model_ws *ws, const scenario *sc, const model_layout *L,
+                          double *row)
+{
+    for (size_t o = 0; o < sc->noptions; o++) {
+        int at = ws->opt[o].at;
+        row[L->total_off[T_OPTION_MONTH] + o] = (double)at;
+        for (int t = at < 0 ? L->months : at; t < L->months; t++)
+            series_at(L, row, S_EXERCISED, t)[o] = 1.0;
+    }
+}
+
 /* Series `defaulted`: 1 from each contract's default month on (the row starts at 0). */
 static void write_defaulted(const model_ws *ws, const scenario *sc, const model_layout *L,
                             double *row)
@@ -290,9 +451,11 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
      * which is faster than clearing just the sums (docs/ENGINE.md, measurements). */
     memset(row, 0, L->row_len * sizeof *row);
     begin_path(ws, sc, values, draws);
+    begin_options(ws, sc, values);
     const supply_pool *pools = supply_pools(ws->sup);
     double unmet_total = 0.0, months_short = 0.0;
     for (int t = 0; t < L->months; t++) {
+        if (sc->noptions) decide_options(ws, sc, t, L->months);
         supply_month(ws->sup, sc, t, draws, ws->rng, series_at(L, row, S_POWER_NEEDED, t),
                      series_at(L, row, S_POWER_AVAILABLE, t));
         contracts_costs(ws->con, sc, t, pools, ws->npools, ws->cost);
@@ -311,6 +474,10 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
                        series_at(L, row, S_SPEND, t), series_at(L, row, S_STRANDED, t));
         contracts_revenue_share(ws->con, sc, t, ws->seg_rev,
                                 series_at(L, row, S_REVENUE_SHARE, t));
+        if (sc->noptions) {
+            bill_option_fees(ws, sc, L, t, row);
+            record_options(ws, sc, L, t, row);
+        }
         add_totals(ws, sc, L, t, row);
         unmet_total += unmet;
         /* Strictly positive: serving in full leaves exactly 0 (see allocate.c). */
@@ -325,4 +492,5 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
                                         row[L->total_off[T_PV_SPEND]] -
                                         row[L->total_off[T_PV_REVENUE_SHARE]];
     write_defaulted(ws, sc, L, row);
+    write_options(ws, sc, L, row);
 }

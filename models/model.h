@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include "sim/scenario/scenario.h"
 
-typedef enum { DIM_NONE, DIM_SEGMENT, DIM_CLOUD, DIM_CONTRACT } dim_kind;
+typedef enum { DIM_NONE, DIM_SEGMENT, DIM_CLOUD, DIM_CONTRACT, DIM_OPTION, N_DIMS } dim_kind;
 
 typedef enum {
     S_DEMAND, S_SERVED, S_UNMET,                 /* time x segment, H100e */
@@ -40,6 +40,7 @@ typedef enum {
     S_REVENUE_SHARE,                             /* time x contract, USD per month */
     S_VALUE_LOST,                                /* time x segment, USD per month (11.1) */
     S_DEFAULTED,                                 /* time x contract, 0/1 (DESIGN.md 11.3) */
+    S_EXERCISED,                                 /* time x option, 0/1 cumulative (12.1) */
     N_SERIES
 } series_id;
 
@@ -56,6 +57,8 @@ typedef enum {
     T_PV_VALUE,                 /* USD: served demand at its value (DESIGN.md 11.1) */
     T_PV_VALUE_LOST,            /* USD: unmet demand at its value */
     T_PV_NET_VALUE,             /* USD: pv_value - pv_spend - pv_revenue_share */
+    T_OPTION_MONTH,             /* option: exercise month index, or -1 (DESIGN.md 12.1) */
+    T_PV_OPTION_FEES,           /* USD: option fees (also inside pv_spend) */
     N_TOTALS
 } total_id;
 
@@ -75,7 +78,8 @@ extern const output_info model_totals[N_TOTALS];
  * row[series_off[s] + t * dimlen(s) + j]; total k, element j is row[total_off[k] + j]. */
 typedef struct {
     int months;
-    size_t dimlen[4];             /* indexed by dim_kind: 1, nsegments, nclouds, ncontracts */
+    size_t dimlen[N_DIMS];        /* indexed by dim_kind: 1, nsegments, nclouds, ncontracts,
+                                   * noptions */
     size_t series_off[N_SERIES];
     size_t series_len[N_SERIES];  /* months * dimlen */
     size_t total_off[N_TOTALS];

@@ -32,6 +32,8 @@ typedef struct {
      * `online` with no delay, count * 1 chips, the same ramp and life, in the term. */
     int sched, sched_start, sched_lo, sched_hi;
     double sched_count;
+    int delay;        /* round(max(0, delay)): an option tranche starts exercise + lead + it */
+    int from;         /* the contract's `from` */
 } tranche_path;
 
 typedef struct {
@@ -176,6 +178,7 @@ void supply_begin_path(supply *s, const scenario *sc, const double *values)
              * bounds the months counted. Adding n * kw / 1000 = +-0 to a sum that is
              * never -0 changes nothing, unless kw is inf or NaN (0 * kw = NaN). */
             q->t_lo = q->start > cs->from ? q->start : cs->from;
+            q->from = cs->from;
             q->t_hi = cs->to;
             if (!(q->life > 0.0)) q->t_lo = INT_MAX;
             q->skip_zero = isfinite(q->kw);
@@ -187,6 +190,12 @@ void supply_begin_path(supply *s, const scenario *sc, const double *values)
             q->sched_lo = cs->from;
             q->sched_hi = cs->to;
             q->sched_count = q->sched ? PARAM(tr->count, values) : 0.0;
+            q->delay = (int)round(delay);
+            if (tr->option >= 0) {
+                /* An expand option's tranche: no chip until exercised (supply_expand). */
+                q->t_lo = INT_MAX;
+                q->sched_start = INT_MAX;
+            }
         }
     }
     for (size_t cl = 0; cl < sc->nclouds; cl++) {
@@ -211,6 +220,26 @@ void supply_set_default(supply *s, size_t contract, int month)
         tranche_path *tp = &s->tp[p];
         /* count_chips counts months t_lo..t_hi only: end them before the default. */
         if (s->pools[p].contract == (int)contract && month - 1 < tp->t_hi) tp->t_hi = month - 1;
+    }
+}
+
+void supply_expand(supply *s, size_t pool, int online)
+{
+    tranche_path *tp = &s->tp[pool];
+    tp->start = online + tp->delay;
+    tp->t_lo = tp->start > tp->from ? tp->start : tp->from;
+    if (!(tp->life > 0.0)) tp->t_lo = INT_MAX;
+    tp->sched_start = online;   /* the nominal schedule of the exercised option: no delay */
+    tp->last_k = -1;
+}
+
+void supply_set_term(supply *s, size_t contract, int to, int default_month)
+{
+    int hi = default_month - 1 < to ? default_month - 1 : to;
+    for (size_t p = 0; p < s->ntranches; p++) {
+        if (s->pools[p].contract != (int)contract) continue;
+        s->tp[p].t_hi = hi;
+        s->tp[p].sched_hi = to;
     }
 }
 

@@ -57,6 +57,14 @@ void supply_begin_path(supply *s, const scenario *sc, const double *values);
  * after supply_begin_path(), which forgets it; month >= the horizon changes nothing. */
 void supply_set_default(supply *s, size_t contract, int month);
 
+/* Contract options (DESIGN.md 12.1). supply_expand: the expand option's tranche, pool
+ * `pool` (no chip until then), starts at `online` (+ its own rounded delay); its nominal
+ * schedule (basis delivered) starts at `online`. supply_set_term: contract `contract`'s
+ * chips count up to month `to` (terminate or extend), and never from `default_month` on.
+ * Call after supply_begin_path(), which forgets both, before the months they change. */
+void supply_expand(supply *s, size_t pool, int online);
+void supply_set_term(supply *s, size_t contract, int to, int default_month);
+
 /* Fill the pools for month t. power_needed and power_available (nclouds each, MW) get
  * the month's power figures; a cloud without a power block reports available = needed
  * (power never binds there). rng is re-keyed for the spot draws. */

@@ -70,6 +70,7 @@ static int dim_of(dim_kind k)
     case DIM_SEGMENT: return D_SEGMENT;
     case DIM_CLOUD: return D_CLOUD;
     case DIM_CONTRACT: return D_CONTRACT;
+    case DIM_OPTION: return D_OPTION;
     default: return -1;
     }
 }
@@ -607,7 +608,7 @@ static int open_group(h5out *o, grp *G, const char *name, const char *descriptio
 }
 
 #define BIT(d) (1u << (d))
-#define MONTHLY_DIMS (BIT(D_TIME) | BIT(D_SEGMENT) | BIT(D_CLOUD) | BIT(D_CONTRACT))
+#define MONTHLY_DIMS (BIT(D_TIME) | BIT(D_SEGMENT) | BIT(D_CLOUD) | BIT(D_CONTRACT) | BIT(D_OPTION))
 
 static int define_totals(h5out *o, const h5out_desc *d)
 {
@@ -726,8 +727,8 @@ static int check_desc(const h5out_desc *d, char *err, size_t errlen)
     else if (d->nparams && !d->params) why = "params without names";
     else if (d->nvary && (!d->vary_keys || !d->vary_values)) why = "varied keys without values";
     else if ((d->L->dimlen[DIM_CLOUD] && !d->clouds) || (d->L->dimlen[DIM_SEGMENT] && !d->segments) ||
-             (d->L->dimlen[DIM_CONTRACT] && !d->contracts))
-        why = "missing labels of clouds, segments or contracts";
+             (d->L->dimlen[DIM_CONTRACT] && !d->contracts) || (d->L->dimlen[DIM_OPTION] && !d->options))
+        why = "missing labels of clouds, segments, contracts or options";
     if (why && err) snprintf(err, errlen, "h5out_open: %s", why);
     return why ? -1 : 0;
 }

@@ -17,6 +17,7 @@
 
 static const char *const dim_names[ND] = {
     "variant", "path", "time", "segment", "cloud", "contract", "quantile", "total", "param", "year",
+    "option",
 };
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant). */
@@ -191,7 +192,7 @@ static int coord_totals(h5out *o, grp *G, const h5out_desc *d)
     for (int k = 0; k < N_TOTALS; k++) {
         const output_info *oi = &model_totals[k];
         const char *const *names = oi->dim == DIM_CLOUD ? d->clouds : oi->dim == DIM_SEGMENT ? d->segments
-                                                                                         : d->contracts;
+                                 : oi->dim == DIM_OPTION ? d->options : d->contracts;
         for (size_t j = 0; j < o->L.total_len[k]; j++, i++) {
             const char *e = oi->dim == DIM_NONE ? "" : names[j] ? names[j] : "";
             size_t len = strlen(oi->name) + strlen(e) + 3;
@@ -234,6 +235,7 @@ int h5out_define_coords(h5out *o, grp *G, unsigned need, const h5out_desc *d)
     G->len[D_SEGMENT] = o->L.dimlen[DIM_SEGMENT];
     G->len[D_CLOUD] = o->L.dimlen[DIM_CLOUD];
     G->len[D_CONTRACT] = o->L.dimlen[DIM_CONTRACT];
+    G->len[D_OPTION] = o->L.dimlen[DIM_OPTION];
     G->len[D_QUANTILE] = STATS_NQ;
     G->len[D_TOTAL] = o->L.ntotals;
     G->len[D_PARAM] = o->nparams;
@@ -270,6 +272,8 @@ int h5out_define_coords(h5out *o, grp *G, unsigned need, const h5out_desc *d)
             G->has_contract_cloud = 1;
         }
     }
+    if (need & (1u << D_OPTION))
+        if ((G->scale[D_OPTION] = coord_labels(o, G, D_OPTION, d->options, "contract option")) < 0) return -1;
     if ((need & (1u << D_TOTAL)) && coord_totals(o, G, d) < 0) return -1;
     if (need & (1u << D_PARAM)) {
         if ((G->scale[D_PARAM] = coord_labels(o, G, D_PARAM, d->params, "sampled uncertain value (key path)")) < 0)

@@ -19,7 +19,8 @@
 
 /* The dimensions a group may define (each group defines its own: xarray does not see a
  * parent group's). */
-enum { D_VARIANT, D_PATH, D_TIME, D_SEGMENT, D_CLOUD, D_CONTRACT, D_QUANTILE, D_TOTAL, D_PARAM, D_YEAR, ND };
+enum { D_VARIANT, D_PATH, D_TIME, D_SEGMENT, D_CLOUD, D_CONTRACT, D_QUANTILE, D_TOTAL, D_PARAM, D_YEAR,
+       D_OPTION, ND };
 
 /* One group and the coordinates it defines for itself. */
 typedef struct {

@@ -43,14 +43,16 @@
 #include <string.h>
 #include <hdf5_hl.h>
 
-enum { D_VARIANT, D_PATH, D_TIME, D_SEGMENT, D_CLOUD, D_CONTRACT, D_QUANTILE, D_TOTAL, D_PARAM, D_YEAR, ND };
+enum { D_VARIANT, D_PATH, D_TIME, D_SEGMENT, D_CLOUD, D_CONTRACT, D_QUANTILE, D_TOTAL, D_PARAM, D_YEAR,
+       D_OPTION, ND };
 static const char *const dim_names[ND] = {
     "variant", "path", "time", "segment", "cloud", "contract", "quantile", "total", "param", "year",
+    "option",
 };
 /* The values of each dimension's coordinate. */
 static const H5T_class_t dim_class[ND] = {
     H5T_STRING, H5T_INTEGER, H5T_FLOAT, H5T_STRING, H5T_STRING, H5T_STRING, H5T_FLOAT, H5T_STRING, H5T_STRING,
-    H5T_INTEGER,
+    H5T_INTEGER, H5T_STRING,
 };
 
 /* The statistics of an output, as h5out.c names them. */
@@ -119,20 +121,24 @@ typedef struct {
     size_t errlen;
     uint64_t V, P, K, T;
     long long len[ND];              /* the file's lengths, or UNDEF */
-    int first_edition;              /* /stats holds none of later_outputs */
+    int edition;                    /* the latest later_outputs edition /stats holds (1: none) */
 } chk;
 
-/* The outputs added after the first edition (DESIGN.md 11): value (11.1), default (11.3). */
-static const char *const later_outputs[] = { "value_lost", "pv_value", "pv_value_lost", "pv_net_value",
-                                              "defaulted" };
+/* The outputs added after the first edition, with the edition that added them:
+ * 2: value (DESIGN.md 11.1), default (11.3); 3: contract options (12.1). A file holds
+ * every output of its edition and of earlier ones. */
+static const struct { const char *name; int edition; } later_outputs[] = {
+    { "value_lost", 2 }, { "pv_value", 2 }, { "pv_value_lost", 2 }, { "pv_net_value", 2 },
+    { "defaulted", 2 },
+    { "exercised", 3 }, { "option_month", 3 }, { "pv_option_fees", 3 },
+};
 #define NLATER (sizeof later_outputs / sizeof later_outputs[0])
 
-/* Is output `name` one the file may lack (a first-edition file, one of later_outputs)? */
+/* Is output `name` one the file may lack (one of later_outputs, newer than the file)? */
 static int skipped(const chk *C, const char *name)
 {
-    if (!C->first_edition) return 0;
     for (size_t i = 0; i < NLATER; i++)
-        if (strcmp(name, later_outputs[i]) == 0) return 1;
+        if (strcmp(name, later_outputs[i].name) == 0) return later_outputs[i].edition > C->edition;
     return 0;
 }
 
@@ -601,7 +607,8 @@ static int want_attr(chk *C, grp *G, const char *name, const char *attr, const c
 
 static int own_dim(dim_kind k)
 {
-    return k == DIM_SEGMENT ? D_SEGMENT : k == DIM_CLOUD ? D_CLOUD : k == DIM_CONTRACT ? D_CONTRACT : -1;
+    return k == DIM_SEGMENT ? D_SEGMENT : k == DIM_CLOUD ? D_CLOUD : k == DIM_CONTRACT ? D_CONTRACT
+         : k == DIM_OPTION ? D_OPTION : -1;
 }
 
 /* The statistics of output oi in /stats or /diff (as h5out.c's define_output_stats). */
@@ -653,20 +660,23 @@ static int check_stats(chk *C, hid_t f, int diff)
         if (!diff) {
             /* /stats defines the file's elements */
             for (int d = D_SEGMENT; d <= D_CONTRACT; d++) C->len[d] = G.len[d] > 0 ? G.len[d] : UNDEF;
+            C->len[D_OPTION] = G.len[D_OPTION] > 0 ? G.len[D_OPTION] : UNDEF;
             C->len[D_QUANTILE] = G.len[D_QUANTILE];
         }
-        for (int d = D_SEGMENT; st == RESULTS_OK && d <= D_QUANTILE; d++)
+        for (int d = D_SEGMENT; st == RESULTS_OK && d <= D_OPTION; d++) {
+            if (d >= D_TOTAL && d <= D_YEAR) continue;
             if (C->len[d] != UNDEF) st = want_coord(C, &G, d, C->len[d]);
             else st = same_coord(C, &G, d);
+        }
     }
-    for (int d = D_TOTAL; st == RESULTS_OK && d < ND; d++) st = want_coord(C, &G, d, UNDEF);
+    for (int d = D_TOTAL; st == RESULTS_OK && d <= D_YEAR; d++) st = want_coord(C, &G, d, UNDEF);
     if (st == RESULTS_OK) st = want_month(C, &G);
     if (!diff) {
-        C->first_edition = 1;
+        C->edition = 1;
         for (size_t i = 0; i < NLATER; i++) {
             char mean[256];
-            snprintf(mean, sizeof mean, "%s_mean", later_outputs[i]);
-            if (find(&G, mean)) C->first_edition = 0;
+            snprintf(mean, sizeof mean, "%s_mean", later_outputs[i].name);
+            if (find(&G, mean) && later_outputs[i].edition > C->edition) C->edition = later_outputs[i].edition;
         }
     }
     for (int s = 0; st == RESULTS_OK && s < N_SERIES; s++) st = stats_of(C, &G, &model_series[s], 1, diff);
@@ -688,8 +698,9 @@ static int path_coords(chk *C, grp *G, uint64_t npaths)
         st = bad(C, "/%s/path: %lld paths, where the attribute %s says %llu", G->name, G->len[D_PATH],
                  strcmp(G->name, "paths") ? "paths" : "save_paths", (unsigned long long)npaths);
     for (int d = D_SEGMENT; st == RESULTS_OK && d <= D_CONTRACT; d++) st = same_coord(C, G, d);
+    if (st == RESULTS_OK) st = same_coord(C, G, D_OPTION);
     if (st == RESULTS_OK) st = want_coord(C, G, D_QUANTILE, UNDEF);
-    for (int d = D_TOTAL; st == RESULTS_OK && d < ND; d++) st = want_coord(C, G, d, UNDEF);
+    for (int d = D_TOTAL; st == RESULTS_OK && d <= D_YEAR; d++) st = want_coord(C, G, d, UNDEF);
     return st;
 }
 
@@ -756,6 +767,7 @@ static int check_sensitivity(chk *C, hid_t f)
     if (st == RESULTS_OK) st = want_coord(C, &G, D_TOTAL, C->len[D_TOTAL]);
     if (st == RESULTS_OK) st = want_coord(C, &G, D_PARAM, C->len[D_PARAM]);
     for (int d = D_PATH; st == RESULTS_OK && d <= D_QUANTILE; d++) st = want_coord(C, &G, d, UNDEF);
+    if (st == RESULTS_OK) st = want_coord(C, &G, D_OPTION, UNDEF);
     if (st == RESULTS_OK && G.len[D_YEAR] != UNDEF && (G.len[D_YEAR] < 1 || (uint64_t)G.len[D_YEAR] > C->T / 12 + 2))
         st = bad(C, "/sensitivity/year: %lld years in a horizon of %llu months", G.len[D_YEAR],
                  (unsigned long long)C->T);

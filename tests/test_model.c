@@ -73,7 +73,9 @@ static void test_layout(void **state)
         off += L.total_len[k];
     }
     assert_int_equal(L.total_len[T_PV_SPEND_BY_CLOUD], 3);
-    assert_int_equal(L.ntotals, N_TOTALS - 1 + 3);
+    /* pv_spend_by_cloud has 3 values, option_month none (no options) */
+    assert_int_equal(L.total_len[T_OPTION_MONTH], 0);
+    assert_int_equal(L.ntotals, N_TOTALS - 2 + 3);
     assert_int_equal(L.row_len, off);
     assert_int_equal(L.row_len, L.nseries + L.ntotals);
     scenario_free(sc);
@@ -85,11 +87,12 @@ static void test_tables(void **state)
     static const char *series[N_SERIES] = {
         "demand", "served", "unmet", "capacity", "used", "utilisation", "power_needed",
         "power_available", "spend", "stranded", "spot_spend", "revenue",
-        "turned_down_revenue", "revenue_share", "value_lost", "defaulted" };
+        "turned_down_revenue", "revenue_share", "value_lost", "defaulted", "exercised" };
     static const char *totals[N_TOTALS] = {
         "pv_spend", "pv_spend_by_cloud", "pv_stranded", "pv_revenue",
         "pv_turned_down_revenue", "pv_revenue_share", "unmet_h100e_hours", "months_short",
-        "outstanding_commitment", "pv_value", "pv_value_lost", "pv_net_value" };
+        "outstanding_commitment", "pv_value", "pv_value_lost", "pv_net_value", "option_month",
+        "pv_option_fees" };
     for (int s = 0; s < N_SERIES; s++) {
         assert_string_equal(model_series[s].name, series[s]);
         assert_non_null(model_series[s].units);
@@ -127,6 +130,11 @@ static void test_tables(void **state)
     assert_int_equal(model_totals[T_PV_NET_VALUE].lower_is_better, -1);
     assert_string_equal(model_totals[T_PV_NET_VALUE].units, "USD");
     assert_int_equal(model_totals[T_PV_REVENUE].lower_is_better, -1);
+    /* DESIGN.md 12.1: the option outputs, over the option dimension */
+    assert_int_equal(model_series[S_EXERCISED].dim, DIM_OPTION);
+    assert_int_equal(model_totals[T_OPTION_MONTH].dim, DIM_OPTION);
+    assert_int_equal(model_totals[T_PV_OPTION_FEES].dim, DIM_NONE);
+    assert_string_equal(model_totals[T_PV_OPTION_FEES].units, "USD");
 }
 
 /* ---- billing ---- */

@@ -22,7 +22,7 @@ import numpy as np
 
 old_path, new_path, names = sys.argv[1], sys.argv[2], set(sys.argv[3].split(","))
 problems = []
-STATS = ("mean", "sd", "se", "min", "max", "q", "ppos", "pneg")
+STATS = ("mean", "sd", "se", "min", "max", "q", "ppos", "pneg", "es_lo", "es_hi")
 
 
 def ignored(path):

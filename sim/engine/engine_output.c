@@ -63,6 +63,7 @@ static void output_desc(const engine *e, h5out_desc *dp)
     d.clouds = e->clouds.names;
     d.segments = e->segments.names;
     d.contracts = e->contracts.names;
+    d.options = e->options.names;
     d.nparams = e->params.n;
     d.params = e->params.names;
     d.nvariants = e->nv;

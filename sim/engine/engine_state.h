@@ -92,7 +92,7 @@ typedef struct {
     size_t nv;
     variant_run *vr;
     model_layout U;        /* the common layout */
-    name_set clouds, segments, contracts, params;
+    name_set clouds, segments, contracts, options, params;
     model_ws **ws;         /* threads x nv */
     double **scratch;      /* threads: a row and a value vector for the saltelli runs, then
                             * the samplers' scratch (at sampler_at) */

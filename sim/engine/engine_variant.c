@@ -36,6 +36,8 @@ int eng_variant_names(engine *e)
             if (name_set_add(&e->segments, sc->segments[i].name) < 0) return -1;
         for (size_t i = 0; i < sc->ncontracts; i++)
             if (name_set_add(&e->contracts, sc->contracts[i].name) < 0) return -1;
+        for (size_t i = 0; i < sc->noptions; i++)
+            if (name_set_add(&e->options, sc->options[i].name) < 0) return -1;
         for (size_t i = 0; i < sc->nuncertain; i++)
             if (name_set_add(&e->params, sc->uncertain[i].keypath) < 0) return -1;
     }
@@ -52,6 +54,7 @@ void eng_variant_layout(engine *e)
     shell.nclouds = e->clouds.n;
     shell.nsegments = e->segments.n;
     shell.ncontracts = e->contracts.n;
+    shell.noptions = e->options.n;
     model_layout_init(&e->U, &shell);
 }
 
@@ -59,11 +62,12 @@ static int same_layout(const model_layout *a, const model_layout *b)
 {
     return a->row_len == b->row_len && a->dimlen[DIM_CLOUD] == b->dimlen[DIM_CLOUD] &&
            a->dimlen[DIM_SEGMENT] == b->dimlen[DIM_SEGMENT] &&
-           a->dimlen[DIM_CONTRACT] == b->dimlen[DIM_CONTRACT];
+           a->dimlen[DIM_CONTRACT] == b->dimlen[DIM_CONTRACT] &&
+           a->dimlen[DIM_OPTION] == b->dimlen[DIM_OPTION];
 }
 
 /* Map of a variant's dimension elements to the common ones. */
-static void dim_maps(const engine *e, const scenario *sc, size_t *map[4])
+static void dim_maps(const engine *e, const scenario *sc, size_t *map[N_DIMS])
 {
     map[DIM_NONE][0] = 0;
     for (size_t i = 0; i < sc->nsegments; i++)
@@ -72,19 +76,23 @@ static void dim_maps(const engine *e, const scenario *sc, size_t *map[4])
         map[DIM_CLOUD][i] = name_set_index(&e->clouds, sc->clouds[i].name);
     for (size_t i = 0; i < sc->ncontracts; i++)
         map[DIM_CONTRACT][i] = name_set_index(&e->contracts, sc->contracts[i].name);
+    for (size_t i = 0; i < sc->noptions; i++)
+        map[DIM_OPTION][i] = name_set_index(&e->options, sc->options[i].name);
 }
 
 static int build_row_map(const engine *e, variant_run *r)
 {
     const model_layout *L = &r->L, *U = &e->U;
     int identity = same_layout(L, U);
-    size_t *map[4];
-    size_t lens[4] = { 1, r->sc->nsegments, r->sc->nclouds, r->sc->ncontracts };
-    for (int d = 0; d < 4; d++) map[d] = calloc(lens[d] ? lens[d] : 1, sizeof **map);
+    size_t *map[N_DIMS];
+    size_t lens[N_DIMS] = { 1, r->sc->nsegments, r->sc->nclouds, r->sc->ncontracts,
+                            r->sc->noptions };
+    int ok = 1;
+    for (int d = 0; d < N_DIMS; d++) ok &= (map[d] = calloc(lens[d] ? lens[d] : 1, sizeof **map)) != NULL;
     r->row_map = malloc(L->row_len * sizeof *r->row_map);
-    if (!map[0] || !map[1] || !map[2] || !map[3] || !r->row_map) goto fail;
+    if (!ok || !r->row_map) goto fail;
     dim_maps(e, r->sc, map);
-    for (int d = 1; d < 4; d++)
+    for (int d = 1; d < N_DIMS; d++)
         for (size_t i = 0; i < lens[d]; i++) identity &= map[d][i] == i;
     for (int s = 0; s < N_SERIES; s++) {
         dim_kind d = model_series[s].dim;
@@ -98,14 +106,14 @@ static int build_row_map(const engine *e, variant_run *r)
         for (size_t j = 0; j < L->total_len[k]; j++)
             r->row_map[L->total_off[k] + j] = U->total_off[k] + map[d][j];
     }
-    for (int d = 0; d < 4; d++) free(map[d]);
+    for (int d = 0; d < N_DIMS; d++) free(map[d]);
     if (identity) {
         free(r->row_map);
         r->row_map = NULL;
     }
     return 0;
 fail:
-    for (int d = 0; d < 4; d++) free(map[d]);
+    for (int d = 0; d < N_DIMS; d++) free(map[d]);
     return -1;
 }
 
@@ -142,6 +150,21 @@ static int init_saltelli(variant_run *r, uint64_t paths, char *err, size_t errle
     return 0;
 }
 
+/* An option of the common layout that variant r does not have is never exercised
+ * there: its option_month reads -1, not the 0 that the other missing elements (spend of
+ * a contract the variant lacks) rightly read. Those entries are never written again. */
+static void absent_options(const engine *e, const variant_run *r, double *urows)
+{
+    size_t ulen = e->U.row_len, off = e->U.total_off[T_OPTION_MONTH];
+    for (size_t j = 0; j < e->U.total_len[T_OPTION_MONTH]; j++) {
+        int has = 0;
+        for (size_t o = 0; o < r->sc->noptions; o++)
+            has |= strcmp(r->sc->options[o].name, e->options.names[j]) == 0;
+        if (!has)
+            for (size_t i = 0; i < ENGINE_BATCH; i++) urows[i * ulen + off + j] = -1.0;
+    }
+}
+
 /* One batch's buffers for variant r (v: its index; the differences exist for v >= 1). */
 static int alloc_batch_buf(const engine *e, const variant_run *r, size_t v, batch_buf *b)
 {
@@ -155,6 +178,7 @@ static int alloc_batch_buf(const engine *e, const variant_run *r, size_t v, batc
     b->uuniforms = eng_alloc_doubles(B * np);
     b->yrows = eng_alloc_doubles(B * 2 * (size_t)e->nyears);
     int ok = b->rows && b->urows && b->values && b->uniforms && b->uvalues && b->uuniforms && b->yrows;
+    if (ok && r->row_map) absent_options(e, r, b->urows);
     if (v > 0) ok = ok && (b->drows = eng_alloc_doubles(B * e->U.row_len));
     if (r->sc->sampling == SAMPLING_SALTELLI) {
         b->bvalues = eng_alloc_doubles(B * nu);
@@ -276,5 +300,6 @@ void eng_variant_free(engine *e)
     free(e->clouds.names);
     free(e->segments.names);
     free(e->contracts.names);
+    free(e->options.names);
     free(e->params.names);
 }

@@ -484,6 +484,7 @@ static void load_tranche(loader *L, int ci, const yamldoc_node *seq, size_t j, c
     t.ramp_months = fields_param(&m, "ramp_months", 0, 1.0, &R_RAMP);
     t.delay_months = fields_param(&m, "delay_months", 0, 0.0, &R_DELAY);
     t.fulfilled = fields_param(&m, "fulfilled", 0, 1.0, &R_FRACTION);
+    t.option = -1;
     fields_close(&m);
     int k = scenario_add_tranche(L->sc, ci, t.chip, 0.0, t.online);
     if (k >= 0) L->sc->contracts[ci].tranches[k] = t;
@@ -554,6 +555,166 @@ static void load_capacity(loader *L, int ci, const yamldoc_node *n, const char *
     for (size_t j = 0; j < n->n; j++) load_tranche(L, ci, n, j, ckp);
 }
 
+/* ---- contract options (DESIGN.md 12.1) ---- */
+
+/* window: [from, to], two months, both inclusive (like a contract's from and to). */
+static void load_window(loader *L, option_spec *o, const yamldoc_node *v, const char *kp)
+{
+    const char *expect = "a list of two months [YYYY-MM, YYYY-MM]";
+    if (v->kind != YAMLDOC_SEQ) {
+        fields_error(&L->env, v, kp, "found %s (expected %s)", yamldoc_kind_name(v), expect);
+        return;
+    }
+    if (v->n != 2) {
+        fields_error(&L->env, v, kp, "found a list of %zu (expected %s)", v->n, expect);
+        return;
+    }
+    int ym[2][2];
+    for (int i = 0; i < 2; i++) {
+        const yamldoc_node *e = v->vals[i];
+        if (e->kind != YAMLDOC_SCALAR || fields_parse_yearmonth(e->str, &ym[i][0], &ym[i][1]) != 0) {
+            fields_error(&L->env, e, kp, "found '%s' (expected %s)",
+                         e->kind == YAMLDOC_SCALAR ? e->str : yamldoc_kind_name(e), expect);
+            return;
+        }
+    }
+    o->window_from = scenario_month_index(L->sc, ym[0][0], ym[0][1]);
+    o->window_to = scenario_month_index(L->sc, ym[1][0], ym[1][1]);
+    if (o->window_to < o->window_from)
+        fields_error(&L->env, v, kp, "the window ends before it starts (expected [from, to] "
+                     "with to >= from)");
+}
+
+/* when: {metric, months, above | below, segments?}: the rule judged on months m-k..m-1. */
+static void load_when(loader *L, option_spec *o, const yamldoc_node *n, const char *kp)
+{
+    static const fields_rule k_rule = { 1, BOUNDS_MONTHS_MAX, 0, 0, FIELDS_NO_SUPPORT,
+                                        "a number of months >= 1" };
+    static const fields_rule thr = { -INF, INF, 0, 0, 0, "a number" };
+    fields m;
+    char sub[KEYPATH_MAX];
+    fields_open(&m, &L->env, n, kp, "a mapping {metric: unmet_share or utilisation, months: k, "
+                "above: x or below: x, segments?: [...]}");
+    o->metric = (option_metric)fields_enum(&m, "metric", 1, METRIC_UNMET_SHARE,
+                                           scenario_option_metrics, METRIC_NKINDS);
+    o->months = fields_param(&m, "months", 1, 1.0, &k_rule);
+    int has_above = fields_get(&m, "above") != NULL, has_below = fields_get(&m, "below") != NULL;
+    if (has_above && has_below) {
+        fields_child_kp(&m, "below", sub, sizeof sub);
+        fields_error(&L->env, fields_get(&m, "below"), sub, "both above and below (expected one "
+                     "of them)");
+    } else if (!has_above && !has_below && m.node) {
+        fields_missing(&m, "above", "a threshold: above: x or below: x");
+    }
+    o->above = !has_below || has_above;
+    o->threshold = fields_param(&m, o->above ? "above" : "below", 0, 0.0, &thr);
+    const yamldoc_node *s = fields_get(&m, "segments");
+    fields_child_kp(&m, "segments", sub, sizeof sub);
+    if (s) {
+        if (o->metric != METRIC_UNMET_SHARE)
+            fields_error(&L->env, s, sub, "segments apply to metric unmet_share only (expected no "
+                         "segments with metric utilisation)");
+        for (size_t i = 0; i < L->sc->nsegments; i++) o->segments[i] = 0;
+        o->has_segments = 1;
+        segment_flags(L, s, sub, o->segments, 0);
+    }
+    fields_close(&m);
+}
+
+/* An expand option's tranche: a capacity tranche without `online` (it comes online at
+ * the exercise month + lead_months), appended to the contract's tranches. */
+static void load_option_tranche(loader *L, int ci, int oi, const yamldoc_node *n, const char *kp)
+{
+    fields m;
+    char chipkp[KEYPATH_MAX];
+    fields_open(&m, &L->env, n, kp, "a tranche {chip: ..., count: N, ramp_months?, "
+                "delay_months?, fulfilled?}");
+    contract_spec *ct = &L->sc->contracts[ci];
+    tranche_spec t = { .chip = -1 };
+    const yamldoc_node *chip = fields_get(&m, "chip");
+    fields_child_kp(&m, "chip", chipkp, sizeof chipkp);
+    if (chip) {
+        t.chip = resolve(L, chip, chipkp, REF_CHIP, 0);
+        if (t.chip >= 0 && !ct->has_price[t.chip])
+            fields_error(&L->env, chip, chipkp, "chip '%s' has no price in this contract (expected "
+                       "a key '%s' in contracts.%s.price)", chip->str, chip->str, ct->name);
+    } else if (m.node) {
+        fields_missing(&m, "chip", "a chip name");
+    }
+    t.count = fields_param(&m, "count", 1, 0.0, &R_GE0);
+    t.online = L->sc->options[oi].window_from;
+    t.ramp_months = fields_param(&m, "ramp_months", 0, 1.0, &R_RAMP);
+    t.delay_months = fields_param(&m, "delay_months", 0, 0.0, &R_DELAY);
+    t.fulfilled = fields_param(&m, "fulfilled", 0, 1.0, &R_FRACTION);
+    t.option = oi;
+    fields_close(&m);
+    if (t.chip < 0) return;   /* reported: no tranche, no pool */
+    int k = scenario_add_tranche(L->sc, ci, t.chip, 0.0, t.online);
+    if (k < 0) return;
+    L->sc->contracts[ci].tranches[k] = t;
+    L->sc->options[oi].tranche = k;
+}
+
+/* Option names are the `option` output coordinate: unique across the scenario. */
+static int option_name_taken(const scenario *sc, const char *name, size_t before)
+{
+    for (size_t i = 0; i < before; i++)
+        if (strcmp(sc->options[i].name, name) == 0) return 1;
+    return 0;
+}
+
+static void load_option(loader *L, int ci, const yamldoc_node *seq, size_t i, const char *okp)
+{
+    static const fields_rule months_rule = { 0, BOUNDS_SPAN_MONTHS, 0, 0, FIELDS_NO_SUPPORT,
+                                             "a number of months >= 0" };
+    char el[KEYPATH_MAX], kp[KEYPATH_MAX], sub[KEYPATH_MAX];
+    keypath_element(seq, i, el, sizeof el);
+    keypath_join(kp, sizeof kp, okp, el);
+    fields m;
+    fields_open(&m, &L->env, seq->vals[i], kp, "an option {name: ..., kind: expand, terminate "
+                "or extend, window: [from, to], when: {...}, ...}");
+    element_name(&m, seq, i, "option", el, sizeof el);
+    keypath_join(kp, sizeof kp, okp, el);
+    int kind = fields_enum(&m, "kind", 1, OPTION_EXPAND, scenario_option_kinds, OPTION_NKINDS);
+    const yamldoc_node *nn = fields_get(&m, "name");
+    if (nn && nn->kind == YAMLDOC_SCALAR && option_name_taken(L->sc, el, L->sc->noptions)) {
+        fields_child_kp(&m, "name", sub, sizeof sub);
+        fields_error(&L->env, nn, sub, "duplicate option name '%s' (expected names unique across "
+                     "all contracts: they label the `option` outputs)", el);
+    }
+    int oi = scenario_add_option(L->sc, ci, el, (option_kind)kind);
+    if (oi < 0) { fields_close(&m); return; }
+    option_spec *o = &L->sc->options[oi];
+    const yamldoc_node *v = fields_get(&m, "window");
+    fields_child_kp(&m, "window", sub, sizeof sub);
+    if (v) load_window(L, o, v, sub);
+    else if (m.node) fields_missing(&m, "window", "[YYYY-MM, YYYY-MM]");
+    fields_child_kp(&m, "when", sub, sizeof sub);
+    if ((v = fields_get(&m, "when"))) load_when(L, o, v, sub);
+    else if (m.node) fields_missing(&m, "when", "a rule {metric: ..., months: k, above: x}");
+    o->fee_usd = fields_param(&m, "fee_usd", 0, 0.0, &R_GE0);
+    if (kind == OPTION_EXPAND) {
+        o->lead_months = fields_param(&m, "lead_months", 0, 0.0, &months_rule);
+        fields_child_kp(&m, "tranche", sub, sizeof sub);
+        if ((v = fields_get(&m, "tranche"))) load_option_tranche(L, ci, oi, v, sub);
+        else if (m.node) fields_missing(&m, "tranche", "a tranche {chip: ..., count: N}");
+    } else if (kind == OPTION_EXTEND) {
+        o->extend_months = fields_param(&m, "months", 1, 0.0, &months_rule);
+    }
+    fields_close(&m);
+}
+
+static void load_options(loader *L, int ci, const yamldoc_node *n, const char *kp)
+{
+    if (n->kind != YAMLDOC_SEQ) {
+        fields_error(&L->env, n, kp, "found %s (expected a list of options: - {name: ..., kind: "
+                   "..., window: [from, to], when: {...}})", yamldoc_kind_name(n));
+        return;
+    }
+    if (too_many(L, n, kp, "options")) return;
+    for (size_t j = 0; j < n->n; j++) load_option(L, ci, n, j, kp);
+}
+
 /* The contract's from/to/cloud/billing, which the scenario needs to add it. */
 static int contract_head(loader *L, fields *m, const char *name)
 {
@@ -608,6 +769,8 @@ static void load_contract(loader *L, const yamldoc_node *seq, size_t i)
     if ((v = fields_get(&m, "revenue_share"))) load_revenue_share(L, ct, v, sub);
     fields_child_kp(&m, "default", sub, sizeof sub);
     if ((v = fields_get(&m, "default"))) load_default(L, ct, v, sub);
+    fields_child_kp(&m, "options", sub, sizeof sub);
+    if ((v = fields_get(&m, "options"))) load_options(L, ci, v, sub);
     fields_close(&m);
 }
 

@@ -103,6 +103,11 @@ void scenario_free(scenario *sc)
     free(sc->clouds);
     free(sc->segments);
     free(sc->contracts);
+    for (size_t i = 0; i < sc->noptions; i++) {
+        free(sc->options[i].name);
+        free(sc->options[i].segments);
+    }
+    free(sc->options);
     free(sc->uncertain);
     free(sc->corr);
     for (size_t i = 0; i < sc->nfactors; i++) {
@@ -223,7 +228,35 @@ int scenario_add_tranche(scenario *sc, int contract, int chip, double count, int
     t->ramp_months = param_const(1.0);
     t->delay_months = param_const(0.0);
     t->fulfilled = param_const(1.0);
+    t->option = -1;
     return (int)c->ntranches - 1;
+}
+
+const char *const scenario_option_kinds[OPTION_NKINDS] = { "expand", "terminate", "extend" };
+const char *const scenario_option_metrics[METRIC_NKINDS] = { "unmet_share", "utilisation" };
+
+int scenario_add_option(scenario *sc, int contract, const char *name, option_kind kind)
+{
+    option_spec *o = grow((void **)&sc->options, &sc->noptions, sizeof *o);
+    if (!o) return -1;
+    const contract_spec *c = &sc->contracts[contract];
+    o->name = dupstr(name);
+    o->contract = contract;
+    o->kind = kind;
+    o->window_from = c->from;
+    o->window_to = c->to;
+    o->metric = METRIC_UNMET_SHARE;
+    o->months = param_const(1.0);
+    o->above = 1;
+    o->threshold = param_const(0.0);
+    o->segments = calloc(sc->nsegments ? sc->nsegments : 1, sizeof *o->segments);
+    o->fee_usd = param_const(0.0);
+    o->lead_months = param_const(0.0);
+    o->extend_months = param_const(0.0);
+    o->tranche = -1;
+    if (!o->name || !o->segments) return -1;
+    for (size_t s = 0; s < sc->nsegments; s++) o->segments[s] = 1;
+    return (int)sc->noptions - 1;
 }
 
 param scenario_add_uncertain(scenario *sc, const char *keypath, const dist_spec *d, int line, int col)

@@ -151,6 +151,8 @@ typedef struct {
     param ramp_months;      /* default 1 */
     param delay_months;     /* default 0 */
     param fulfilled;        /* default 1 */
+    int option;             /* -1; an expand option's tranche: index into scenario.options
+                             * (online then = exercise month + lead_months, DESIGN.md 12.1) */
 } tranche_spec;
 
 typedef struct {
@@ -181,6 +183,29 @@ typedef struct {
     uint64_t default_stream;       /* rng_hash("contracts.NAME.default") */
 } contract_spec;
 
+/* Contract options (DESIGN.md 12.1): decided inside each path on its own past. */
+typedef enum { OPTION_EXPAND, OPTION_TERMINATE, OPTION_EXTEND, OPTION_NKINDS } option_kind;
+extern const char *const scenario_option_kinds[OPTION_NKINDS];
+typedef enum { METRIC_UNMET_SHARE, METRIC_UTILISATION, METRIC_NKINDS } option_metric;
+extern const char *const scenario_option_metrics[METRIC_NKINDS];
+
+typedef struct {
+    char *name;             /* unique in the scenario: the `option` output coordinate */
+    int contract;           /* index into scenario.contracts */
+    option_kind kind;
+    int window_from, window_to;    /* month indices, both inclusive (like from/to) */
+    option_metric metric;
+    param months;           /* k, months judged (m-k..m-1); rounded, at least 1 */
+    int above;              /* 1: holds when metric > threshold; 0: when metric < threshold */
+    param threshold;
+    int *segments;          /* nsegments flags for unmet_share (absent: every flag set) */
+    int has_segments;       /* `segments:` written */
+    param fee_usd;          /* billed to the contract in the exercise month; default 0 */
+    param lead_months;      /* expand: rounded, clamped at 0 */
+    param extend_months;    /* extend: rounded, clamped at 0 */
+    int tranche;            /* expand: its tranche in the contract's tranches; else -1 */
+} option_spec;
+
 typedef struct scenario {
     /* scenario: */
     char *name, *description;
@@ -198,6 +223,7 @@ typedef struct scenario {
     size_t nclouds;    cloud_spec *clouds;
     size_t nsegments;  segment_spec *segments;     /* file order */
     size_t ncontracts; contract_spec *contracts;   /* file order */
+    size_t noptions;   option_spec *options;       /* contract order, then file order */
     size_t nuncertain; uncertain_spec *uncertain;  /* in order of appearance */
     size_t ncorr;      corr_spec *corr;
     size_t nfactors;   factor_spec *factors;       /* file order */
@@ -221,6 +247,9 @@ int scenario_add_cloud(scenario *sc, const char *name);
 int scenario_add_segment(scenario *sc, const char *name, double start_h100e, double growth);
 int scenario_add_contract(scenario *sc, const char *name, int cloud, int from, int to, billing_kind billing);
 int scenario_add_tranche(scenario *sc, int contract, int chip, double count, int online);
+/* An option of `contract` (all fields defaulted: unmet_share above 0 over 1 month, window
+ * the whole term, fee 0); returns its index in scenario.options, or -1. */
+int scenario_add_option(scenario *sc, int contract, const char *name, option_kind kind);
 /* Register an uncertain value; returns the param that refers to it (idx = -1 on failure). */
 param scenario_add_uncertain(scenario *sc, const char *keypath, const dist_spec *d, int line, int col);
 

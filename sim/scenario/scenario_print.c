@@ -264,6 +264,36 @@ static void print_contract_terms(FILE *f, const scenario *sc, const contract_spe
     }
 }
 
+/* The contract's options (DESIGN.md 12.1), every key written, defaults included. */
+static void print_options(FILE *f, const scenario *sc, const contract_spec *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sc->noptions; i++) {
+        const option_spec *o = &sc->options[i];
+        if (&sc->contracts[o->contract] != c) continue;
+        if (!n++) fputs("    options:\n", f);
+        fprintf(f, "      - name: %s\n        kind: %s\n", o->name, scenario_option_kinds[o->kind]);
+        char a[8], b[8];
+        scenario_month_label(sc, o->window_from, a);
+        scenario_month_label(sc, o->window_to, b);
+        fprintf(f, "        window: [%s, %s]   # both months included\n", a, b);
+        fprintf(f, "        when:\n          metric: %s\n", scenario_option_metrics[o->metric]);
+        put_param(f, sc, 10, "months", o->months);
+        put_param(f, sc, 10, o->above ? "above" : "below", o->threshold);
+        if (o->has_segments) put_segments(f, sc, 10, "segments", o->segments);
+        put_param(f, sc, 8, "fee_usd", o->fee_usd);
+        if (o->kind == OPTION_EXTEND) put_param(f, sc, 8, "months", o->extend_months);
+        if (o->kind != OPTION_EXPAND || o->tranche < 0) continue;
+        const tranche_spec *t = &c->tranches[o->tranche];
+        put_param(f, sc, 8, "lead_months", o->lead_months);
+        fprintf(f, "        tranche:\n          chip: %s\n", sc->chips[t->chip].name);
+        put_param(f, sc, 10, "count", t->count);
+        put_param(f, sc, 10, "ramp_months", t->ramp_months);
+        put_param(f, sc, 10, "delay_months", t->delay_months);
+        put_param(f, sc, 10, "fulfilled", t->fulfilled);
+    }
+}
+
 static void print_contract(FILE *f, const scenario *sc, const contract_spec *c)
 {
     fprintf(f, "  - name: %s\n    cloud: %s\n", c->name,
@@ -278,9 +308,13 @@ static void print_contract(FILE *f, const scenario *sc, const contract_spec *c)
     for (size_t k = 0; k < sc->nchips; k++)
         if (c->has_price[k]) put_param(f, sc, 6, sc->chips[k].name, c->price[k]);
     put_param(f, sc, 4, "escalator", c->escalator);
-    fputs(c->ntranches ? "    capacity:\n" : "    capacity: []\n", f);
-    for (size_t j = 0; j < c->ntranches; j++) print_tranche(f, sc, &c->tranches[j]);
+    size_t own = 0;   /* the tranches of the file's capacity list (not the options') */
+    for (size_t j = 0; j < c->ntranches; j++) own += c->tranches[j].option < 0;
+    fputs(own ? "    capacity:\n" : "    capacity: []\n", f);
+    for (size_t j = 0; j < c->ntranches; j++)
+        if (c->tranches[j].option < 0) print_tranche(f, sc, &c->tranches[j]);
     print_contract_terms(f, sc, c);
+    print_options(f, sc, c);
 }
 
 static void print_correlations(FILE *f, const scenario *sc)
