@@ -56,6 +56,8 @@ const output_info model_totals[N_TOTALS] = {
     [T_PV_VALUE] = { "pv_value", "USD", "Present value of served demand at its value", DIM_NONE, 0, -1 },
     [T_PV_VALUE_LOST] = { "pv_value_lost", "USD", "Present value of unmet demand at its value", DIM_NONE, 1, 1 },
     [T_PV_NET_VALUE] = { "pv_net_value", "USD", "Net value: pv_value - pv_spend - pv_revenue_share", DIM_NONE, 0, -1 },
+    [T_PV_CAPEX] = { "pv_capex", "USD", "Present value of capex on owned chips (inside pv_spend)", DIM_NONE, 0, 1 },
+    [T_RESIDUAL_VALUE] = { "residual_value", "USD", "Book value of owned chips at the horizon (straight line, undiscounted)", DIM_NONE, 0, -1 },
 };
 
 void model_layout_init(model_layout *L, const scenario *sc)
@@ -97,6 +99,7 @@ struct model_ws {
     double *cost;      /* npools: marginal cost per H100e-hour */
     double *used;      /* npools: H100e used */
     double *seg_rev;   /* nsegments: revenue this month */
+    double *capex;     /* ncontracts: capex billed this month (inside spend) */
     double month_value;       /* served demand at its value this month, USD */
     double month_value_lost;  /* unmet demand at its value this month, USD */
     double *disc;      /* months: (1 + r)^(-t/12), the same for every path */
@@ -115,6 +118,7 @@ void model_ws_free(model_ws *ws)
     free(ws->cost);
     free(ws->used);
     free(ws->seg_rev);
+    free(ws->capex);
     free(ws->disc);
     free(ws->cloud_pools);
     free(ws->cloud_at);
@@ -139,10 +143,11 @@ model_ws *model_ws_alloc(const scenario *sc)
     ws->cost = calloc(np, sizeof *ws->cost);
     ws->used = calloc(np, sizeof *ws->used);
     ws->seg_rev = calloc(sc->nsegments ? sc->nsegments : 1, sizeof *ws->seg_rev);
+    ws->capex = calloc(sc->ncontracts ? sc->ncontracts : 1, sizeof *ws->capex);
     ws->disc = calloc(sc->months > 0 ? (size_t)sc->months : 1, sizeof *ws->disc);
     ws->cloud_pools = calloc(np, sizeof *ws->cloud_pools);
     ws->cloud_at = calloc(sc->nclouds + 1, sizeof *ws->cloud_at);
-    if (!ws->con || !ws->alloc || !ws->cost || !ws->used || !ws->seg_rev || !ws->disc ||
+    if (!ws->con || !ws->alloc || !ws->cost || !ws->used || !ws->seg_rev || !ws->capex || !ws->disc ||
         !ws->cloud_pools || !ws->cloud_at) {
         model_ws_free(ws);
         return NULL;
@@ -235,9 +240,10 @@ static void add_totals(const model_ws *ws, const scenario *sc, const model_layou
     const double *spot = series_at(L, row, S_SPOT_SPEND, t);
     const double *rs = series_at(L, row, S_REVENUE_SHARE, t);
     double *by_cloud = row + L->total_off[T_PV_SPEND_BY_CLOUD];
-    double month_spend = 0.0, month_stranded = 0.0, month_rs = 0.0;
+    double month_spend = 0.0, month_stranded = 0.0, month_rs = 0.0, month_capex = 0.0;
     for (size_t c = 0; c < sc->ncontracts; c++) {
         month_spend += spend[c];
+        month_capex += ws->capex[c];
         month_stranded += stranded[c];
         month_rs += rs[c];
         by_cloud[sc->contracts[c].cloud] += disc * spend[c];
@@ -249,6 +255,7 @@ static void add_totals(const model_ws *ws, const scenario *sc, const model_layou
     row[L->total_off[T_PV_SPEND]] += disc * month_spend;
     row[L->total_off[T_PV_STRANDED]] += disc * month_stranded;
     row[L->total_off[T_PV_REVENUE_SHARE]] += disc * month_rs;
+    row[L->total_off[T_PV_CAPEX]] += disc * month_capex;
     row[L->total_off[T_PV_REVENUE]] += disc * *series_at(L, row, S_REVENUE, t);
     row[L->total_off[T_PV_TURNED_DOWN_REVENUE]] +=
         disc * *series_at(L, row, S_TURNED_DOWN_REVENUE, t);
@@ -308,7 +315,8 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
         double unmet = write_segments(ws, sc, L, t, row);
         write_clouds(ws, sc, L, t, row);
         contracts_bill(ws->con, sc, t, pools, ws->npools, ws->used,
-                       series_at(L, row, S_SPEND, t), series_at(L, row, S_STRANDED, t));
+                       series_at(L, row, S_SPEND, t), series_at(L, row, S_STRANDED, t),
+                       ws->capex);
         contracts_revenue_share(ws->con, sc, t, ws->seg_rev,
                                 series_at(L, row, S_REVENUE_SHARE, t));
         add_totals(ws, sc, L, t, row);
@@ -324,5 +332,6 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
     row[L->total_off[T_PV_NET_VALUE]] = row[L->total_off[T_PV_VALUE]] -
                                         row[L->total_off[T_PV_SPEND]] -
                                         row[L->total_off[T_PV_REVENUE_SHARE]];
+    row[L->total_off[T_RESIDUAL_VALUE]] = contracts_residual(ws->con, ws->sup, L->months);
     write_defaulted(ws, sc, L, row);
 }

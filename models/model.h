@@ -56,6 +56,8 @@ typedef enum {
     T_PV_VALUE,                 /* USD: served demand at its value (DESIGN.md 11.1) */
     T_PV_VALUE_LOST,            /* USD: unmet demand at its value */
     T_PV_NET_VALUE,             /* USD: pv_value - pv_spend - pv_revenue_share */
+    T_PV_CAPEX,                 /* USD: capex of owned chips, inside pv_spend (12.2) */
+    T_RESIDUAL_VALUE,           /* USD, undiscounted: book value of owned chips at the end */
     N_TOTALS
 } total_id;
 

@@ -24,10 +24,11 @@
  *               exactly the dimensions the writer gives them ([variant,] time[, own]
  *               [, quantile] ...), floating point.
  *
- * Files written before the second edition of the model (DESIGN.md 11) lack its outputs
- * (`later_outputs` below): a file whose /stats holds none of them is such a file, and is
- * checked without them, so that `summary` and `export` still read it; a file that holds
- * one of them must hold them all.
+ * Files written before an edition of the model (DESIGN.md 11; 12.2) lack its outputs
+ * (`later_outputs` below, each with the edition that added it): a file's edition is the
+ * highest edition of those its /stats holds, and it is checked without the outputs of
+ * later editions, so that `summary` and `export` still read it; a file that holds one
+ * output of an edition must hold every output of that edition and of earlier ones.
  *
  * The message names the object and what is wrong: "FILE: damaged results file:
  * /stats/unmet_q: missing".
@@ -119,20 +120,27 @@ typedef struct {
     size_t errlen;
     uint64_t V, P, K, T;
     long long len[ND];              /* the file's lengths, or UNDEF */
-    int first_edition;              /* /stats holds none of later_outputs */
+    int edition;                    /* highest edition of later_outputs in /stats; 1: none */
 } chk;
 
-/* The outputs added after the first edition (DESIGN.md 11): value (11.1), default (11.3). */
-static const char *const later_outputs[] = { "value_lost", "pv_value", "pv_value_lost", "pv_net_value",
-                                              "defaulted" };
+/* The outputs added after the first edition, with the edition that added them: 2 for
+ * DESIGN.md 11 (value 11.1, default 11.3), 3 for DESIGN.md 12.2 (owned capacity). A
+ * file's edition is the highest edition of the outputs its /stats holds (1: none). */
+static const struct {
+    const char *name;
+    int edition;
+} later_outputs[] = {
+    { "value_lost", 2 }, { "pv_value", 2 }, { "pv_value_lost", 2 }, { "pv_net_value", 2 },
+    { "defaulted", 2 },
+    { "pv_capex", 3 }, { "residual_value", 3 },
+};
 #define NLATER (sizeof later_outputs / sizeof later_outputs[0])
 
-/* Is output `name` one the file may lack (a first-edition file, one of later_outputs)? */
+/* Is output `name` one the file may lack (added by an edition after the file's)? */
 static int skipped(const chk *C, const char *name)
 {
-    if (!C->first_edition) return 0;
     for (size_t i = 0; i < NLATER; i++)
-        if (strcmp(name, later_outputs[i]) == 0) return 1;
+        if (strcmp(name, later_outputs[i].name) == 0) return later_outputs[i].edition > C->edition;
     return 0;
 }
 
@@ -662,11 +670,12 @@ static int check_stats(chk *C, hid_t f, int diff)
     for (int d = D_TOTAL; st == RESULTS_OK && d < ND; d++) st = want_coord(C, &G, d, UNDEF);
     if (st == RESULTS_OK) st = want_month(C, &G);
     if (!diff) {
-        C->first_edition = 1;
+        C->edition = 1;
         for (size_t i = 0; i < NLATER; i++) {
             char mean[256];
-            snprintf(mean, sizeof mean, "%s_mean", later_outputs[i]);
-            if (find(&G, mean)) C->first_edition = 0;
+            snprintf(mean, sizeof mean, "%s_mean", later_outputs[i].name);
+            if (find(&G, mean) && later_outputs[i].edition > C->edition)
+                C->edition = later_outputs[i].edition;
         }
     }
     for (int s = 0; st == RESULTS_OK && s < N_SERIES; s++) st = stats_of(C, &G, &model_series[s], 1, diff);

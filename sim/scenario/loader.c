@@ -554,10 +554,30 @@ static void load_capacity(loader *L, int ci, const yamldoc_node *n, const char *
     for (size_t j = 0; j < n->n; j++) load_tranche(L, ci, n, j, ckp);
 }
 
+/* billing: owned (DESIGN.md 12.2): capex_usd_per_chip and book_life_months are required
+ * there and meaningless elsewhere (an error naming the key, rather than a silent 0). */
+static void load_owned(loader *L, contract_spec *ct, fields *m)
+{
+    static const char *const keys[] = { "capex_usd_per_chip", "book_life_months" };
+    if (ct->billing == BILLING_OWNED) {
+        ct->capex_usd_per_chip = fields_param(m, keys[0], 1, 0.0, &R_GE0);
+        ct->book_life_months = fields_param(m, keys[1], 1, 1.0, &R_LIFE);
+        return;
+    }
+    for (int k = 0; k < 2; k++) {
+        const yamldoc_node *v = fields_get(m, keys[k]);
+        if (!v) continue;
+        char sub[KEYPATH_MAX];
+        fields_child_kp(m, keys[k], sub, sizeof sub);
+        fields_error(&L->env, v, sub, "only allowed with billing: owned (this contract's billing is %s)",
+                     ct->billing == BILLING_USAGE ? "usage" : "reserved");
+    }
+}
+
 /* The contract's from/to/cloud/billing, which the scenario needs to add it. */
 static int contract_head(loader *L, fields *m, const char *name)
 {
-    static const char *const billing[] = { "reserved", "usage" };
+    static const char *const billing[] = { "reserved", "usage", "owned" };
     char sub[KEYPATH_MAX];
     int cloud = -1;
     const yamldoc_node *cn = fields_get(m, "cloud");
@@ -574,7 +594,7 @@ static int contract_head(loader *L, fields *m, const char *name)
                    "(expected a month from %s on)", label);
         to = from;
     }
-    int b = fields_enum(m, "billing", 1, BILLING_RESERVED, billing, 2);
+    int b = fields_enum(m, "billing", 1, BILLING_RESERVED, billing, 3);
     return scenario_add_contract(L->sc, name, cloud, from, to, (billing_kind)b);
 }
 
@@ -594,12 +614,19 @@ static void load_contract(loader *L, const yamldoc_node *seq, size_t i)
     fields_child_kp(&m, "price", sub, sizeof sub);
     if (v) load_prices(L, ct, v, sub);   /* before the tranches that need the prices */
     ct->escalator = fields_param(&m, "escalator", 0, 0.0, &R_RATE);
+    load_owned(L, ct, &m);
     if ((v = fields_get(&m, "capacity"))) {
         fields_child_kp(&m, "capacity", sub, sizeof sub);
         load_capacity(L, ci, v, sub, kp);
     }
     fields_child_kp(&m, "min_spend", sub, sizeof sub);
-    if ((v = fields_get(&m, "min_spend"))) load_min_spend(L, ct, v, sub);
+    if ((v = fields_get(&m, "min_spend"))) {
+        if (ct->billing == BILLING_OWNED)   /* a floor is owed to a seller; owned has none */
+            fields_error(&L->env, v, sub, "not allowed with billing: owned (the lab owns the chips: "
+                         "there is no seller's floor)");
+        else
+            load_min_spend(L, ct, v, sub);
+    }
     fields_child_kp(&m, "first_refusal", sub, sizeof sub);
     if ((v = fields_get(&m, "first_refusal"))) segment_flags(L, v, sub, ct->first_refusal, 0);
     fields_child_kp(&m, "exclusive", sub, sizeof sub);

@@ -203,6 +203,8 @@ int scenario_add_contract(scenario *sc, const char *name, int cloud, int from, i
     c->rs_until = to + 1;
     c->min_spend_basis = BASIS_CONTRACTED;
     c->default_per_year = param_const(0.0);
+    c->capex_usd_per_chip = param_const(0.0);
+    c->book_life_months = param_const(1.0);
     char key[512];
     snprintf(key, sizeof key, "contracts.%s.default", name);
     c->default_stream = rng_hash(key);

@@ -86,7 +86,9 @@ typedef enum {
 extern const char *const scenario_sampling_names[SAMPLING_NKINDS];
 /* The name of kind k; "unknown" outside the enum. */
 const char *scenario_sampling_name(sampling_kind k);
-typedef enum { BILLING_RESERVED, BILLING_USAGE } billing_kind;
+/* owned (DESIGN.md 12.2): the lab buys the chips (capex_usd_per_chip when each cohort
+ * comes online) and pays `price` as the operating cost of its powered chips. */
+typedef enum { BILLING_RESERVED, BILLING_USAGE, BILLING_OWNED } billing_kind;
 /* scenario.allocation (DESIGN.md 4.5, 11.1): by priority, or by margin per H100e-hour. */
 typedef enum { ALLOCATION_PRIORITY, ALLOCATION_VALUE, ALLOCATION_NKINDS } allocation_kind;
 extern const char *const scenario_allocation_names[ALLOCATION_NKINDS];
@@ -179,6 +181,8 @@ typedef struct {
     int has_default;               /* a `default:` block (DESIGN.md 11.3) */
     param default_per_year;        /* counterparty defaults a year; 0 when absent */
     uint64_t default_stream;       /* rng_hash("contracts.NAME.default") */
+    param capex_usd_per_chip;      /* billing owned: paid per chip as it comes online; 0 */
+    param book_life_months;        /* billing owned: straight-line depreciation; 1 otherwise */
 } contract_spec;
 
 typedef struct scenario {

@@ -271,7 +271,11 @@ static void print_contract(FILE *f, const scenario *sc, const contract_spec *c)
     put_month(f, sc, 4, "from", c->from);
     put_month(f, sc, 4, "to", c->to);
     fprintf(f, "    # term: %d months\n    billing: %s\n", c->to - c->from + 1,
-            c->billing == BILLING_USAGE ? "usage" : "reserved");
+            c->billing == BILLING_USAGE ? "usage" : c->billing == BILLING_OWNED ? "owned" : "reserved");
+    if (c->billing == BILLING_OWNED) {
+        put_param(f, sc, 4, "capex_usd_per_chip", c->capex_usd_per_chip);
+        put_param(f, sc, 4, "book_life_months", c->book_life_months);
+    }
     int any = 0;
     for (size_t k = 0; k < sc->nchips; k++) any |= c->has_price[k];
     fputs(any ? "    price:\n" : "    price: {}\n", f);
