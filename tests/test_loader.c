@@ -882,7 +882,7 @@ static void test_many_errors_in_file_order(void **state)
         "t.yaml:2:23: contracts.c.cloud: unknown cloud 'x' (expected a cloud defined under "
         "clouds:, and there is none)\n"
         "t.yaml:2:63: contracts.c.billing: unknown value 'y' (expected one of reserved, "
-        "usage)\n"
+        "usage, owned)\n"
         "t.yaml:4:29: demand.d.start_h100e: -1 is out of range (expected a number >= 0)\n"
         "t.yaml:4:41: demand.d.growth: 0 is out of range (expected a number > 0)\n"
         "t.yaml:4:53: demand.d.chips.z: unknown chip 'z' (expected one of h, spot)\n"

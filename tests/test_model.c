@@ -89,7 +89,8 @@ static void test_tables(void **state)
     static const char *totals[N_TOTALS] = {
         "pv_spend", "pv_spend_by_cloud", "pv_stranded", "pv_revenue",
         "pv_turned_down_revenue", "pv_revenue_share", "unmet_h100e_hours", "months_short",
-        "outstanding_commitment", "pv_value", "pv_value_lost", "pv_net_value" };
+        "outstanding_commitment", "pv_value", "pv_value_lost", "pv_net_value", "pv_capex",
+        "residual_value" };
     for (int s = 0; s < N_SERIES; s++) {
         assert_string_equal(model_series[s].name, series[s]);
         assert_non_null(model_series[s].units);
