@@ -40,6 +40,7 @@ typedef enum {
     S_REVENUE_SHARE,                             /* time x contract, USD per month */
     S_VALUE_LOST,                                /* time x segment, USD per month (11.1) */
     S_DEFAULTED,                                 /* time x contract, 0/1 (DESIGN.md 11.3) */
+    S_CASH,                                      /* time, USD at the end of the month (12.3) */
     N_SERIES
 } series_id;
 
@@ -58,6 +59,9 @@ typedef enum {
     T_PV_NET_VALUE,             /* USD: pv_value - pv_spend - pv_revenue_share */
     T_PV_CAPEX,                 /* USD: capex of owned chips, inside pv_spend (12.2) */
     T_RESIDUAL_VALUE,           /* USD, undiscounted: book value of owned chips at the end */
+    T_MIN_CASH,                 /* USD: lowest month-end cash (DESIGN.md 12.3) */
+    T_PEAK_FUNDING_NEED,        /* USD: max(0, -min_cash) */
+    T_MONTHS_CASH_NEGATIVE,     /* months with cash < 0 */
     N_TOTALS
 } total_id;
 

@@ -124,7 +124,8 @@ typedef struct {
 } chk;
 
 /* The outputs added after the first edition, with the edition that added them: 2 for
- * DESIGN.md 11 (value 11.1, default 11.3), 3 for DESIGN.md 12.2 (owned capacity). A
+ * DESIGN.md 11 (value 11.1, default 11.3), 3 for DESIGN.md 12.2 and 12.3 (owned
+ * capacity, cash). A
  * file's edition is the highest edition of the outputs its /stats holds (1: none). */
 static const struct {
     const char *name;
@@ -132,7 +133,8 @@ static const struct {
 } later_outputs[] = {
     { "value_lost", 2 }, { "pv_value", 2 }, { "pv_value_lost", 2 }, { "pv_net_value", 2 },
     { "defaulted", 2 },
-    { "pv_capex", 3 }, { "residual_value", 3 },
+    { "pv_capex", 3 }, { "residual_value", 3 }, { "cash", 3 }, { "min_cash", 3 },
+    { "peak_funding_need", 3 }, { "months_cash_negative", 3 },
 };
 #define NLATER (sizeof later_outputs / sizeof later_outputs[0])
 

@@ -861,7 +861,7 @@ static void test_error_types_and_syntax(void **state)
         "t.yaml:2:1: invalid YAML: did not find expected ',' or '}' (while parsing a flow "
         "mapping that starts at line 1, column 11)\n");
     expect_errors("", "t.yaml:1:1: the scenario is empty (expected a mapping with keys "
-                  "scenario, simulation, chips, clouds, demand, contracts, correlations, factors)\n");
+                  "scenario, simulation, chips, clouds, demand, contracts, correlations, factors, finance)\n");
     expect_errors("a: &x [*x]\n", "t.yaml:1:4: recursive alias (expected a tree, not a cycle)\n");
     expect_errors("chips: {}\n", "t.yaml:1:1: missing key 'scenario' (expected {name: ..., "
                   "start: YYYY-MM, months: N})\n");

@@ -65,9 +65,9 @@ static void test_layout(void **state)
         off += L.series_len[s];
     }
     assert_int_equal(L.nseries, off);
-    /* 4 segment series of 5 x 2 (value_lost the 4th), 6 cloud series of 5 x 3, 2 scalar
-     * series of 5 and 4 contract series of 5 x 1 (defaulted the 4th). */
-    assert_int_equal(L.nseries, 4 * 10 + 6 * 15 + 2 * 5 + 4 * 5);
+    /* 4 segment series of 5 x 2 (value_lost the 4th), 6 cloud series of 5 x 3, 3 scalar
+     * series of 5 (cash the 3rd) and 4 contract series of 5 x 1 (defaulted the 4th). */
+    assert_int_equal(L.nseries, 4 * 10 + 6 * 15 + 3 * 5 + 4 * 5);
     for (int k = 0; k < N_TOTALS; k++) {
         assert_int_equal(L.total_off[k], off);
         off += L.total_len[k];
@@ -85,12 +85,12 @@ static void test_tables(void **state)
     static const char *series[N_SERIES] = {
         "demand", "served", "unmet", "capacity", "used", "utilisation", "power_needed",
         "power_available", "spend", "stranded", "spot_spend", "revenue",
-        "turned_down_revenue", "revenue_share", "value_lost", "defaulted" };
+        "turned_down_revenue", "revenue_share", "value_lost", "defaulted", "cash" };
     static const char *totals[N_TOTALS] = {
         "pv_spend", "pv_spend_by_cloud", "pv_stranded", "pv_revenue",
         "pv_turned_down_revenue", "pv_revenue_share", "unmet_h100e_hours", "months_short",
         "outstanding_commitment", "pv_value", "pv_value_lost", "pv_net_value", "pv_capex",
-        "residual_value" };
+        "residual_value", "min_cash", "peak_funding_need", "months_cash_negative" };
     for (int s = 0; s < N_SERIES; s++) {
         assert_string_equal(model_series[s].name, series[s]);
         assert_non_null(model_series[s].units);

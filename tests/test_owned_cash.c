@@ -9,6 +9,13 @@
  *                    residual_value = capex * chips/ramp * max(0, 1 - (T - b)/book_life)
  *                    over the cohorts still counting in month T-1 and bought in 0..T-1.
  *
+ * Cash (DESIGN.md 12.3), nominal, month by month:
+ *
+ *   cash_t = cash_{t-1} + revenue - spend - revenue_share - other_costs + funding
+ *   cash_{-1} = cash_start_usd; a round is paid at `at`, or with when: cash_below X in
+ *   the first month t >= at whose opening cash (cash_{t-1}) is below X; once.
+ *   min_cash, peak_funding_need = max(0, -min_cash), months_cash_negative.
+ *
  * Also the loader side: the keys, their errors, --set and the round trip of `capsim
  * check`. Scenarios are built by hand (model_fixture.h) or loaded from text.
  */
@@ -232,6 +239,155 @@ static void test_owned_marginal_cost_zero(void **state)
     scenario_free(sc);
 }
 
+/* ---- cash ---- */
+
+/* One chip, one cloud, one segment of 10 H100e at $2 (revenue 10 * 730 * 2 = 14600 a
+ * month), one reserved contract of 10 chips at $1 over [0, 23] (spend 7300 a month). */
+static scenario *cash_scenario(void)
+{
+    scenario *sc = fx_scenario(24, 0.0);
+    int chip = scenario_add_chip(sc, "h100", 1.0, 1.0, 1000);
+    int cl = scenario_add_cloud(sc, "a");
+    int seg = scenario_add_segment(sc, "s", 10, 1.0);
+    sc->segments[seg].usd_per_h100e_hour = param_const(2.0);
+    fx_eligible(sc, seg, chip, 1.0);
+    int k = scenario_add_contract(sc, "k", cl, 0, 23, BILLING_RESERVED);
+    fx_price(sc, k, chip, 1.0);
+    scenario_add_tranche(sc, k, chip, 10, 0);
+    return sc;
+}
+
+static void when_below(scenario *sc, int round, double usd)
+{
+    sc->funding[round].conditional = 1;
+    sc->funding[round].below_usd = param_const(usd);
+}
+
+static void test_cash_ledger(void **state)
+{
+    (void)state;
+    /* cash_start 50000, other costs 10000 a month: each month 14600 - 7300 - 10000 =
+     * -2700. Round "seed" 20000 at month 6; round "bridge" 30000 from month 3 when the
+     * opening cash is below 25000; round "never" 1e6 from month 0 below 0.
+     *   t = 0..5:  50000 - 2700 (t + 1): 47300 44600 41900 39200 36500 33800
+     *              (bridge watched from t = 3: openings 41900..36500 >= 25000)
+     *   t = 6:     33800 - 2700 + 20000 = 51100 (seed)
+     *   t = 7..16: 51100 - 2700 (t - 6): 48400 45700 43000 40300 37600 34900 32200
+     *              29500 26800 24100
+     *   t = 17:    opening 24100 < 25000: 24100 - 2700 + 30000 = 51400 (bridge, once)
+     *   t = 18..23: 51400 - 2700 (t - 17): 48700 46000 43300 40600 37900 35200
+     * min_cash 24100 (t = 16), never negative: peak need 0, 0 months; "never" never
+     * fires (cash stays above 0). */
+    scenario *sc = cash_scenario();
+    sc->has_finance = 1;
+    sc->cash_start_usd = param_const(50000);
+    sc->other_costs_usd_per_month = param_const(10000);
+    scenario_add_funding(sc, "seed", 20000, 6);
+    when_below(sc, scenario_add_funding(sc, "bridge", 30000, 3), 25000);
+    when_below(sc, scenario_add_funding(sc, "never", 1e6, 0), 0);
+    const double want[24] = { 47300, 44600, 41900, 39200, 36500, 33800, 51100, 48400,
+                              45700, 43000, 40300, 37600, 34900, 32200, 29500, 26800,
+                              24100, 51400, 48700, 46000, 43300, 40600, 37900, 35200 };
+    run_ctx x;
+    run_const(&x, sc);
+    for (int t = 0; t < 24; t++) assert_exact(ser(&x, S_CASH, t, 0), want[t]);
+    assert_exact(tot(&x, T_MIN_CASH, 0), 24100);
+    assert_exact(tot(&x, T_PEAK_FUNDING_NEED, 0), 0);
+    assert_exact(tot(&x, T_MONTHS_CASH_NEGATIVE, 0), 0);
+    /* The same workspace again: the rounds are paid again on the next path (the
+     * once-only flags are per path). */
+    ctx_run(&x, sc, NULL, 1, 1, 0);
+    for (int t = 0; t < 24; t++) assert_exact(ser(&x, S_CASH, t, 0), want[t]);
+    ctx_free(&x);
+    scenario_free(sc);
+}
+
+static void test_cash_negative_and_revenue_share(void **state)
+{
+    (void)state;
+    /* Revenue share 10% of all revenue (1460 a month), cash_start 100000, other costs
+     * 20000: each month 14600 - 7300 - 1460 - 20000 = -14160. Round "rescue" 50000
+     * from month 0 when the opening cash is below 0.
+     *   t = 0..7: 100000 - 14160 (t + 1); t = 6: 880; t = 7: -13280
+     *   t = 8:    opening -13280 < 0: -13280 - 14160 + 50000 = 22560 (rescue)
+     *   t >= 9:   22560 - 14160 (t - 8): t = 9: 8400, t = 10: -5760, t = 23: -189840
+     *             (opening below 0 again from t = 11: no second payment)
+     * months negative: t = 7 and t = 10..23: 15; min_cash -189840 = -peak need. */
+    scenario *sc = cash_scenario();
+    contract_spec *c = &sc->contracts[0];
+    c->has_revenue_share = 1;
+    c->rs_rate = param_const(0.1);
+    c->rs_segments[0] = 1;
+    sc->has_finance = 1;
+    sc->cash_start_usd = param_const(100000);
+    sc->other_costs_usd_per_month = param_const(20000);
+    when_below(sc, scenario_add_funding(sc, "rescue", 50000, 0), 0);
+    run_ctx x;
+    run_const(&x, sc);
+    assert_close(ser(&x, S_CASH, 6, 0), 880, 1e-12);
+    assert_close(ser(&x, S_CASH, 7, 0), -13280, 1e-12);
+    assert_close(ser(&x, S_CASH, 8, 0), 22560, 1e-12);
+    assert_close(ser(&x, S_CASH, 9, 0), 8400, 1e-12);
+    assert_close(ser(&x, S_CASH, 10, 0), -5760, 1e-12);
+    assert_close(ser(&x, S_CASH, 23, 0), -189840, 1e-12);
+    assert_close(tot(&x, T_MIN_CASH, 0), -189840, 1e-12);
+    assert_close(tot(&x, T_PEAK_FUNDING_NEED, 0), 189840, 1e-12);
+    assert_exact(tot(&x, T_MONTHS_CASH_NEGATIVE, 0), 15);
+    ctx_free(&x);
+    scenario_free(sc);
+}
+
+static void test_cash_without_finance(void **state)
+{
+    (void)state;
+    /* No finance block: cash starts at 0 with no other costs, so it is the cumulative
+     * 14600 - 7300 = 7300 a month: 7300 (t + 1). Capex counts as spend: an owned
+     * contract's 10000 of capex in month 0 (test_owned_capex_opex_residual's terms)
+     * takes it below 0 there. */
+    scenario *sc = cash_scenario();
+    run_ctx x;
+    run_const(&x, sc);
+    for (int t = 0; t < 24; t++) assert_exact(ser(&x, S_CASH, t, 0), 7300.0 * (t + 1));
+    assert_exact(tot(&x, T_MIN_CASH, 0), 7300);
+    ctx_free(&x);
+    scenario_free(sc);
+    /* Owned: month 0 bills 10 chips * 730 operating + 10 * 1000 capex = 17300 against
+     * revenue 14600: cash -2700; then +7300 a month: 4600 in month 1. */
+    owned o = owned_new(24, 0, 23, 10, 0, 1, 10, 1000, 10);
+    run_const(&x, o.sc);
+    assert_exact(ser(&x, S_CASH, 0, 0), -2700);
+    assert_exact(ser(&x, S_CASH, 1, 0), 4600);
+    assert_exact(tot(&x, T_MIN_CASH, 0), -2700);
+    assert_exact(tot(&x, T_PEAK_FUNDING_NEED, 0), 2700);
+    assert_exact(tot(&x, T_MONTHS_CASH_NEGATIVE, 0), 1);
+    ctx_free(&x);
+    scenario_free(o.sc);
+}
+
+static void test_cash_sampled_other_costs(void **state)
+{
+    (void)state;
+    /* other_costs_usd_per_month sampled per path: the path's value is used every month.
+     * With 7300: the 7300 of margin is eaten, cash stays at cash_start 1000. */
+    scenario *sc = cash_scenario();
+    sc->has_finance = 1;
+    sc->cash_start_usd = param_const(1000);
+    dist_spec d = { .family = DIST_UNIFORM, .p = { 0, 20000 }, .lo = -INFINITY, .hi = INFINITY };
+    sc->other_costs_usd_per_month = scenario_add_uncertain(sc, "finance.other_costs_usd_per_month", &d, 0, 0);
+    assert_int_equal(sc->other_costs_usd_per_month.idx, 0);
+    run_ctx x;
+    ctx_init(&x, sc);
+    double v = 7300;
+    ctx_run(&x, sc, &v, 1, 0, 0);
+    for (int t = 0; t < 24; t++) assert_exact(ser(&x, S_CASH, t, 0), 1000);
+    v = 8300;   /* 1000 less each month: 1000 - 1000 (t + 1) */
+    ctx_run(&x, sc, &v, 1, 1, 0);
+    assert_exact(ser(&x, S_CASH, 23, 0), -23000);
+    assert_exact(tot(&x, T_MONTHS_CASH_NEGATIVE, 0), 23);
+    ctx_free(&x);
+    scenario_free(sc);
+}
+
 /* ---- loader ---- */
 
 typedef struct {
@@ -362,6 +518,112 @@ static void test_loader_errors(void **state)
                   "(this contract's billing is reserved)\n");
 }
 
+static const char finance_yaml[] =
+    HEAD
+    "  - { name: z, cloud: a, from: 2025-01, to: 2026-12, billing: reserved }\n"
+    "finance:\n"
+    "  cash_start_usd: 40e9\n"
+    "  other_costs_usd_per_month: { dist: normal, mean: 2e9, sd: 0.3e9, min: 0 }\n"
+    "  funding:\n"
+    "    - { name: amazon-2026, usd: 15e9, at: 2025-03 }\n"
+    "    - { name: round-2027, usd: 40e9, at: 2025-06, when: { metric: cash_below, usd: 20e9 } }\n";
+
+static void test_loader_finance(void **state)
+{
+    (void)state;
+    loaded r = load(finance_yaml, NULL, 0);
+    if (!r.sc) fail_msg("load failed:\n%s", r.errs);
+    const scenario *sc = r.sc;
+    assert_int_equal(sc->has_finance, 1);
+    assert_true(sc->cash_start_usd.idx < 0 && sc->cash_start_usd.value == 40e9);
+    assert_true(sc->other_costs_usd_per_month.idx >= 0);
+    assert_string_equal(sc->uncertain[sc->other_costs_usd_per_month.idx].keypath,
+                        "finance.other_costs_usd_per_month");
+    assert_int_equal(sc->nfunding, 2);
+    assert_string_equal(sc->funding[0].name, "amazon-2026");
+    assert_true(sc->funding[0].usd.value == 15e9);
+    assert_int_equal(sc->funding[0].at, 2);          /* 2025-03 from a 2025-01 start */
+    assert_int_equal(sc->funding[0].conditional, 0);
+    assert_int_equal(sc->funding[1].at, 5);
+    assert_int_equal(sc->funding[1].conditional, 1);
+    assert_true(sc->funding[1].below_usd.value == 20e9);
+    char *a = print_to_string(sc);
+    assert_non_null(strstr(a, "finance:\n  cash_start_usd: 4e+10\n") ||
+                    strstr(a, "finance:\n  cash_start_usd: 40000000000\n"));
+    assert_non_null(strstr(a, "    - name: round-2027\n"));
+    assert_non_null(strstr(a, "      when:\n        metric: cash_below\n"));
+    loaded again = load(a, NULL, 0);
+    if (!again.sc) fail_msg("reload failed:\n%s", again.errs);
+    char *b = print_to_string(again.sc);
+    assert_string_equal(strchr(a, '\n'), strchr(b, '\n'));
+    free(a);
+    free(b);
+    scenario_free(again.sc);
+    free(again.errs);
+    scenario_free(r.sc);
+    free(r.errs);
+    /* Absent: no block, cash starts at 0, and check says so. */
+    r = load(owned_yaml, NULL, 0);
+    assert_int_equal(r.sc->has_finance, 0);
+    assert_int_equal(r.sc->nfunding, 0);
+    assert_true(r.sc->cash_start_usd.idx < 0 && r.sc->cash_start_usd.value == 0);
+    a = print_to_string(r.sc);
+    assert_non_null(strstr(a, "# finance: none (cash starts at 0, no other costs, no funding)\n"));
+    free(a);
+    scenario_free(r.sc);
+    free(r.errs);
+}
+
+static void test_loader_finance_set(void **state)
+{
+    (void)state;
+    const char *const sets[] = { "finance.cash_start_usd=1e9",
+                                 "finance.other_costs_usd_per_month=3e9",
+                                 "finance.funding.round-2027.when.usd=5e9",
+                                 "finance.funding.amazon-2026.usd=0" };
+    loaded r = load(finance_yaml, sets, 4);
+    if (!r.sc) fail_msg("load failed:\n%s", r.errs);
+    assert_true(r.sc->cash_start_usd.value == 1e9);
+    assert_true(r.sc->other_costs_usd_per_month.idx < 0);   /* pinned */
+    assert_true(r.sc->other_costs_usd_per_month.value == 3e9);
+    assert_true(r.sc->funding[1].below_usd.value == 5e9);
+    assert_true(r.sc->funding[0].usd.value == 0);
+    scenario_free(r.sc);
+    free(r.errs);
+    /* --set creates the block where there is none */
+    const char *const one[] = { "finance.cash_start_usd=7" };
+    r = load(owned_yaml, one, 1);
+    if (!r.sc) fail_msg("load failed:\n%s", r.errs);
+    assert_int_equal(r.sc->has_finance, 1);
+    assert_true(r.sc->cash_start_usd.value == 7);
+    scenario_free(r.sc);
+    free(r.errs);
+}
+
+static void test_loader_finance_errors(void **state)
+{
+    (void)state;
+    expect_errors(HEAD
+                  "  - { name: z, cloud: a, from: 2025-01, to: 2026-12, billing: reserved }\n"
+                  "finance:\n"
+                  "  cash_start_usd: -1\n"
+                  "  other_cost_usd_per_month: 5\n"
+                  "  funding:\n"
+                  "    - { name: a, usd: 1, at: 2025-13 }\n"
+                  "    - { name: b, usd: 1, at: 2025-02, when: { metric: cash_above, usd: 1 } }\n"
+                  "    - { name: c, at: 2025-02 }\n",
+                  "t.yaml:9:19: finance.cash_start_usd: -1 is out of range (expected a number "
+                  ">= 0)\n"
+                  "t.yaml:10:3: finance: unknown key 'other_cost_usd_per_month' (did you mean "
+                  "'other_costs_usd_per_month'?)\n"
+                  "t.yaml:12:30: finance.funding.a.at: '2025-13' has no month 13 (expected "
+                  "YYYY-MM with a month from 01 to 12)\n"
+                  "t.yaml:13:55: finance.funding.b.when.metric: unknown value 'cash_above' "
+                  "(expected one of cash_below)\n"
+                  "t.yaml:14:7: finance.funding.c: missing key 'usd' (expected a number >= 0, "
+                  "or a distribution {dist: ...})\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,9 +634,16 @@ int main(void)
         cmocka_unit_test(test_owned_bought_when_counted),
         cmocka_unit_test(test_owned_default),
         cmocka_unit_test(test_owned_marginal_cost_zero),
+        cmocka_unit_test(test_cash_ledger),
+        cmocka_unit_test(test_cash_negative_and_revenue_share),
+        cmocka_unit_test(test_cash_without_finance),
+        cmocka_unit_test(test_cash_sampled_other_costs),
         cmocka_unit_test(test_loader_keys),
         cmocka_unit_test(test_loader_set),
         cmocka_unit_test(test_loader_errors),
+        cmocka_unit_test(test_loader_finance),
+        cmocka_unit_test(test_loader_finance_set),
+        cmocka_unit_test(test_loader_finance_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -959,12 +959,66 @@ static void check_copula(loader *L, const yamldoc_node *corr, const yamldoc_node
     else fields_error(&L->env, fac, "factors", "%s", msg);
 }
 
+/* ---- finance: (DESIGN.md 12.3) ---- */
+
+/* when: {metric: cash_below, usd: X}. */
+static void load_when(loader *L, funding_spec *f, const yamldoc_node *n, const char *kp)
+{
+    static const char *const metrics[] = { "cash_below" };
+    fields m;
+    fields_open(&m, &L->env, n, kp, "a mapping {metric: cash_below, usd: X}");
+    f->conditional = 1;
+    fields_enum(&m, "metric", 1, 0, metrics, 1);
+    f->below_usd = fields_param(&m, "usd", 1, 0.0, &R_GE0);
+    fields_close(&m);
+}
+
+static void load_funding_round(loader *L, const yamldoc_node *seq, size_t i)
+{
+    char el[KEYPATH_MAX], kp[KEYPATH_MAX], sub[KEYPATH_MAX];
+    keypath_element(seq, i, el, sizeof el);
+    keypath_join(kp, sizeof kp, "finance.funding", el);
+    fields m;
+    fields_open(&m, &L->env, seq->vals[i], kp, "a funding round {name: ..., usd: X, at: YYYY-MM, "
+                "when?: {metric: cash_below, usd: X}}");
+    element_name(&m, seq, i, "funding round", el, sizeof el);
+    int k = scenario_add_funding(L->sc, el, 0.0, 0);
+    if (k < 0) {
+        fields_close(&m);
+        return;
+    }
+    funding_spec *f = &L->sc->funding[k];
+    f->usd = fields_param(&m, "usd", 1, 0.0, &R_GE0);
+    f->at = fields_month(&m, "at", 1, 0);
+    const yamldoc_node *w = fields_get(&m, "when");
+    fields_child_kp(&m, "when", sub, sizeof sub);
+    if (w) load_when(L, f, w, sub);
+    fields_close(&m);
+}
+
+static void load_finance(loader *L, const yamldoc_node *n)
+{
+    if (!n || yamldoc_is_null(n)) return;
+    fields m;
+    if (fields_open(&m, &L->env, n, "finance", "a mapping {cash_start_usd, "
+                    "other_costs_usd_per_month, funding}") != 0)
+        return;
+    L->sc->has_finance = 1;
+    L->sc->cash_start_usd = fields_param(&m, "cash_start_usd", 0, 0.0, &R_GE0);
+    L->sc->other_costs_usd_per_month = fields_param(&m, "other_costs_usd_per_month", 0, 0.0, &R_GE0);
+    const yamldoc_node *fl = open_list(L, fields_get(&m, "funding"), "finance.funding",
+                                       "a list of funding rounds: - {name: ..., usd: X, at: YYYY-MM}");
+    if (!too_many(L, fl, "finance.funding", "funding rounds"))
+        for (size_t i = 0; fl && i < fl->n; i++) load_funding_round(L, fl, i);
+    fields_close(&m);
+}
+
 /* ---- the document ---- */
 
 static void load_root(loader *L)
 {
     const char *expect = "a mapping with keys scenario, simulation, chips, clouds, demand, "
-                         "contracts, correlations, factors";
+                         "contracts, correlations, factors, finance";
     fields m;
     if (yamldoc_is_null(L->root)) {
         fields_error(&L->env, L->root, "", "the scenario is empty (expected %s)", expect);
@@ -975,6 +1029,7 @@ static void load_root(loader *L)
     const yamldoc_node *chips = fields_get(&m, "chips"), *clouds = fields_get(&m, "clouds");
     const yamldoc_node *demand = fields_get(&m, "demand"), *contracts = fields_get(&m, "contracts");
     const yamldoc_node *corr = fields_get(&m, "correlations"), *fac = fields_get(&m, "factors");
+    const yamldoc_node *fin = fields_get(&m, "finance");
     if (!scen) fields_missing(&m, "scenario", "{name: ..., start: YYYY-MM, months: N}");
     /* Dependency order: dates need the start, references need what they name. */
     load_scenario_section(L, scen);
@@ -983,6 +1038,7 @@ static void load_root(loader *L)
     load_clouds(L, clouds);
     load_demand(L, demand);
     load_contracts(L, contracts);
+    load_finance(L, fin);
     int before = diag_count(L->env.diag);
     load_correlations(L, corr);
     load_factors(L, fac);

@@ -62,6 +62,8 @@ scenario *scenario_alloc(void)
     sc->seed = 1;
     sc->sampling = SAMPLING_RANDOM;
     sc->allocation = ALLOCATION_PRIORITY;
+    sc->cash_start_usd = param_const(0.0);
+    sc->other_costs_usd_per_month = param_const(0.0);
     sc->source_path = dupstr("<built-in>");
     if (!sc->name || !sc->description || !sc->source_path) {
         scenario_free(sc);
@@ -112,6 +114,8 @@ void scenario_free(scenario *sc)
     }
     free(sc->factors);
     free(sc->loadings);
+    for (size_t i = 0; i < sc->nfunding; i++) free(sc->funding[i].name);
+    free(sc->funding);
     free(sc->name);
     free(sc->description);
     free(sc->source_path);
@@ -212,6 +216,18 @@ int scenario_add_contract(scenario *sc, const char *name, int cloud, int from, i
         return -1;
     for (size_t k = 0; k < sc->nchips; k++) c->price[k] = param_const(0.0);
     return (int)sc->ncontracts - 1;
+}
+
+int scenario_add_funding(scenario *sc, const char *name, double usd, int at)
+{
+    funding_spec *f = grow((void **)&sc->funding, &sc->nfunding, sizeof *f);
+    if (!f) return -1;
+    f->name = dupstr(name);
+    f->usd = param_const(usd);
+    f->at = at;
+    f->conditional = 0;
+    f->below_usd = param_const(0.0);
+    return f->name ? (int)sc->nfunding - 1 : -1;
 }
 
 int scenario_add_tranche(scenario *sc, int contract, int chip, double count, int online)

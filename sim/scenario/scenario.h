@@ -185,6 +185,18 @@ typedef struct {
     param book_life_months;        /* billing owned: straight-line depreciation; 1 otherwise */
 } contract_spec;
 
+/* A funding round (DESIGN.md 12.3): usd paid into cash in month `at`, or, with `when:
+ * {metric: cash_below, usd: X}`, in the first month t >= at whose opening cash (cash at
+ * the end of month t - 1; cash_start_usd for t = 0) is below X. Each round is paid at
+ * most once; a round dated before the start is watched from month 0. */
+typedef struct {
+    char *name;
+    param usd;
+    int at;                 /* month index */
+    int conditional;        /* a `when:` block */
+    param below_usd;        /* when.usd: the cash_below threshold */
+} funding_spec;
+
 typedef struct scenario {
     /* scenario: */
     char *name, *description;
@@ -206,6 +218,11 @@ typedef struct scenario {
     size_t ncorr;      corr_spec *corr;
     size_t nfactors;   factor_spec *factors;       /* file order */
     size_t nloadings;  loading_spec *loadings;     /* sorted by (u, f) */
+    /* finance: (DESIGN.md 12.3; absent: cash starts at 0, no other costs, no funding) */
+    int has_finance;
+    param cash_start_usd;              /* 0 */
+    param other_costs_usd_per_month;   /* 0; sampled once per path */
+    size_t nfunding;   funding_spec *funding;      /* file order */
     /* provenance */
     char *source_path;   /* file it was loaded from, or "<built-in>" */
     char *text;          /* the YAML text as loaded (after --set, the original text) */
@@ -225,6 +242,9 @@ int scenario_add_cloud(scenario *sc, const char *name);
 int scenario_add_segment(scenario *sc, const char *name, double start_h100e, double growth);
 int scenario_add_contract(scenario *sc, const char *name, int cloud, int from, int to, billing_kind billing);
 int scenario_add_tranche(scenario *sc, int contract, int chip, double count, int online);
+/* A funding round of usd at month `at`, unconditional (set conditional and below_usd
+ * for a `when:` round). */
+int scenario_add_funding(scenario *sc, const char *name, double usd, int at);
 /* Register an uncertain value; returns the param that refers to it (idx = -1 on failure). */
 param scenario_add_uncertain(scenario *sc, const char *keypath, const dist_spec *d, int line, int col);
 

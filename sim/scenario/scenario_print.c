@@ -345,6 +345,29 @@ static void print_uncertain_index(FILE *f, const scenario *sc)
     }
 }
 
+/* finance: (DESIGN.md 12.3), only when the file has one: absent, cash starts at 0. */
+static void print_finance(FILE *f, const scenario *sc)
+{
+    if (!sc->has_finance) {
+        fputs("# finance: none (cash starts at 0, no other costs, no funding)\n", f);
+        return;
+    }
+    fputs("finance:\n", f);
+    put_param(f, sc, 2, "cash_start_usd", sc->cash_start_usd);
+    put_param(f, sc, 2, "other_costs_usd_per_month", sc->other_costs_usd_per_month);
+    fputs(sc->nfunding ? "  funding:\n" : "  funding: []\n", f);
+    for (size_t i = 0; i < sc->nfunding; i++) {
+        const funding_spec *r = &sc->funding[i];
+        fprintf(f, "    - name: %s\n", r->name);
+        put_param(f, sc, 6, "usd", r->usd);
+        put_month(f, sc, 6, "at", r->at);
+        if (r->conditional) {
+            fputs("      when:\n        metric: cash_below\n", f);
+            put_param(f, sc, 8, "usd", r->below_usd);
+        }
+    }
+}
+
 void scenario_print(FILE *f, const scenario *sc)
 {
     print_head(f, sc);
@@ -356,5 +379,6 @@ void scenario_print(FILE *f, const scenario *sc)
     for (size_t i = 0; i < sc->ncontracts; i++) print_contract(f, sc, &sc->contracts[i]);
     print_correlations(f, sc);
     print_factors(f, sc);
+    print_finance(f, sc);
     print_uncertain_index(f, sc);
 }
