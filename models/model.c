@@ -41,7 +41,7 @@ const output_info model_series[N_SERIES] = {
     [S_REVENUE_SHARE] = { "revenue_share", "USD per month", "Revenue share paid", DIM_CONTRACT, 0, 1 },
     [S_VALUE_LOST] = { "value_lost", "USD per month", "Value of unmet demand (unmet x value_usd_per_h100e_hour x HOURS)", DIM_SEGMENT, 1, 1 },
     [S_DEFAULTED] = { "defaulted", "1", "Counterparty has defaulted (0/1; mean: probability)", DIM_CONTRACT, 0, 1 },
-    [S_CASH] = { "cash", "USD", "Cash at the end of the month (nominal; ppos: P(cash > 0))", DIM_NONE, 1, -1 },
+    [S_CASH] = { "cash", "USD", "Cash at the end of the month (nominal; ppos: P(cash > 0))", DIM_NONE, 1, -1, 1 },
 };
 
 const output_info model_totals[N_TOTALS] = {
@@ -57,11 +57,11 @@ const output_info model_totals[N_TOTALS] = {
     [T_PV_VALUE] = { "pv_value", "USD", "Present value of served demand at its value", DIM_NONE, 0, -1 },
     [T_PV_VALUE_LOST] = { "pv_value_lost", "USD", "Present value of unmet demand at its value", DIM_NONE, 1, 1 },
     [T_PV_NET_VALUE] = { "pv_net_value", "USD", "Net value: pv_value - pv_spend - pv_revenue_share", DIM_NONE, 0, -1 },
-    [T_PV_CAPEX] = { "pv_capex", "USD", "Present value of capex on owned chips (inside pv_spend)", DIM_NONE, 0, 1 },
-    [T_RESIDUAL_VALUE] = { "residual_value", "USD", "Book value of owned chips at the horizon (straight line, undiscounted)", DIM_NONE, 0, -1 },
-    [T_MIN_CASH] = { "min_cash", "USD", "Lowest month-end cash over the horizon (nominal)", DIM_NONE, 0, -1 },
-    [T_PEAK_FUNDING_NEED] = { "peak_funding_need", "USD", "Peak funding need: max(0, -min_cash)", DIM_NONE, 1, 1 },
-    [T_MONTHS_CASH_NEGATIVE] = { "months_cash_negative", "months", "Months with cash below 0", DIM_NONE, 1, 1 },
+    [T_PV_CAPEX] = { "pv_capex", "USD", "Present value of capex on owned chips (inside pv_spend)", DIM_NONE, 0, 1, 1 },
+    [T_RESIDUAL_VALUE] = { "residual_value", "USD", "Book value of owned chips at the horizon (straight line, undiscounted)", DIM_NONE, 0, -1, 1 },
+    [T_MIN_CASH] = { "min_cash", "USD", "Lowest month-end cash over the horizon (nominal)", DIM_NONE, 0, -1, 1 },
+    [T_PEAK_FUNDING_NEED] = { "peak_funding_need", "USD", "Peak funding need: max(0, -min_cash)", DIM_NONE, 1, 1, 1 },
+    [T_MONTHS_CASH_NEGATIVE] = { "months_cash_negative", "months", "Months with cash below 0", DIM_NONE, 1, 1, 1 },
 };
 
 void model_layout_init(model_layout *L, const scenario *sc)
@@ -86,6 +86,19 @@ void model_layout_init(model_layout *L, const scenario *sc)
     }
     L->ntotals = off - L->nseries;
     L->row_len = off;
+}
+
+void model_layout_coins(const model_layout *L, uint64_t *coin)
+{
+    uint64_t next = 0;
+    for (int later = 0; later < 2; later++) {
+        for (int s = 0; s < N_SERIES; s++)
+            if (model_series[s].later == later)
+                for (size_t i = 0; i < L->series_len[s]; i++) coin[L->series_off[s] + i] = next++;
+        for (int k = 0; k < N_TOTALS; k++)
+            if (model_totals[k].later == later)
+                for (size_t i = 0; i < L->total_len[k]; i++) coin[L->total_off[k] + i] = next++;
+    }
 }
 
 int model_calendar_years(int start_month, int months)

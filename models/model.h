@@ -72,6 +72,7 @@ typedef struct {
     dim_kind dim;
     int has_ppos;           /* probability of being above zero is meaningful */
     int lower_is_better;    /* for compare: +1 lower better, -1 higher better, 0 neither */
+    int later;              /* 1: added with owned capacity and cash (DESIGN.md 12.2, 12.3) */
 } output_info;
 
 extern const output_info model_series[N_SERIES];
@@ -92,6 +93,12 @@ typedef struct {
 } model_layout;
 
 void model_layout_init(model_layout *L, const scenario *sc);
+
+/* The sketch coin key of each of L's row_len values (stats_set_coins): its index in the
+ * row as it was before the `later` outputs, which come after every other output in
+ * that order (series, then totals, then later series, then later totals). A new output
+ * thus moves no earlier output's sketch. */
+void model_layout_coins(const model_layout *L, uint64_t *coin);
 
 /* The calendar years that `months` months from start_month (1..12) touch, the first and
  * the last possibly partial; 0 when months <= 0. The yearly aggregates of a path (unmet
