@@ -76,6 +76,22 @@ static void test_layout(void **state)
     assert_int_equal(L.ntotals, N_TOTALS - 1 + 3);
     assert_int_equal(L.row_len, off);
     assert_int_equal(L.row_len, L.nseries + L.ntotals);
+    /* Sketch coin keys: the row as it was before the later outputs (cash, the 5 cash
+     * values, is the last series; pv_capex the first later total): earlier series keep
+     * their index, earlier totals move back by cash's 5 values, then cash, then the
+     * later totals; a permutation of 0..row_len-1. */
+    uint64_t coin[256];
+    assert_true(L.row_len <= 256);
+    model_layout_coins(&L, coin);
+    size_t cash = L.series_off[S_CASH], ncash = L.series_len[S_CASH];
+    assert_int_equal(ncash, 5);
+    for (size_t v = 0; v < cash; v++) assert_int_equal(coin[v], v);
+    for (size_t v = L.nseries; v < L.total_off[T_PV_CAPEX]; v++) assert_int_equal(coin[v], v - ncash);
+    for (size_t i = 0; i < ncash; i++) assert_int_equal(coin[cash + i], L.total_off[T_PV_CAPEX] - ncash + i);
+    for (size_t v = L.total_off[T_PV_CAPEX]; v < L.row_len; v++) assert_int_equal(coin[v], v);
+    unsigned char seen[256] = { 0 };
+    for (size_t v = 0; v < L.row_len; v++) seen[coin[v]]++;
+    for (size_t v = 0; v < L.row_len; v++) assert_int_equal(seen[v], 1);
     scenario_free(sc);
 }
 
