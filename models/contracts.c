@@ -23,6 +23,8 @@ typedef struct {
     double period_del;     /* basis delivered: B_del of the current period so far */
     double period_sch;     /* basis delivered: B_sch of the current period so far */
     double rs_paid;        /* cumulative nominal revenue share paid */
+    double capex;          /* billing owned: USD per chip bought (DESIGN.md 12.2) */
+    double book_life;      /* billing owned: months of straight-line depreciation */
     int default_at;        /* month of the counterparty's default; CONTRACTS_NO_DEFAULT */
     int to;                /* the term's last month on this path: `to`, or as an option
                             * (terminate, extend) set it (DESIGN.md 12.1) */
@@ -31,7 +33,7 @@ typedef struct {
 
 /* What a pool is to billing, fixed for the pool table (taken once at alloc, so the
  * month loop does not go through the scenario for it). */
-typedef enum { PK_SPOT, PK_RESERVED, PK_USAGE } pool_billing;
+typedef enum { PK_SPOT, PK_RESERVED, PK_USAGE, PK_OWNED } pool_billing;
 
 typedef struct {
     unsigned char kind;    /* pool_billing */
@@ -113,7 +115,9 @@ contracts_ws *contracts_alloc(const scenario *sc, const supply_pool *pools, size
             continue;
         }
         const contract_spec *cs = &sc->contracts[q->contract];
-        pi->kind = cs->billing == BILLING_RESERVED ? PK_RESERVED : PK_USAGE;
+        pi->kind = cs->billing == BILLING_RESERVED ? PK_RESERVED
+                 : cs->billing == BILLING_OWNED  ? PK_OWNED
+                                                 : PK_USAGE;
         pi->contract = q->contract;
         pi->price_at = (size_t)q->contract * c->nchips + (size_t)q->chip;
         pi->from = cs->from;
@@ -144,6 +148,8 @@ void contracts_begin_path(contracts_ws *c, const scenario *sc, const double *val
         p->period_spend = 0.0;
         p->period_del = p->period_sch = 0.0;
         p->rs_paid = 0.0;
+        p->capex = cs->billing == BILLING_OWNED ? PARAM(cs->capex_usd_per_chip, values) : 0.0;
+        p->book_life = PARAM(cs->book_life_months, values);
         p->default_at = CONTRACTS_NO_DEFAULT;
         p->to = cs->to;
         p->ended_at = INT_MAX;
@@ -219,8 +225,8 @@ void contracts_costs(const contracts_ws *c, const scenario *sc, int t,
         const pool_info *pi = &c->pool[p];
         if (pi->kind == PK_SPOT)
             cost[p] = q->spot_price;
-        else if (pi->kind == PK_RESERVED)
-            cost[p] = 0.0;      /* already paid for */
+        else if (pi->kind == PK_RESERVED || pi->kind == PK_OWNED)
+            cost[p] = 0.0;      /* already paid for: rent, or capex and running cost */
         else
             cost[p] = q->h100e > 0.0 ? price_at(c, pi, t) / q->h100e : INFINITY;
     }
@@ -246,9 +252,13 @@ static double period_floor(const contract_spec *cs, double usd, int pstart, int 
     return usd * (double)(pend - pstart + 1) / (double)(cs->to - cs->from + 1);
 }
 
-/* Billing of one tranche pool in month t; adds its stranded part to *stranded. */
+/* Billing of one tranche pool in month t; adds its stranded part to *stranded. An
+ * owned pool bills its powered chips like reserved (price is their operating cost),
+ * plus capex on the chips bought this month, which adds to *capex and is not stranded
+ * (the chips are an asset: residual_value). */
 static inline double bill_pool(const contracts_ws *c, const pool_info *pi,
-                               const supply_pool *q, int t, double used, double *stranded)
+                               const supply_pool *q, int t, double used, double *stranded,
+                               double *capex)
 {
     double price = price_at(c, pi, t);
     if (pi->kind == PK_USAGE)
@@ -258,6 +268,11 @@ static inline double bill_pool(const contracts_ws *c, const pool_info *pi,
      * whose maturity starts at 0) every billed chip is idle. */
     double unused = fm_max0(q->cap - used);
     *stranded += q->cap > 0.0 ? bill * (unused / q->cap) : bill;
+    if (pi->kind == PK_OWNED) {
+        double buy = q->new_chips * c->cp[pi->contract].capex;
+        *capex += buy;
+        bill += buy;
+    }
     return bill;
 }
 
@@ -309,30 +324,31 @@ static void true_up(contracts_ws *c, const scenario *sc, const supply_pool *pool
 
 void contracts_bill(contracts_ws *c, const scenario *sc, int t,
                     const supply_pool *pools, size_t npools, const double *used,
-                    double *spend, double *stranded)
+                    double *spend, double *stranded, double *capex)
 {
     if (c->by_contract) {
         /* Contract by contract, its pools in order: the same sums, in registers. */
         for (size_t i = 0; i < c->n; i++) {
-            double sp = 0.0, st = 0.0;
+            double sp = 0.0, st = 0.0, cx = 0.0;
             for (size_t p = c->pool_lo[i]; p < c->pool_lo[i + 1]; p++) {
                 const pool_info *pi = &c->pool[p];
                 if (t < pi->from || t > c->cp[i].to) continue;   /* no chips outside the term */
                 if (t >= c->cp[i].default_at) break;         /* defaulted: bills nothing */
-                sp += bill_pool(c, pi, &pools[p], t, used[p], &st);
+                sp += bill_pool(c, pi, &pools[p], t, used[p], &st, &cx);
             }
             spend[i] = sp;
             stranded[i] = st;
+            capex[i] = cx;
         }
     } else {
-        for (size_t i = 0; i < c->n; i++) spend[i] = stranded[i] = 0.0;
+        for (size_t i = 0; i < c->n; i++) spend[i] = stranded[i] = capex[i] = 0.0;
         for (size_t p = 0; p < npools; p++) {
             const pool_info *pi = &c->pool[p];
             if (pi->kind == PK_SPOT) continue;
             int k = pi->contract;
             if (t < pi->from || t > c->cp[k].to) continue;   /* no chips count outside the term */
             if (t >= c->cp[k].default_at) continue;      /* defaulted: bills nothing */
-            spend[k] += bill_pool(c, pi, &pools[p], t, used[p], &stranded[k]);
+            spend[k] += bill_pool(c, pi, &pools[p], t, used[p], &stranded[k], &capex[k]);
         }
     }
     /* true_up does nothing for a contract without min_spend */
@@ -383,6 +399,18 @@ double contracts_outstanding(const contracts_ws *c, const scenario *sc, int mont
             }
             pstart = pend + 1;
         }
+    }
+    return out;
+}
+
+double contracts_residual(const contracts_ws *c, const supply *sup, int months)
+{
+    double out = 0.0;
+    for (size_t p = 0; p < c->npools; p++) {
+        const pool_info *pi = &c->pool[p];
+        if (pi->kind != PK_OWNED) continue;
+        const contract_path *cp = &c->cp[pi->contract];
+        out += cp->capex * supply_book_chips(sup, p, months, cp->book_life);
     }
     return out;
 }

@@ -27,6 +27,14 @@
  *   (later floors void), extend moves its end (floors unchanged) - per path, see
  *   contracts_terminate / contracts_extend; the option fee is added by model.c.
  *
+ * - billing owned (DESIGN.md 12.2): the powered chips bill price * escalation per
+ *   chip-hour like reserved (the operating cost: power, hosting, staff), used or not,
+ *   and their idle share is stranded; the chips bought in a month (supply_pool.new_chips)
+ *   bill capex_usd_per_chip, not escalated, into spend and into the month's capex, never
+ *   stranded. Marginal cost 0, as for reserved. Residual value at the horizon: capex
+ *   times the book value in chips (supply_book_chips), straight line over
+ *   book_life_months, undiscounted.
+ *
  * The state carried from month to month (spend and delivery in the current period,
  * revenue share paid so far, the default month) lives in the workspace and is reset by
  * contracts_begin_path().
@@ -76,16 +84,21 @@ int contracts_ended(const contracts_ws *c, size_t i);
 double contracts_escalation(double escalator, int from, int t);
 
 /* Marginal cost of each pool per H100e-hour in month t (0 <= t < months): 0 reserved,
- * price * escalation / effective H100e usage (+inf when the chip yields nothing), spot
+ * (also owned: capex and operating cost are paid whether used or not), price * escalation / effective H100e usage (+inf when the chip yields nothing), spot
  * price. */
 void contracts_costs(const contracts_ws *c, const scenario *sc, int t,
                      const supply_pool *pools, size_t npools, double *cost);
 
-/* Bill month t: spend and stranded per contract (USD; true-ups included), given the
- * H100e used of each pool. Call once per month, in month order. */
+/* Bill month t: spend and stranded per contract (USD; true-ups and capex included),
+ * and capex per contract (the part of spend that bought owned chips), given the H100e
+ * used of each pool. Call once per month, in month order. */
 void contracts_bill(contracts_ws *c, const scenario *sc, int t,
                     const supply_pool *pools, size_t npools, const double *used,
-                    double *spend, double *stranded);
+                    double *spend, double *stranded, double *capex);
+
+/* Book value of every owned chip at the end of a horizon of `months` months (USD,
+ * undiscounted): capex per chip times supply_book_chips of each owned pool. */
+double contracts_residual(const contracts_ws *c, const supply *sup, int months);
 
 /* Revenue share paid per contract in month t, given each segment's revenue (USD). Call
  * once per month, in month order. */

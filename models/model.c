@@ -47,7 +47,8 @@ const output_info model_series[N_SERIES] = {
     [S_REVENUE_SHARE] = { "revenue_share", "USD per month", "Revenue share paid", DIM_CONTRACT, 0, 1 },
     [S_VALUE_LOST] = { "value_lost", "USD per month", "Value of unmet demand (unmet x value_usd_per_h100e_hour x HOURS)", DIM_SEGMENT, 1, 1 },
     [S_DEFAULTED] = { "defaulted", "1", "Counterparty has defaulted (0/1; mean: probability)", DIM_CONTRACT, 0, 1 },
-    [S_EXERCISED] = { "exercised", "1", "Option exercised by then (0/1; mean: probability)", DIM_OPTION, 0, 0 },
+    [S_EXERCISED] = { "exercised", "1", "Option exercised by then (0/1; mean: probability)", DIM_OPTION, 0, 0, 1 },
+    [S_CASH] = { "cash", "USD", "Cash at the end of the month (nominal; ppos: P(cash > 0))", DIM_NONE, 1, -1, 1 },
 };
 
 const output_info model_totals[N_TOTALS] = {
@@ -63,8 +64,13 @@ const output_info model_totals[N_TOTALS] = {
     [T_PV_VALUE] = { "pv_value", "USD", "Present value of served demand at its value", DIM_NONE, 0, -1 },
     [T_PV_VALUE_LOST] = { "pv_value_lost", "USD", "Present value of unmet demand at its value", DIM_NONE, 1, 1 },
     [T_PV_NET_VALUE] = { "pv_net_value", "USD", "Net value: pv_value - pv_spend - pv_revenue_share", DIM_NONE, 0, -1 },
-    [T_OPTION_MONTH] = { "option_month", "month", "Month index the option was exercised in (-1: never)", DIM_OPTION, 0, 0 },
-    [T_PV_OPTION_FEES] = { "pv_option_fees", "USD", "Present value of option fees (inside pv_spend)", DIM_NONE, 0, 1 },
+    [T_OPTION_MONTH] = { "option_month", "month", "Month index the option was exercised in (-1: never)", DIM_OPTION, 0, 0, 1 },
+    [T_PV_OPTION_FEES] = { "pv_option_fees", "USD", "Present value of option fees (inside pv_spend)", DIM_NONE, 0, 1, 1 },
+    [T_PV_CAPEX] = { "pv_capex", "USD", "Present value of capex on owned chips (inside pv_spend)", DIM_NONE, 0, 1, 1 },
+    [T_RESIDUAL_VALUE] = { "residual_value", "USD", "Book value of owned chips at the horizon (straight line, undiscounted)", DIM_NONE, 0, -1, 1 },
+    [T_MIN_CASH] = { "min_cash", "USD", "Lowest month-end cash over the horizon (nominal)", DIM_NONE, 0, -1, 1 },
+    [T_PEAK_FUNDING_NEED] = { "peak_funding_need", "USD", "Peak funding need: max(0, -min_cash)", DIM_NONE, 1, 1, 1 },
+    [T_MONTHS_CASH_NEGATIVE] = { "months_cash_negative", "months", "Months with cash below 0", DIM_NONE, 1, 1, 1 },
 };
 
 void model_layout_init(model_layout *L, const scenario *sc)
@@ -92,6 +98,19 @@ void model_layout_init(model_layout *L, const scenario *sc)
     L->row_len = off;
 }
 
+void model_layout_coins(const model_layout *L, uint64_t *coin)
+{
+    uint64_t next = 0;
+    for (int later = 0; later < 2; later++) {
+        for (int s = 0; s < N_SERIES; s++)
+            if (model_series[s].later == later)
+                for (size_t i = 0; i < L->series_len[s]; i++) coin[L->series_off[s] + i] = next++;
+        for (int k = 0; k < N_TOTALS; k++)
+            if (model_totals[k].later == later)
+                for (size_t i = 0; i < L->total_len[k]; i++) coin[L->total_off[k] + i] = next++;
+    }
+}
+
 int model_calendar_years(int start_month, int months)
 {
     return months > 0 ? (start_month - 1 + months - 1) / 12 + 1 : 0;
@@ -116,8 +135,14 @@ struct model_ws {
     double *cost;      /* npools: marginal cost per H100e-hour */
     double *used;      /* npools: H100e used */
     double *seg_rev;   /* nsegments: revenue this month */
+    double *capex;     /* ncontracts: capex billed this month (inside spend) */
     double month_value;       /* served demand at its value this month, USD */
     double month_value_lost;  /* unmet demand at its value this month, USD */
+    double month_spend;       /* contracts (capex, true-ups included) and spot, USD */
+    double month_rs;          /* revenue share paid this month, USD */
+    double cash;              /* cash at the end of the last month computed, USD */
+    double cash_other;        /* the path's other costs per month, USD */
+    unsigned char *funded;    /* nfunding: the round has been paid on this path */
     double *disc;      /* months: (1 + r)^(-t/12), the same for every path */
     int *cloud_pools;  /* npools: pool indices grouped by cloud, file order within */
     size_t *cloud_at;  /* nclouds + 1: cloud cl's pools are cloud_pools[cloud_at[cl]..] */
@@ -137,6 +162,8 @@ void model_ws_free(model_ws *ws)
     free(ws->cost);
     free(ws->used);
     free(ws->seg_rev);
+    free(ws->capex);
+    free(ws->funded);
     free(ws->disc);
     free(ws->cloud_pools);
     free(ws->cloud_at);
@@ -163,13 +190,15 @@ model_ws *model_ws_alloc(const scenario *sc)
     ws->cost = calloc(np, sizeof *ws->cost);
     ws->used = calloc(np, sizeof *ws->used);
     ws->seg_rev = calloc(sc->nsegments ? sc->nsegments : 1, sizeof *ws->seg_rev);
+    ws->capex = calloc(sc->ncontracts ? sc->ncontracts : 1, sizeof *ws->capex);
+    ws->funded = calloc(sc->nfunding ? sc->nfunding : 1, sizeof *ws->funded);
     ws->disc = calloc(sc->months > 0 ? (size_t)sc->months : 1, sizeof *ws->disc);
     ws->cloud_pools = calloc(np, sizeof *ws->cloud_pools);
     ws->cloud_at = calloc(sc->nclouds + 1, sizeof *ws->cloud_at);
     size_t no = sc->noptions ? sc->noptions : 1;
     ws->opt = calloc(no, sizeof *ws->opt);
     ws->hist = calloc(no * (size_t)(sc->months > 0 ? sc->months : 1) * 2, sizeof *ws->hist);
-    if (!ws->con || !ws->alloc || !ws->cost || !ws->used || !ws->seg_rev || !ws->disc ||
+    if (!ws->con || !ws->alloc || !ws->cost || !ws->used || !ws->seg_rev || !ws->capex || !ws->funded || !ws->disc ||
         !ws->cloud_pools || !ws->cloud_at || !ws->opt || !ws->hist) {
         model_ws_free(ws);
         return NULL;
@@ -257,8 +286,9 @@ static double write_segments(model_ws *ws, const scenario *sc, const model_layou
     return total_unmet;
 }
 
-/* Add month t's money to the present-value totals. */
-static void add_totals(const model_ws *ws, const scenario *sc, const model_layout *L, int t,
+/* Add month t's money to the present-value totals; keep the month's spend and revenue
+ * share (nominal) in ws for the cash ledger. */
+static void add_totals(model_ws *ws, const scenario *sc, const model_layout *L, int t,
                        double *row)
 {
     double disc = ws->disc[t];
@@ -267,9 +297,10 @@ static void add_totals(const model_ws *ws, const scenario *sc, const model_layou
     const double *spot = series_at(L, row, S_SPOT_SPEND, t);
     const double *rs = series_at(L, row, S_REVENUE_SHARE, t);
     double *by_cloud = row + L->total_off[T_PV_SPEND_BY_CLOUD];
-    double month_spend = 0.0, month_stranded = 0.0, month_rs = 0.0;
+    double month_spend = 0.0, month_stranded = 0.0, month_rs = 0.0, month_capex = 0.0;
     for (size_t c = 0; c < sc->ncontracts; c++) {
         month_spend += spend[c];
+        month_capex += ws->capex[c];
         month_stranded += stranded[c];
         month_rs += rs[c];
         by_cloud[sc->contracts[c].cloud] += disc * spend[c];
@@ -278,14 +309,59 @@ static void add_totals(const model_ws *ws, const scenario *sc, const model_layou
         month_spend += spot[cl];
         by_cloud[cl] += disc * spot[cl];
     }
+    ws->month_spend = month_spend;
+    ws->month_rs = month_rs;
     row[L->total_off[T_PV_SPEND]] += disc * month_spend;
     row[L->total_off[T_PV_STRANDED]] += disc * month_stranded;
     row[L->total_off[T_PV_REVENUE_SHARE]] += disc * month_rs;
+    row[L->total_off[T_PV_CAPEX]] += disc * month_capex;
     row[L->total_off[T_PV_REVENUE]] += disc * *series_at(L, row, S_REVENUE, t);
     row[L->total_off[T_PV_TURNED_DOWN_REVENUE]] +=
         disc * *series_at(L, row, S_TURNED_DOWN_REVENUE, t);
     row[L->total_off[T_PV_VALUE]] += disc * ws->month_value;
     row[L->total_off[T_PV_VALUE_LOST]] += disc * ws->month_value_lost;
+}
+
+/* Funding paid in month t (DESIGN.md 12.3): every round not yet paid whose date has
+ * come (t >= at) and, for a `when: cash_below` round, whose opening cash (ws->cash: the
+ * end of month t - 1, or cash_start_usd) is below its threshold. Once per round. */
+static double funding_in(model_ws *ws, const scenario *sc, const double *values, int t)
+{
+    double in = 0.0;
+    for (size_t i = 0; i < sc->nfunding; i++) {
+        const funding_spec *f = &sc->funding[i];
+        if (ws->funded[i] || t < f->at) continue;
+        if (f->conditional && !(ws->cash < PARAM(f->below_usd, values))) continue;
+        ws->funded[i] = 1;
+        in += PARAM(f->usd, values);
+    }
+    return in;
+}
+
+/* Month t of the cash ledger (nominal): cash_t = cash_{t-1} + revenue - spend -
+ * revenue_share - other_costs + funding, evaluated in that order. */
+static void cash_month(model_ws *ws, const scenario *sc, const model_layout *L,
+                       const double *values, int t, double *row)
+{
+    double funding = funding_in(ws, sc, values, t);
+    double revenue = *series_at(L, row, S_REVENUE, t);
+    ws->cash = ws->cash + revenue - ws->month_spend - ws->month_rs - ws->cash_other + funding;
+    *series_at(L, row, S_CASH, t) = ws->cash;
+}
+
+/* min_cash, peak_funding_need and months_cash_negative from the cash series. */
+static void cash_totals(const model_layout *L, double *row)
+{
+    double lo = INFINITY, negative = 0.0;
+    for (int t = 0; t < L->months; t++) {
+        double c = *series_at(L, row, S_CASH, t);
+        if (c < lo) lo = c;
+        if (c < 0.0) negative += 1.0;
+    }
+    if (L->months <= 0) lo = 0.0;
+    row[L->total_off[T_MIN_CASH]] = lo;
+    row[L->total_off[T_PEAK_FUNDING_NEED]] = lo < 0.0 ? -lo : 0.0;
+    row[L->total_off[T_MONTHS_CASH_NEGATIVE]] = negative;
 }
 
 /* Resolve the path's parameters. The default months are drawn once, here, by
@@ -298,6 +374,9 @@ static void begin_path(model_ws *ws, const scenario *sc, const double *values, p
     allocate_begin_path(ws->alloc, sc, values);
     contracts_begin_path(ws->con, sc, values);
     contracts_draw_defaults(ws->con, sc, values, draws, ws->rng);
+    ws->cash = PARAM(sc->cash_start_usd, values);
+    ws->cash_other = PARAM(sc->other_costs_usd_per_month, values);
+    memset(ws->funded, 0, sc->nfunding ? sc->nfunding : 1);
     for (size_t i = 0; i < sc->ncontracts; i++) {
         int d = contracts_default_month(ws->con, i);
         if (d < sc->months) supply_set_default(ws->sup, i, d);
@@ -471,7 +550,8 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
         double unmet = write_segments(ws, sc, L, t, row);
         write_clouds(ws, sc, L, t, row);
         contracts_bill(ws->con, sc, t, pools, ws->npools, ws->used,
-                       series_at(L, row, S_SPEND, t), series_at(L, row, S_STRANDED, t));
+                       series_at(L, row, S_SPEND, t), series_at(L, row, S_STRANDED, t),
+                       ws->capex);
         contracts_revenue_share(ws->con, sc, t, ws->seg_rev,
                                 series_at(L, row, S_REVENUE_SHARE, t));
         if (sc->noptions) {
@@ -479,6 +559,7 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
             record_options(ws, sc, L, t, row);
         }
         add_totals(ws, sc, L, t, row);
+        cash_month(ws, sc, L, values, t, row);
         unmet_total += unmet;
         /* Strictly positive: serving in full leaves exactly 0 (see allocate.c). */
         if (unmet > 0.0) months_short += 1.0;
@@ -491,6 +572,8 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
     row[L->total_off[T_PV_NET_VALUE]] = row[L->total_off[T_PV_VALUE]] -
                                         row[L->total_off[T_PV_SPEND]] -
                                         row[L->total_off[T_PV_REVENUE_SHARE]];
+    row[L->total_off[T_RESIDUAL_VALUE]] = contracts_residual(ws->con, ws->sup, L->months);
     write_defaulted(ws, sc, L, row);
     write_options(ws, sc, L, row);
+    cash_totals(L, row);
 }

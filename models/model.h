@@ -41,6 +41,7 @@ typedef enum {
     S_VALUE_LOST,                                /* time x segment, USD per month (11.1) */
     S_DEFAULTED,                                 /* time x contract, 0/1 (DESIGN.md 11.3) */
     S_EXERCISED,                                 /* time x option, 0/1 cumulative (12.1) */
+    S_CASH,                                      /* time, USD at the end of the month (12.3) */
     N_SERIES
 } series_id;
 
@@ -59,6 +60,11 @@ typedef enum {
     T_PV_NET_VALUE,             /* USD: pv_value - pv_spend - pv_revenue_share */
     T_OPTION_MONTH,             /* option: exercise month index, or -1 (DESIGN.md 12.1) */
     T_PV_OPTION_FEES,           /* USD: option fees (also inside pv_spend) */
+    T_PV_CAPEX,                 /* USD: capex of owned chips, inside pv_spend (12.2) */
+    T_RESIDUAL_VALUE,           /* USD, undiscounted: book value of owned chips at the end */
+    T_MIN_CASH,                 /* USD: lowest month-end cash (DESIGN.md 12.3) */
+    T_PEAK_FUNDING_NEED,        /* USD: max(0, -min_cash) */
+    T_MONTHS_CASH_NEGATIVE,     /* months with cash < 0 */
     N_TOTALS
 } total_id;
 
@@ -69,6 +75,7 @@ typedef struct {
     dim_kind dim;
     int has_ppos;           /* probability of being above zero is meaningful */
     int lower_is_better;    /* for compare: +1 lower better, -1 higher better, 0 neither */
+    int later;              /* 1: added with owned capacity and cash (DESIGN.md 12.2, 12.3) */
 } output_info;
 
 extern const output_info model_series[N_SERIES];
@@ -90,6 +97,12 @@ typedef struct {
 } model_layout;
 
 void model_layout_init(model_layout *L, const scenario *sc);
+
+/* The sketch coin key of each of L's row_len values (stats_set_coins): its index in the
+ * row as it was before the `later` outputs, which come after every other output in
+ * that order (series, then totals, then later series, then later totals). A new output
+ * thus moves no earlier output's sketch. */
+void model_layout_coins(const model_layout *L, uint64_t *coin);
 
 /* The calendar years that `months` months from start_month (1..12) touch, the first and
  * the last possibly partial; 0 when months <= 0. The yearly aggregates of a path (unmet

@@ -34,6 +34,7 @@ typedef struct {
     double sched_count;
     int delay;        /* round(max(0, delay)): an option tranche starts exercise + lead + it */
     int from;         /* the contract's `from` */
+    int owned;        /* billing: owned: supply_month sets new_chips */
 } tranche_path;
 
 typedef struct {
@@ -196,6 +197,7 @@ void supply_begin_path(supply *s, const scenario *sc, const double *values)
                 q->t_lo = INT_MAX;
                 q->sched_start = INT_MAX;
             }
+            q->owned = cs->billing == BILLING_OWNED;
         }
     }
     for (size_t cl = 0; cl < sc->nclouds; cl++) {
@@ -295,6 +297,40 @@ double supply_maturity(double h100e, double from, double months, int start, int 
     return h100e * (from + (1.0 - from) * x);
 }
 
+/* Chips of tranche p bought in month t (billing owned): cohort k is bought in the first
+ * month it counts, b_k = max(start + k, from). In the first counted month t_lo that is
+ * every cohort online then (online[p], before power: unpowered chips were bought all
+ * the same); after it, the cohort k = t - start that arrives. Nothing outside
+ * t_lo..t_hi (term, life, default). */
+static double chips_bought(const supply *s, const tranche_path *tp, size_t p, int t)
+{
+    if (t < tp->t_lo || t > tp->t_hi) return 0.0;
+    if (t == tp->t_lo) return s->online[p];
+    int k = t - tp->start;
+    return k >= 0 && k < tp->ramp ? cohort_chips(1, tp->ramp, tp->chips) : 0.0;
+}
+
+double supply_book_chips(const supply *s, size_t p, int months, double book_life)
+{
+    const tranche_path *tp = &s->tp[p];
+    int last = months - 1;
+    /* Nothing counts at the horizon: term ended, defaulted, or no life. */
+    if (months <= 0 || last < tp->t_lo || last > tp->t_hi) return 0.0;
+    /* Cohorts online in month `last`: start + k in (last - life, last]. */
+    double oldest = floor((double)last - tp->life) + 1.0;
+    int lo = oldest > (double)tp->start ? (int)oldest : tp->start;
+    int hi = tp->start + (tp->ramp - 1);
+    if (hi > last) hi = last;
+    double book = 0.0;
+    for (int m = lo; m <= hi; m++) {
+        int b = m > tp->t_lo ? m : tp->t_lo;   /* bought when it first counts */
+        if (b < 0) continue;                   /* bought before t = 0: not in the horizon */
+        double left = 1.0 - (double)(months - b) / book_life;
+        if (left > 0.0) book += cohort_chips(1, tp->ramp, tp->chips) * left;
+    }
+    return book;
+}
+
 /* Power available to cloud cl in month t (MW): the delay is not rounded. */
 static double power_available(const cloud_path *c, int t)
 {
@@ -361,6 +397,7 @@ void supply_month(supply *s, const scenario *sc, int t, path_draws draws, gsl_rn
         q->h100e = s->eff[q->chip];
         q->cap = q->chips * q->h100e;
         const tranche_path *tp = &s->tp[p];
+        if (tp->owned) q->new_chips = chips_bought(s, tp, p, t);
         if (tp->sched)
             q->sched_chips = t >= tp->sched_lo && t <= tp->sched_hi
                                  ? chips_online(t, tp->sched_start, tp->ramp, tp->sched_count, tp->life)

@@ -37,6 +37,10 @@ typedef struct {
                              * chips of the nominal schedule this month (no delay,
                              * fulfilled 1, fully powered; term and retirement applied).
                              * 0 for every other pool. */
+    double new_chips;       /* tranche of a billing: owned contract: chips bought this
+                             * month, on which capex is paid: each cohort in the first
+                             * month it counts (max(online, from); powered or not). 0
+                             * for every other pool (DESIGN.md 12.2). */
 } supply_pool;
 
 typedef struct supply supply;
@@ -75,6 +79,15 @@ void supply_month(supply *s, const scenario *sc, int t, path_draws draws, gsl_rn
  * `chips` over `ramp` months (cohorts of chips/ramp) and retires each cohort `life`
  * months after it came online. Contract term not applied. Exposed for tests. */
 double supply_chips_online(int t, int start, int ramp, double chips, double life);
+
+/* Book value at the end of a horizon of `months` months of tranche pool p's owned
+ * chips, in chips at cost (times capex per chip: USD). The sum over the cohorts that
+ * still count in month months-1 (not retired, term not ended, no default) and were
+ * bought in the horizon (b >= 0, b = max(online month, from): when they first count)
+ * of chips/ramp * max(0, 1 - (months - b) / book_life). Cohorts bought before t = 0
+ * are left out: their capex is not in the horizon either. Valid after
+ * supply_begin_path() and supply_set_default(). */
+double supply_book_chips(const supply *s, size_t p, int months, double book_life);
 
 /* Effective H100e per chip in month t: h100e * (from + (1 - from) * clip((t - start) /
  * months, 0, 1)); months <= 0 means already mature (full h100e). Exposed for tests. */

@@ -24,10 +24,11 @@
  *               exactly the dimensions the writer gives them ([variant,] time[, own]
  *               [, quantile] ...), floating point.
  *
- * Files written before the second edition of the model (DESIGN.md 11) lack its outputs
- * (`later_outputs` below): a file whose /stats holds none of them is such a file, and is
- * checked without them, so that `summary` and `export` still read it; a file that holds
- * one of them must hold them all.
+ * Files written before an edition of the model (DESIGN.md 11; 12.2) lack its outputs
+ * (`later_outputs` below, each with the edition that added it): a file's edition is the
+ * highest edition of those its /stats holds, and it is checked without the outputs of
+ * later editions, so that `summary` and `export` still read it; a file that holds one
+ * output of an edition must hold every output of that edition and of earlier ones.
  *
  * The message names the object and what is wrong: "FILE: damaged results file:
  * /stats/unmet_q: missing".
@@ -125,12 +126,14 @@ typedef struct {
 } chk;
 
 /* The outputs added after the first edition, with the edition that added them:
- * 2: value (DESIGN.md 11.1), default (11.3); 3: contract options (12.1). A file holds
- * every output of its edition and of earlier ones. */
+ * 2: value (DESIGN.md 11.1), default (11.3); 3: contract options (12.1), owned capacity
+ * (12.2) and cash (12.3). A file holds every output of its edition and of earlier ones. */
 static const struct { const char *name; int edition; } later_outputs[] = {
     { "value_lost", 2 }, { "pv_value", 2 }, { "pv_value_lost", 2 }, { "pv_net_value", 2 },
     { "defaulted", 2 },
     { "exercised", 3 }, { "option_month", 3 }, { "pv_option_fees", 3 },
+    { "pv_capex", 3 }, { "residual_value", 3 }, { "cash", 3 }, { "min_cash", 3 },
+    { "peak_funding_need", 3 }, { "months_cash_negative", 3 },
 };
 #define NLATER (sizeof later_outputs / sizeof later_outputs[0])
 

@@ -65,6 +65,9 @@ static int sfail(const sfile *S, int st, const char *what)
 #define ROW7 "  %-26s  %12s  %12s  %12s  %12s  %12s  %12s  %12s\n"
 #define YEAR_HDR "  %-6s  %6s  %14s  %14s  %16s  %12s\n"
 #define YEAR_ROW "  %-6d  %6zu  %14s  %14s  %16s  %12s\n"
+/* With the cash column (DESIGN.md 12.3), where the file has cash_ppos. */
+#define YEAR_HDR_CASH "  %-6s  %6s  %14s  %14s  %16s  %12s  %12s\n"
+#define YEAR_ROW_CASH "  %-6d  %6zu  %14s  %14s  %16s  %12s  %12s\n"
 #define DIFF_ROW "  %-26s  %14s  %14s  %*s%s\n"
 /* The P(better) column: 12 wide for "lower 86.2%" where spend rows show P(lower). */
 #define PCOL(S) ((S)->has_net ? 12 : 10)
@@ -371,6 +374,17 @@ static double month_max(const results_var *x, size_t slot, size_t T, size_t t)
     return m;
 }
 
+/* The largest P(cash <= 0) = 1 - cash_ppos over months [t0, t1). */
+static double cash_pmax(const results_var *cash_ppos, size_t slot, size_t T, size_t t0, size_t t1)
+{
+    double pmax = NAN;
+    for (size_t t = t0; t < t1; t++) {
+        double p = 1.0 - month_max(cash_ppos, slot, T, t);
+        if (!(p <= pmax)) pmax = p;
+    }
+    return pmax;
+}
+
 static int print_by_year(const sfile *S, size_t slot)
 {
     char **month;
@@ -382,16 +396,21 @@ static int print_by_year(const sfile *S, size_t slot)
     int s3 = s2 < 0 ? s2 : load_stat(S, S->st, "turned_down_revenue", "mean", &td);
     int s4 = s3 < 0 ? s3 : load_stat(S, S->st, "unmet", "mean", &unmet);
     int s5 = s4 < 0 ? s4 : load_stat(S, S->st, "unmet", "ppos", &ppos);
-    if (s5 < 0) {
+    results_var cash;   /* files before DESIGN.md 12.3 have none: no cash column */
+    int s6 = s5 < 0 ? s5 : load_stat(S, S->st, "cash", "ppos", &cash);
+    if (s6 < 0) {
+        if (s5 >= 0) results_var_free(&ppos);
         if (s1 >= 0) results_var_free(&spend);
         if (s2 >= 0) results_var_free(&spot);
         if (s3 >= 0) results_var_free(&td);
         if (s4 >= 0) results_var_free(&unmet);
         hdf5_free_strings(month, T);
-        return s5;
+        return s6;
     }
+    int has_cash = cash.v != NULL;
     fprintf(S->out, "\nBy calendar year (spend and turned-down revenue: expected totals; unmet: mean of the months)\n");
-    fprintf(S->out, YEAR_HDR, "year", "months", "spend", "turned down", "unmet H100e", "max P(short)");
+    fprintf(S->out, has_cash ? YEAR_HDR_CASH : YEAR_HDR, "year", "months", "spend", "turned down",
+            "unmet H100e", "max P(short)", "P(cash<=0)");
     for (size_t t0 = 0; t0 < T;) {
         int year = atoi(month[t0]);
         size_t t1 = t0;
@@ -408,16 +427,26 @@ static int print_by_year(const sfile *S, size_t slot)
         fmt_value(tdr, "USD", c[1], sizeof c[1]);
         fmt_value(un / (double)(t1 - t0), "H100e", c[2], sizeof c[2]);
         fmt_prob(pmax, c[3], sizeof c[3]);
-        fprintf(S->out, YEAR_ROW, year, t1 - t0, c[0], c[1], c[2], c[3]);
+        if (has_cash) {
+            char pc[32];
+            fmt_prob(cash_pmax(&cash, slot, T, t0, t1), pc, sizeof pc);
+            fprintf(S->out, YEAR_ROW_CASH, year, t1 - t0, c[0], c[1], c[2], c[3], pc);
+        } else {
+            fprintf(S->out, YEAR_ROW, year, t1 - t0, c[0], c[1], c[2], c[3]);
+        }
         t0 = t1;
     }
     fprintf(S->out, "  (max P(short): the largest probability, over the year's months and the segments, that demand\n"
            "   went unmet in that month)\n");
+    if (has_cash)
+        fprintf(S->out, "  (P(cash<=0): the largest probability, over the year's months, that cash at the end of\n"
+               "   the month was not above 0: 1 - cash_ppos; DESIGN.md 12.3)\n");
     results_var_free(&spend);
     results_var_free(&spot);
     results_var_free(&td);
     results_var_free(&unmet);
     results_var_free(&ppos);
+    if (has_cash) results_var_free(&cash);
     hdf5_free_strings(month, T);
     return RESULTS_OK;
 }

@@ -861,7 +861,7 @@ static void test_error_types_and_syntax(void **state)
         "t.yaml:2:1: invalid YAML: did not find expected ',' or '}' (while parsing a flow "
         "mapping that starts at line 1, column 11)\n");
     expect_errors("", "t.yaml:1:1: the scenario is empty (expected a mapping with keys "
-                  "scenario, simulation, chips, clouds, demand, contracts, correlations, factors)\n");
+                  "scenario, simulation, chips, clouds, demand, contracts, correlations, factors, finance)\n");
     expect_errors("a: &x [*x]\n", "t.yaml:1:4: recursive alias (expected a tree, not a cycle)\n");
     expect_errors("chips: {}\n", "t.yaml:1:1: missing key 'scenario' (expected {name: ..., "
                   "start: YYYY-MM, months: N})\n");
@@ -882,7 +882,7 @@ static void test_many_errors_in_file_order(void **state)
         "t.yaml:2:23: contracts.c.cloud: unknown cloud 'x' (expected a cloud defined under "
         "clouds:, and there is none)\n"
         "t.yaml:2:63: contracts.c.billing: unknown value 'y' (expected one of reserved, "
-        "usage)\n"
+        "usage, owned)\n"
         "t.yaml:4:29: demand.d.start_h100e: -1 is out of range (expected a number >= 0)\n"
         "t.yaml:4:41: demand.d.growth: 0 is out of range (expected a number > 0)\n"
         "t.yaml:4:53: demand.d.chips.z: unknown chip 'z' (expected one of h, spot)\n"

@@ -65,9 +65,9 @@ static void test_layout(void **state)
         off += L.series_len[s];
     }
     assert_int_equal(L.nseries, off);
-    /* 4 segment series of 5 x 2 (value_lost the 4th), 6 cloud series of 5 x 3, 2 scalar
-     * series of 5 and 4 contract series of 5 x 1 (defaulted the 4th). */
-    assert_int_equal(L.nseries, 4 * 10 + 6 * 15 + 2 * 5 + 4 * 5);
+    /* 4 segment series of 5 x 2 (value_lost the 4th), 6 cloud series of 5 x 3, 3 scalar
+     * series of 5 (cash the 3rd) and 4 contract series of 5 x 1 (defaulted the 4th). */
+    assert_int_equal(L.nseries, 4 * 10 + 6 * 15 + 3 * 5 + 4 * 5);
     for (int k = 0; k < N_TOTALS; k++) {
         assert_int_equal(L.total_off[k], off);
         off += L.total_len[k];
@@ -78,6 +78,23 @@ static void test_layout(void **state)
     assert_int_equal(L.ntotals, N_TOTALS - 2 + 3);
     assert_int_equal(L.row_len, off);
     assert_int_equal(L.row_len, L.nseries + L.ntotals);
+    /* Sketch coin keys: the row as it was before the later outputs (cash, the 5 cash
+     * values, is the last series with values, exercised having none without options;
+     * option_month the first later total, empty, then pv_option_fees): earlier series keep
+     * their index, earlier totals move back by cash's 5 values, then cash, then the
+     * later totals; a permutation of 0..row_len-1. */
+    uint64_t coin[256];
+    assert_true(L.row_len <= 256);
+    model_layout_coins(&L, coin);
+    size_t cash = L.series_off[S_CASH], ncash = L.series_len[S_CASH];
+    assert_int_equal(ncash, 5);
+    for (size_t v = 0; v < cash; v++) assert_int_equal(coin[v], v);
+    for (size_t v = L.nseries; v < L.total_off[T_OPTION_MONTH]; v++) assert_int_equal(coin[v], v - ncash);
+    for (size_t i = 0; i < ncash; i++) assert_int_equal(coin[cash + i], L.total_off[T_OPTION_MONTH] - ncash + i);
+    for (size_t v = L.total_off[T_OPTION_MONTH]; v < L.row_len; v++) assert_int_equal(coin[v], v);
+    unsigned char seen[256] = { 0 };
+    for (size_t v = 0; v < L.row_len; v++) seen[coin[v]]++;
+    for (size_t v = 0; v < L.row_len; v++) assert_int_equal(seen[v], 1);
     scenario_free(sc);
 }
 
@@ -87,12 +104,13 @@ static void test_tables(void **state)
     static const char *series[N_SERIES] = {
         "demand", "served", "unmet", "capacity", "used", "utilisation", "power_needed",
         "power_available", "spend", "stranded", "spot_spend", "revenue",
-        "turned_down_revenue", "revenue_share", "value_lost", "defaulted", "exercised" };
+        "turned_down_revenue", "revenue_share", "value_lost", "defaulted", "exercised", "cash" };
     static const char *totals[N_TOTALS] = {
         "pv_spend", "pv_spend_by_cloud", "pv_stranded", "pv_revenue",
         "pv_turned_down_revenue", "pv_revenue_share", "unmet_h100e_hours", "months_short",
         "outstanding_commitment", "pv_value", "pv_value_lost", "pv_net_value", "option_month",
-        "pv_option_fees" };
+        "pv_option_fees", "pv_capex", "residual_value", "min_cash", "peak_funding_need",
+        "months_cash_negative" };
     for (int s = 0; s < N_SERIES; s++) {
         assert_string_equal(model_series[s].name, series[s]);
         assert_non_null(model_series[s].units);

@@ -853,6 +853,70 @@ static void test_sketch_unbiased(void **state)
     free(x);
 }
 
+/* stats_set_coins: a variable keyed by coin c has the sketch it would have at index c
+ * without keys (the quantiles compared bit for bit); keys 0..n-1 change nothing; and a
+ * different key gives a different sketch (the coins are what the keys decide). */
+static void test_coins(void **state)
+{
+    (void)state;
+    enum { N = 20000, V = 3 };
+    double *rows = malloc((size_t)N * V * sizeof *rows);
+    assert_non_null(rows);
+    uint64_t z = 12345;
+    for (size_t i = 0; i < (size_t)N * V; i++) {
+        z = z * 6364136223846793005ULL + 1442695040888963407ULL;
+        rows[i] = (double)(z >> 11) * 0x1p-53;
+    }
+    stats *plain = stats_alloc(V), *ident = stats_alloc(V), *perm = stats_alloc(V);
+    assert_true(plain && ident && perm);
+    const uint64_t id[V] = { 0, 1, 2 }, pm[V] = { 2, 0, 1 };
+    assert_int_equal(stats_set_coins(ident, id), 0);
+    assert_int_equal(stats_set_coins(perm, pm), 0);
+    stats_add_rows(plain, rows, N, V, 0);
+    stats_add_rows(ident, rows, N, V, 0);
+    /* perm sees the columns rotated: its variable v holds plain's column pm[v] */
+    double *rot = malloc((size_t)N * V * sizeof *rot);
+    assert_non_null(rot);
+    for (size_t i = 0; i < N; i++)
+        for (size_t v = 0; v < V; v++) rot[i * V + v] = rows[i * V + pm[v]];
+    stats_add_rows(perm, rot, N, V, 0);
+    for (int k = 1; k < 100; k++) {
+        double p = k / 100.0;
+        for (size_t v = 0; v < V; v++) {
+            assert_true(stats_quantile(ident, v, p) == stats_quantile(plain, v, p));
+            assert_true(stats_quantile(perm, v, p) == stats_quantile(plain, pm[v], p));
+        }
+    }
+    /* The keys matter: column 0 keyed 1 instead of 0 gives another sketch. */
+    stats *other = stats_alloc(1), *base = stats_alloc(1);
+    assert_true(other && base);
+    const uint64_t one = 1;
+    assert_int_equal(stats_set_coins(other, &one), 0);
+    double *col = malloc(N * sizeof *col);
+    assert_non_null(col);
+    for (size_t i = 0; i < N; i++) col[i] = rows[i * V];
+    stats_add_rows(other, col, N, 1, 0);
+    stats_add_rows(base, col, N, 1, 0);
+    int diff = 0;
+    for (int k = 1; k < 100; k++) diff += stats_quantile(other, 0, k / 100.0) != stats_quantile(base, 0, k / 100.0);
+    assert_true(diff > 0);
+    /* a clone keeps the keys */
+    stats *c = stats_clone(other);
+    assert_non_null(c);
+    stats_add_rows(c, col, N, 1, 0);
+    stats_add_rows(other, col, N, 1, 0);
+    for (int k = 1; k < 100; k++) assert_true(stats_quantile(c, 0, k / 100.0) == stats_quantile(other, 0, k / 100.0));
+    stats_free(c);
+    stats_free(other);
+    stats_free(base);
+    stats_free(plain);
+    stats_free(ident);
+    stats_free(perm);
+    free(col);
+    free(rot);
+    free(rows);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -875,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_memory_fixed),
         cmocka_unit_test(test_bound_values),
         cmocka_unit_test(test_add_rows_pieces),
+        cmocka_unit_test(test_coins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

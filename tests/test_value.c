@@ -523,12 +523,12 @@ static void test_value_allocation_matches_reference(void **state)
                 sc->contracts[kc].exclusive_until = (int)(lcg(&st) * 12);
             }
             for (int j = 0; j < 3; j++) {
-                supply_pool q = { POOL_TRANCHE, kc, j, chips[(int)(lcg(&st) * 2)], cl, 0, 1, 0, 0, 0 };
+                supply_pool q = { POOL_TRANCHE, kc, j, chips[(int)(lcg(&st) * 2)], cl, 0, 1, 0, 0, 0, 0 };
                 pools[np++] = q;
             }
         }
         for (int c = 0; c < 3; c++) {
-            supply_pool q = { POOL_SPOT, -1, -1, -1, c, 0, 1, 0, 0, 0 };
+            supply_pool q = { POOL_SPOT, -1, -1, -1, c, 0, 1, 0, 0, 0, 0 };
             pools[np++] = q;
         }
         allocate_ws *a = allocate_alloc(sc, pools, (size_t)np);

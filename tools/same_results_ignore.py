@@ -5,7 +5,8 @@ must all be named (tools/same_results.sh --ignore-new; the root attributes are c
 there). Used when a change adds outputs (a series or a total) and must move no other bit.
 
 What may differ, and only that:
-  - objects only in NEW whose name is NAME or NAME_<statistic> (value_lost_mean) for a
+  - objects only in NEW whose name is NAME or NAME_<statistic> (value_lost_mean,
+    pv_value_es_lo) for a
     NAME given; any other object only in one file is a difference;
   - datasets along an axis that NEW extends (the sensitivity tables have one row per
     total): OLD must equal NEW's leading part bit for bit, and the extra labels of a

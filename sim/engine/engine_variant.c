@@ -80,6 +80,19 @@ static void dim_maps(const engine *e, const scenario *sc, size_t *map[N_DIMS])
         map[DIM_OPTION][i] = name_set_index(&e->options, sc->options[i].name);
 }
 
+/* Every row accumulator keys its sketch coins by the outputs' order before the later
+ * outputs (model_layout_coins), so that adding an output moves no other sketch. */
+static int set_coins(const engine *e, variant_run *r)
+{
+    uint64_t *coin = malloc((e->U.row_len ? e->U.row_len : 1) * sizeof *coin);
+    if (!coin) return -1;
+    model_layout_coins(&e->U, coin);
+    int st = stats_set_coins(r->st, coin) | stats_set_coins(r->sb_st, coin);
+    if (r->diff) st |= stats_set_coins(r->diff, coin) | stats_set_coins(r->sb_diff, coin);
+    free(coin);
+    return st;
+}
+
 static int build_row_map(const engine *e, variant_run *r)
 {
     const model_layout *L = &r->L, *U = &e->U;
@@ -226,6 +239,7 @@ int eng_variant_init(engine *e, size_t v)
         r->sb_diff = stats_alloc_part(e->U.row_len, sb_max);
         if (!r->diff || !r->sb_diff) goto oom;
     }
+    if (set_coins(e, r) != 0) goto oom;
     /* replicated designs: the standard error from the replicate means; the differences
      * too when variant 0 is replicated alike (same R and group g: then a path is in the
      * same replicate, (i div g) mod R, in both variants) */

@@ -715,10 +715,30 @@ static void load_options(loader *L, int ci, const yamldoc_node *n, const char *k
     for (size_t j = 0; j < n->n; j++) load_option(L, ci, n, j, kp);
 }
 
+/* billing: owned (DESIGN.md 12.2): capex_usd_per_chip and book_life_months are required
+ * there and meaningless elsewhere (an error naming the key, rather than a silent 0). */
+static void load_owned(loader *L, contract_spec *ct, fields *m)
+{
+    static const char *const keys[] = { "capex_usd_per_chip", "book_life_months" };
+    if (ct->billing == BILLING_OWNED) {
+        ct->capex_usd_per_chip = fields_param(m, keys[0], 1, 0.0, &R_GE0);
+        ct->book_life_months = fields_param(m, keys[1], 1, 1.0, &R_LIFE);
+        return;
+    }
+    for (int k = 0; k < 2; k++) {
+        const yamldoc_node *v = fields_get(m, keys[k]);
+        if (!v) continue;
+        char sub[KEYPATH_MAX];
+        fields_child_kp(m, keys[k], sub, sizeof sub);
+        fields_error(&L->env, v, sub, "only allowed with billing: owned (this contract's billing is %s)",
+                     ct->billing == BILLING_USAGE ? "usage" : "reserved");
+    }
+}
+
 /* The contract's from/to/cloud/billing, which the scenario needs to add it. */
 static int contract_head(loader *L, fields *m, const char *name)
 {
-    static const char *const billing[] = { "reserved", "usage" };
+    static const char *const billing[] = { "reserved", "usage", "owned" };
     char sub[KEYPATH_MAX];
     int cloud = -1;
     const yamldoc_node *cn = fields_get(m, "cloud");
@@ -735,7 +755,7 @@ static int contract_head(loader *L, fields *m, const char *name)
                    "(expected a month from %s on)", label);
         to = from;
     }
-    int b = fields_enum(m, "billing", 1, BILLING_RESERVED, billing, 2);
+    int b = fields_enum(m, "billing", 1, BILLING_RESERVED, billing, 3);
     return scenario_add_contract(L->sc, name, cloud, from, to, (billing_kind)b);
 }
 
@@ -755,12 +775,19 @@ static void load_contract(loader *L, const yamldoc_node *seq, size_t i)
     fields_child_kp(&m, "price", sub, sizeof sub);
     if (v) load_prices(L, ct, v, sub);   /* before the tranches that need the prices */
     ct->escalator = fields_param(&m, "escalator", 0, 0.0, &R_RATE);
+    load_owned(L, ct, &m);
     if ((v = fields_get(&m, "capacity"))) {
         fields_child_kp(&m, "capacity", sub, sizeof sub);
         load_capacity(L, ci, v, sub, kp);
     }
     fields_child_kp(&m, "min_spend", sub, sizeof sub);
-    if ((v = fields_get(&m, "min_spend"))) load_min_spend(L, ct, v, sub);
+    if ((v = fields_get(&m, "min_spend"))) {
+        if (ct->billing == BILLING_OWNED)   /* a floor is owed to a seller; owned has none */
+            fields_error(&L->env, v, sub, "not allowed with billing: owned (the lab owns the chips: "
+                         "there is no seller's floor)");
+        else
+            load_min_spend(L, ct, v, sub);
+    }
     fields_child_kp(&m, "first_refusal", sub, sizeof sub);
     if ((v = fields_get(&m, "first_refusal"))) segment_flags(L, v, sub, ct->first_refusal, 0);
     fields_child_kp(&m, "exclusive", sub, sizeof sub);
@@ -1095,12 +1122,66 @@ static void check_copula(loader *L, const yamldoc_node *corr, const yamldoc_node
     else fields_error(&L->env, fac, "factors", "%s", msg);
 }
 
+/* ---- finance: (DESIGN.md 12.3) ---- */
+
+/* when: {metric: cash_below, usd: X}. */
+static void load_funding_when(loader *L, funding_spec *f, const yamldoc_node *n, const char *kp)
+{
+    static const char *const metrics[] = { "cash_below" };
+    fields m;
+    fields_open(&m, &L->env, n, kp, "a mapping {metric: cash_below, usd: X}");
+    f->conditional = 1;
+    fields_enum(&m, "metric", 1, 0, metrics, 1);
+    f->below_usd = fields_param(&m, "usd", 1, 0.0, &R_GE0);
+    fields_close(&m);
+}
+
+static void load_funding_round(loader *L, const yamldoc_node *seq, size_t i)
+{
+    char el[KEYPATH_MAX], kp[KEYPATH_MAX], sub[KEYPATH_MAX];
+    keypath_element(seq, i, el, sizeof el);
+    keypath_join(kp, sizeof kp, "finance.funding", el);
+    fields m;
+    fields_open(&m, &L->env, seq->vals[i], kp, "a funding round {name: ..., usd: X, at: YYYY-MM, "
+                "when?: {metric: cash_below, usd: X}}");
+    element_name(&m, seq, i, "funding round", el, sizeof el);
+    int k = scenario_add_funding(L->sc, el, 0.0, 0);
+    if (k < 0) {
+        fields_close(&m);
+        return;
+    }
+    funding_spec *f = &L->sc->funding[k];
+    f->usd = fields_param(&m, "usd", 1, 0.0, &R_GE0);
+    f->at = fields_month(&m, "at", 1, 0);
+    const yamldoc_node *w = fields_get(&m, "when");
+    fields_child_kp(&m, "when", sub, sizeof sub);
+    if (w) load_funding_when(L, f, w, sub);
+    fields_close(&m);
+}
+
+static void load_finance(loader *L, const yamldoc_node *n)
+{
+    if (!n || yamldoc_is_null(n)) return;
+    fields m;
+    if (fields_open(&m, &L->env, n, "finance", "a mapping {cash_start_usd, "
+                    "other_costs_usd_per_month, funding}") != 0)
+        return;
+    L->sc->has_finance = 1;
+    L->sc->cash_start_usd = fields_param(&m, "cash_start_usd", 0, 0.0, &R_GE0);
+    L->sc->other_costs_usd_per_month = fields_param(&m, "other_costs_usd_per_month", 0, 0.0, &R_GE0);
+    const yamldoc_node *fl = open_list(L, fields_get(&m, "funding"), "finance.funding",
+                                       "a list of funding rounds: - {name: ..., usd: X, at: YYYY-MM}");
+    if (!too_many(L, fl, "finance.funding", "funding rounds"))
+        for (size_t i = 0; fl && i < fl->n; i++) load_funding_round(L, fl, i);
+    fields_close(&m);
+}
+
 /* ---- the document ---- */
 
 static void load_root(loader *L)
 {
     const char *expect = "a mapping with keys scenario, simulation, chips, clouds, demand, "
-                         "contracts, correlations, factors";
+                         "contracts, correlations, factors, finance";
     fields m;
     if (yamldoc_is_null(L->root)) {
         fields_error(&L->env, L->root, "", "the scenario is empty (expected %s)", expect);
@@ -1111,6 +1192,7 @@ static void load_root(loader *L)
     const yamldoc_node *chips = fields_get(&m, "chips"), *clouds = fields_get(&m, "clouds");
     const yamldoc_node *demand = fields_get(&m, "demand"), *contracts = fields_get(&m, "contracts");
     const yamldoc_node *corr = fields_get(&m, "correlations"), *fac = fields_get(&m, "factors");
+    const yamldoc_node *fin = fields_get(&m, "finance");
     if (!scen) fields_missing(&m, "scenario", "{name: ..., start: YYYY-MM, months: N}");
     /* Dependency order: dates need the start, references need what they name. */
     load_scenario_section(L, scen);
@@ -1119,6 +1201,7 @@ static void load_root(loader *L)
     load_clouds(L, clouds);
     load_demand(L, demand);
     load_contracts(L, contracts);
+    load_finance(L, fin);
     int before = diag_count(L->env.diag);
     load_correlations(L, corr);
     load_factors(L, fac);

@@ -62,6 +62,8 @@ scenario *scenario_alloc(void)
     sc->seed = 1;
     sc->sampling = SAMPLING_RANDOM;
     sc->allocation = ALLOCATION_PRIORITY;
+    sc->cash_start_usd = param_const(0.0);
+    sc->other_costs_usd_per_month = param_const(0.0);
     sc->source_path = dupstr("<built-in>");
     if (!sc->name || !sc->description || !sc->source_path) {
         scenario_free(sc);
@@ -117,6 +119,8 @@ void scenario_free(scenario *sc)
     }
     free(sc->factors);
     free(sc->loadings);
+    for (size_t i = 0; i < sc->nfunding; i++) free(sc->funding[i].name);
+    free(sc->funding);
     free(sc->name);
     free(sc->description);
     free(sc->source_path);
@@ -208,6 +212,8 @@ int scenario_add_contract(scenario *sc, const char *name, int cloud, int from, i
     c->rs_until = to + 1;
     c->min_spend_basis = BASIS_CONTRACTED;
     c->default_per_year = param_const(0.0);
+    c->capex_usd_per_chip = param_const(0.0);
+    c->book_life_months = param_const(1.0);
     char key[512];
     snprintf(key, sizeof key, "contracts.%s.default", name);
     c->default_stream = rng_hash(key);
@@ -215,6 +221,18 @@ int scenario_add_contract(scenario *sc, const char *name, int cloud, int from, i
         return -1;
     for (size_t k = 0; k < sc->nchips; k++) c->price[k] = param_const(0.0);
     return (int)sc->ncontracts - 1;
+}
+
+int scenario_add_funding(scenario *sc, const char *name, double usd, int at)
+{
+    funding_spec *f = grow((void **)&sc->funding, &sc->nfunding, sizeof *f);
+    if (!f) return -1;
+    f->name = dupstr(name);
+    f->usd = param_const(usd);
+    f->at = at;
+    f->conditional = 0;
+    f->below_usd = param_const(0.0);
+    return f->name ? (int)sc->nfunding - 1 : -1;
 }
 
 int scenario_add_tranche(scenario *sc, int contract, int chip, double count, int online)

@@ -86,7 +86,9 @@ typedef enum {
 extern const char *const scenario_sampling_names[SAMPLING_NKINDS];
 /* The name of kind k; "unknown" outside the enum. */
 const char *scenario_sampling_name(sampling_kind k);
-typedef enum { BILLING_RESERVED, BILLING_USAGE } billing_kind;
+/* owned (DESIGN.md 12.2): the lab buys the chips (capex_usd_per_chip when each cohort
+ * comes online) and pays `price` as the operating cost of its powered chips. */
+typedef enum { BILLING_RESERVED, BILLING_USAGE, BILLING_OWNED } billing_kind;
 /* scenario.allocation (DESIGN.md 4.5, 11.1): by priority, or by margin per H100e-hour. */
 typedef enum { ALLOCATION_PRIORITY, ALLOCATION_VALUE, ALLOCATION_NKINDS } allocation_kind;
 extern const char *const scenario_allocation_names[ALLOCATION_NKINDS];
@@ -181,6 +183,8 @@ typedef struct {
     int has_default;               /* a `default:` block (DESIGN.md 11.3) */
     param default_per_year;        /* counterparty defaults a year; 0 when absent */
     uint64_t default_stream;       /* rng_hash("contracts.NAME.default") */
+    param capex_usd_per_chip;      /* billing owned: paid per chip as it comes online; 0 */
+    param book_life_months;        /* billing owned: straight-line depreciation; 1 otherwise */
 } contract_spec;
 
 /* Contract options (DESIGN.md 12.1): decided inside each path on its own past. */
@@ -206,6 +210,18 @@ typedef struct {
     int tranche;            /* expand: its tranche in the contract's tranches; else -1 */
 } option_spec;
 
+/* A funding round (DESIGN.md 12.3): usd paid into cash in month `at`, or, with `when:
+ * {metric: cash_below, usd: X}`, in the first month t >= at whose opening cash (cash at
+ * the end of month t - 1; cash_start_usd for t = 0) is below X. Each round is paid at
+ * most once; a round dated before the start is watched from month 0. */
+typedef struct {
+    char *name;
+    param usd;
+    int at;                 /* month index */
+    int conditional;        /* a `when:` block */
+    param below_usd;        /* when.usd: the cash_below threshold */
+} funding_spec;
+
 typedef struct scenario {
     /* scenario: */
     char *name, *description;
@@ -228,6 +244,11 @@ typedef struct scenario {
     size_t ncorr;      corr_spec *corr;
     size_t nfactors;   factor_spec *factors;       /* file order */
     size_t nloadings;  loading_spec *loadings;     /* sorted by (u, f) */
+    /* finance: (DESIGN.md 12.3; absent: cash starts at 0, no other costs, no funding) */
+    int has_finance;
+    param cash_start_usd;              /* 0 */
+    param other_costs_usd_per_month;   /* 0; sampled once per path */
+    size_t nfunding;   funding_spec *funding;      /* file order */
     /* provenance */
     char *source_path;   /* file it was loaded from, or "<built-in>" */
     char *text;          /* the YAML text as loaded (after --set, the original text) */
@@ -250,6 +271,10 @@ int scenario_add_tranche(scenario *sc, int contract, int chip, double count, int
 /* An option of `contract` (all fields defaulted: unmet_share above 0 over 1 month, window
  * the whole term, fee 0); returns its index in scenario.options, or -1. */
 int scenario_add_option(scenario *sc, int contract, const char *name, option_kind kind);
+
+/* A funding round of usd at month `at`, unconditional (set conditional and below_usd
+ * for a `when:` round). */
+int scenario_add_funding(scenario *sc, const char *name, double usd, int at);
 /* Register an uncertain value; returns the param that refers to it (idx = -1 on failure). */
 param scenario_add_uncertain(scenario *sc, const char *keypath, const dist_spec *d, int line, int col);
 

@@ -301,7 +301,11 @@ static void print_contract(FILE *f, const scenario *sc, const contract_spec *c)
     put_month(f, sc, 4, "from", c->from);
     put_month(f, sc, 4, "to", c->to);
     fprintf(f, "    # term: %d months\n    billing: %s\n", c->to - c->from + 1,
-            c->billing == BILLING_USAGE ? "usage" : "reserved");
+            c->billing == BILLING_USAGE ? "usage" : c->billing == BILLING_OWNED ? "owned" : "reserved");
+    if (c->billing == BILLING_OWNED) {
+        put_param(f, sc, 4, "capex_usd_per_chip", c->capex_usd_per_chip);
+        put_param(f, sc, 4, "book_life_months", c->book_life_months);
+    }
     int any = 0;
     for (size_t k = 0; k < sc->nchips; k++) any |= c->has_price[k];
     fputs(any ? "    price:\n" : "    price: {}\n", f);
@@ -375,6 +379,29 @@ static void print_uncertain_index(FILE *f, const scenario *sc)
     }
 }
 
+/* finance: (DESIGN.md 12.3), only when the file has one: absent, cash starts at 0. */
+static void print_finance(FILE *f, const scenario *sc)
+{
+    if (!sc->has_finance) {
+        fputs("# finance: none (cash starts at 0, no other costs, no funding)\n", f);
+        return;
+    }
+    fputs("finance:\n", f);
+    put_param(f, sc, 2, "cash_start_usd", sc->cash_start_usd);
+    put_param(f, sc, 2, "other_costs_usd_per_month", sc->other_costs_usd_per_month);
+    fputs(sc->nfunding ? "  funding:\n" : "  funding: []\n", f);
+    for (size_t i = 0; i < sc->nfunding; i++) {
+        const funding_spec *r = &sc->funding[i];
+        fprintf(f, "    - name: %s\n", r->name);
+        put_param(f, sc, 6, "usd", r->usd);
+        put_month(f, sc, 6, "at", r->at);
+        if (r->conditional) {
+            fputs("      when:\n        metric: cash_below\n", f);
+            put_param(f, sc, 8, "usd", r->below_usd);
+        }
+    }
+}
+
 void scenario_print(FILE *f, const scenario *sc)
 {
     print_head(f, sc);
@@ -386,5 +413,6 @@ void scenario_print(FILE *f, const scenario *sc)
     for (size_t i = 0; i < sc->ncontracts; i++) print_contract(f, sc, &sc->contracts[i]);
     print_correlations(f, sc);
     print_factors(f, sc);
+    print_finance(f, sc);
     print_uncertain_index(f, sc);
 }

@@ -114,9 +114,9 @@ static uint64_t take_key(sk_state *st, unsigned h)
 
 /* Variable v's offset (0 or 1) in the compaction of key: a fair coin, independent
  * across compactions and variables. */
-static inline unsigned var_offset(uint64_t key, size_t v)
+static inline unsigned var_offset(uint64_t key, uint64_t v)
 {
-    return (unsigned)(mix64(key + (uint64_t)(v + 1) * UINT64_C(0x9e3779b97f4a7c15)) >> 63);
+    return (unsigned)(mix64(key + (v + 1) * UINT64_C(0x9e3779b97f4a7c15)) >> 63);
 }
 
 /* A resampling at the top errs by at most half the new weight, either way. */
@@ -201,9 +201,9 @@ static void apply_cascade(const stats *s, double *slot, size_t v, const cascade_
     double ba[K_MAX / 2 + 1], bb[K_MAX / 2 + 1], tmp[K_MAX];
     double *carry = ba, *next = bb;
     size_t half = s->half;
-    compact_level0(s, slot, var_offset(cp->key[0], v), carry, tmp);
+    compact_level0(s, slot, var_offset(cp->key[0], var_coin(s, v)), carry, tmp);
     for (unsigned h = 1; h < cp->stop; h++) {
-        sort_merge_decimate(level_ptr(s, slot, h), carry, half, var_offset(cp->key[h], v), next);
+        sort_merge_decimate(level_ptr(s, slot, h), carry, half, var_offset(cp->key[h], var_coin(s, v)), next);
         double *t = carry;
         carry = next;
         next = t;
@@ -219,7 +219,7 @@ static void apply_cascade2(const stats *s, double *x, double *y, size_t v, const
     double ya[K_MAX / 2 + 1], yb[K_MAX / 2 + 1];
     double *carry = ba, *next = bb, *ycarry = ya, *ynext = yb;
     size_t half = s->half;
-    unsigned ox = var_offset(cp->key[0], v), oy = var_offset(cp->key[0], v + 1);
+    unsigned ox = var_offset(cp->key[0], var_coin(s, v)), oy = var_offset(cp->key[0], var_coin(s, v + 1));
     int fx = compact_level0_cheap(s, x, ox, carry);
     int fy = compact_level0_cheap(s, y, oy, ycarry);
     if (!fx && !fy) {
@@ -232,7 +232,7 @@ static void apply_cascade2(const stats *s, double *x, double *y, size_t v, const
     }
     for (unsigned h = 1; h < cp->stop; h++) {
         sort_merge_decimate2(level_ptr(s, x, h), carry, next, level_ptr(s, y, h), ycarry,
-                             ynext, half, var_offset(cp->key[h], v), var_offset(cp->key[h], v + 1));
+                             ynext, half, var_offset(cp->key[h], var_coin(s, v)), var_offset(cp->key[h], var_coin(s, v + 1)));
         double *t = carry;
         carry = next;
         next = t;
@@ -281,7 +281,7 @@ static void apply_convert(const stats *s, double *slot, size_t v, const convert_
         if (!((cp->q >> b) & 1u)) continue;
         size_t len = (size_t)s->k << b;
         for (unsigned h = 0; h <= b; h++, len /= 2)
-            halve(slot + pos, len, var_offset(cp->key[b][h], v));
+            halve(slot + pos, len, var_offset(cp->key[b][h], var_coin(s, v)));
         start[ng] = pos;
         bit[ng++] = b;
         pos += (size_t)s->k << b;
@@ -378,7 +378,7 @@ static void merge_level0(const stats *s, double *a, const double *b, size_t v,
     memcpy(all, a, mp->a0 * sizeof *a);
     memcpy(all + mp->a0, b, mp->b0 * sizeof *a);
     sort_doubles(all, tot, tmp);
-    unsigned o = var_offset(mp->key0, v);
+    unsigned o = var_offset(mp->key0, var_coin(s, v));
     for (size_t i = 0; i < s->half; i++) carry[i] = all[2 * i + o];
     memcpy(a, all + s->k, (tot - s->k) * sizeof *a);
 }
@@ -400,14 +400,14 @@ static void apply_merge(const stats *s, double *slot, size_t v, const double *fr
         case 2: memcpy(a, b, bytes); break;
         case 4: memcpy(a, carry, bytes); break;
         case 7:                                      /* compact a and b, keep the carry */
-            sort_merge_decimate(a, b, half, var_offset(mp->key[h], v), next);
+            sort_merge_decimate(a, b, half, var_offset(mp->key[h], var_coin(s, v)), next);
             memcpy(a, carry, bytes);
             break;
         default:                                     /* two meet: compact them */
             if (mp->meet[h] & 1) two[m++] = a;
             if (mp->meet[h] & 2) two[m++] = b;
             if (mp->meet[h] & 4) two[m++] = carry;
-            sort_merge_decimate(two[0], two[1], half, var_offset(mp->key[h], v), next);
+            sort_merge_decimate(two[0], two[1], half, var_offset(mp->key[h], var_coin(s, v)), next);
             break;
         }
         if (mp->meet[h] >= 3 && mp->meet[h] != 4) {

@@ -206,7 +206,18 @@ void stats_free(stats *s)
 {
     if (!s) return;
     free_arrays(s);
+    free(s->coin);
     free(s);
+}
+
+int stats_set_coins(stats *s, const uint64_t *coin)
+{
+    uint64_t *c = malloc((s->nvars ? s->nvars : 1) * sizeof *c);
+    if (!c) return -1;
+    memcpy(c, coin, s->nvars * sizeof *c);
+    free(s->coin);
+    s->coin = c;
+    return 0;
 }
 
 static double *alloc_doubles(size_t n) { return malloc((n ? n : 1) * sizeof(double)); }
@@ -321,6 +332,10 @@ stats *stats_clone(const stats *s)
     memcpy(c->npos, s->npos, n * sizeof(double));
     memcpy(c->data, s->data, n * s->slot * sizeof(double));
     c->st = s->st;
+    if (s->coin && stats_set_coins(c, s->coin) != 0) {
+        stats_free(c);
+        return NULL;
+    }
     return c;
 }
 

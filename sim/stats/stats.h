@@ -156,6 +156,14 @@ void stats_set_seed(stats *s, uint64_t seed);
 /* A deep copy (NULL on allocation failure). */
 stats *stats_clone(const stats *s);
 
+/* Key each variable's compaction coins by coin[v] (nvars values, copied) rather than by
+ * its index v. The coins decide which half of a sketch level survives a compaction, so
+ * they shape the sketch (not its accuracy): a caller whose variables move to other
+ * indices (a new output inserted before them) keeps every old variable's sketch, bit for
+ * bit, by giving it its old index as its key. Accumulators that are merged must share
+ * their keys; stats_clone copies them. 0, or -1 out of memory. */
+int stats_set_coins(stats *s, const uint64_t *coin);
+
 /* stats_rank_error_bound for explicit sketch parameters. */
 double stats_rank_error_bound_sketch(double n, unsigned k, unsigned levels, unsigned exact_budget);
 

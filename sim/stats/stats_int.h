@@ -44,7 +44,12 @@ struct stats {
     double *mean, *m2, *mn, *mx, *npos;
     double *data;      /* nvars * slot */
     size_t data_bytes; /* its mapping, when mapped (see alloc_data); 0 from malloc */
+    uint64_t *coin;    /* nvars: each variable's key for its compaction coins (see
+                        * stats_set_coins); NULL: the variable's index */
 };
+
+/* The key of variable v's compaction coins. */
+static inline uint64_t var_coin(const stats *s, size_t v) { return s->coin ? s->coin[v] : (uint64_t)v; }
 
 /* A sorted run of items of equal weight: a level, as a query or a merge sees it. */
 typedef struct {
