@@ -15,6 +15,7 @@
  * trip of `capsim check`.
  */
 #include "model_fixture.h"
+#include "loader_fixture.h"
 #include "sim/scenario/loader.h"
 #include "sim/scenario/scenario_print.h"
 
@@ -359,33 +360,6 @@ static void test_random_demand_fraction(void **state)
 
 /* ---- loader ---- */
 
-typedef struct {
-    scenario *sc;
-    char *errs;
-} loaded;
-
-static loaded load(const char *yaml, const char *const *sets, size_t nsets)
-{
-    loaded r = { NULL, NULL };
-    size_t len = 0;
-    int n = 0;
-    FILE *f = open_memstream(&r.errs, &len);
-    assert_non_null(f);
-    r.sc = loader_load_text(yaml, strlen(yaml), "t.yaml", sets, nsets, f, &n);
-    fclose(f);
-    return r;
-}
-
-static char *print_to_string(const scenario *sc)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    scenario_print(f, sc);
-    fclose(f);
-    return buf;
-}
 
 #define HEAD                                                                            \
     "scenario: { name: t, start: 2025-01, months: 24 }\n"                               \
