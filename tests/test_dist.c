@@ -381,6 +381,29 @@ static void test_discrete(void **state)
     dist_clear(NULL);
 }
 
+/* A value listed twice is one value with the summed weight, whatever order the sort
+ * leaves the ties in (fuzz_scenario: `check` printed [6, 6, 12] with its weights swapped,
+ * which reloaded to another scenario). */
+static void test_discrete_duplicates(void **state)
+{
+    (void)state;
+    double v[] = { 12, 6, 6, 18 }, w[] = { 0.3, 0.25, 0.3, 0.15 };
+    dist_spec d = make(DIST_DISCRETE, 0, 0, 0), e;
+    d.n = 4; d.values = v; d.weights = w;
+    assert_int_equal(dist_copy(&e, &d), 0);
+    validate_ok(&e);
+    assert_int_equal(e.n, 3);
+    assert_near(e.values[0], 6, 0);
+    assert_near(e.weights[0], 0.55, 1e-15);
+    assert_near(e.values[1], 12, 0);
+    assert_near(e.weights[1], 0.3, 0);
+    assert_near(e.values[2], 18, 0);
+    assert_near(dist_quantile(&e, 0.54), 6, 0);
+    assert_near(dist_quantile(&e, 0.56), 12, 0);
+    assert_near(dist_mean(&e), 6 * 0.55 + 12 * 0.3 + 18 * 0.15, 1e-12);
+    dist_clear(&e);
+}
+
 /* ---- the family table ---- */
 
 /* Every record is found by its enum and by its name, names are unique, and the record
@@ -613,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_quantile_moments),
         cmocka_unit_test(test_monotone_and_bounds),
         cmocka_unit_test(test_discrete),
+        cmocka_unit_test(test_discrete_duplicates),
         cmocka_unit_test(test_table_lookup),
         cmocka_unit_test(test_table_agreement),
         cmocka_unit_test(test_validation),

@@ -15,7 +15,8 @@
  *     CDF there;
  *   - the other families ignore lo/hi (their bounds are their parameters): validate
  *     resets them to -inf/+inf and cdf_lo/cdf_hi to 0/1;
- *   - discrete values are sorted ascending (weights follow), so that the quantile is
+ *   - discrete values are sorted ascending (weights follow; a value listed twice becomes
+ *     one with the summed weight), so that the quantile is
  *     monotone: LHS strata and copula ranks then mean what they should.
  *
  * Truncated quantiles work on the lower-tail CDF, or on the upper-tail (Q) functions
@@ -657,6 +658,22 @@ static int discrete_validate(dist_spec *d, char *msg, size_t msglen)
     }
     if (fabs(sum - 1.0) > 1e-9) FAIL("weights sum to %.12g (expected a sum of 1)", sum);
     gsl_sort2(d->values, 1, d->weights, 1, d->n);
+    /* A value listed twice is one value with the sum of its weights: the same
+     * distribution, and an order that does not depend on gsl_sort2 (a heapsort, not
+     * stable) putting tied values' weights one way or the other (found by
+     * tests/fuzz/fuzz_scenario: `check` printed such a list in an order that reloaded to
+     * another). */
+    size_t k = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        if (k > 0 && d->values[i] == d->values[k - 1]) {
+            d->weights[k - 1] += d->weights[i];
+            continue;
+        }
+        d->values[k] = d->values[i];
+        d->weights[k] = d->weights[i];
+        k++;
+    }
+    d->n = k;
     return 0;
 }
 
