@@ -440,7 +440,7 @@ static int print_by_year(const sfile *S, size_t slot)
            "   went unmet in that month)\n");
     if (has_cash)
         fprintf(S->out, "  (P(cash<=0): the largest probability, over the year's months, that cash at the end of\n"
-               "   the month was not above 0: 1 - cash_ppos; DESIGN.md 12.3. Without a finance: block\n"
+               "   the month was not above 0: 1 - cash_ppos; docs/MODEL.md, Cash. Without a finance: block\n"
                "   cash starts at 0 with no other costs: this is then the chance that the cumulative\n"
                "   revenue - spend - revenue share is not positive, not a funding gap)\n");
     results_var_free(&spend);
