@@ -103,7 +103,7 @@ fi
 # of its variant axis (DESIGN.md 8). Each rule: a variant, metrics (summed over time and
 # their own dimension) and the sign its story implies. The log shows every difference,
 # so that the size of each effect can be read there.
-variants="azure-exclusive-2025 stress-nvidia-slip stress-slow-power stress-demand-boom stress-demand-bust google-third-partner aws-trainium-2026"
+variants="azure-exclusive-2025 stress-nvidia-slip stress-slow-power stress-demand-boom stress-demand-bust google-third-partner aws-trainium-2026 aws-expand-option stargate-owned"
 files=""
 for v in $variants; do files="$files $dir/$v.yaml"; done
 # shellcheck disable=SC2086
@@ -123,6 +123,11 @@ rules = [
     ("stress-demand-bust", [("pv_stranded", +1)], "a demand bust strands more paid capacity"),
     ("google-third-partner", [("unmet", -1)], "a third partner's capacity leaves less demand unmet"),
     ("aws-trainium-2026", [("unmet", -1), ("pv_spend", +1)], "Trainium leaves less demand unmet or costs more"),
+    ("aws-expand-option", [("unmet", -1)], "the right to expand, used on short paths, leaves less demand unmet"),
+    ("aws-expand-option", [("pv_net_value", +1)], "the right to expand (no fee) adds net value: it is used only where demand went unmet"),
+    ("stargate-owned", [("pv_capex", +1)], "an owned site is paid for with capex"),
+    ("stargate-owned", [("unmet", -1)], "an owned site leaves less demand unmet"),
+    ("stargate-owned", [("peak_funding_need", +1)], "paying for a site up front deepens the cash hole"),
 ]
 bad = 0
 with h5py.File(path, "r") as f:
