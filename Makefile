@@ -213,6 +213,14 @@ plots: capsim
 	./$(CAPSIM) sweep scenarios/multicloud-2026.yaml --vary contracts.aws-2025.capacity.0.count=0:400000:5 \
 	    --paths $(PLOT_PATHS) --quiet -o results/aws-size.h5
 	$(PYTHON) output/plot.py results/aws-size.h5 -o docs/img/aws-size
+	./$(CAPSIM) compare scenarios/multicloud-2026.yaml scenarios/aws-expand-option.yaml \
+	    --paths $(PLOT_PATHS) --quiet -o results/aws-option.h5
+	$(PYTHON) output/plot.py results/aws-option.h5 -o docs/img/aws-option
+	./$(CAPSIM) sweep scenarios/aws-expand-option.yaml --vary contracts.aws-2025.options.0.when.above=-1,0,0.1,0.2,1 \
+	    --paths $(PLOT_PATHS) --quiet -o results/aws-trigger.h5
+	./$(CAPSIM) compare scenarios/multicloud-2026.yaml scenarios/stargate-owned.yaml \
+	    --paths $(PLOT_PATHS) --quiet -o results/owned.h5
+	$(PYTHON) output/plot.py results/owned.h5 -o docs/img/owned
 
 clean:
 	rm -rf build build-san build-int build-mpicc build-fuzz capsim
