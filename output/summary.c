@@ -31,6 +31,8 @@ static const char *const key_totals[] = {
     "pv_spend", "pv_spend_by_cloud", "pv_stranded", "pv_revenue", "pv_turned_down_revenue",
     "pv_revenue_share", "unmet_h100e_hours", "months_short", "outstanding_commitment",
     "pv_value", "pv_value_lost", "pv_net_value",
+    /* cash (docs/MODEL.md, "Cash"): files before it lack both, and print as before */
+    "min_cash", "peak_funding_need",
 };
 #define NKEY (sizeof key_totals / sizeof key_totals[0])
 
@@ -347,6 +349,10 @@ static int print_key_totals(const sfile *S, size_t slot)
         int st = print_total_rows(S, key_totals[k], slot);
         if (st < 0) return st;
     }
+    if (hdf5_exists(S->st, "min_cash_mean"))
+        fprintf(S->out, "  (min_cash: the lowest month-end cash of a path, nominal; peak_funding_need: max(0, -min_cash);\n"
+               "   docs/MODEL.md, Cash. Without a finance: block cash starts at 0: the deepest point of the\n"
+               "   cumulative revenue - spend - revenue share)\n");
     return RESULTS_OK;
 }
 
@@ -451,6 +457,116 @@ static int print_by_year(const sfile *S, size_t slot)
     if (has_cash) results_var_free(&cash);
     hdf5_free_strings(month, T);
     return RESULTS_OK;
+}
+
+/* The Options table (docs/MODEL.md section 13), for files whose scenario has options:
+ * per option, P(exercised by the end of each calendar year) and overall (the mean of
+ * the 0/1 series `exercised` at the year's last month: the probability of having
+ * exercised by then), and among the paths that exercise, the median exercise month (the
+ * first month by which at least half of them have) and the mean month index. Both come
+ * from the counts of exercising paths, round(mean * n), month by month: the series is
+ * cumulative, so count(t) - count(t-1) paths exercised in month t. Then the mean of
+ * pv_option_fees (all options together). A file without options prints nothing. 0, or
+ * a negative status. */
+#define OPT_COL "  %9s"
+static int print_options(const sfile *S, size_t slot)
+{
+    results_var ex, nv, fees[2];
+    int st = load_stat(S, S->st, "exercised", "mean", &ex);
+    if (st <= 0) return st;   /* no options: no option dimension, nothing to show */
+    char **month = NULL, **opt = NULL;
+    size_t T = 0, nopt = 0, len = 0, nn = 0;
+    memset(&nv, 0, sizeof nv);
+    memset(fees, 0, sizeof fees);
+    long long *cnt = NULL;
+    if ((st = results_labels(S->st, "month", &month, &T)) < 0) {
+        st = sfail(S, st, "/stats/month");
+        goto done;
+    }
+    if ((st = element_labels(S, S->st, &ex, 0, &opt, &nopt)) < 0) goto done;
+    if ((st = results_var_load(S->st, "n", 1, &nv)) != RESULTS_OK) {
+        st = sfail(S, st, "/stats/n");
+        goto done;
+    }
+    const double *n = slot_block(&nv, slot, &nn);
+    const double *b = slot_block(&ex, slot, &len);
+    if (T == 0 || nopt == 0 || len != T * nopt || nn < 1 || !(n[0] >= 1)) {
+        st = RESULTS_OK;   /* nothing to count (the check lets no such file by) */
+        goto done;
+    }
+    cnt = malloc(T * sizeof *cnt);
+    if (!cnt) {
+        snprintf(S->err, S->errlen, "out of memory");
+        st = RESULTS_IO;
+        goto done;
+    }
+    double paths = n[0];
+    fprintf(S->out, "\nOptions (P(exercised) by the end of each year; exercise month among the paths that exercise)\n");
+    fprintf(S->out, "  %-26s", "option");
+    for (size_t t0 = 0; t0 < T;) {
+        int year = atoi(month[t0]);
+        char y[16];
+        snprintf(y, sizeof y, "%d", year);
+        fprintf(S->out, OPT_COL, y);
+        while (t0 < T && atoi(month[t0]) == year) t0++;
+    }
+    fprintf(S->out, OPT_COL OPT_COL OPT_COL "\n", "overall", "median", "mean t");
+    for (size_t j = 0; j < nopt; j++) {
+        for (size_t t = 0; t < T; t++) cnt[t] = llround(b[t * nopt + j] * paths);
+        fprintf(S->out, "  %-26s", opt[j]);
+        char c[32];
+        for (size_t t0 = 0; t0 < T;) {
+            int year = atoi(month[t0]);
+            while (t0 < T && atoi(month[t0]) == year) t0++;
+            fmt_prob((double)cnt[t0 - 1] / paths, c, sizeof c);
+            fprintf(S->out, OPT_COL, c);
+        }
+        long long K = cnt[T - 1];
+        fmt_prob((double)K / paths, c, sizeof c);
+        fprintf(S->out, OPT_COL, c);
+        char med[32] = "-", mean[32] = "-";
+        if (K > 0) {
+            double sum = 0;
+            int found = 0;
+            for (size_t t = 0; t < T; t++) {
+                sum += (double)t * (double)(cnt[t] - (t ? cnt[t - 1] : 0));
+                if (!found && 2 * cnt[t] >= K) {
+                    snprintf(med, sizeof med, "%s", month[t]);
+                    found = 1;
+                }
+            }
+            snprintf(mean, sizeof mean, "%.2f", sum / (double)K);
+        }
+        fprintf(S->out, OPT_COL OPT_COL "\n", med, mean);
+    }
+    static const char *const fw[2] = { "mean", "se" };
+    int got = load_stats(S, S->st, "pv_option_fees", fw, 2, fees);
+    if (got < 0) {
+        st = got;
+        goto done;
+    }
+    if (got == 1) {
+        size_t n0, n1;
+        const double *m = slot_block(&fees[0], slot, &n0), *s = slot_block(&fees[1], slot, &n1);
+        if (n0 >= 1 && n1 >= 1) {
+            char c[2][32];
+            fmt_value(m[0], "USD", c[0], sizeof c[0]);
+            fmt_value(s[0], "USD", c[1], sizeof c[1]);
+            fprintf(S->out, "  pv_option_fees (all options, discounted, inside pv_spend): mean %s (SE %s)\n", c[0], c[1]);
+        }
+        results_var_free(&fees[0]);
+        results_var_free(&fees[1]);
+    }
+    fprintf(S->out, "  (t: month index, 0 = %s; median: the first month by which half of the exercising paths\n"
+                    "   have exercised; - where no path exercises)\n", month[0]);
+    st = RESULTS_OK;
+done:
+    free(cnt);
+    hdf5_free_strings(opt, nopt);
+    hdf5_free_strings(month, T);
+    results_var_free(&nv);
+    results_var_free(&ex);
+    return st;
 }
 
 static int print_diff_rows(const sfile *S, const char *name, size_t slot)
@@ -589,7 +705,8 @@ static int print_all(sfile *S, const char *path)
     print_provenance(S, path);
     for (size_t v = 0; v < S->V; v++) {
         if (S->V > 1) fprintf(S->out, "\n=== variant %s%s ===\n", S->variants[v], v ? "" : " (baseline)");
-        if ((st = print_key_totals(S, v)) < 0 || (st = print_by_year(S, v)) < 0) return st;
+        if ((st = print_key_totals(S, v)) < 0 || (st = print_by_year(S, v)) < 0 || (st = print_options(S, v)) < 0)
+            return st;
     }
     if (S->V > 1 && S->df >= 0 && (st = print_diffs(S)) < 0) return st;
     return RESULTS_OK;
