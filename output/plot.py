@@ -11,6 +11,11 @@ Every file (run, compare, sweep):
                         their cloud through the contract_cloud coordinate, plus spot)
   tornado_TOTAL.png     Spearman rank correlation of a per-path total with each sampled
                         value, largest first (needs sampled uncertain values)
+  options_exercised.png (files of scenarios with contract options) cumulative probability
+                        that each option has been exercised by each month; with several
+                        variants, one panel per option and one line per variant
+  fan_cash.png          (files with cash) month-end cash in $B: P5-P95, P25-P75, median,
+                        mean and the zero line
 Compare and sweep files (several variants) also get:
   diff_fan_SERIES.png   fan chart of the paired difference variant - baseline per month
   compare_totals.png    mean paired difference of key totals with 95% intervals
@@ -25,6 +30,7 @@ dimensions; the message names what is wrong).
 import argparse
 import os
 import sys
+import textwrap
 
 import h5py
 import matplotlib
@@ -47,12 +53,13 @@ class Damaged(Exception):
     """The file is not a capsim results file, or is damaged: the message says where."""
 
 
-SERIES_DIMS = ("segment", "cloud", "contract")
+SERIES_DIMS = ("segment", "cloud", "contract", "option")
 # The monthly series capsim writes and their own dimension (docs/OUTPUT.md).
 SERIES = {"demand": "segment", "served": "segment", "unmet": "segment", "capacity": "cloud", "used": "cloud",
           "utilisation": "cloud", "power_needed": "cloud", "power_available": "cloud", "spend": "contract",
           "stranded": "contract", "revenue_share": "contract", "spot_spend": "cloud", "revenue": None,
-          "turned_down_revenue": None}
+          "turned_down_revenue": None, "value_lost": "segment", "defaulted": "contract", "exercised": "option",
+          "cash": None}
 
 
 def check_file(path, series):
@@ -224,6 +231,90 @@ def tornado(sens, total, out, top=12):
     return out
 
 
+def option_exercise(st, out):
+    """Cumulative P(exercised) of each contract option over time (the mean of the 0/1
+    series `exercised`). One panel with a line per option; with several variants, one
+    panel per option with a line per variant."""
+    if "exercised_mean" not in st or st.sizes.get("option", 0) == 0:
+        return None
+    ex = st["exercised_mean"]
+    options = [str(o) for o in ex["option"].values][:MAX_PANELS]
+    t = ex["time"].values
+    variants = [str(v) for v in ex["variant"].values] if "variant" in ex.dims else [None]
+    if len(variants) == 1:
+        fig, axes = plt.subplots(1, 1, figsize=(9, 4.2), squeeze=False)
+        ax = axes[0, 0]
+        e1 = ex.isel(variant=0) if "variant" in ex.dims else ex
+        for o in options:
+            ax.plot(t, 100 * e1.sel(option=o).values, label=o, drawstyle="steps-post")
+        ax.legend(loc="upper left", fontsize=8)
+        panels = [ax]
+    else:
+        variants = variants[:10]
+        fig, axes = plt.subplots(len(options), 1, figsize=(9, 2.6 * len(options) + 1.2), sharex=True,
+                                 squeeze=False)
+        panels = list(axes[:, 0])
+        for ax, o in zip(panels, options):
+            for v in variants:
+                ax.plot(t, 100 * ex.sel(variant=v, option=o).values, label=v, drawstyle="steps-post")
+            ax.set_title(f"option {o}", fontsize=10)
+        # the variant labels of a sweep are long: one legend under the panels
+        handles, labels = panels[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", fontsize=7, ncol=1 if max(map(len, labels)) > 60 else 2)
+        legend_h = 0.17 * (len(labels) if max(map(len, labels)) > 60 else (len(labels) + 1) // 2) + 0.2
+    for ax in panels:
+        ax.set_ylim(-2, 102)
+        ax.set_ylabel("P(exercised by then)")
+        ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
+        ax.grid(alpha=0.3)
+    fig.suptitle("Contract options: probability of having been exercised by each month")
+    if len(variants) > 1:
+        fig.set_figheight(fig.get_figheight() + legend_h)
+    fig.tight_layout(rect=(0, legend_h / fig.get_figheight() if len(variants) > 1 else 0, 1,
+                           1 - 0.15 / fig.get_figheight()))
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def billions(ax):
+    """Tick labels of an axis in $B ("-$1.5B"), with as many decimals as the tick step
+    needs (call once the data are drawn)."""
+    ticks = ax.get_yticks()
+    step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else 1.0
+    dec = max(0, int(-np.floor(np.log10(step) + 1e-9))) if step > 0 else 0
+
+    def fmt(x, _):
+        s = f"{abs(x):,.{dec}f}"
+        return ("-" if x < 0 and float(s.replace(",", "")) != 0 else "") + f"${s}B"
+    return mticker.FuncFormatter(fmt)
+
+
+def cash_fan(st, title, out):
+    """Month-end cash over paths in $B (nominal): P5-P95, P25-P75, median, mean, zero line."""
+    if "cash_q" not in st or "cash_mean" not in st:
+        return None
+    q = st["cash_q"] / 1e9
+    t = q["time"].values
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    ax.fill_between(t, q.sel(quantile=0.05), q.sel(quantile=0.95), alpha=0.2, color="C2", label="P5-P95")
+    ax.fill_between(t, q.sel(quantile=0.25), q.sel(quantile=0.75), alpha=0.4, color="C2", label="P25-P75")
+    ax.plot(t, q.sel(quantile=0.5), color="C2", label="median")
+    ax.plot(t, st["cash_mean"].values / 1e9, color="C1", linestyle="--", label="mean")
+    ax.axhline(0, color="black", linewidth=0.9)
+    ax.set_ylabel("cash at month end, $B (nominal)")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(lo, hi + 0.15 * (hi - lo))   # room for the legend above the bands
+    ax.yaxis.set_major_formatter(billions(ax))
+    ax.set_title(textwrap.fill(title.replace(";", "; "), 90, break_on_hyphens=False), fontsize=10)
+    ax.legend(loc="upper left", fontsize=8, ncol=4)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
 def compare_totals(diff, out):
     """Mean paired difference of each key total with a 95% interval, per variant."""
     names = [n for n in KEY_TOTALS if f"{n}_mean" in diff]
@@ -333,9 +424,12 @@ def charts(args):
     with xr.open_dataset(args.file, engine=ENGINE) as root:
         name = root.attrs.get("scenario_name", "")
     long_name = st1[args.series + "_mean"].attrs.get("long_name", args.series).replace(", mean over paths", "")
-    written.append(fan_panels(st1, args.series, f"{name}: {long_name}{label}",
-                              os.path.join(args.out, f"fan_{args.series}.png")))
+    if args.series != "cash":   # cash has its own fan chart, in $B with the zero line
+        written.append(fan_panels(st1, args.series, f"{name}: {long_name}{label}",
+                                  os.path.join(args.out, f"fan_{args.series}.png")))
     written.append(spend_by_cloud(st1, os.path.join(args.out, "spend_by_cloud.png")))
+    written.append(option_exercise(st, os.path.join(args.out, "options_exercised.png")))
+    written.append(cash_fan(st1, f"{name}: cash at month end{label}", os.path.join(args.out, "fan_cash.png")))
     sens = open_group(args.file, "sensitivity")
     if sens is not None:
         written.append(tornado(pick_variant(sens, args.variant), args.total,
