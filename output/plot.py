@@ -16,6 +16,10 @@ Every file (run, compare, sweep):
                         variants, one panel per option and one line per variant
   fan_cash.png          (files with cash) month-end cash in $B: P5-P95, P25-P75, median,
                         mean and the zero line
+Files of capsim optimize (an /optimize group) also get:
+  frontier.png          expected value (mean of the objective total) against its expected
+                        shortfall, one point per risk weight (labelled w=...), every evaluated
+                        point faint behind them, the scenario's own decisions marked
 Compare and sweep files (several variants) also get:
   diff_fan_SERIES.png   fan chart of the paired difference variant - baseline per month
   compare_totals.png    mean paired difference of key totals with 95% intervals
@@ -277,10 +281,10 @@ def option_exercise(st, out):
     return out
 
 
-def billions(ax):
+def billions(ax, axis="y"):
     """Tick labels of an axis in $B ("-$1.5B"), with as many decimals as the tick step
-    needs (call once the data are drawn)."""
-    ticks = ax.get_yticks()
+    needs (call once the data are drawn and the limits set)."""
+    ticks = ax.get_yticks() if axis == "y" else ax.get_xticks()
     step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else 1.0
     dec = max(0, int(-np.floor(np.log10(step) + 1e-9))) if step > 0 else 0
 
@@ -309,6 +313,102 @@ def cash_fan(st, title, out):
     ax.set_title(textwrap.fill(title.replace(";", "; "), 90, break_on_hyphens=False), fontsize=10)
     ax.legend(loc="upper left", fontsize=8, ncol=4)
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def frontier(path, st, out):
+    """capsim optimize's frontier: the mean of the objective total against its expected
+    shortfall (the search's measure), in sample: every evaluated point faint (x: breaks a
+    constraint), the chosen point of each risk weight labelled w=...; on the fresh paths of
+    the file's variants, where it has them, the scenario's own decisions (variant
+    `baseline`, a star) and the chosen points (hollow rings)."""
+    with h5py.File(path, "r") as f:
+        g = f.get("optimize")
+        if not isinstance(g, h5py.Group):
+            return None
+
+        def num(name, shape):
+            d = g.get(name)
+            if not isinstance(d, h5py.Dataset) or d.shape != shape or d.dtype.kind not in "fiu":
+                return None
+            return d[()].astype(float)
+        w = num("weight", g["weight"].shape) if isinstance(g.get("weight"), h5py.Dataset) else None
+        if w is None or w.ndim != 1 or not len(w):
+            return None
+        npt = g["mean"].shape[0] if isinstance(g.get("mean"), h5py.Dataset) and g["mean"].ndim == 1 else 0
+        mean, es = num("mean", (npt,)), num("es", (npt,))
+        if not npt or mean is None or es is None:
+            return None
+        feasible = num("feasible", (npt,))
+        feasible = np.ones(npt, bool) if feasible is None else feasible != 0
+        cp = num("chosen_point", w.shape)
+        points = g["points"][()] if isinstance(g.get("points"), h5py.Dataset) and g["points"].ndim == 2 and \
+            g["points"].shape[0] == npt else None
+        chosen = g["chosen"][()] if isinstance(g.get("chosen"), h5py.Dataset) and points is not None and \
+            g["chosen"].shape == (len(w), points.shape[1]) else None
+        if cp is None:   # the chosen row's place among the points
+            cp = np.full(len(w), -1.0)
+            for i in range(len(w) if chosen is not None else 0):
+                hit = np.flatnonzero(np.all(points == chosen[i], axis=1))
+                cp[i] = hit[0] if len(hit) else -1
+        attr = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in g.attrs.items()}
+    total = attr.get("objective_total", "objective")
+    measure = attr.get("measure", "es_lo")
+    es_name = {"es_lo": "ES5", "es_hi": "ES95"}.get(measure, measure)
+    tail = {"es_lo": "mean of the lowest 5% of paths", "es_hi": "mean of the highest 5% of paths"}.get(measure, "")
+    units = st[f"{total}_mean"].attrs.get("units", "") if f"{total}_mean" in st else \
+        ("USD" if total.startswith("pv_") else "")
+    scale, unit = (1e9, "$B") if units.startswith("USD") else (1.0, units)
+    fig, ax = plt.subplots(figsize=(9, 6))
+    if feasible.any():
+        ax.scatter(es[feasible] / scale, mean[feasible] / scale, s=14, color="0.65", alpha=0.5,
+                   label="evaluated points (in sample)")
+    if (~feasible).any():
+        ax.scatter(es[~feasible] / scale, mean[~feasible] / scale, s=14, marker="x", color="0.65", alpha=0.5,
+                   label="evaluated, breaks a constraint")
+    labels = {}
+    for i, c in enumerate(cp):
+        if c >= 0 and int(c) < npt:
+            labels.setdefault(int(c), []).append(f"{w[i]:g}")
+    for k, (c, ws) in enumerate(labels.items()):
+        ax.scatter([es[c] / scale], [mean[c] / scale], s=60, color=f"C{k % 10}", zorder=3,
+                   label="chosen (in sample)" if k == 0 else None)
+        ax.annotate("w=" + ", ".join(ws), (es[c] / scale, mean[c] / scale), textcoords="offset points",
+                    xytext=(7, 5), fontsize=9, color=f"C{k % 10}")
+    missing = [f"w={w[i]:g}" for i, c in enumerate(cp) if not (0 <= c < npt)]
+    if missing:
+        ax.text(0.01, 0.01, "no feasible point for " + ", ".join(missing), transform=ax.transAxes, fontsize=9,
+                color="C3", va="bottom")
+    variants = [str(v) for v in st["variant"].values] if "variant" in st.dims else []
+    mname, ename = f"{total}_mean", f"{total}_{measure}"
+    if variants and mname in st and ename in st:
+        for k, (c, ws) in enumerate(labels.items()):
+            for wl in ws:
+                if f"w{wl}" in variants:
+                    v = st.sel(variant=f"w{wl}")
+                    xo, yo = float(v[ename]) / scale, float(v[mname]) / scale
+                    ax.scatter([xo], [yo], s=60, facecolors="none", edgecolors=f"C{k % 10}", zorder=3,
+                               label="chosen, on fresh paths" if k == 0 else None)
+                    ax.plot([es[c] / scale, xo], [mean[c] / scale, yo], color=f"C{k % 10}", linewidth=0.8,
+                            linestyle=":")
+                    break
+        if "baseline" in variants:
+            b = st.sel(variant="baseline")
+            ax.scatter([float(b[ename]) / scale], [float(b[mname]) / scale], s=160, marker="*", color="black",
+                       zorder=4, label="the scenario's own decisions (fresh paths)")
+    ax.set_xlabel(f"{es_name} of {total}" + (f" ({tail})" if tail else "") + (f", {unit}" if unit else ""))
+    ax.set_ylabel(f"mean of {total}" + (f", {unit}" if unit else ""))
+    sense = attr.get("sense", "")
+    ax.set_title(textwrap.fill(f"capsim optimize ({attr.get('method', '?')}, {npt} points): "
+                               f"{sense + ' ' if sense else ''}mean + w * {es_name} of {total}", 80), fontsize=11)
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+    if scale == 1e9:
+        ax.xaxis.set_major_formatter(billions(ax, "x"))
+        ax.yaxis.set_major_formatter(billions(ax, "y"))
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
@@ -430,6 +530,7 @@ def charts(args):
     written.append(spend_by_cloud(st1, os.path.join(args.out, "spend_by_cloud.png")))
     written.append(option_exercise(st, os.path.join(args.out, "options_exercised.png")))
     written.append(cash_fan(st1, f"{name}: cash at month end{label}", os.path.join(args.out, "fan_cash.png")))
+    written.append(frontier(args.file, st, os.path.join(args.out, "frontier.png")))
     sens = open_group(args.file, "sensitivity")
     if sens is not None:
         written.append(tornado(pick_variant(sens, args.variant), args.total,

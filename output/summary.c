@@ -12,11 +12,15 @@
  *                standard error and the probability that the variant is better, and a
  *                verdict per variant on net value (pv_net_value, DESIGN.md 11.1). Where
  *                the file has net value, spend rows show P(lower), not P(better): spend
- *                also falls when a supplier fails to deliver, which is no saving.
+ *                also falls when a supplier fails to deliver, which is no saving;
+ *   options      per variant, for files whose scenario has contract options: P(exercised)
+ *                by year, the exercise month among the paths that exercise, option fees;
+ *   frontier     files of capsim optimize (an /optimize group): summary_optimize.c.
  *
  * Numbers are for people: $12.3B, 1.23M H100e; `capsim export` gives full precision.
  */
 #include "summary.h"
+#include "summary_optimize.h"
 #include "results.h"
 #include "hdf5_util.h"
 
@@ -120,6 +124,9 @@ static void fmt_prob(double p, char *buf, size_t len)
     if (!isfinite(p)) snprintf(buf, len, "-");
     else snprintf(buf, len, "%.1f%%", 100.0 * p);
 }
+
+void summary_fmt_value(double x, const char *units, char *buf, size_t len) { fmt_value(x, units, buf, len); }
+void summary_fmt_prob(double p, char *buf, size_t len) { fmt_prob(p, buf, len); }
 
 /* --- reading ------------------------------------------------------------------------ */
 
@@ -709,7 +716,8 @@ static int print_all(sfile *S, const char *path)
             return st;
     }
     if (S->V > 1 && S->df >= 0 && (st = print_diffs(S)) < 0) return st;
-    return RESULTS_OK;
+    /* capsim optimize: the frontier of its search (nothing for other files) */
+    return summary_optimize_print(S->f, path, S->out, S->err, S->errlen);
 }
 
 int summary_print(const char *path, FILE *out, char *err, size_t errlen)
