@@ -7,7 +7,9 @@ docs/OUTPUT.md ("/optimize"). Checks, line for line, the numbers summary prints 
 the fixture's values formatted here (tests/summary_fmt.py), then the pieces that may be
 missing: a weight without a feasible point, a scalar baseline, no feasible point at all,
 an /optimize without its optional variables or without decisions, and a file without
-/optimize (no Frontier). plot.py must draw frontier.png where it can and never fail.
+/optimize (no Frontier). plot.py must draw frontier.png where the group has the points'
+means and ESs (every point in sample, the chosen points labelled, the scenario's own
+decisions from the variant `baseline`), and leave it out, without failing, where not.
 """
 import os
 import shutil
@@ -253,7 +255,7 @@ def main():
         except ImportError as e:
             print(f"SKIP: plot.py: Python module {e.name} not installed")
             return
-        for path, want in ((f1, True), (f2, True), (f3, False), (f4, True), (base, False)):
+        for path, want in ((f1, True), (f2, True), (f3, False)):   # plot.py takes seconds: three files
             out = os.path.join(tmp, "plots-" + os.path.basename(path))
             r = plot(path, out)
             check(r.returncode == 0, f"plot.py {os.path.basename(path)}: exit 0 ({r.stderr.strip()[-300:]})")

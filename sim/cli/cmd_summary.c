@@ -18,8 +18,9 @@ static const char summary_help[] =
     "\n"
     "Print percentile tables of a results file written by capsim run, compare or sweep:\n"
     "key per-path totals (mean, standard error of the mean, P5, P50, P95 over paths),\n"
-    "spend and unmet demand by calendar year, and for compare/sweep files the paired\n"
-    "differences of each variant from the baseline with P(better).\n"
+    "spend and unmet demand by calendar year, contract options (P(exercised) by year),\n"
+    "for compare/sweep files the paired differences of each variant from the baseline\n"
+    "with P(better), and for capsim optimize files the frontier of the search.\n"
     "\n"
     "Exit codes: 0 ok; 1 a read or write error of the system; 2 bad arguments, or a file\n"
     "that does not exist, is not a capsim results file or is damaged.\n";
