@@ -235,7 +235,7 @@ def tornado(sens, total, out, top=12):
     return out
 
 
-def option_exercise(st, out):
+def option_exercise(st, name, out):
     """Cumulative P(exercised) of each contract option over time (the mean of the 0/1
     series `exercised`). One panel with a line per option; with several variants, one
     panel per option with a line per variant."""
@@ -271,7 +271,7 @@ def option_exercise(st, out):
         ax.set_ylabel("P(exercised by then)")
         ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
         ax.grid(alpha=0.3)
-    fig.suptitle("Contract options: probability of having been exercised by each month")
+    fig.suptitle(f"{name + ': ' if name else ''}probability that each contract option has been exercised by the month")
     if len(variants) > 1:
         fig.set_figheight(fig.get_figheight() + legend_h)
     fig.tight_layout(rect=(0, legend_h / fig.get_figheight() if len(variants) > 1 else 0, 1,
@@ -528,7 +528,7 @@ def charts(args):
         written.append(fan_panels(st1, args.series, f"{name}: {long_name}{label}",
                                   os.path.join(args.out, f"fan_{args.series}.png")))
     written.append(spend_by_cloud(st1, os.path.join(args.out, "spend_by_cloud.png")))
-    written.append(option_exercise(st, os.path.join(args.out, "options_exercised.png")))
+    written.append(option_exercise(st, name, os.path.join(args.out, "options_exercised.png")))
     written.append(cash_fan(st1, f"{name}: cash at month end{label}", os.path.join(args.out, "fan_cash.png")))
     written.append(frontier(args.file, st, os.path.join(args.out, "frontier.png")))
     sens = open_group(args.file, "sensitivity")
