@@ -14,8 +14,8 @@ Every file (run, compare, sweep):
   options_exercised.png (files of scenarios with contract options) cumulative probability
                         that each option has been exercised by each month; with several
                         variants, one panel per option and one line per variant
-  fan_cash.png          (files with cash) month-end cash in $B: P5-P95, P25-P75, median,
-                        mean and the zero line
+  fan_cash.png          (files with cash) month-end cash in $B ($M for a small scenario):
+                        P5-P95, P25-P75, median, mean and the zero line
 Files of capsim optimize (an /optimize group) also get:
   frontier.png          expected value (mean of the objective total) against its expected
                         shortfall, one point per risk weight (labelled w=...), every evaluated
@@ -281,16 +281,27 @@ def option_exercise(st, name, out):
     return out
 
 
-def billions(ax, axis="y"):
-    """Tick labels of an axis in $B ("-$1.5B"), with as many decimals as the tick step
-    needs (call once the data are drawn and the limits set)."""
+def money_scale(values):
+    """The unit of a money axis: $B for amounts from a billion up (a lab's cash and
+    contract values), $M or $ for smaller ones. Returns (divisor, suffix)."""
+    a = np.abs(np.asarray(values, dtype=float))
+    top = float(np.nanmax(a)) if a.size and np.isfinite(a).any() else 0.0
+    return (1e9, "B") if top >= 1e9 else (1e6, "M") if top >= 1e6 else (1.0, "")
+
+
+def money_ticks(ax, suffix, axis="y"):
+    """Tick labels of an axis already divided by the unit: "-$1.5B", with as many
+    decimals as the tick step needs to be written exactly (call once the data are drawn
+    and the limits set)."""
     ticks = ax.get_yticks() if axis == "y" else ax.get_xticks()
     step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else 1.0
-    dec = max(0, int(-np.floor(np.log10(step) + 1e-9))) if step > 0 else 0
+    dec = 0
+    while dec < 6 and step > 0 and abs(step * 10 ** dec - round(step * 10 ** dec)) > 1e-6 * step * 10 ** dec:
+        dec += 1
 
     def fmt(x, _):
         s = f"{abs(x):,.{dec}f}"
-        return ("-" if x < 0 and float(s.replace(",", "")) != 0 else "") + f"${s}B"
+        return ("-" if x < 0 and float(s.replace(",", "")) != 0 else "") + f"${s}{suffix}"
     return mticker.FuncFormatter(fmt)
 
 
@@ -298,18 +309,19 @@ def cash_fan(st, title, out):
     """Month-end cash over paths in $B (nominal): P5-P95, P25-P75, median, mean, zero line."""
     if "cash_q" not in st or "cash_mean" not in st:
         return None
-    q = st["cash_q"] / 1e9
+    scale, suf = money_scale(st["cash_q"].values)
+    q = st["cash_q"] / scale
     t = q["time"].values
     fig, ax = plt.subplots(figsize=(9, 4.5))
     ax.fill_between(t, q.sel(quantile=0.05), q.sel(quantile=0.95), alpha=0.2, color="C2", label="P5-P95")
     ax.fill_between(t, q.sel(quantile=0.25), q.sel(quantile=0.75), alpha=0.4, color="C2", label="P25-P75")
     ax.plot(t, q.sel(quantile=0.5), color="C2", label="median")
-    ax.plot(t, st["cash_mean"].values / 1e9, color="C1", linestyle="--", label="mean")
+    ax.plot(t, st["cash_mean"].values / scale, color="C1", linestyle="--", label="mean")
     ax.axhline(0, color="black", linewidth=0.9)
-    ax.set_ylabel("cash at month end, $B (nominal)")
+    ax.set_ylabel(f"cash at month end, ${suf} (nominal)")
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo, hi + 0.15 * (hi - lo))   # room for the legend above the bands
-    ax.yaxis.set_major_formatter(billions(ax))
+    ax.yaxis.set_major_formatter(money_ticks(ax, suf))
     ax.set_title(textwrap.fill(title.replace(";", "; "), 90, break_on_hyphens=False), fontsize=10)
     ax.legend(loc="upper left", fontsize=8, ncol=4)
     ax.grid(alpha=0.3)
@@ -361,7 +373,9 @@ def frontier(path, st, out):
     tail = {"es_lo": "mean of the lowest 5% of paths", "es_hi": "mean of the highest 5% of paths"}.get(measure, "")
     units = st[f"{total}_mean"].attrs.get("units", "") if f"{total}_mean" in st else \
         ("USD" if total.startswith("pv_") else "")
-    scale, unit = (1e9, "$B") if units.startswith("USD") else (1.0, units)
+    money = units.startswith("USD")
+    scale, suf = money_scale(np.concatenate([mean, es])) if money else (1.0, "")
+    unit = f"${suf}" if money else units
     fig, ax = plt.subplots(figsize=(9, 6))
     if feasible.any():
         ax.scatter(es[feasible] / scale, mean[feasible] / scale, s=14, color="0.65", alpha=0.5,
@@ -406,9 +420,9 @@ def frontier(path, st, out):
                                f"{sense + ' ' if sense else ''}mean + w * {es_name} of {total}", 80), fontsize=11)
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
-    if scale == 1e9:
-        ax.xaxis.set_major_formatter(billions(ax, "x"))
-        ax.yaxis.set_major_formatter(billions(ax, "y"))
+    if money:
+        ax.xaxis.set_major_formatter(money_ticks(ax, suf, "x"))
+        ax.yaxis.set_major_formatter(money_ticks(ax, suf, "y"))
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
