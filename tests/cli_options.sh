@@ -13,7 +13,8 @@
 #   - bad values give exit 2, one `file:line:col: key.path: ...` line, and no file;
 #   - `capsim summary` prints the Options table and the min_cash / peak_funding_need rows,
 #     number for number as computed here with h5py from the file's per-path totals
-#     (tests/summary_fmt.py), for a run and for every variant of the sweep;
+#     (tests/summary_fmt.py), for a run and for every variant of the sweep, and the
+#     sweep's paired differences of those two totals (mean, SE, P(better));
 #   - output/plot.py draws options_exercised.png and fan_cash.png (and not for a file
 #     without options: no options chart).
 set -u
@@ -99,6 +100,17 @@ for v, block in enumerate(blocks):
     fees = sel(tot["pv_option_fees"][()])
     want("  pv_option_fees (all options, discounted, inside pv_spend): mean %s (SE %s)" % (
         fmt_value(fees.mean(), "USD"), fmt_value(fees.std(ddof=1) / np.sqrt(n), "USD")), block, f"{v} fees")
+# paired differences of the cash totals: mean, SE, P(better) (min_cash higher, the need lower)
+diffs = text.split("\nPaired difference ")[1:]
+assert len(diffs) == (V - 1 if V > 1 else 0), f"{len(diffs)} difference blocks for {V} variants"
+for v, block in enumerate(diffs, start=1):
+    for name, sign in (("min_cash", 1), ("peak_funding_need", -1)):
+        d = tot[name][v] - tot[name][0]
+        m, se = d.mean(), d.std(ddof=1) / np.sqrt(len(d))
+        flag = "" if abs(m) > 2 * se else "  (within 2 SE)"
+        want("  %-26s  %14s  %14s  %12s%s" % (name, fmt_value(m, "USD"), fmt_value(se, "USD"),
+                                              fmt_prob(np.count_nonzero(sign * d > 0) / len(d)),
+                                              flag if se > 0 or m != 0 else ""), "\n" + block, f"diff {v} {name}")
 sys.exit(1 if bad else 0)
 PY
 }
