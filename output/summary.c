@@ -664,6 +664,8 @@ static int print_diffs(const sfile *S)
     else   /* a file from before net value (DESIGN.md 11.1) */
         fprintf(S->out, "  (P(better): fraction of paths on which the variant is better: lower cost, stranded spend,\n"
                "   unmet demand; higher revenue)\n");
+    if (S->has_net && hdf5_exists(S->df, "min_cash_mean"))
+        fprintf(S->out, "  (min_cash: higher is better; peak_funding_need: lower is better)\n");
     return RESULTS_OK;
 }
 
