@@ -162,6 +162,8 @@ expect_ok "summary of the sweep" "$CAPSIM" summary "$tmp/sw.h5"
 cp "$tmp/out" "$tmp/sw.txt"
 [ "$(grep -c '^Options (' "$tmp/sw.txt")" -eq 3 ] || fail "sweep summary: not one Options table per variant"
 check_summary "$tmp/sw.h5" "$tmp/sw.txt"
+grep -qx '  (min_cash: higher is better; peak_funding_need: lower is better)' "$tmp/sw.txt" ||
+    fail "sweep summary: no legend line for the cash rows of the differences"
 if [ "$have_h5py" = 1 ]; then
     "$PYTHON" - "$tmp/sw.h5" "$opt.0.tranche.count" <<'PY' || fail "sweep over tranche.count: not as expected"
 import sys
