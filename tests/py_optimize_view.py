@@ -247,6 +247,33 @@ def main():
         add_optimize(f4, decisions=False)
         check("\nFrontier: /optimize has no decisions: nothing to show\n" in summary_of(f4), "no decisions: a note")
 
+        # 5. damaged pieces: /optimize not a group; weights that are strings; variables of
+        # the wrong shape or type (shown as n/a); summary still exits 0
+        f5 = os.path.join(tmp, "opt-dataset.h5")
+        shutil.copy(base, f5)
+        with h5py.File(f5, "a") as f:
+            f.create_dataset("optimize", data=[1.0], track_order=True)
+        check("\nFrontier: /optimize is not a group: nothing to show\n" in summary_of(f5), "/optimize not a group")
+        f6 = os.path.join(tmp, "opt-badshape.h5")
+        shutil.copy(base, f6)
+        strings = h5py.string_dtype()
+        with h5py.File(f6, "a") as f:
+            g = f.create_group("optimize")
+            g.create_dataset("weight", data=np.array(["a", "b"], dtype=object), dtype=strings)
+            g.create_dataset("decision", data=np.array(["x"], dtype=object), dtype=strings)
+        check("\nFrontier: /optimize has no weights: nothing to show\n" in summary_of(f6), "string weights: a note")
+        with h5py.File(f6, "a") as f:
+            g = f["optimize"]
+            del g["weight"]
+            g["weight"] = np.array([0.0, 1.0])
+            g["chosen"] = np.zeros((3, 3))                                   # not (weight, decision)
+            g.create_dataset("objective_out", data=np.array(["s", "t"], dtype=object), dtype=strings)
+            g["objective_baseline"] = np.zeros(5)                            # neither scalar nor (weight)
+        text = summary_of(f6)
+        rows = [line for line in text.split("\n") if line.startswith("  w=")]
+        check(rows == ["  %-8s" % w + "  %12s" % "n/a" + "  %12s  %13s  %12s  %12s  %12s" % (("n/a",) * 5)
+                       for w in ("w=0", "w=1")], f"wrong shapes and types: rows of n/a ({rows})")
+
         # plot.py: frontier.png where the group has points; none (and no failure) where not
         try:
             import matplotlib  # noqa: F401
