@@ -150,7 +150,7 @@ def expected_lines(x, pieces=None):
     def have(k):
         return pieces is None or k in pieces
     lines = [
-        f"Frontier: the best feasible decisions for each risk weight w (capsim optimize, grid search"
+        "Frontier: the best feasible decisions for each risk weight w (capsim optimize, grid search"
         + (f", {x['npt']} points evaluated" if have("points") else "") + ")",
         "  objective  maximize mean + w * ES5 of pv_net_value, in sample on 400 paths (seed 11);",
         "             out of sample on fresh paths (seed 1000014), where baseline is the scenario's own decisions",
