@@ -172,12 +172,12 @@ void model_ws_free(model_ws *ws)
     free(ws);
 }
 
-model_ws *model_ws_alloc(const scenario *sc)
+model_ws *model_ws_alloc(const scenario *sc, qtable_set *tables)
 {
     model_ws *ws = calloc(1, sizeof *ws);
     if (!ws) return NULL;
     ws->rng = rng_alloc();
-    ws->sup = supply_alloc(sc);
+    ws->sup = supply_alloc(sc, tables);
     ws->dem = demand_alloc(sc);
     if (!ws->rng || !ws->sup || !ws->dem) {
         model_ws_free(ws);

@@ -26,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "sim/random/qtable.h"
 #include "sim/scenario/scenario.h"
 
 typedef enum { DIM_NONE, DIM_SEGMENT, DIM_CLOUD, DIM_CONTRACT, DIM_OPTION, N_DIMS } dim_kind;
@@ -121,7 +122,7 @@ typedef struct {
 typedef struct model_ws model_ws;
 
 /* Scratch for one thread; NULL on allocation failure. Free accepts NULL. */
-model_ws *model_ws_alloc(const scenario *sc);
+model_ws *model_ws_alloc(const scenario *sc, qtable_set *tables);
 void model_ws_free(model_ws *ws);
 
 /* Simulate one path: values = the path's sampled uncertain values (sc->nuncertain),

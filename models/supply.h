@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <gsl/gsl_rng.h>
 #include "model.h"
+#include "sim/random/qtable.h"
 
 typedef enum { POOL_TRANCHE, POOL_SPOT } pool_kind;
 
@@ -45,8 +46,10 @@ typedef struct {
 
 typedef struct supply supply;
 
-/* Scratch and pool table for one thread; NULL on allocation failure. Free accepts NULL. */
-supply *supply_alloc(const scenario *sc);
+/* Scratch and pool table for one thread; NULL on allocation failure. Free accepts NULL.
+ * tables: where the spot availability's inverse-CDF tables come from (shared by the
+ * threads of a run; it must outlive the supply), or NULL to build them here. */
+supply *supply_alloc(const scenario *sc, qtable_set *tables);
 void supply_free(supply *s);
 
 size_t supply_npools(const supply *s);

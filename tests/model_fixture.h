@@ -103,7 +103,7 @@ static inline void fx_min_spend(scenario *sc, int contract, double usd, period_k
 static inline void ctx_init(run_ctx *x, const scenario *sc)
 {
     model_layout_init(&x->L, sc);
-    x->ws = model_ws_alloc(sc);
+    x->ws = model_ws_alloc(sc, NULL);
     assert_non_null(x->ws);
     x->row = calloc(x->L.row_len ? x->L.row_len : 1, sizeof *x->row);
     assert_non_null(x->row);

@@ -90,7 +90,7 @@ static int init_threads(engine *e)
     if (!e->ws) return -1;
     for (int t = 0; t < e->nthreads; t++)
         for (size_t v = 0; v < e->nv; v++)
-            if (!(e->ws[(size_t)t * e->nv + v] = model_ws_alloc(e->vr[v].sc))) return -1;
+            if (!(e->ws[(size_t)t * e->nv + v] = model_ws_alloc(e->vr[v].sc, e->vr[v].tables))) return -1;
     size_t sampler_len = 0;
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];

@@ -50,6 +50,7 @@ typedef struct {
     const scenario *sc;
     model_layout L;
     sampler *smp;
+    qtable_set *tables;    /* inverse-CDF tables the model's monthly draws share (threads) */
     size_t nu;             /* sc->nuncertain */
     size_t *row_map;       /* L.row_len: index in the common row; NULL when identical */
     size_t *param_map;     /* nu: index among the common params */

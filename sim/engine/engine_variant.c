@@ -226,6 +226,8 @@ int eng_variant_init(engine *e, size_t v)
     model_layout_init(&r->L, r->sc);
     r->smp = sampler_alloc(r->sc, e->job->paths, e->err, sizeof e->err);
     if (!r->smp) return -1;
+    r->tables = qtable_set_alloc();
+    if (!r->tables) goto oom;
     if (build_row_map(e, r) != 0) goto oom;
     r->param_map = malloc((r->nu ? r->nu : 1) * sizeof *r->param_map);
     if (!r->param_map) goto oom;
@@ -295,6 +297,7 @@ void eng_variant_free_accumulators(engine *e)
 static void free_variant(variant_run *r)
 {
     sampler_free(r->smp);
+    qtable_set_free(r->tables);
     free(r->row_map);
     free(r->param_map);
     if (r->bshell) free(r->bshell->uncertain);

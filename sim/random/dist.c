@@ -512,6 +512,12 @@ static double pert_Pinv(const dist_spec *d, double p)
     return d->p[0] + (d->p[2] - d->p[0]) * beta_inv(d->shape_a, d->shape_b, p, 0);
 }
 
+static double pert_pdf(const dist_spec *d, double x)
+{
+    double w = d->p[2] - d->p[0];
+    return gsl_ran_beta_pdf((x - d->p[0]) / w, d->shape_a, d->shape_b) / w;
+}
+
 static double pert_draw(const dist_spec *d, gsl_rng *rng)
 {
     return d->p[0] + (d->p[2] - d->p[0]) * gsl_ran_beta(rng, d->shape_a, d->shape_b);
@@ -562,6 +568,11 @@ static double beta_Pinv(const dist_spec *d, double p)
 static double beta_Qinv(const dist_spec *d, double q)
 {
     return beta_inv(d->shape_a, d->shape_b, q, 1);
+}
+
+static double beta_pdf(const dist_spec *d, double x)
+{
+    return gsl_ran_beta_pdf(x, d->shape_a, d->shape_b);
 }
 
 static double beta_draw(const dist_spec *d, gsl_rng *rng)
@@ -622,6 +633,11 @@ static double gamma_Pinv(const dist_spec *d, double p)
 static double gamma_Qinv(const dist_spec *d, double q)
 {
     return gamma_inv(d->shape_a, d->shape_b, q, 1);
+}
+
+static double gamma_pdf(const dist_spec *d, double x)
+{
+    return x <= 0 ? 0.0 : gsl_ran_gamma_pdf(x, d->shape_a, d->shape_b);
 }
 
 static double gamma_draw(const dist_spec *d, gsl_rng *rng)
@@ -753,6 +769,7 @@ const dist_family_type dist_families[DIST_NFAMILIES] = {
         .usage = "{dist: pert, min: A, mode: M, max: B}",
         .validate = pert_validate,
         .cdf = pert_P, .quantile = pert_Pinv, .draw = pert_draw,
+        .density = pert_pdf, .root_found = 1,
         .moments = pert_moments, .support = min_to_max,
     },
     [DIST_BETA] = {
@@ -762,6 +779,7 @@ const dist_family_type dist_families[DIST_NFAMILIES] = {
         .validate = beta_validate,
         .cdf = beta_P, .cdf_upper = beta_Q,
         .quantile = beta_Pinv, .quantile_upper = beta_Qinv, .draw = beta_draw,
+        .density = beta_pdf, .root_found = 1,
         .moments = mean_sd_moments, .truncated_moments = beta_truncated_moments,
         .support = unit_interval,
     },
@@ -772,6 +790,7 @@ const dist_family_type dist_families[DIST_NFAMILIES] = {
         .validate = gamma_validate,
         .cdf = gamma_P, .cdf_upper = gamma_Q,
         .quantile = gamma_Pinv, .quantile_upper = gamma_Qinv, .draw = gamma_draw,
+        .density = gamma_pdf, .root_found = 1,
         .moments = mean_sd_moments, .truncated_moments = gamma_truncated_moments,
         .support = positive_half_line,
     },
@@ -887,6 +906,20 @@ double dist_draw(const dist_spec *d, gsl_rng *rng)
     if (!t) return NAN;
     if (t->truncatable && truncated(d)) return truncated_draw(d, rng);
     return t->draw(d, rng);
+}
+
+double dist_density(const dist_spec *d, double x)
+{
+    const dist_family_type *t = dist_family_of(d->family);
+    if (!t || !t->density) return NAN;
+    if (x < d->lo || x > d->hi) return 0.0;
+    return t->density(d, x) / (d->cdf_hi - d->cdf_lo);
+}
+
+int dist_quantile_is_root_found(const dist_spec *d)
+{
+    const dist_family_type *t = dist_family_of(d->family);
+    return t && t->root_found;
 }
 
 /* ---- exact moments and support ---- */

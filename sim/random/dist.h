@@ -76,6 +76,11 @@ typedef struct {
     double (*quantile)(const dist_spec *d, double u);
     /* Inverse of cdf_upper; NULL: quantile(1 - q). */
     double (*quantile_upper)(const dist_spec *d, double q);
+    /* Untruncated density at a finite x; NULL where no table needs it (dist_density). */
+    double (*density)(const dist_spec *d, double x);
+    /* The quantile is a root search (beta, PERT, gamma: several CDF evaluations), which
+     * sampling replaces by an interpolation table (qtable.h). */
+    int root_found;
     /* One untruncated draw. */
     double (*draw)(const dist_spec *d, gsl_rng *rng);
     /* Exact mean and variance, untruncated; and truncated (truncatable families). */
@@ -104,6 +109,13 @@ int dist_validate(dist_spec *d, char *msg, size_t msglen);
 
 /* Inverse CDF at u in (0,1), truncation applied. */
 double dist_quantile(const dist_spec *d, double u);
+
+/* Density of the (truncated) distribution at x, for the families with a density
+ * record (beta, PERT, gamma); NAN for the others. */
+double dist_density(const dist_spec *d, double x);
+
+/* Is the family's quantile a root search (so worth a table, qtable.h)? */
+int dist_quantile_is_root_found(const dist_spec *d);
 
 /* One draw from rng, truncation applied. */
 double dist_draw(const dist_spec *d, gsl_rng *rng);

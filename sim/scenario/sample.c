@@ -67,6 +67,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_qrng.h>
 
+#include "sim/random/qtable.h"
 #include "sim/random/rng.h"
 
 /* Uniforms are kept inside the range that rng.c produces, so that no transform can
@@ -92,6 +93,9 @@ struct sampler {
     double *shift;         /* R x nu: Cranley-Patterson shift of value k in replicate r */
     /* copula (defined below) */
     struct copula_set_s *cop;
+    /* nu: inverse-CDF tables (NULL where the quantile is closed-form), owned by qts */
+    const qtable **qt;
+    qtable_set *qts;
     /* scratch for the uniforms when the caller does not want them */
     double *ubuf;
     size_t ubuf_len;
@@ -635,6 +639,16 @@ sampler *sampler_alloc(const scenario *sc, uint64_t npaths, char *msg, size_t ms
     s->nu = sc->nuncertain;
     s->kind = sc->sampling;
     s->group = sc->antithetic ? 2 : 1;
+    s->qt = calloc(s->nu ? s->nu : 1, sizeof *s->qt);
+    s->qts = qtable_set_alloc();
+    int qerr = !s->qt || !s->qts;
+    for (size_t k = 0; !qerr && k < s->nu; k++)
+        s->qt[k] = qtable_set_get(s->qts, &sc->uncertain[k].dist, &qerr);
+    if (qerr) {
+        snprintf(msg, msglen, "out of memory allocating the sampler (expected to fit)");
+        sampler_free(s);
+        return NULL;
+    }
     s->cop = malloc(sizeof *s->cop);
     if (!s->cop || copula_build(sc, s->cop, msg, msglen) != 0) {
         if (!s->cop) snprintf(msg, msglen, "out of memory allocating the sampler (expected to fit)");
@@ -661,6 +675,8 @@ void sampler_free(sampler *s)
     if (s->cop) copula_set_free(s->cop);
     free(s->cop);
     free(s->ubuf);
+    qtable_set_free(s->qts);
+    free(s->qt);
     free(s);
 }
 
@@ -702,7 +718,7 @@ void sampler_rows(const sampler *s, uint64_t first, size_t r0, size_t r1, double
         path_uniforms(s, first + r, ur);
         copula(s, ur, z);
         for (size_t k = 0; values && k < nu; k++)
-            values[r * nu + k] = dist_quantile(&s->sc->uncertain[k].dist, ur[k]);
+            values[r * nu + k] = qtable_quantile(s->qt[k], &s->sc->uncertain[k].dist, ur[k]);
     }
 }
 

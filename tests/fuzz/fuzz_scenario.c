@@ -138,7 +138,7 @@ static void run_model(scenario *sc)
     size_t nu = sc->nuncertain;
     double *values = malloc((nu ? nu : 1) * FUZZ_PATHS * sizeof *values);
     double *row = malloc((L.row_len ? L.row_len : 1) * sizeof *row);
-    model_ws *ws = model_ws_alloc(sc);
+    model_ws *ws = model_ws_alloc(sc, NULL);
     if (!values || !row || !ws) abort();
     sampler_fill(smp, 0, FUZZ_PATHS, values, NULL);
     for (uint64_t p = 0; p < FUZZ_PATHS; p++) {
