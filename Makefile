@@ -10,6 +10,8 @@
 #   py-tests    for the file-format tests (tests/py_*.py) only
 #   check       the whole suite built with AddressSanitizer and UBSan (BUILD=build-san)
 #   check-integer  the whole suite built with clang's integer sanitizers (BUILD=build-int)
+#   bench       speed, scaling and memory (tests/bench.py); make bench BASE=<commit> also
+#               builds that commit and times it against this build, in turns, on one core
 #   fuzz        the libFuzzer targets of tests/fuzz/ built with clang, ASan and UBSan
 #               (BUILD=build-fuzz), each run FUZZ_S seconds (default 60) on its working
 #               corpus build-fuzz/corpus/NAME; fails when a target crashes
@@ -144,7 +146,7 @@ $(addprefix test/,$(PY_TESTS)): test/%: $(CAPSIM)
 	$(RUN_TEST) $(PYTHON) tests/$*.py
 
 bench: $(CAPSIM) $(BUILD)/bench_floor
-	$(PYTHON) tests/bench.py $(BUILD)
+	BASE=$(BASE) $(PYTHON) tests/bench.py $(BUILD)
 
 # ASan + UBSan build of everything, then the whole suite under it.
 check:

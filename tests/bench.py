@@ -10,6 +10,10 @@ BENCH_REPEAT rounds (default 5), and the configurations compared in a ratio take
 within each round, so that a burst of load from another tenant hits them alike; such
 load only ever adds time, so the minimum is the steadiest estimate of what capsim
 itself costs. Set BENCH_QUICK=1 to skip 10^6 paths.
+
+BASE=<commit> (make bench BASE=...) also builds that commit in a temporary git worktree
+and times it against this build, taking turns, on one core: the speed-up of this build
+over BASE is then measured in the same run, under the same load.
 """
 import os
 import subprocess
@@ -38,6 +42,35 @@ def run(args):
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"bench: {' '.join(args)} failed:\n{err}")
     return wall, usage.ru_maxrss / 1024.0
+
+
+def build_base(rev):
+    """Build commit rev in a temporary worktree; return (folder, its capsim)."""
+    folder = tempfile.mkdtemp(prefix="capsim-base-")
+    os.rmdir(folder)
+    subprocess.run(["git", "worktree", "add", "--detach", folder, rev], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["make", "-s", "-C", folder, f"-j{NCPU}", "capsim"], check=True,
+                   stdout=subprocess.DEVNULL)
+    return folder, os.path.join(folder, "build", "capsim")
+
+
+def compare_base(base_capsim, scenarios, out):
+    """This build against BASE on one core, best of REPEAT rounds taken in turns."""
+    print(f"\nthis build against BASE={os.environ['BASE']}, one core, best of {REPEAT} rounds")
+    print(f"{'scenario':40s} {'paths':>7s} {'BASE s':>8s} {'this s':>8s} {'speed-up':>9s}")
+    cases = [(sc, 20000) for sc in scenarios] + [(scenarios[0], 100000)]
+    for sc, paths in cases:
+        best_base = best_this = float("inf")
+        for _ in range(REPEAT):
+            for binary in (base_capsim, CAPSIM):
+                wall = run([binary, "run", sc, "--paths", str(paths), "--threads", "1",
+                            "--quiet", "-o", out])[0]
+                if binary == CAPSIM:
+                    best_this = min(best_this, wall)
+                else:
+                    best_base = min(best_base, wall)
+        print(f"{sc:40s} {paths:7d} {best_base:8.2f} {best_this:8.2f} {best_base / best_this:8.2f}x")
 
 
 def months_of(path):
@@ -104,6 +137,12 @@ def main():
         wall, rss = capsim_run(scenarios[0], n, NCPU, out)
         base = base or rss
         print(f"  {n:>8d} paths: {rss:8.1f} MiB ({rss / base:5.2f}x of 10^4)  {n / wall:9.0f} paths/s")
+    if os.environ.get("BASE"):
+        folder, base_capsim = build_base(os.environ["BASE"])
+        try:
+            compare_base(base_capsim, scenarios, out)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", folder], check=False)
     os.remove(out)
     os.rmdir(tmp)
 

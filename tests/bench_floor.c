@@ -10,6 +10,7 @@
  * usage: bench_floor SCENARIO.yaml PATHS   (prints seconds and draws)
  */
 #include "sim/scenario/loader.h"
+#include "sim/random/qtable.h"
 #include "sim/random/rng.h"
 #include "sim/scenario/sample.h"
 #include "sim/engine/progress.h"
@@ -19,7 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static double draw_months(const scenario *sc, gsl_rng *r, uint64_t path, const double *values, double *draws)
+static double draw_months(const scenario *sc, const qtable *const *spot, gsl_rng *r, uint64_t path,
+                          const double *values, double *draws)
 {
     double sink = 0;
     for (int t = 0; t < sc->months; t++) {
@@ -38,7 +40,7 @@ static double draw_months(const scenario *sc, gsl_rng *r, uint64_t path, const d
         for (size_t c = 0; c < sc->nclouds; c++) {
             if (!sc->clouds[c].has_spot) continue;
             rng_set_stream(r, sc->seed, sc->clouds[c].spot_stream, path, (uint64_t)t);
-            sink += dist_draw(&sc->clouds[c].spot_availability, r);
+            sink += qtable_quantile(spot[c], &sc->clouds[c].spot_availability, gsl_rng_uniform_pos(r));
             *draws += 1;
         }
     }
@@ -60,18 +62,27 @@ int main(int argc, char **argv)
     size_t nu = sc->nuncertain, B = 1024;
     double *values = malloc((B * nu + 1) * sizeof *values);
     gsl_rng *r = rng_alloc();
-    if (!smp || !values || !r) return 1;
+    /* spot availability as the model draws it: one uniform through the inverse CDF */
+    qtable_set *tables = qtable_set_alloc();
+    const qtable **spot = calloc(sc->nclouds + 1, sizeof *spot);
+    if (!smp || !values || !r || !tables || !spot) return 1;
+    int err = 0;
+    for (size_t c = 0; c < sc->nclouds && !err; c++)
+        if (sc->clouds[c].has_spot) spot[c] = qtable_set_get(tables, &sc->clouds[c].spot_availability, &err);
+    if (err) return 1;
     double t0 = progress_now(), sink = 0, draws = 0;
     for (uint64_t first = 0; first < paths; first += B) {
         size_t n = paths - first < B ? (size_t)(paths - first) : B;
         sampler_fill(smp, first, n, values, NULL);
         draws += (double)(n * nu);
         for (size_t i = 0; i < n; i++)
-            sink += draw_months(sc, r, first + i, values + i * nu, &draws);
+            sink += draw_months(sc, spot, r, first + i, values + i * nu, &draws);
     }
     double secs = progress_now() - t0;
     printf("%.6f %.0f %g\n", secs, draws, sink * 0.0);
     gsl_rng_free(r);
+    free(spot);
+    qtable_set_free(tables);
     free(values);
     sampler_free(smp);
     scenario_free(sc);
