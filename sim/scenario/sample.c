@@ -652,8 +652,9 @@ sampler *sampler_alloc(const scenario *sc, uint64_t npaths, char *msg, size_t ms
     s->cop = malloc(sizeof *s->cop);
     if (!s->cop || copula_build(sc, s->cop, msg, msglen) != 0) {
         if (!s->cop) snprintf(msg, msglen, "out of memory allocating the sampler (expected to fit)");
-        free(s->cop);
-        free(s);
+        free(s->cop);   /* copula_build frees what it built when it fails */
+        s->cop = NULL;
+        sampler_free(s);
         return NULL;
     }
     if (s->kind == SAMPLING_SOBOL && s->nu > 0 && sobol_setup(s) != 0) {
