@@ -62,6 +62,8 @@ typedef struct {
     const char *const *clouds;       /* L->dimlen[DIM_CLOUD] names */
     const char *const *segments;     /* L->dimlen[DIM_SEGMENT] names */
     const char *const *contracts;    /* L->dimlen[DIM_CONTRACT] names */
+    const char *const *contract_clouds; /* L->dimlen[DIM_CONTRACT]: each contract's cloud
+                                        (a name of clouds), or NULL: no contract_cloud */
     const char *const *options;      /* L->dimlen[DIM_OPTION] names (contract options) */
     size_t nparams;                  /* sampled uncertain values (key paths) */
     const char *const *params;

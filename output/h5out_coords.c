@@ -258,17 +258,13 @@ int h5out_define_coords(h5out *o, grp *G, unsigned need, const h5out_desc *d)
         if ((G->scale[D_CLOUD] = coord_labels(o, G, D_CLOUD, d->clouds, "cloud")) < 0) return -1;
     if (need & (1u << D_CONTRACT)) {
         if ((G->scale[D_CONTRACT] = coord_labels(o, G, D_CONTRACT, d->contracts, "contract")) < 0) return -1;
-        /* Spend is per contract; its cloud lets plots and users group spend by cloud. */
-        if (d->sc->ncontracts == G->len[D_CONTRACT] && d->sc->nclouds == G->len[D_CLOUD] && d->clouds) {
-            const char **cc = malloc(G->len[D_CONTRACT] * sizeof *cc);
-            if (!cc) return h5out_fail_plain(o, "out of memory");
-            for (size_t i = 0; i < G->len[D_CONTRACT]; i++) {
-                int c = d->sc->contracts[i].cloud;
-                cc[i] = c >= 0 && (size_t)c < d->sc->nclouds ? d->clouds[c] : "";
-            }
-            int rc = aux_labels(o, G, "contract_cloud", D_CONTRACT, cc, "cloud of the contract");
-            free(cc);
-            if (rc < 0) return -1;
+        /* Spend is per contract; its cloud lets plots and users group spend by cloud
+         * (the union's contracts: a compare whose scenarios add contracts and clouds
+         * has it too). */
+        if (d->contract_clouds) {
+            if (aux_labels(o, G, "contract_cloud", D_CONTRACT, d->contract_clouds,
+                           "cloud of the contract") < 0)
+                return -1;
             G->has_contract_cloud = 1;
         }
     }

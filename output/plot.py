@@ -185,6 +185,11 @@ def fan_panels(ds, series, title, out):
 def spend_by_cloud(st, out):
     """Expected monthly spend stacked by cloud: contracts grouped by contract_cloud + spot."""
     parts = {}
+    if "spend_mean" in st and "contract" in st.dims and st.sizes["contract"] > 0 \
+            and "contract_cloud" not in st.coords:
+        # Without it the chart would show spot spend alone as "spend by cloud": refuse.
+        sys.exit("plot.py: the file has spend by contract but no contract_cloud coordinate "
+                 "(written by capsim since 2026-12-03 for every file; rerun capsim to remake it)")
     if "spend_mean" in st and "contract_cloud" in st.coords:
         by = st["spend_mean"].groupby("contract_cloud").sum()
         for c in by["contract_cloud"].values:

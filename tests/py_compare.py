@@ -93,6 +93,30 @@ def main():
         check(np.array_equal(dem[0], dem[1]), "monthly demand identical path by path (50 saved paths)")
         um = f["diff/unmet_mean"][()]
         check(np.all(um <= 0) and np.any(um < 0), "more capacity: unmet never higher on average, lower somewhere")
+        # spend by contract can be summed by cloud: the union's contracts keep their cloud
+        for g in ("stats", "diff"):
+            cc = [x.decode() if isinstance(x, bytes) else x for x in f[g + "/contract_cloud"][()]] \
+                if "contract_cloud" in f[g] else None
+            check(cc == ["azure", "aws", "oracle"],
+                  f"/{g}/contract_cloud of a compare that adds a contract and a cloud: {cc}")
+    # ... and plot.py draws spend by cloud from it, and refuses a file without it
+    plots = os.path.join(tmp, "plots")
+    r = subprocess.run([sys.executable, "output/plot.py", out, "-o", plots], capture_output=True, text=True)
+    check(r.returncode == 0 and os.path.exists(os.path.join(plots, "spend_by_cloud.png")),
+          f"plot.py draws spend by cloud of the compare (exit {r.returncode}: {r.stderr[-300:]})")
+    stripped = os.path.join(tmp, "no-contract-cloud.h5")
+    subprocess.run(["cp", out, stripped], check=True)
+    with h5py.File(stripped, "r+") as f:
+        for g in ("stats", "diff"):
+            for k in list(f[g]):
+                c = f[g][k].attrs.get("coordinates")
+                if c is not None:
+                    c = c.decode() if isinstance(c, bytes) else str(c)
+                    f[g][k].attrs["coordinates"] = " ".join(w for w in c.split() if w != "contract_cloud")
+            del f[g + "/contract_cloud"]
+    r = subprocess.run([sys.executable, "output/plot.py", stripped, "-o", plots], capture_output=True, text=True)
+    check(r.returncode != 0 and "contract_cloud" in r.stderr,
+          f"plot.py refuses spend by cloud without contract_cloud (exit {r.returncode}: {r.stderr[-200:]})")
 
     # 4. Paired standard errors are much smaller than unpaired ones.
     with h5py.File(os.path.join(tmp, "extra.h5")) as f:

@@ -48,6 +48,7 @@
 static const char *const clouds[] = { "azure", "b,cloud" };
 static const char *const segments[] = { "s1", "s2" };
 static const char *const contracts[] = { "c\"1", "c2" };
+static const char *const contract_clouds[] = { "b,cloud", "azure" };   /* as make_fixture adds them */
 static const char *const params[] = { "demand.s1.growth", "contracts.c/2.capacity.0.delay_months" };
 
 typedef struct {
@@ -145,6 +146,7 @@ static h5out_desc desc_of(const fixture *F, size_t nvariants)
     d.clouds = clouds;
     d.segments = segments;
     d.contracts = contracts;
+    d.contract_clouds = contract_clouds;
     d.nparams = NPARAMS;
     d.params = params;
     d.nvariants = nvariants;

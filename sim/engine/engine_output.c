@@ -63,6 +63,7 @@ static void output_desc(const engine *e, h5out_desc *dp)
     d.clouds = e->clouds.names;
     d.segments = e->segments.names;
     d.contracts = e->contracts.names;
+    d.contract_clouds = e->contract_clouds;
     d.options = e->options.names;
     d.nparams = e->params.n;
     d.params = e->params.names;

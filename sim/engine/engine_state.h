@@ -94,6 +94,8 @@ typedef struct {
     variant_run *vr;
     model_layout U;        /* the common layout */
     name_set clouds, segments, contracts, options, params;
+    const char **contract_clouds;   /* contracts.n: each contract's cloud (the first variant
+                                     * that has the contract says which) */
     model_ws **ws;         /* threads x nv */
     double **scratch;      /* threads: a row and a value vector for the saltelli runs, then
                             * the samplers' scratch (at sampler_at) */

@@ -41,6 +41,20 @@ int eng_variant_names(engine *e)
         for (size_t i = 0; i < sc->nuncertain; i++)
             if (name_set_add(&e->params, sc->uncertain[i].keypath) < 0) return -1;
     }
+    /* The cloud of every contract of the union, so that spend by contract can be summed
+     * by cloud in a file whose scenarios add contracts or clouds. */
+    e->contract_clouds = calloc(e->contracts.n ? e->contracts.n : 1, sizeof *e->contract_clouds);
+    if (!e->contract_clouds) return -1;
+    for (size_t i = 0; i < e->contracts.n; i++)
+        for (size_t v = 0; v < e->nv && !e->contract_clouds[i]; v++) {
+            const scenario *sc = e->vr[v].sc;
+            for (size_t k = 0; k < sc->ncontracts; k++)
+                if (strcmp(sc->contracts[k].name, e->contracts.names[i]) == 0) {
+                    int c = sc->contracts[k].cloud;
+                    e->contract_clouds[i] = c >= 0 && (size_t)c < sc->nclouds ? sc->clouds[c].name : "";
+                    break;
+                }
+        }
     return 0;
 }
 
@@ -317,6 +331,8 @@ void eng_variant_free(engine *e)
     free(e->clouds.names);
     free(e->segments.names);
     free(e->contracts.names);
+    free(e->contract_clouds);
+    e->contract_clouds = NULL;
     free(e->options.names);
     free(e->params.names);
 }
