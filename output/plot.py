@@ -460,12 +460,27 @@ def compare_totals(diff, out):
     return out
 
 
-def sweep_curves(st, out_dir):
-    """Key totals against each varied value (mean and 95% band); other varied values as
-    separate lines."""
+def sweep_change(st, diff, n, idx):
+    """Mean change of total n from the first variant, and the SE of that paired
+    difference, for the variants idx (variant i > 0 is /diff's variant i - 1; the first
+    variant's change is 0 exactly)."""
+    change = np.array([0.0 if i == 0 else float(diff[f"{n}_mean"].values[i - 1]) for i in idx])
+    se = np.array([0.0 if i == 0 else float(diff[f"{n}_se"].values[i - 1]) for i in idx])
+    return change, se
+
+
+def sweep_curves(st, diff, out_dir):
+    """Key totals against each varied value, as the paired change from the first variant
+    (mean, and the 95% band of the paired difference from /diff: the variants run on the
+    same paths, so this band, not each variant's own, says whether two values differ);
+    other varied values as separate lines."""
     keys = [c for c in st.coords if st[c].dims == ("variant",) and c != "variant"]
     written = []
-    names = [n for n in KEY_TOTALS if f"{n}_mean" in st and st[f"{n}_mean"].dims == ("variant",)]
+    names = [n for n in KEY_TOTALS if f"{n}_mean" in st and st[f"{n}_mean"].dims == ("variant",)
+             and f"{n}_mean" in diff and diff[f"{n}_se"].dims == ("variant",)]
+    if not keys or not names:
+        return written
+    first = ", ".join(f"{k}={float(st[k].values[0]):g}" for k in keys)
     for key in keys:
         others = [k for k in keys if k != key]
         groups = {}
@@ -477,20 +492,21 @@ def sweep_curves(st, out_dir):
             for tag, idx in groups.items():
                 x = st[key].values[idx].astype(float)
                 order = np.argsort(x)
-                m = st[f"{n}_mean"].values[idx][order]
-                se = st[f"{n}_se"].values[idx][order]
-                ax.plot(x[order], m, marker="o", label=tag or None)
-                ax.fill_between(x[order], m - 1.96 * se, m + 1.96 * se, alpha=0.2)
+                change, se = sweep_change(st, diff, n, idx)
+                ax.plot(x[order], change[order], marker="o", label=tag or None)
+                ax.fill_between(x[order], (change - 1.96 * se)[order], (change + 1.96 * se)[order], alpha=0.2)
+            ax.axhline(0, color="black", linewidth=0.8)
             units = st[f"{n}_mean"].attrs.get("units", "")
             ax.yaxis.set_major_formatter(formatter(units))
-            ax.set_title(n, fontsize=9)
+            ax.set_title(f"{n}: change ({diff[f'{n}_mean'].attrs.get('better', '')} is better)", fontsize=9)
             ax.grid(alpha=0.3)
         if len(groups) > 1:
             axes[0, 0].legend(fontsize=7)
         axes[-1, 0].set_xlabel(key)
-        fig.suptitle(f"Sweep over {key} (mean, 95% band)")
-        # keep the first panel's title clear of the figure's title (tall figures: 0.4 inch)
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()))
+        fig.suptitle("\n".join(textwrap.wrap(
+            f"Sweep over {key}: change from {first} (paired, 95% band of the difference)", 90)), fontsize=10)
+        # keep the first panel's title clear of the figure's title (tall figures: 0.5 inch)
+        fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
         out = os.path.join(out_dir, f"sweep_{key}.png")
         fig.savefig(out, dpi=110)
         plt.close(fig)
@@ -561,7 +577,7 @@ def charts(args):
                                   f"{diff.attrs.get('baseline', 'baseline')}: {args.series}",
                                   os.path.join(args.out, f"diff_fan_{args.series}.png")))
         written.append(compare_totals(diff, os.path.join(args.out, "compare_totals.png")))
-        written.extend(sweep_curves(st, args.out))
+        written.extend(sweep_curves(st, diff, args.out))
     for w in written:
         if w:
             print(w)

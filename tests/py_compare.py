@@ -153,6 +153,27 @@ def main():
         check(all(np.array_equal(f["totals"][k][3], g["totals"][k][()]) for k in tot),
               "sweep variant 3 per-path totals equal the separate run")
 
+    # 6. plot.py's sweep chart shows the paired change from the first variant with the
+    #    paired difference's band: its numbers against /diff, read with h5py.
+    import importlib.util
+    import xarray as xr
+    spec = importlib.util.spec_from_file_location("plot", "output/plot.py")
+    plot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plot)
+    st = xr.open_dataset(out, group="stats", engine=plot.ENGINE)
+    dff = xr.open_dataset(out, group="diff", engine=plot.ENGINE)
+    change, se = plot.sweep_change(st, dff, "pv_spend", [0, 1, 2, 3])
+    with h5py.File(out) as f:
+        want = f["diff/pv_spend_mean"][()]
+        want_se = f["diff/pv_spend_se"][()]
+    check(change[0] == 0 and se[0] == 0 and np.array_equal(change[1:], want)
+          and np.array_equal(se[1:], want_se),
+          f"sweep chart: change {change} = /diff mean {want}, band SE {se[1:]} = /diff SE")
+    r = subprocess.run([sys.executable, "output/plot.py", out, "-o", os.path.join(tmp, "sweep-plots")],
+                       capture_output=True, text=True)
+    check(r.returncode == 0 and any(n.startswith("sweep_") for n in os.listdir(os.path.join(tmp, "sweep-plots"))),
+          f"plot.py draws the sweep charts (exit {r.returncode}: {r.stderr[-200:]})")
+
     print(f"py_compare: {len(failures)} failure(s)")
     sys.exit(1 if failures else 0)
 
