@@ -128,11 +128,46 @@ def open_group(path, group):
     return xr.open_dataset(path, group=group, engine=ENGINE)
 
 
+class ScaledFormatter(mticker.Formatter):
+    """Tick labels in one unit for the whole axis (k, M, B, T: thousand to trillion, as
+    the summary writes them; never milli), chosen from the largest tick, with as many
+    decimals as the tick step needs; money as "-$1.5B"."""
+
+    def __init__(self, money):
+        self.money = money
+        self.scale, self.suffix, self.dec = 1.0, "", 0
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        top = max((abs(float(v)) for v in locs), default=0.0)
+        self.scale, self.suffix = next(((10.0 ** e, s) for e, s in ((12, "T"), (9, "B"), (6, "M"), (3, "k"))
+                                        if top >= 10.0 ** e), (1.0, ""))
+        step = float(np.min(np.diff(locs))) / self.scale if len(locs) > 1 else 1.0
+        self.dec = 0
+        while self.dec < 6 and step > 0 and \
+                abs(step * 10 ** self.dec - round(step * 10 ** self.dec)) > 1e-6 * step * 10 ** self.dec:
+            self.dec += 1
+
+    def __call__(self, x, pos=None):
+        v = x / self.scale
+        s = f"{abs(v):,.{self.dec}f}"
+        if float(s.replace(",", "")) == 0:
+            return "$0" if self.money else "0"
+        return f"{'-' if v < 0 else ''}{'$' if self.money else ''}{s}{self.suffix}"
+
+
 def formatter(units):
-    """Tick labels with k/M/G suffixes; a $ for money."""
-    if units.startswith("USD"):
-        return mticker.FuncFormatter(lambda x, _: "$" + mticker.EngFormatter(sep="")(x).replace("G", "B"))
-    return mticker.EngFormatter(sep="")
+    """Tick labels of an axis in these units (ScaledFormatter; a $ for money)."""
+    return ScaledFormatter(units.startswith("USD"))
+
+
+def short_label(label):
+    """A variant label for titles and legends: a scenario file's name without its folder
+    and .yaml (the file keeps the label as typed); key=value labels of sweeps as they are."""
+    label = str(label)
+    if label.endswith((".yaml", ".yml")):
+        return os.path.splitext(os.path.basename(label))[0]
+    return label
 
 
 def pick_variant(ds, label):
@@ -175,8 +210,9 @@ def fan_panels(ds, series, title, out):
         ax.yaxis.set_major_formatter(formatter(units))
         ax.grid(alpha=0.3)
     axes[0, 0].legend(loc="upper left", fontsize=8, ncol=4)
-    fig.suptitle(title)
-    fig.tight_layout()
+    lines = textwrap.wrap(title, 90)
+    fig.suptitle("\n".join(lines), fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 1 - (0.1 + 0.2 * len(lines)) / fig.get_figheight()))
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
@@ -265,7 +301,7 @@ def option_exercise(st, name, out):
         panels = list(axes[:, 0])
         for ax, o in zip(panels, options):
             for v in variants:
-                ax.plot(t, 100 * ex.sel(variant=v, option=o).values, label=v, drawstyle="steps-post")
+                ax.plot(t, 100 * ex.sel(variant=v, option=o).values, label=short_label(v), drawstyle="steps-post")
             ax.set_title(f"option {o}", fontsize=10)
         # the variant labels of a sweep are long: one legend under the panels
         handles, labels = panels[0].get_legend_handles_labels()
@@ -439,7 +475,7 @@ def compare_totals(diff, out):
     names = [n for n in KEY_TOTALS if f"{n}_mean" in diff]
     if not names:
         return None
-    variants = [str(v) for v in diff["variant"].values][:MAX_PANELS]
+    variants = [short_label(v) for v in diff["variant"].values][:MAX_PANELS]
     fig, axes = plt.subplots(len(names), 1, figsize=(9, 1.2 * len(names) * max(1, len(variants) / 3) + 1),
                              squeeze=False)
     for ax, n in zip(axes[:, 0], names):
@@ -453,8 +489,9 @@ def compare_totals(diff, out):
         ax.xaxis.set_major_formatter(formatter(units))
         ax.set_title(f"{n} ({diff[f'{n}_mean'].attrs.get('better', '')} is better)", fontsize=9)
         ax.grid(alpha=0.3, axis="x")
-    fig.suptitle(f"Paired difference from baseline {diff.attrs.get('baseline', '')} (95% intervals)")
-    fig.tight_layout()
+    fig.suptitle("\n".join(textwrap.wrap(
+        f"Paired difference from baseline {short_label(diff.attrs.get('baseline', ''))} (95% intervals)", 80)))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
@@ -555,7 +592,7 @@ def charts(args):
     st = xr.open_dataset(args.file, group="stats", engine=ENGINE)
     written = []
     st1 = pick_variant(st, args.variant)
-    label = f" ({st1['variant'].values.item()})" if "variant" in st1.coords else ""
+    label = f" ({short_label(st1['variant'].values.item())})" if "variant" in st1.coords else ""
     with xr.open_dataset(args.file, engine=ENGINE) as root:
         name = root.attrs.get("scenario_name", "")
     long_name = st1[args.series + "_mean"].attrs.get("long_name", args.series).replace(", mean over paths", "")
@@ -573,8 +610,8 @@ def charts(args):
     diff = open_group(args.file, "diff") if "variant" in st.dims else None
     if diff is not None:
         d0 = diff.isel(variant=0)
-        written.append(fan_panels(d0, args.series, f"Paired difference {d0['variant'].values.item()} - "
-                                  f"{diff.attrs.get('baseline', 'baseline')}: {args.series}",
+        written.append(fan_panels(d0, args.series, f"Paired difference {short_label(d0['variant'].values.item())}"
+                                  f" - {short_label(diff.attrs.get('baseline', 'baseline'))}: {args.series}",
                                   os.path.join(args.out, f"diff_fan_{args.series}.png")))
         written.append(compare_totals(diff, os.path.join(args.out, "compare_totals.png")))
         written.extend(sweep_curves(st, diff, args.out))
