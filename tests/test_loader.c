@@ -241,6 +241,42 @@ static void test_every_family(void **state)
     scenario_free(sc);
 }
 
+/* A lognormal written by its 10th and 90th percentiles or by its mean and sd becomes the
+ * median and sigma with those percentiles or moments (closed forms); mixing pairs, half a
+ * pair and p10 >= p90 are errors at the distribution. */
+static void test_lognormal_forms(void **state)
+{
+    (void)state;
+    const char *sets[] = { "demand.0.growth={dist: lognormal, p10: 1.5, p90: 3.0}",
+                           "demand.0.volatility={dist: lognormal, mean: 0.2, sd: 0.05}" };
+    scenario *sc = load_ok(full, sets, 2);
+    const dist_spec *d = &unc(sc, sc->segments[0].growth)->dist;
+    assert_int_equal(d->family, DIST_LOGNORMAL);
+    /* median sqrt(1.5 x 3), sigma ln(2) / (2 x 1.2815515655446004) */
+    assert_near(d->p[0], sqrt(4.5), 1e-15);
+    assert_near(d->p[1], log(2.0) / (2 * 1.2815515655446004), 1e-15);
+    assert_near(dist_quantile(d, 0.1), 1.5, 1.5e-14);
+    assert_near(dist_quantile(d, 0.9), 3.0, 3e-14);
+    d = &unc(sc, sc->segments[0].volatility)->dist;
+    assert_int_equal(d->family, DIST_LOGNORMAL);
+    assert_near(dist_mean(d), 0.2, 1e-15);
+    assert_near(dist_sd(d), 0.05, 1e-15);
+    scenario_free(sc);
+    const char *bad[][2] = {
+        { "demand.0.growth={dist: lognormal, median: 2, p90: 3}",
+          "lognormal takes one pair: median and sigma, p10 and p90, or mean and sd (found median, p90)" },
+        { "demand.0.growth={dist: lognormal, p10: 2}", "lognormal needs 'p10' and 'p90' together" },
+        { "demand.0.growth={dist: lognormal, p10: 3, p90: 2}", "p10 3 and p90 2 (expected 0 < p10 < p90)" },
+        { "demand.0.growth={dist: lognormal, mean: 2, sd: 0}", "mean 2 and sd 0 (expected mean > 0 and sd > 0)" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        result r = load_sets(full, bad[i], 1);
+        assert_null(r.sc);
+        if (!strstr(r.errs, bad[i][1])) fail_msg("%s: got %s", bad[i][0], r.errs);
+        done(&r);
+    }
+}
+
 static void test_uncertain_key_paths(void **state)
 {
     (void)state;
@@ -1646,6 +1682,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scenario_and_simulation),
         cmocka_unit_test(test_every_family),
+        cmocka_unit_test(test_lognormal_forms),
         cmocka_unit_test(test_uncertain_key_paths),
         cmocka_unit_test(test_fresh_distributions),
         cmocka_unit_test(test_defaults),

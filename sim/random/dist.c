@@ -742,7 +742,7 @@ const dist_family_type dist_families[DIST_NFAMILIES] = {
     [DIST_LOGNORMAL] = {
         .name = "lognormal", .family = DIST_LOGNORMAL, .np = 2, .params = { "median", "sigma" },
         .truncatable = 1,
-        .usage = "{dist: lognormal, median: M, sigma: S, min?: A, max?: B}",
+        .usage = "{dist: lognormal, median: M, sigma: S (or p10: A, p90: B, or mean: M, sd: S), min?: A, max?: B}",
         .validate = lognormal_validate,
         .cdf = lognormal_P, .cdf_upper = lognormal_Q,
         .quantile = lognormal_Pinv, .quantile_upper = lognormal_Qinv, .draw = lognormal_draw,
