@@ -1058,6 +1058,9 @@ static void test_print_content(void **state)
     assert_non_null(strstr(out, "      until: 2027-01\n"));            /* to + 1 */
     assert_non_null(strstr(out, "      availability: 0.7\n"));
     assert_non_null(strstr(out, "    # term: 84 months\n"));
+    /* what period: year means, in numbers: $38B over 84 months is 7 floors of $5.429B */
+    assert_non_null(strstr(out, "      period: year   # the term's 84 months in 7 periods from `from`: a floor "
+                                "of usd x 12 / 84 each (5.429e+09)\n"));
     assert_non_null(strstr(out, "  - [demand.inference.growth, "
                                 "contracts.aws-2025.capacity.0.delay_months, 0.5]\n"));
     assert_non_null(strstr(out, "    price:\n      gb200: 3.2\n      trn2: {dist: discrete, "

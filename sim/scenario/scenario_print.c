@@ -233,7 +233,17 @@ static void print_contract_terms(FILE *f, const scenario *sc, const contract_spe
     if (c->has_min_spend) {
         fputs("    min_spend:\n", f);
         put_param(f, sc, 6, "usd", c->min_spend_usd);
-        fprintf(f, "      period: %s\n", c->min_spend_period == PERIOD_YEAR ? "year" : "term");
+        int months = c->to - c->from + 1, periods = (months + 11) / 12, last = months - 12 * (periods - 1);
+        if (c->min_spend_period == PERIOD_YEAR && months > 0) {
+            /* what `year` means is easy to misread as "usd every year": say it here */
+            fprintf(f, "      period: year   # the term's %d months in %d period%s from `from`: a floor of "
+                       "usd x 12 / %d each", months, periods, periods == 1 ? "" : "s", months);
+            if (c->min_spend_usd.idx < 0) fprintf(f, " (%.4g)", c->min_spend_usd.value * 12.0 / months);
+            if (last < 12) fprintf(f, ", the last (%d months) pro-rated: usd x %d / %d", last, last, months);
+            fputc('\n', f);
+        } else {
+            fprintf(f, "      period: %s\n", c->min_spend_period == PERIOD_YEAR ? "year" : "term");
+        }
         fprintf(f, "      basis: %s\n",
                 c->min_spend_basis == BASIS_DELIVERED ? "delivered" : "contracted");
     } else {
