@@ -34,10 +34,21 @@ typedef struct {
     size_t n;
 } vary_axis;
 
-/* Parse "key=v1,v2" or "key=start:stop:count" into axis; -1 on a bad form. */
-static int parse_vary(const char *arg, vary_axis *ax)
+#define VARY_FORM "expected key.path=v1,v2,... or key.path=start:stop:count"
+
+/* Why a value of a list is not one: sweep varies numbers only. */
+static void not_a_number(const char *tok, char *why, size_t len)
+{
+    snprintf(why, len, "'%s' is not a number: sweep varies numbers only (a month such as 2026-05 or "
+             "a word such as reserved cannot be swept: write one scenario file per value and run "
+             "capsim compare on them)", tok);
+}
+
+/* Parse "key=v1,v2" or "key=start:stop:count" into axis; -1 on a bad form, with why. */
+static int parse_vary(const char *arg, vary_axis *ax, char *why, size_t len)
 {
     const char *eq = strchr(arg, '=');
+    snprintf(why, len, VARY_FORM);
     if (!eq || eq == arg || !eq[1]) return -1;
     ax->key = strndup(arg, (size_t)(eq - arg));
     char *list = strdup(eq + 1);
@@ -48,9 +59,12 @@ static int parse_vary(const char *arg, vary_axis *ax)
     char *c1 = strchr(list, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
     if (c1 && c2 && !strchr(list, ',')) {
         *c1 = *c2 = '\0';
-        if (cli_parse_double(list, &a) == 0 && cli_parse_double(c1 + 1, &b) == 0 &&
-            cli_parse_int(c2 + 1, 1, SWEEP_MAX_VARIANTS, &count) == 0 &&
-            (ax->values = malloc((size_t)count * sizeof(double)))) {
+        if (cli_parse_double(list, &a) != 0) not_a_number(list, why, len);
+        else if (cli_parse_double(c1 + 1, &b) != 0) not_a_number(c1 + 1, why, len);
+        else if (cli_parse_int(c2 + 1, 1, SWEEP_MAX_VARIANTS, &count) != 0)
+            snprintf(why, len, "count '%s' of start:stop:count: expected a whole number from 1 to %d", c2 + 1,
+                     SWEEP_MAX_VARIANTS);
+        else if ((ax->values = malloc((size_t)count * sizeof(double)))) {
             for (int i = 0; i < count; i++)
                 ax->values[i] = count == 1 ? a : a + (b - a) * i / (count - 1);
             ax->n = (size_t)count;
@@ -60,8 +74,12 @@ static int parse_vary(const char *arg, vary_axis *ax)
         ok = 1;
         for (char *tok = strtok(list, ","); tok && ok; tok = strtok(NULL, ",")) {
             double *p = realloc(ax->values, (ax->n + 1) * sizeof *p);
-            if (!p || cli_parse_double(tok, &a) != 0) { if (p) ax->values = p; ok = 0; break; }
-            ax->values = p;
+            if (p) ax->values = p;
+            if (!p || cli_parse_double(tok, &a) != 0) {
+                if (p) not_a_number(tok, why, len);
+                ok = 0;
+                break;
+            }
             ax->values[ax->n++] = a;
         }
         ok = ok && ax->n > 0;
@@ -156,8 +174,9 @@ static int vary_option(int opt, const char *arg, void *ctx)
     g->axes = p;
     memset(&g->axes[g->naxes], 0, sizeof *p);
     g->naxes++;
-    if (parse_vary(arg, &g->axes[g->naxes - 1]) != 0)
-        return cli_usage_error("sweep", "--vary %s: expected key.path=v1,v2,... or key.path=start:stop:count", arg), -1;
+    char why[512];
+    if (parse_vary(arg, &g->axes[g->naxes - 1], why, sizeof why) != 0)
+        return cli_usage_error("sweep", "--vary %s: %s", arg, why), -1;
     /* One axis per key: a second would override the first's values on every grid point
      * and name the same coordinate twice. */
     for (size_t a = 0; a + 1 < g->naxes; a++)
