@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "sim/engine/engine.h"
 #include "sim/scenario/loader.h"
+#include "sim/scenario/yamldoc.h"
 #include "sim/engine/mpi_comm.h"
 #include "output/h5out.h"
 
@@ -72,9 +73,56 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return EXIT_BAD_INPUT;
 }
 
+/* Standard input as a scenario (`-`), read once: a second `-` on the same command line
+ * gets the same text. Reading stops one byte past the loader's limit, which then refuses
+ * the length with its own message. */
+static const char *stdin_scenario(size_t *len)
+{
+    static char *text;
+    static size_t n;
+    static int done;
+    if (!done) {
+        done = 1;
+        const size_t most = (size_t)YAMLDOC_MAX_BYTES + 1;
+        size_t cap = 0;
+        for (;;) {
+            if (n + 1 > cap) {
+                size_t want = cap ? 2 * cap : 1 << 16;
+                char *t = realloc(text, want);
+                if (!t) break;
+                text = t;
+                cap = want;
+            }
+            size_t got = fread(text + n, 1, (cap < most ? cap : most) - n, stdin);
+            n += got;
+            if (got == 0 || n >= most) break;
+        }
+        if (!text || ferror(stdin)) {
+            free(text);
+            text = NULL;
+        }
+    }
+    *len = n;
+    return text;
+}
+
 scenario *cli_load(const char *path, const char *const *sets, size_t nsets)
 {
     FILE *errs = comm_rank() == 0 ? stderr : NULL;
+    if (path && strcmp(path, "-") == 0) {
+        if (comm_size() > 1) {
+            if (errs) fprintf(errs, "<stdin>: a scenario on standard input cannot be read under mpirun "
+                                    "(expected a scenario file every rank can open)\n");
+            return NULL;
+        }
+        size_t len;
+        const char *text = stdin_scenario(&len);
+        if (!text) {
+            if (errs) fprintf(errs, "<stdin>: cannot read the scenario from standard input\n");
+            return NULL;
+        }
+        return loader_load_text(text, len, "<stdin>", sets, nsets, errs, NULL);
+    }
     if (path)
         return loader_load_file(path, sets, nsets, errs, NULL);
     return loader_load_text(capsim_default_scenario, capsim_default_scenario_len,
@@ -98,7 +146,12 @@ char *cli_join_argv(int argc, char **argv)
 int cli_run_option(const char *cmd, int opt, const char *arg, cli_run_opts *o)
 {
     switch (opt) {
-    case 'o': o->out = arg; return 1;
+    case 'o':
+        if (strcmp(arg, "-") == 0)
+            return cli_usage_error(cmd, "-o -: the results are an HDF5 file, which cannot go to standard "
+                                   "output (expected a file name)"), -1;
+        o->out = arg;
+        return 1;
     case OPT_PATHS:
         if (cli_parse_u64(arg, &o->paths) != 0 || o->paths == 0 || o->paths > BOUNDS_PATHS_MAX)
             return cli_usage_error(cmd, "--paths %s: expected a whole number from 1 to 1e12", arg), -1;
@@ -257,8 +310,20 @@ int cli_parse_run_args(const char *cmd, int argc, char **argv, const struct opti
 {
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
-        if (c == OPT_HELP) {
+    opterr = 0;   /* one message per mistake, ours, naming the option */
+    while ((c = getopt_long(argc, argv, ":o:hq", longopts, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            char name[16];
+            const char *opt = argv[optind - 1];
+            if (optopt > 0 && optopt < 128 && isalnum(optopt)) {
+                snprintf(name, sizeof name, "-%c", optopt);
+                opt = name;
+            }
+            cli_usage_error(cmd, c == ':' ? "option %s needs a value" : "unknown option %s", opt);
+            return CLI_BAD;
+        }
+        if (c == 'q') c = OPT_QUIET;
+        if (c == OPT_HELP || c == 'h') {
             fputs(help, stdout);
             fputs("\n", stdout);
             cli_print_split_help(stdout);

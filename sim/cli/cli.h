@@ -56,6 +56,19 @@ typedef struct {
  * option was one of them (parsed into o), 0 if not, -1 on a bad value (message printed). */
 enum { OPT_PATHS = 1000, OPT_SEED, OPT_THREADS, OPT_SET, OPT_SAVE_PATHS, OPT_TARGET_RSE,
        OPT_ON, OPT_QUIET, OPT_HELP, OPT_VARY, OPT_SHARD, OPT_SUPERBLOCK_PATHS };
+/* The options run, compare and sweep share, for their --help. */
+#define CLI_RUN_OPTIONS_HELP                                                                   \
+    "  -o, --output OUT.h5     results file: a new name or a regular file, replaced\n"         \
+    "                          atomically (not a link, directory, device, FIFO)\n"             \
+    "  --paths N               number of paths (default: simulation.paths)\n"                  \
+    "  --seed S                random seed (default: simulation.seed)\n"                       \
+    "  --threads T             OpenMP threads (default: all cores); results do not depend on it\n" \
+    "  --set key.path=value    override a scenario value (a number or an inline\n"             \
+    "                          distribution such as '{dist: normal, mean: 1, sd: 0.1}')\n"     \
+    "  --save-paths K          keep the monthly series of the first K paths in /paths\n"       \
+    "  -q, --quiet             no progress line or closing message\n"                          \
+    "  -h, --help              this help\n"
+
 #define CLI_RUN_LONGOPTS                                           \
     { "output", required_argument, NULL, 'o' },                    \
     { "paths", required_argument, NULL, OPT_PATHS },               \

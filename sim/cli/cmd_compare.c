@@ -21,7 +21,10 @@ static const char compare_help[] =
     "Run the scenarios on common random numbers (every uncertain value and monthly shock\n"
     "is keyed by its name, so values the scenarios share are identical path by path) and\n"
     "write each one's statistics plus the paired differences B - A, C - A, ... to OUT.h5\n"
-    "(default compare.h5). --set applies to every scenario.\n";
+    "(default compare.h5). --set applies to every scenario. A scenario may be `-` (standard\n"
+    "input), once.\n"
+    "\n"
+    CLI_RUN_OPTIONS_HELP;
 
 int cmd_compare(int argc, char **argv)
 {

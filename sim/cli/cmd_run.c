@@ -9,26 +9,19 @@
 #include <string.h>
 
 static const char run_help[] =
-    "usage: capsim run [SCENARIO.yaml] [-o OUT.h5] [--paths N] [--seed S] [--threads T]\n"
+    "usage: capsim run [SCENARIO.yaml | -] [-o OUT.h5] [--paths N] [--seed S] [--threads T]\n"
     "                  [--set key.path=value ...] [--save-paths K]\n"
     "                  [--target-rse X --on METRIC] [--shard i/n] [--quiet]\n"
     "\n"
-    "Simulate SCENARIO.yaml (without one: the built-in default, multicloud-2026) and\n"
-    "write the results to OUT.h5 (default: NAME.h5, NAME the scenario's name).\n"
+    "Simulate SCENARIO.yaml (`-`: read it from standard input; without one: the built-in\n"
+    "default, multicloud-2026) and write the results to OUT.h5 (default: NAME.h5, NAME the\n"
+    "scenario's name).\n"
     "\n"
-    "  -o, --output OUT.h5     results file: a new name or a regular file, replaced\n"
-    "                          atomically (not a link, directory, device, FIFO)\n"
-    "  --paths N               number of paths (default: simulation.paths)\n"
-    "  --seed S                random seed (default: simulation.seed)\n"
-    "  --threads T             OpenMP threads (default: all cores); results do not depend on it\n"
-    "  --set key.path=value    override a scenario value (a number or an inline\n"
-    "                          distribution such as '{dist: normal, mean: 1, sd: 0.1}')\n"
-    "  --save-paths K          keep the monthly series of the first K paths in /paths\n"
+    CLI_RUN_OPTIONS_HELP
     "  --target-rse X --on M   stop once the relative standard error of metric M is below X\n"
     "                          (M: a per-path total, e.g. pv_spend, or its quantile\n"
     "                          pv_spend:q0.95); --paths is then the maximum; checked\n"
-    "                          after each superblock of paths (see below)\n"
-    "  --quiet                 no progress line or closing message\n";
+    "                          after each superblock of paths (see below)\n";
 
 /* Default output file: NAME.h5 in the current directory. The name must keep it there
  * and visible: not empty, no '/', no leading '.' (the loader checks scenario.name's

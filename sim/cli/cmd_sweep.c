@@ -26,7 +26,11 @@ static const char sweep_help[] =
     "\n"
     "Run the grid of variants given by the --vary lists (cartesian product) on common\n"
     "random numbers and write them to OUT.h5 (default sweep.h5) with a variant dimension.\n"
-    "A list is v1,v2,... or start:stop:count (count values from start to stop).\n";
+    "A list is v1,v2,... or start:stop:count (count values from start to stop); sweep\n"
+    "varies numbers only.\n"
+    "\n"
+    "  --vary key.path=LIST    one axis of the grid (repeat for more; the first varies slowest)\n"
+    CLI_RUN_OPTIONS_HELP;
 
 typedef struct {
     char *key;
@@ -225,6 +229,10 @@ int cmd_sweep(int argc, char **argv)
     if (parsed != CLI_PARSED) goto done;
     if (argc - optind != 1 || g.naxes == 0) {
         cli_usage_error("sweep", "expected one scenario file and at least one --vary");
+        goto done;
+    }
+    if (strcmp(argv[optind], "-") == 0) {
+        cli_usage_error("sweep", "-: sweep reads its scenario once per variant (expected a scenario file)");
         goto done;
     }
     if (o.target_rse > 0) {
