@@ -576,7 +576,10 @@ done:
     return st;
 }
 
-static int print_diff_rows(const sfile *S, const char *name, size_t slot)
+/* The difference rows of total `name` at variant slot `slot`; *nequal counts the rows
+ * whose difference is exactly 0 on every path (shown as "all equal", not as a 0%
+ * chance of being better). */
+static int print_diff_rows(const sfile *S, const char *name, size_t slot, int *nequal)
 {
     static const char *const which[4] = { "mean", "se", "ppos", "pneg" };
     results_var x[4];
@@ -607,6 +610,10 @@ static int print_diff_rows(const sfile *S, const char *name, size_t slot)
         fmt_prob(better, c[2], sizeof c[2]);
         if (S->has_net && !strncmp(name, "pv_spend", 8) && isfinite(better))
             snprintf(c[2], sizeof c[2], "lower %.1f%%", 100.0 * better);   /* see the top */
+        if (p[j] == 0 && q[j] == 0 && m[j] == 0) {   /* neither above nor below 0 on any path */
+            snprintf(c[2], sizeof c[2], "all equal");
+            (*nequal)++;
+        }
         /* A difference within two standard errors of zero is not established by this run. */
         const char *flag = fabs(m[j]) > 2 * s[j] ? "" : "  (within 2 SE)";
         if (lab && j == 0) fprintf(S->out, "    by %s:\n", mean->dimname[mean->rank - 1]);
@@ -646,11 +653,12 @@ static int print_verdict(const sfile *S, size_t v)
 
 static int print_diffs(const sfile *S)
 {
+    int nequal = 0;
     for (size_t v = 1; v < S->V; v++) {
         fprintf(S->out, "\nPaired difference %s - %s (same random numbers, path by path)\n", S->variants[v], S->variants[0]);
         fprintf(S->out, DIFF_ROW, "total", "mean diff", "SE", PCOL(S), "P(better)", "");
         for (size_t k = 0; k < NKEY; k++) {
-            int st = print_diff_rows(S, key_totals[k], v - 1);
+            int st = print_diff_rows(S, key_totals[k], v - 1, &nequal);
             if (st < 0) return st;
         }
         int st = S->has_net ? print_verdict(S, v) : RESULTS_OK;
@@ -666,6 +674,8 @@ static int print_diffs(const sfile *S)
                "   unmet demand; higher revenue)\n");
     if (S->has_net && hdf5_exists(S->df, "min_cash_mean"))
         fprintf(S->out, "  (min_cash: higher is better; peak_funding_need: lower is better)\n");
+    if (nequal)
+        fprintf(S->out, "  (all equal: the difference is exactly 0 on every path)\n");
     return RESULTS_OK;
 }
 

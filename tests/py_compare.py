@@ -59,6 +59,13 @@ def main():
             d = f["totals"][k]
             if d.ndim >= 2 and d.shape[0] == 2:
                 check(np.array_equal(d[0], d[1]), f"self-compare totals/{k} equal path by path")
+    # ... and summary says so: "all equal" in P(better), not a 0% chance of being better
+    r = subprocess.run([CAPSIM, "summary", out], capture_output=True, text=True)
+    rows = [l for l in r.stdout[r.stdout.index("Paired difference"):].splitlines()
+            if l.startswith("  pv_") or l.startswith("  unmet_h100e_hours")]
+    check(r.returncode == 0 and len(rows) >= 8 and all(l.rstrip().endswith("all equal") for l in rows)
+          and "(all equal: the difference is exactly 0 on every path)" in r.stdout,
+          f"summary of a self-compare: every difference row 'all equal' ({len(rows)} rows)")
 
     # 2. Only a reserved price rises: spend is higher on every path, unmet unchanged.
     pricier = variant_file(tmp, "pricier", lambda t: t.replace("price: { h100: 2.0, gb200: 4.0 }",
