@@ -176,9 +176,15 @@ def pick_variant(ds, label):
         return ds
     if label is None:
         return ds.isel(variant=0)
-    if label not in list(ds["variant"].values):
-        raise SystemExit(f"plot.py: no variant '{label}' (have: {', '.join(map(str, ds['variant'].values))})")
-    return ds.sel(variant=label)
+    labels = [str(v) for v in ds["variant"].values]
+    if label in labels:
+        return ds.sel(variant=label)
+    # a scenario file's name without its folder and .yaml names it too (as titles show it)
+    short = [i for i, v in enumerate(labels) if short_label(v) == label]
+    if len(short) == 1:
+        return ds.isel(variant=short[0])
+    raise SystemExit(f"plot.py: no variant '{label}' (have: {', '.join(labels)}"
+                     f"{'; ' + label + ' names several' if len(short) > 1 else ''})")
 
 
 def own_dim(da):

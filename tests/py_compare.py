@@ -111,6 +111,13 @@ def main():
     r = subprocess.run([sys.executable, "output/plot.py", out, "-o", plots], capture_output=True, text=True)
     check(r.returncode == 0 and os.path.exists(os.path.join(plots, "spend_by_cloud.png")),
           f"plot.py draws spend by cloud of the compare (exit {r.returncode}: {r.stderr[-300:]})")
+    # a variant is named by its file's name without folder and .yaml too (plot.py --variant)
+    r = subprocess.run([sys.executable, "output/plot.py", out, "-o", plots, "--variant", "extra"],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"plot.py --variant extra picks {extra} (exit {r.returncode}: {r.stderr[-200:]})")
+    r = subprocess.run([sys.executable, "output/plot.py", out, "-o", plots, "--variant", "nope"],
+                       capture_output=True, text=True)
+    check(r.returncode != 0 and "no variant 'nope'" in r.stderr, "plot.py --variant nope is refused")
     stripped = os.path.join(tmp, "no-contract-cloud.h5")
     subprocess.run(["cp", out, stripped], check=True)
     with h5py.File(stripped, "r+") as f:
