@@ -17,29 +17,30 @@
 #include <stdint.h>
 
 enum {
-    K_MAX = 1024,       /* largest buffer k: bounds the stack scratch */
-    L_MAX = 40,         /* most levels */
+    K_MAX = 4096,       /* largest top capacity k */
+    B0_MAX = 1024,      /* largest level-0 buffer: bounds the stack scratch of queries */
+    L_MAX = 48,         /* levels: the top grows past level h only after k 2^h values */
     BUDGET_MAX = 4096,  /* largest exact budget */
-    BITS_MAX = 16,      /* bits of n / k at conversion: n / k <= BUDGET_MAX / 4 */
+    OPS_MAX = 4 * L_MAX, /* compactions one step may plan (a few passes over the levels) */
     VBLOCK = 64         /* variables per thread work item: 8 cache lines of each row */
 };
 
-/* The shape of the sketch, shared by all variables of an accumulator. */
+/* The shape of the sketch, shared by all variables of an accumulator (see sketch.c). */
 typedef struct {
-    uint64_t n;        /* values per variable */
-    int exact;         /* the slot holds raw values (n <= budget) */
-    unsigned size0;    /* items in level 0 (sketch mode) */
-    uint64_t occ;      /* bit h: level h >= 1 holds k/2 items */
-    uint64_t seed;     /* keys the compactions' parities (stats_set_seed) */
-    uint64_t ncomp;    /* compactions so far: with seed and level, keys the next parity */
-    double top_w;      /* weight of the top level's items; 2^T while the top is empty */
-    double errp, errn; /* summed weights of +w and -w compactions (see ERROR in sketch.c) */
+    uint64_t n;             /* values per variable */
+    int exact;              /* the slot holds raw values (n <= budget) */
+    unsigned top;           /* the top level H (1 in an empty sketch) */
+    uint32_t size[L_MAX];   /* items at each level; level 0 raw and unsorted, the others sorted */
+    uint64_t cnt[L_MAX];    /* compactions so far at each level: keys the next parity */
+    uint64_t seed;          /* keys the compactions' parities (stats_set_seed) */
+    double errp, errn;      /* the error bound tallied (see ERROR in sketch.c) */
 } sk_state;
 
 struct stats {
     size_t nvars;
-    unsigned k, half, top, budget, levels;
-    size_t slot;       /* doubles per variable, padded */
+    unsigned k, b0, budget; /* top capacity, level-0 buffer, exact budget */
+    uint32_t capd[L_MAX];   /* capacity of the level at depth d below the top */
+    size_t slot;            /* doubles per variable, padded */
     sk_state st;
     double *mean, *m2, *mn, *mx, *npos;
     double *data;      /* nvars * slot */
@@ -65,24 +66,26 @@ static inline double pow2(unsigned h) { return (double)(UINT64_C(1) << h); }
 
 /* ---------- the sketch's levels inside a variable's slot */
 
-static inline double *level_ptr(const stats *s, double *slot, unsigned h)
+/* Level 0 (raw) is at the start of the slot; levels top, top-1, ..., 1 follow, packed
+ * in that order (so a change at the low levels, the frequent one, moves no higher
+ * level). The offset of level h >= 1 in the slot. */
+static inline size_t level_off(const stats *s, const sk_state *st, unsigned h)
 {
-    return h == 0 ? slot : slot + s->k + (size_t)(h - 1) * s->half;
+    size_t off = s->b0;
+    for (unsigned j = st->top; j > h; j--) off += st->size[j];
+    return off;
 }
 
-static inline const double *level_cptr(const stats *s, const double *slot, unsigned h)
+/* The non-empty levels h >= 1 of a slot as runs of weight 2^h, top first; returns how
+ * many (at most L_MAX - 1). */
+static inline size_t sketch_levels(const stats *s, const sk_state *st, const double *slot, run *runs)
 {
-    return h == 0 ? slot : slot + s->k + (size_t)(h - 1) * s->half;
-}
-
-static inline int occupied(const sk_state *st, unsigned h) { return (int)((st->occ >> h) & 1u); }
-
-static inline void set_occupied(sk_state *st, unsigned h, int on)
-{
-    if (on)
-        st->occ |= UINT64_C(1) << h;
-    else
-        st->occ &= ~(UINT64_C(1) << h);
+    size_t nr = 0, off = s->b0;
+    for (unsigned h = st->top; h >= 1; h--) {
+        if (st->size[h] > 0) runs[nr++] = (run){slot + off, st->size[h], pow2(h)};
+        off += st->size[h];
+    }
+    return nr;
 }
 
 /* ---------- small kernels used on both sides of the stats_sort.c boundary */
@@ -115,6 +118,9 @@ static inline void halve(double *a, size_t n, unsigned o)
 /* A whole array ascending: in order already, few values (counted), or merge-sorted.
  * tmp holds n doubles. */
 void sort_doubles(double *a, size_t n, double *tmp);
+
+/* Merge sorted a[0..na) and b[0..nb) into out; ties take a first. */
+void sort_merge2(const double *a, size_t na, const double *b, size_t nb, double *out);
 
 /* Sort a[0..m) and a[m..2m) (tmp: 2m). */
 void sort_halves(double *a, size_t m, double *tmp);

@@ -63,7 +63,7 @@ static void sort8(double *a)
 }
 
 /* Merge sorted a and b into out; ties take a first (stable, so deterministic). */
-static void merge2(const double *a, size_t na, const double *b, size_t nb, double *out)
+void sort_merge2(const double *a, size_t na, const double *b, size_t nb, double *out)
 {
     size_t i = 0, j = 0, o = 0;
     while (i < na && j < nb) {
@@ -235,7 +235,7 @@ static void sort_runs(double *a, size_t n, size_t width, double *tmp)
             if (na == nb)
                 merge_equal(src + i, src + i + na, na, dst + i);
             else
-                merge2(src + i, na, src + i + na, nb, dst + i);
+                sort_merge2(src + i, na, src + i + na, nb, dst + i);
         }
         double *t = src;
         src = dst;
