@@ -182,7 +182,7 @@ static void plan_settle(const stats *s, sk_state *st, sk_plan *p, unsigned hi)
     if (p->tmp < room[0]) p->tmp = room[0];
 }
 
-static size_t plan_work(const sk_plan *p) { return p->base[p->hi + 1] + 2 * p->tmp; }
+static size_t plan_work(const sk_plan *p) { return p->base[p->hi + 1] + 2 * (p->tmp + 1); }
 
 /* ---------- applying a plan to one variable */
 
@@ -204,45 +204,96 @@ static const double *src_level(const sk_src *a, unsigned h, size_t *n)
     return *n ? a->slot + level_off(a->s, a->st, h) : a->slot;
 }
 
-/* Gather levels 0..hi of a (and of b, when merging: its raw values after a's, its sorted
- * levels merged in) into the scratch, do the plan's compactions there, and write levels
- * 0..hi back into slot packed under the new shape st. Levels above hi are not moved:
- * they precede the region rewritten (see the layout above). */
+/* Do the plan's compactions on one variable and write levels 0..hi back into slot, packed
+ * under the new shape st (levels above hi are not moved: they precede the region
+ * rewritten; see the layout above). Streaming, the levels are read where they lie in the
+ * slot; merging (b given), each level of a and b is first merged into the scratch (b's
+ * raw values after a's). A compaction's carry waits in a buffer: when the next
+ * compaction takes all of the level it lands on, the two are merged and decimated in
+ * one pass (sort_merge_decimate_n), else it is merged into the level. */
 static void apply(const stats *s, const sk_state *st, const sk_plan *p, double *slot,
                   const sk_src *a, const sk_src *b, uint64_t coin, double *work)
 {
-    double *t1 = work + p->base[p->hi + 1], *t2 = t1 + p->tmp;
+    double *carry[2] = {work + p->base[p->hi + 1], work + p->base[p->hi + 1] + p->tmp + 1};
+    const double *lv[L_MAX];
+    double *l0;                 /* level 0, writable: sorted in place */
     size_t cur[L_MAX];
     for (unsigned h = 0; h <= p->hi; h++) {
         size_t na, nb = 0;
         const double *x = src_level(a, h, &na), *y = b ? src_level(b, h, &nb) : NULL;
         double *dst = work + p->base[h];
-        if (h == 0 || nb == 0) {
+        cur[h] = na + nb;
+        lv[h] = x;
+        if (!b) continue;
+        if (h == 0 || nb == 0 || na == 0) {
             memcpy(dst, x, na * sizeof *dst);
             if (nb) memcpy(dst + na, y, nb * sizeof *dst);
         } else {
             sort_merge2(x, na, y, nb, dst);
         }
-        cur[h] = na + nb;
+        lv[h] = dst;
     }
+    l0 = b ? work + p->base[0] : slot;
+    const double *pend = NULL;
+    size_t npend = 0;
+    unsigned plev = 0, c = 0;
     for (unsigned i = 0; i < p->nops; i++) {
         const sk_op *op = &p->op[i];
         unsigned h = op->h, o = var_offset(op->key, coin) ^ op->flip;
-        double *lv = work + p->base[h], *up = work + p->base[h + 1];
-        size_t half = op->m / 2;
-        if (h == 0) sort_doubles(lv, cur[0], t2);
-        for (size_t j = 0; j < half; j++) t1[j] = lv[2 * j + o];
-        memmove(lv, lv + op->m, (cur[h] - op->m) * sizeof *lv);
+        double *next = carry[c];
+        c ^= 1u;
+        if (pend && plev != h) { /* the carry lands on a level not compacted next */
+            double *dst = work + p->base[plev];
+            sort_merge2(lv[plev], cur[plev], pend, npend, next);
+            cur[plev] += npend;
+            memcpy(dst, next, cur[plev] * sizeof *dst);
+            lv[plev] = dst;
+            pend = NULL;
+        }
+        if (pend && plev == h) {
+            if (op->m == cur[h] + npend) { /* the whole level with the carry: one pass */
+                sort_merge_decimate_n(lv[h], cur[h], pend, npend, o, next);
+                cur[h] = 0;
+                pend = next;
+                npend = op->m / 2;
+                plev = h + 1;
+                continue;
+            }
+            double *dst = work + p->base[h]; /* lv[h] may be there: merge via next */
+            sort_merge2(lv[h], cur[h], pend, npend, next);
+            cur[h] += npend;
+            memcpy(dst, next, cur[h] * sizeof *dst);
+            lv[h] = dst;
+        }
+        if (h == 0) sort_doubles(l0, cur[0], carry[c]); /* the other buffer: free */
+        const double *x = h == 0 ? l0 : lv[h];
+        for (size_t j = 0; j < op->m / 2; j++) next[j] = x[2 * j + o];
+        if (h == 0) l0 += op->m;
+        lv[h] = x + op->m;
         cur[h] -= op->m;
-        sort_merge2(up, cur[h + 1], t1, half, t2);
-        cur[h + 1] += half;
-        memcpy(up, t2, cur[h + 1] * sizeof *up);
+        pend = next;
+        npend = op->m / 2;
+        plev = h + 1;
     }
-    memcpy(slot, work + p->base[0], p->after[0] * sizeof *slot);
+    if (pend) { /* via the free buffer, as above */
+        double *dst = work + p->base[plev];
+        sort_merge2(lv[plev], cur[plev], pend, npend, carry[c]);
+        cur[plev] += npend;
+        memcpy(dst, carry[c], cur[plev] * sizeof *dst);
+        lv[plev] = dst;
+    }
+    /* what still lies in the slot moves to the scratch first: the packed writes below
+     * may cover it */
+    for (unsigned h = 0; h <= p->hi; h++) {
+        double *dst = work + p->base[h];
+        if (lv[h] != dst && cur[h] > 0) memmove(dst, lv[h], cur[h] * sizeof *dst);
+        lv[h] = dst;
+    }
+    memcpy(slot, lv[0], p->after[0] * sizeof *slot);
     size_t off = s->b0;
     for (unsigned h = st->top; h > p->hi; h--) off += st->size[h];
     for (unsigned h = p->hi; h >= 1; h--) {
-        memcpy(slot + off, work + p->base[h], p->after[h] * sizeof *slot);
+        memcpy(slot + off, lv[h], p->after[h] * sizeof *slot);
         off += p->after[h];
     }
 }

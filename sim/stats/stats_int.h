@@ -39,6 +39,7 @@ typedef struct {
 struct stats {
     size_t nvars;
     unsigned k, b0, budget; /* top capacity, level-0 buffer, exact budget */
+    unsigned decay;         /* capacities decay by 2/3 (3) or 1/2 (2) per level below the top */
     uint32_t capd[L_MAX];   /* capacity of the level at depth d below the top */
     size_t slot;            /* doubles per variable, padded */
     sk_state st;
@@ -48,6 +49,9 @@ struct stats {
     uint64_t *coin;    /* nvars: each variable's key for its compaction coins (see
                         * stats_set_coins); NULL: the variable's index */
 };
+
+/* stats_alloc_sketch with the capacities' decay: 3 (by 2/3 per level) or 2 (by 1/2). */
+stats *stats_alloc_decay(size_t nvars, unsigned k, unsigned b0, unsigned exact_budget, unsigned decay);
 
 /* The key of variable v's compaction coins. */
 static inline uint64_t var_coin(const stats *s, size_t v) { return s->coin ? s->coin[v] : (uint64_t)v; }
@@ -121,6 +125,11 @@ void sort_doubles(double *a, size_t n, double *tmp);
 
 /* Merge sorted a[0..na) and b[0..nb) into out; ties take a first. */
 void sort_merge2(const double *a, size_t na, const double *b, size_t nb, double *out);
+
+/* Compact the union of sorted a[0..na) and b[0..nb) (na + nb even): its merged positions
+ * o, o+2, ... into out (room for (na + nb) / 2 + 1). */
+void sort_merge_decimate_n(const double *a, size_t na, const double *b, size_t nb, unsigned o,
+                           double *out);
 
 /* Sort a[0..m) and a[m..2m) (tmp: 2m). */
 void sort_halves(double *a, size_t m, double *tmp);

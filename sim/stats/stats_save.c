@@ -18,7 +18,7 @@
 #include <string.h>
 
 #define SAVE_MAGIC UINT64_C(0x33534154534d4143) /* a tag: "CAMSTAS3" in little-endian bytes */
-#define SAVE_FIXED 12                           /* header words before the per-level ones */
+#define SAVE_FIXED 13                           /* header words before the per-level ones */
 #define SAVE_HEAD (SAVE_FIXED + 2 * L_MAX)      /* header words */
 
 static uint64_t dbits(double x)
@@ -56,7 +56,7 @@ void stats_save(const stats *s, uint64_t *w)
     size_t m = used_items(st), nv = s->nvars;
     uint64_t head[SAVE_FIXED] = { SAVE_MAGIC, nv, s->k, s->b0, s->budget, st->n,
                                   (uint64_t)st->exact, st->top, dbits(st->errp), dbits(st->errn),
-                                  m, st->seed };
+                                  m, st->seed, s->decay };
     memcpy(w, head, sizeof head);
     w += SAVE_FIXED;
     for (unsigned h = 0; h < L_MAX; h++) *w++ = st->size[h];
@@ -92,7 +92,7 @@ static int shape_fits(const stats *s, const sk_state *st)
 int stats_load(stats *s, const uint64_t *w, size_t nwords)
 {
     if (!s || !w || nwords < SAVE_HEAD || w[0] != SAVE_MAGIC || w[1] != s->nvars || w[2] != s->k ||
-        w[3] != s->b0 || w[4] != s->budget || w[7] >= L_MAX)
+        w[3] != s->b0 || w[4] != s->budget || w[7] >= L_MAX || w[12] != s->decay)
         return -1;
     sk_state st;
     memset(&st, 0, sizeof st);

@@ -360,3 +360,32 @@ void sort_resample(const run *runs, size_t nr, size_t m, double *out)
     }
     for (; got < m; got++) out[got] = x; /* unreachable with exact weights */
 }
+
+/* One compaction of the union of sorted a[0..na) and b[0..nb) (na + nb even): merge them
+ * (ties take a first) and keep the merged positions o, o+2, ... in out[0..(na+nb)/2);
+ * out has room for one more (an item not kept is written there instead of branching on
+ * it). Runs that do not overlap (constant and ordered variables) are decimated without
+ * a comparison. */
+void sort_merge_decimate_n(const double *a, size_t na, const double *b, size_t nb, unsigned o,
+                           double *out)
+{
+    size_t m = (na + nb) / 2;
+    if (nb == 0 || na == 0 || a[na - 1] <= b[0] || b[nb - 1] < a[0]) {
+        const double *x = a, *y = b;
+        size_t nx = na;
+        if (na > 0 && nb > 0 && !(a[na - 1] <= b[0])) { x = b; y = a; nx = nb; }
+        size_t i = 0;
+        for (; o + 2 * i < nx && i < m; i++) out[i] = x[o + 2 * i];
+        for (; i < m; i++) out[i] = y[o + 2 * i - nx];
+        return;
+    }
+    size_t i = 0, j = 0;
+    for (size_t s = 0; s < 2 * m; s++) {
+        /* a run that is done leaves only the other: its head compares as taken */
+        int takeb = j < nb && (i >= na || b[j] < a[i]);
+        double x = takeb ? b[j] : a[i];
+        j += (size_t)takeb;
+        i += (size_t)!takeb;
+        out[(s & 1u) == o ? s >> 1 : m] = x;
+    }
+}
