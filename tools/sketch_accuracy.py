@@ -10,13 +10,21 @@ the 9 quantile levels p, compares the sketch's quantile y with the saved values:
 error of y is 0 when p n lies in y's true rank interval [#(< y), #(<= y)], else the signed
 distance to it, as a fraction of n (negative: y too small). Prints the mean signed error,
 the share of errors that are negative among the non-zero ones, the mean absolute and the
-worst error, overall and per level, and the worst variable. DESIGN.md 14 asks for a mean
-signed error within +-0.05% and a worst error of at most 0.25% at 1e5-1e6 paths.
+worst error, overall and per level, and the worst variable. The contract (docs/OUTPUT.md,
+accuracy): a mean signed error within +-0.05% and a worst error of at most 0.25% at
+1e5 and 1e6 paths (the sketch is built for 0.2%).
 
 Heavy: at 1e5 paths the file holds 2.6 GB of series before compression (a few minutes
 and about 1.5 GB of memory for one series at a time): run it niced, not in the suite.
 --file reads an existing file instead of running capsim (it must have --save-paths equal
 to its path count).
+
+At 1e6 paths the saved series would take 25 GB: run the same command as --shard i/n
+files, each with --save-paths equal to the path count (each saves its own paths), and a
+plain run for the sketch; then
+    tools/sketch_accuracy.py --file RUN.h5 --paths-from SHARD*.h5 --every 10
+measures every 10th monthly variable of each series against the exact values of all
+paths (the shards' /paths, read one series at a time).
 """
 import argparse
 import os

@@ -1,5 +1,5 @@
 /*
- * stats: streaming statistics of many variables over paths (DESIGN.md 6); the public
+ * stats: streaming statistics of many variables over paths; the public
  * face is stats.h. This file: allocation, the streaming of rows (moments and the copy
  * into the sketch's level 0), merging, and the summary and quantile queries. The sketch
  * itself is in sketch.c, its kernels in stats_sort.c, the CDF in stats_cdf.c,

@@ -15,9 +15,9 @@
  *   sensitivity.h  a module of its own: rank correlations (corr_acc), Sobol indices
  *   sensitivity.c  (sobol_acc), streaming and in fixed memory like stats
  *   replicates.h   a module of its own: replicate means (repl_acc), the standard error
- *   replicates.c   of the mean for lhs and sobol sampling (DESIGN.md 14)
+ *   replicates.c   of the mean for lhs and sobol sampling
  *
- * stats: streaming statistics of many variables over paths (DESIGN.md 6).
+ * stats: streaming statistics of many variables over paths.
  *
  * One accumulator holds, for each of nvars variables: count, mean and variance
  * (Welford/Chan), min, max, the count of values above zero, and a quantile sketch of
