@@ -102,21 +102,6 @@ static inline int is_sorted(const double *a, size_t n)
     return (int)sorted;
 }
 
-/* Keep positions o, o+2, ... of the concatenation x ++ y (m items each) in out[0..m). */
-static inline void decimate_concat(const double *x, const double *y, size_t m, unsigned o,
-                                   double *out)
-{
-    size_t i = 0;
-    for (; o + 2 * i < m; i++) out[i] = x[o + 2 * i];
-    for (; i < m; i++) out[i] = y[o + 2 * i - m];
-}
-
-/* In place: keep positions o, o+2, ... of sorted a[0..n). Writes never pass reads. */
-static inline void halve(double *a, size_t n, unsigned o)
-{
-    for (size_t i = 0; i < n / 2; i++) a[i] = a[2 * i + o];
-}
-
 /* ---------- stats_sort.c: kernels (every loop bounded by counts: NaN cannot hang them) */
 
 /* A whole array ascending: in order already, few values (counted), or merge-sorted.
@@ -130,25 +115,6 @@ void sort_merge2(const double *a, size_t na, const double *b, size_t nb, double 
  * o, o+2, ... into out (room for (na + nb) / 2 + 1). */
 void sort_merge_decimate_n(const double *a, size_t na, const double *b, size_t nb, unsigned o,
                            double *out);
-
-/* Sort a[0..m) and a[m..2m) (tmp: 2m). */
-void sort_halves(double *a, size_t m, double *tmp);
-
-/* Positions o, o+2, ... of the sorted order of a[0..n) into out[0..n/2), by counting
- * (1), or 0 when the values are not few. */
-int sort_decimate_few(const double *a, size_t n, unsigned o, double *out);
-
-/* One compaction: merge sorted a[0..m) and b[0..m) and keep the merged positions o, o+2,
- * ... in out (room for m + 1). */
-void sort_merge_decimate(const double *a, const double *b, size_t m, unsigned o, double *out);
-
-/* Two independent compactions with the same m (offsets o and o2), interleaved: the same
- * outputs as two calls of sort_merge_decimate. */
-void sort_merge_decimate2(const double *a, const double *b, double *out, const double *c,
-                          const double *d, double *out2, size_t m, unsigned o, unsigned o2);
-
-/* Weighted resampling of the sorted union of nr <= 3 runs into m items of equal weight. */
-void sort_resample(const run *runs, size_t nr, size_t m, double *out);
 
 /* ---------- sketch.c: the quantile sketch */
 
