@@ -37,11 +37,12 @@ import h5py
 import numpy as np
 
 
-def rank_errors(x, q, levels):
+def rank_errors(x, q, levels, presorted=False):
     """Signed rank errors (fraction of n), shape (vars, 9): x (paths, vars) the values,
     q (vars, 9) the sketch's quantiles at levels."""
     n = x.shape[0]
-    x = np.sort(x, axis=0)
+    if not presorted:
+        x = np.sort(x, axis=0)
     err = np.empty(q.shape)
     for j, p in enumerate(levels):
         y = q[:, j]
@@ -60,16 +61,21 @@ def series_errors(stats, paths, name):
     return rank_errors(x.reshape(n, -1), q.reshape(-1, q.shape[-1]), stats["quantile"][()])
 
 
-def shard_errors(stats, shards, name, every):
+def shard_errors(stats_list, shards, name, every):
     """series_errors for every every-th variable of series name (in its flattened (time,
     own) order), the values read from the saved paths of shard files that together hold
-    every path (sorted by their first path)."""
-    q = stats[name + "_q"][()]
-    q = q.reshape(-1, q.shape[-1])[::every]
+    every path (sorted by their first path); one array per results file of stats_list
+    (the same paths: several builds measured against one read of the shards)."""
     parts = [f["paths"][name][()] for f in shards]
     x = np.concatenate([a.reshape(a.shape[0], -1)[:, ::every] for a in parts])
     del parts
-    return rank_errors(x, q, stats["quantile"][()])
+    x.sort(axis=0)
+    out = []
+    for stats in stats_list:
+        q = stats[name + "_q"][()]
+        q = q.reshape(-1, q.shape[-1])[::every]
+        out.append(rank_errors(x, q, stats["quantile"][()], presorted=True))
+    return out
 
 
 def main():
@@ -128,35 +134,43 @@ def report(e, n, nseries, owner, levels, what=""):
 
 
 def main_shards(a):
-    """--file RESULTS --paths-from SHARDS: the sketch's quantiles from RESULTS, the exact
-    values from the shards' saved paths (for path counts whose saved paths would not fit
-    in one file or in memory: a subset of the variables with --every)."""
+    """--file RESULTS[,RESULTS...] --paths-from SHARDS: the sketch's quantiles from each
+    RESULTS (runs of the same paths and seed, e.g. two builds), the exact values from the
+    shards' saved paths (for path counts whose saved paths would not fit in one file or in
+    memory: a subset of the variables with --every)."""
     shards = [h5py.File(s, "r") for s in a.paths_from]
     shards = [s for s in shards if int(s["shard"].attrs["path_end"]) > int(s["shard"].attrs["path_first"])]
     shards.sort(key=lambda f: int(f["shard"].attrs["path_first"]))
-    with h5py.File(a.file, "r") as f:
-        st = f["stats"]
-        n = int(st["n"][()])
-        first = 0
-        for s in shards:
-            sa = s["shard"].attrs
-            if int(sa["path_first"]) != first or int(sa["total_paths"]) != n or int(sa["seed"]) != int(f.attrs["seed"]):
-                sys.exit(f"{s.filename}: not the next shard of a run of {n} paths with this seed")
-            if s["paths"][next(iter(s["paths"]))].shape[0] != int(sa["path_end"]) - first:
-                sys.exit(f"{s.filename}: needs --save-paths equal to the path count")
-            first = int(sa["path_end"])
-        if first != n:
-            sys.exit(f"the shards hold paths 0..{first}, not all {n}")
-        names = [k for k in shards[0]["paths"] if k + "_q" in st]
-        errs, owner = [], []
-        for name in names:
-            e = shard_errors(st, shards, name, a.every)
-            errs.append(e)
-            owner += [name] * e.shape[0]
-            print(f"{name}: {e.shape[0]} variables, worst {100 * np.abs(e).max():.4f}%", file=sys.stderr)
-        levels = st["quantile"][()]
-    report(np.concatenate(errs), n, len(names), owner, levels,
-           f" (every {a.every}th of each series)" if a.every > 1 else "")
+    files = [h5py.File(p, "r") for p in a.file.split(",")]
+    sts = [f["stats"] for f in files]
+    n = int(sts[0]["n"][()])
+    for f, st in zip(files, sts):
+        if int(st["n"][()]) != n or int(f.attrs["seed"]) != int(files[0].attrs["seed"]):
+            sys.exit(f"{f.filename}: not a run of the same paths")
+    first = 0
+    for s in shards:
+        sa = s["shard"].attrs
+        if int(sa["path_first"]) != first or int(sa["total_paths"]) != n or int(sa["seed"]) != int(files[0].attrs["seed"]):
+            sys.exit(f"{s.filename}: not the next shard of a run of {n} paths with this seed")
+        if s["paths"][next(iter(s["paths"]))].shape[0] != int(sa["path_end"]) - first:
+            sys.exit(f"{s.filename}: needs --save-paths equal to the path count")
+        first = int(sa["path_end"])
+    if first != n:
+        sys.exit(f"the shards hold paths 0..{first}, not all {n}")
+    names = [k for k in shards[0]["paths"] if k + "_q" in sts[0]]
+    errs, owner = [[] for _ in files], []
+    for name in names:
+        es = shard_errors(sts, shards, name, a.every)
+        for k, e in enumerate(es):
+            errs[k].append(e)
+        owner += [name] * es[0].shape[0]
+        print(f"{name}: {es[0].shape[0]} variables, worst " +
+              ", ".join(f"{100 * np.abs(e).max():.4f}%" for e in es), file=sys.stderr)
+    levels = sts[0]["quantile"][()]
+    for f, e in zip(files, errs):
+        print(f"--- {f.filename}")
+        report(np.concatenate(e), n, len(names), owner, levels,
+               f" (every {a.every}th of each series)" if a.every > 1 else "")
 
 
 if __name__ == "__main__":
