@@ -151,13 +151,13 @@ static void plan_settle(const stats *s, sk_state *st, sk_plan *p, unsigned hi)
         unsigned h = 0;
         while (h <= st->top && st->size[h] < cap(s, st, h)) h++;
         if (h > st->top) break;
-        if (h == st->top) {
-            if (st->top + 1 >= L_MAX || p->nops == OPS_MAX) {
-                fprintf(stderr, "capsim: stats sketch: more than %d levels\n", L_MAX); /* n > k 2^46 */
-                abort();
-            }
-            st->top++; /* a new top: every capacity below shrinks */
+        /* Neither can happen: L_MAX levels hold k 2^46 values, and a step compacts each
+         * level at most a few times. */
+        if ((h == st->top && st->top + 1 >= L_MAX) || p->nops == OPS_MAX) {
+            fprintf(stderr, "capsim: stats sketch: more than %d levels or %d compactions\n", L_MAX, OPS_MAX);
+            abort();
         }
+        if (h == st->top) st->top++; /* a new top: every capacity below shrinks */
         uint32_t m = st->size[h] & ~UINT32_C(1);
         uint64_t c = st->cnt[h]++;
         sk_op *op = &p->op[p->nops++];
