@@ -56,15 +56,15 @@ static void test_schedule(void **state)
         if (d > 0) assert_true(s->capd[d] <= s->capd[d - 1]);
     }
     assert_int_equal(p->k, STATS_PART_K);
-    static const uint32_t part[] = {1024, 512, 256, 128, 64, 32, 16, 8, 4, 2, 2};
-    for (unsigned d = 0; d < 11; d++) assert_int_equal(p->capd[d], part[d]);
+    static const uint32_t part[] = {1024, 682, 454, 302, 200, 132, 88, 58, 38, 24, 16, 10, 6, 4, 2, 2};
+    for (unsigned d = 0; d < 16; d++) assert_int_equal(p->capd[d], part[d]);
     assert_int_equal(p->budget, 0);
     /* memory: b0 + the capacities, padded; about b0 + 3k */
     size_t sum = s->b0;
     for (unsigned d = 0; d + 1 < L_MAX; d++) sum += s->capd[d];
     assert_true(s->slot >= sum && s->slot < sum + 16);
     assert_true(s->slot < STATS_SKETCH_B0 + 3 * STATS_SKETCH_K + 2 * L_MAX);
-    assert_true(p->slot < STATS_SKETCH_B0 + 2 * STATS_PART_K + 2 * L_MAX);
+    assert_true(p->slot < STATS_SKETCH_B0 + 3 * STATS_PART_K + 2 * L_MAX);
     stats_free(s);
     stats_free(p);
 }

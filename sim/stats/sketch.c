@@ -19,8 +19,8 @@
  * with top capacity k (STATS_SKETCH_K) and level-0 buffer b0 (STATS_SKETCH_B0):
  *   level 0          up to b0 raw values, weight 1, unsorted;
  *   level h >= 1     sorted items of weight 2^h, fewer than cap(h) of them;
- *   cap(h) = capd[top - h]: capd[0] = k, capd[d] = the even part of 2/3 capd[d-1] (of
- *   1/2 capd[d-1] for a part), at least 2. The top level holds up to k items; the levels below have capacities that
+ *   cap(h) = capd[top - h]: capd[0] = k, capd[d] = the even part of 2/3 capd[d-1], at
+ *   least 2. The top level holds up to k items; the levels below have capacities that
  *   decay geometrically (c = 2/3) with their depth below the top.
  * A level that reaches its capacity is compacted: its items sorted (level 0) and the
  * items at positions o, o+2, ... of its smallest even number of them move to the next
@@ -35,8 +35,8 @@
  * b0 + sum_d capd[d] doubles, about b0 + 3k (6678 doubles = 52 KiB for k = 2048,
  * b0 = 512), against 64 KiB for the Munro-Paterson hierarchy with k = 1024 it replaces
  * (15 levels of 512 items each, allocated for 1.7e7 values). A superblock's part
- * (stats_alloc_part) never holds more than a superblock, so its capacities may halve
- * per level below a top of 1024 (decay 2: 2632 doubles = 21 KiB, against 28 KiB).
+ * (stats_alloc_part) never holds more than a superblock, so its top is 1024 (capacities
+ * decaying by 2/3 below it as the run's: about 28 KiB).
  * Measurements: docs/OUTPUT.md, accuracy.
  * Layout in the slot: level 0 at the start (the rows are copied there as they stream),
  * then levels top, top-1, ..., 1 packed in that order, so that the frequent changes at

@@ -43,7 +43,7 @@
  * STATS_SKETCH_B0 raw values, levels of capacities decaying by 2/3 below a top of
  * STATS_SKETCH_K, random paired compaction offsets (unbiased). Fixed memory per variable
  * whatever n is: 6678 doubles = 52 KiB (+ padding, +40 B moments); a superblock's part
- * (stats_alloc_part) has a top of STATS_PART_K and capacities halving below it: 21 KiB. The worst rank error over the
+ * (stats_alloc_part) has a top of STATS_PART_K, capacities decaying as the run's: 28 KiB. The worst rank error over the
  * default scenario's monthly variables at 1e5 and 1e6 paths and the memory are measured
  * in docs/OUTPUT.md. */
 #define STATS_EXACT_BUDGET 2048
@@ -144,7 +144,7 @@ stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned b0, unsigned exact_
  * will never see more than max_values values per variable: stats_alloc() itself when
  * max_values <= STATS_EXACT_BUDGET (the run may be small enough to stay exact); else a
  * sketch from the first value (no exact phase, so no conversion to pay for) with a top
- * capacity of STATS_PART_K and capacities halving below it: smaller and faster. The same max_values always gives the
+ * capacity of STATS_PART_K (half the run's), capacities decaying by 2/3 below it. The same max_values always gives the
  * same accumulator, so parts merge to the same bits wherever they were computed. */
 stats *stats_alloc_part(size_t nvars, uint64_t max_values);
 
