@@ -291,17 +291,16 @@ static void parse_objective(fields_env *env, const yamldoc_node *n, optspec *spe
                 spec->nweights = 0;
                 for (size_t i = 0; i < ni; i++) {
                     double x;
-                    keypath_join_index(kp, sizeof kp, "objective.risk.weight", i);
-                    if (parse_number_node(env, items[i], w->kind == YAMLDOC_SEQ ? kp : "objective.risk.weight",
-                                          &x) != 0)
-                        continue;
+                    if (w->kind == YAMLDOC_SEQ) keypath_join_index(kp, sizeof kp, "objective.risk.weight", i);
+                    else snprintf(kp, sizeof kp, "objective.risk.weight");
+                    if (parse_number_node(env, items[i], kp, &x) != 0) continue;
                     if (!(x >= 0)) {
-                        err(env, items[i], "objective.risk.weight", "weight %.17g (expected a number >= 0)", x);
+                        err(env, items[i], kp, "weight %.17g (expected a number >= 0)", x);
                         continue;
                     }
                     for (size_t j = 0; j < spec->nweights; j++)
                         if (spec->weights[j] == x) {
-                            err(env, items[i], "objective.risk.weight", "weight %.17g is listed twice", x);
+                            err(env, items[i], kp, "weight %.17g is listed twice", x);
                             x = NAN;
                         }
                     if (x == x) spec->weights[spec->nweights++] = x;

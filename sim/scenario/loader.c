@@ -1181,7 +1181,7 @@ static void load_finance(loader *L, const yamldoc_node *n)
 static void load_root(loader *L)
 {
     const char *expect = "a mapping with keys scenario, simulation, chips, clouds, demand, "
-                         "contracts, correlations, factors, finance, decisions, objective";
+                         "contracts, correlations, factors, finance";
     fields m;
     if (yamldoc_is_null(L->root)) {
         fields_error(&L->env, L->root, "", "the scenario is empty (expected %s)", expect);
