@@ -84,7 +84,7 @@ static int write_group(hid_t f, const h5out_optimize *o)
         rc |= put_doubles(g, "mean", 1, &np, &sp, o->mean, u, "in-sample mean of the objective total");
         rc |= put_doubles(g, "es", 1, &np, &sp, o->es, u, "in-sample expected shortfall (the measure) of the objective total");
         if (nc)
-            rc |= put_doubles(g, "constraint", 2, d_pc, s_pc, o->constraint_value, "1",
+            rc |= put_doubles(g, "constraint_value", 2, d_pc, s_pc, o->constraint_value, "1",
                               "in-sample value of the constrained statistic");
         rc |= put_ints(g, "feasible", H5T_NATIVE_INT, &np, sp, o->feasible, "1", "1 when every constraint holds");
         rc |= put_doubles(g, "chosen", 2, d_wd, s_wd, o->chosen, "1",

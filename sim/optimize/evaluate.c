@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define EVAL_BATCH 512
+#define EVAL_BATCH 8192   /* paths per parallel loop: few barriers (a path of a short horizon is cheap) */
 
 int opt_eval(const scenario *sc, uint64_t npaths, int threads, const int *totals, size_t nt, double *out,
              void (*done_paths)(void *ctx, uint64_t n), void *ctx, char *err, size_t errlen)
@@ -39,7 +39,7 @@ int opt_eval(const scenario *sc, uint64_t npaths, int threads, const int *totals
     for (uint64_t first = 0; status == 0 && first < npaths; first += EVAL_BATCH) {
         size_t n = npaths - first < EVAL_BATCH ? (size_t)(npaths - first) : EVAL_BATCH;
         sampler_fill(smp, first, n, values, NULL);
-#pragma omp parallel for num_threads(nth) schedule(dynamic, 4)
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 64)
         for (size_t i = 0; i < n; i++) {
             int tid = omp_get_thread_num();
             uint64_t path = first + i;
