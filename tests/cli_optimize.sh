@@ -172,6 +172,30 @@ with h5py.File(sys.argv[1], "r") as f:
 EOF
 "$CAPSIM" summary "$tmp/imp.h5" > /dev/null 2>&1 || fail "summary of an all-infeasible optimize file"
 
+# minimize: pv_spend = 730 * 2 * c is smallest at the smallest feasible c; months_short
+# (1 when demand exceeds c in the one month) has mean P(D > c) <= 0.5 from c = the sample
+# median of D on (closed form: the median 100000; its sampling SE at 4096 paths is about
+# 1000, so the grid's choice is 100000 or 105000). es_hi of a constant is the constant:
+# objective = 2 * 730 * 2 * c.
+sed -e 's/  maximize: pv_net_value/  minimize: pv_spend/' \
+    -e 's/  risk: { weight: \[0, 0.5\], measure: es_lo }/  risk: { weight: 1 }/' "$nv" > "$tmp/min.yaml"
+{ echo "  constraints:"; echo "    - { total: months_short, stat: mean, max: 0.5 }"; } >> "$tmp/min.yaml"
+"$CAPSIM" optimize "$tmp/min.yaml" -o "$tmp/min.h5" --quiet > /dev/null 2> "$tmp/min.err" ||
+    { fail "optimize minimize: exit $?"; cat "$tmp/min.err"; }
+"$PY" - "$tmp/min.h5" <<'EOF' || fail "minimize checks"
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    g = f["optimize"]
+    pts, feas = g["points"][:, 0], g["feasible"][:]
+    c = g["chosen"][0, 0]
+    ok = g.attrs["sense"] == b"minimize" and g.attrs["measure"] == b"es_hi"
+    ok &= c in (100000.0, 105000.0) and c == pts[feas == 1].min()
+    ok &= np.array_equal(feas == 1, pts >= c)
+    ok &= g["objective_out"][0] == 2 * 730 * 2 * c and g["objective_out_se"][0] == 0
+    print("minimize: chosen", c, "objective", g["objective_out"][0])
+    sys.exit(0 if ok else 1)
+EOF
+
 # --- the same bits for 1 and 2 threads ------------------------------------------------------
 "$CAPSIM" optimize "$tmp/con.yaml" -o "$tmp/t1.h5" --threads 1 --paths 3000 --quiet > /dev/null 2>&1 || fail "threads 1"
 "$CAPSIM" optimize "$tmp/con.yaml" -o "$tmp/t2.h5" --threads 2 --paths 3000 --quiet > /dev/null 2>&1 || fail "threads 2"
