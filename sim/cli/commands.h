@@ -1,6 +1,6 @@
 /*
- * sim/cli: the capsim binary's command line (layer 6, the top: it may include every
- * folder below it: sim/engine, output, models, sim/stats, sim/scenario, sim/random,
+ * sim/cli: the capsim binary's command line (layer 7, the top: it may include every
+ * folder below it: sim/optimize, sim/engine, output, models, sim/stats, sim/scenario, sim/random,
  * sim/base; nothing includes it). Parsing argv, --help, usage errors and exit codes
  * live here; the work is done by the layers below, which return a status with the
  * reason in the caller's error buffer, and the command prints the message.

@@ -251,11 +251,11 @@ static void parse_constraint(fields_env *env, const yamldoc_node *n, size_t i, o
     char st[32];
     optspec_stat_name(&c, st, sizeof st);
     if (c.has_min && c.has_max)
-        snprintf(c.label, sizeof c.label, "%.17g <= %s %s <= %.17g", c.min, model_totals[c.total].name, st, c.max);
+        snprintf(c.label, sizeof c.label, "%.15g <= %s %s <= %.15g", c.min, model_totals[c.total].name, st, c.max);
     else if (c.has_max)
-        snprintf(c.label, sizeof c.label, "%s %s <= %.17g", model_totals[c.total].name, st, c.max);
+        snprintf(c.label, sizeof c.label, "%s %s <= %.15g", model_totals[c.total].name, st, c.max);
     else
-        snprintf(c.label, sizeof c.label, "%s %s >= %.17g", model_totals[c.total].name, st, c.min);
+        snprintf(c.label, sizeof c.label, "%s %s >= %.15g", model_totals[c.total].name, st, c.min);
     spec->cons[spec->ncons++] = c;
 }
 
