@@ -126,6 +126,19 @@ sed 's/{ min: 0, max: 300000, step: 5000 }/{ min: 0, max: 300000 }/' "$nv" > "$t
 cat "$tmp/nm.out"
 "$PY" "$tmp/check.py" "$tmp/nm.h5" nm || fail "nelder-mead checks"
 
+# A grid larger than --budget (61 > 30): Nelder-Mead with the values rounded to the step;
+# on this one-dimensional problem it finds the grid's choices.
+"$CAPSIM" optimize "$nv" -o "$tmp/nmstep.h5" --budget 30 --quiet > /dev/null 2>&1 || fail "--budget 30"
+"$PY" - "$tmp/nmstep.h5" "$tmp/grid.h5" <<'EOF' || fail "Nelder-Mead on the step grid"
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r")["optimize"], h5py.File(sys.argv[2], "r")["optimize"]
+pts = a["points"][:, 0]
+print("method", a.attrs["method"], len(pts), "points; chosen", a["chosen"][:, 0], "grid", b["chosen"][:, 0])
+ok = a.attrs["method"] == b"nelder-mead" and len(pts) <= 30 and np.array_equal(pts, np.round(pts / 5000) * 5000)
+ok &= np.array_equal(a["chosen"][:], b["chosen"][:])
+sys.exit(0 if ok else 1)
+EOF
+
 # --budget caps the evaluations
 "$CAPSIM" optimize "$tmp/nm.yaml" -o "$tmp/b.h5" --paths 512 --budget 7 --quiet > /dev/null 2>&1 || fail "--budget 7"
 "$PY" -c "
