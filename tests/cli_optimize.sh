@@ -258,9 +258,28 @@ expect2 "no blocks" "$CAPSIM" optimize tests/scenarios/every-randomness.yaml -o 
 grep -q "no decisions: and objective: blocks" "$tmp/e2" || fail "no blocks: message"
 expect2 "--budget 0" "$CAPSIM" optimize "$nv" --budget 0 -o "$tmp/never.h5"
 expect2 "two files" "$CAPSIM" optimize "$nv" "$nv" -o "$tmp/never.h5"
-expect2 "bad block" "$CAPSIM" optimize tests/bad/bad_optimize_objective.yaml -o "$tmp/never.h5"
+expect2 "bad block" "$CAPSIM" optimize tests/bad-optimize/objective.yaml -o "$tmp/never.h5"
 grep -q "unknown total 'pv_net_valu'" "$tmp/e2" || fail "bad block: message"
 expect2 "--shard" "$CAPSIM" optimize "$nv" --shard 0/2 -o "$tmp/never.h5"
+# The corpus tests/bad-optimize/NAME.yaml (scenarios that load, with bad decisions: or
+# objective: blocks): `capsim check` and `capsim optimize` exit 2, write nothing on stdout
+# (check) or no file (optimize), and print each line of NAME.expected exactly
+# (file:line:col: key.path: what is wrong (what was expected)), as tests/bad/ for the loader.
+for yaml in tests/bad-optimize/*.yaml; do
+    want=${yaml%.yaml}.expected
+    for cmd in check optimize; do
+        if [ "$cmd" = check ]; then "$CAPSIM" check "$yaml" > "$tmp/o3" 2> "$tmp/e3"
+        else "$CAPSIM" optimize "$yaml" -o "$tmp/never.h5" > "$tmp/o3" 2> "$tmp/e3"; fi
+        rc=$?
+        [ "$rc" -eq 2 ] || fail "$cmd $yaml: exit $rc (expected 2)"
+        [ "$cmd" = check ] && [ -s "$tmp/o3" ] && fail "check $yaml: wrote to stdout"
+        [ -e "$tmp/never.h5" ] && fail "optimize $yaml: wrote a file"
+        while IFS= read -r line; do
+            grep -Fxq -- "$line" "$tmp/e3" || { fail "$cmd $yaml: missing line: $line"; cat "$tmp/e3"; }
+        done < "$want"
+        [ "$(wc -l < "$tmp/e3")" -eq "$(wc -l < "$want")" ] || { fail "$cmd $yaml: other lines"; cat "$tmp/e3"; }
+    done
+done
 ls -A "$tmp" | grep -q '^\.' && fail "an intermediate file was left: $(ls -A "$tmp" | grep '^\.')"
 
 echo "$fails failed"

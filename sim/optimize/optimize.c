@@ -64,14 +64,12 @@ static double tail_threshold(const double *x, size_t n, int hi)
     return hi ? x[n - k] : x[k - 1];
 }
 
-void opt_objective_se(double *x, size_t n, double w, int hi, double *obj, double *se)
+/* The objective and SE for weight w from x sorted ascending, its mean (in path order) and
+ * the shortfall of its tail es. */
+static void objective_sorted(const double *x, size_t n, double mean, double es, double w, int hi, double *obj,
+                             double *se)
 {
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++) sum += x[i];
-    double mean = sum / (double)n;
-    exact_stats es;
-    exact_column(x, n, &es);
-    *obj = mean + w * (hi ? es.es_hi : es.es_lo);
+    *obj = mean + w * es;
     if (n < 2) {
         *se = NAN;
         return;
@@ -79,8 +77,7 @@ void opt_objective_se(double *x, size_t n, double w, int hi, double *obj, double
     double t = tail_threshold(x, n, hi), zs = 0.0, zss = 0.0;
     for (size_t i = 0; i < n; i++) {
         double d = x[i] - t;
-        double z = x[i] + w * (t + (hi ? fmax(d, 0.0) : fmin(d, 0.0)) / EXACT_ES_LEVEL);
-        zs += z;
+        zs += x[i] + w * (t + (hi ? fmax(d, 0.0) : fmin(d, 0.0)) / EXACT_ES_LEVEL);
     }
     double zm = zs / (double)n;
     for (size_t i = 0; i < n; i++) {
@@ -89,6 +86,21 @@ void opt_objective_se(double *x, size_t n, double w, int hi, double *obj, double
         zss += (z - zm) * (z - zm);
     }
     *se = sqrt(zss / (double)(n - 1) / (double)n);
+}
+
+static double mean_of(const double *x, size_t n)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) sum += x[i];
+    return sum / (double)n;
+}
+
+void opt_objective_se(double *x, size_t n, double w, int hi, double *obj, double *se)
+{
+    double mean = mean_of(x, n);
+    exact_stats es;
+    exact_column(x, n, &es);
+    objective_sorted(x, n, mean, hi ? es.es_hi : es.es_lo, w, hi, obj, se);
 }
 
 /* ---- the search state ---- */
@@ -100,7 +112,7 @@ typedef struct {
     int totals[1 + OPT_MAX_CONSTRAINTS];   /* distinct totals to keep: [0] the objective's */
     size_t nt;
     size_t con_col[OPT_MAX_CONSTRAINTS];    /* column of each constraint's total */
-    double *cols, *tmp;                     /* nt x paths, paths */
+    double *cols;                           /* nt x paths: sorted in place once used */
     progress pr;
     uint64_t done_before, work_total;
     char *err;
@@ -135,28 +147,19 @@ static int grow(search *s)
     return 0;
 }
 
-/* The statistic of constraint c from column x (copied to tmp and sorted). */
-static double con_stat(search *s, const opt_constraint *c, const double *x)
+/* The statistic of constraint c from its column x, already sorted ascending, with the
+ * column's mean and sd (computed in path order before the sort) and exact statistics. */
+static double con_stat(const opt_constraint *c, const double *x, size_t n, double mean, double sd,
+                       const exact_stats *es)
 {
-    size_t n = s->job->paths;
-    memcpy(s->tmp, x, n * sizeof *x);
-    double sum = 0.0;
-    for (size_t i = 0; i < n; i++) sum += x[i];
-    double mean = sum / (double)n;
-    if (c->stat == OPT_STAT_MEAN) return mean;
-    if (c->stat == OPT_STAT_SD) {
-        double ss = 0.0;
-        for (size_t i = 0; i < n; i++) ss += (x[i] - mean) * (x[i] - mean);
-        return n > 1 ? sqrt(ss / (double)(n - 1)) : NAN;
-    }
-    exact_stats es;
-    exact_column(s->tmp, n, &es);
     switch (c->stat) {
-    case OPT_STAT_Q: return exact_quantile_sorted(s->tmp, n, c->q);
-    case OPT_STAT_ES_LO: return es.es_lo;
-    case OPT_STAT_ES_HI: return es.es_hi;
-    case OPT_STAT_PPOS: return es.ppos;
-    case OPT_STAT_PNEG: return es.pneg;
+    case OPT_STAT_MEAN: return mean;
+    case OPT_STAT_SD: return sd;
+    case OPT_STAT_Q: return exact_quantile_sorted(x, n, c->q);
+    case OPT_STAT_ES_LO: return es->es_lo;
+    case OPT_STAT_ES_HI: return es->es_hi;
+    case OPT_STAT_PPOS: return es->ppos;
+    case OPT_STAT_PNEG: return es->pneg;
     default: return NAN;
     }
 }
@@ -211,18 +214,25 @@ static long point_of(search *s, const double *xin)
     size_t i = r->npoints++;
     s->new_evals++;
     memcpy(r->points + i * s->nd, x, s->nd * sizeof *x);
-    double sum = 0.0;
-    for (size_t k = 0; k < n; k++) sum += s->cols[k];
-    memcpy(s->tmp, s->cols, n * sizeof *s->tmp);
-    exact_stats es;
-    exact_column(s->tmp, n, &es);
-    r->mean[i] = sum / (double)n;
-    r->es[i] = sp->measure_hi ? es.es_hi : es.es_lo;
+    /* Each column's mean and sd in path order, then the column sorted in place for its
+     * exact statistics (no copy: memory stays one column per total). */
+    double mean[1 + OPT_MAX_CONSTRAINTS], sd[1 + OPT_MAX_CONSTRAINTS];
+    exact_stats es[1 + OPT_MAX_CONSTRAINTS];
+    for (size_t k = 0; k < s->nt; k++) {
+        double *col = s->cols + k * n, ss = 0.0;
+        mean[k] = mean_of(col, n);
+        for (size_t p = 0; p < n; p++) ss += (col[p] - mean[k]) * (col[p] - mean[k]);
+        sd[k] = n > 1 ? sqrt(ss / (double)(n - 1)) : NAN;
+        exact_column(col, n, &es[k]);
+    }
+    r->mean[i] = mean[0];
+    r->es[i] = sp->measure_hi ? es[0].es_hi : es[0].es_lo;
     for (size_t w = 0; w < s->nw; w++) r->objective_in[i * s->nw + w] = r->mean[i] + sp->weights[w] * r->es[i];
     int feas = 1;
     for (size_t c = 0; c < s->nc; c++) {
         const opt_constraint *cc = &sp->cons[c];
-        double v = con_stat(s, cc, s->cols + s->con_col[c] * n);
+        size_t k = s->con_col[c];
+        double v = con_stat(cc, s->cols + k * n, n, mean[k], sd[k], &es[k]);
         r->constraint[i * s->nc + c] = v;
         if (!(v == v) || (cc->has_max && v > cc->max) || (cc->has_min && v < cc->min)) feas = 0;
     }
@@ -413,10 +423,13 @@ static int out_of_sample(search *s, const double *x, double *obj, double *se)
     scenario_free(sc);
     if (rc != 0) return -1;
     s->done_before += job->paths;
-    for (size_t w = 0; w < s->nw; w++) {
-        memcpy(s->tmp, s->cols, job->paths * sizeof *s->tmp);
-        opt_objective_se(s->tmp, job->paths, job->spec->weights[w], job->spec->measure_hi, &obj[w], &se[w]);
-    }
+    size_t n = job->paths;
+    int hi = job->spec->measure_hi;
+    double mean = mean_of(s->cols, n);
+    exact_stats es;
+    exact_column(s->cols, n, &es);
+    for (size_t w = 0; w < s->nw; w++)
+        objective_sorted(s->cols, n, mean, hi ? es.es_hi : es.es_lo, job->spec->weights[w], hi, &obj[w], &se[w]);
     return 0;
 }
 
@@ -442,7 +455,6 @@ int opt_run(const opt_job *job, opt_result *res, char *err, size_t errlen)
     }
     uint64_t n = job->paths;
     s.cols = malloc(s.nt * n * sizeof *s.cols);
-    s.tmp = malloc(n * sizeof *s.tmp);
     res->seed_out = job->seed + OPT_SEED_OUT_OFFSET;
     res->chosen = malloc(s.nw * s.nd * sizeof *res->chosen);
     res->chosen_point = malloc(s.nw * sizeof *res->chosen_point);
@@ -451,7 +463,7 @@ int opt_run(const opt_job *job, opt_result *res, char *err, size_t errlen)
     res->obj_out_se = malloc(s.nw * sizeof(double));
     res->obj_base = malloc(s.nw * sizeof(double));
     res->obj_base_se = malloc(s.nw * sizeof(double));
-    if (!s.cols || !s.tmp || !res->chosen || !res->chosen_point || !res->obj_in_chosen || !res->obj_out ||
+    if (!s.cols || !res->chosen || !res->chosen_point || !res->obj_in_chosen || !res->obj_out ||
         !res->obj_out_se || !res->obj_base || !res->obj_base_se) {
         snprintf(err, errlen, "out of memory");
         s.failed = 1;
@@ -494,7 +506,6 @@ int opt_run(const opt_job *job, opt_result *res, char *err, size_t errlen)
     free(o);
     free(e);
     free(s.cols);
-    free(s.tmp);
     if (s.failed) {
         opt_result_free(res);
         return -1;
