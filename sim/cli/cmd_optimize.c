@@ -29,7 +29,7 @@
 
 static const char optimize_help[] =
     "usage: capsim optimize SCENARIO.yaml [-o OUT.h5] [--paths N] [--seed S] [--budget N]\n"
-    "                       [--threads T] [--set key.path=value ...] [--quiet]\n"
+    "                       [--threads T] [--set key.path=value ...] [--save-paths K] [--quiet]\n"
     "\n"
     "Search the scenario's decisions: (key paths with a box {min, max, step}) for the\n"
     "values that do best on its objective: (maximize or minimize a per-path total, mean +\n"
@@ -112,6 +112,11 @@ int cmd_optimize(int argc, char **argv)
     size_t nalloc = 0;
     opt_result res;
     memset(&res, 0, sizeof res);
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0) {   /* without run's splitting options: no --shard here */
+            if (comm_rank() == 0) fputs(optimize_help, stdout);
+            return EXIT_OK;
+        }
     int parsed = cli_parse_run_args("optimize", argc, argv, longopts, optimize_help, &o, opt_extra, &oo);
     if (parsed == CLI_HELP_SHOWN) {
         cli_run_opts_free(&o);
