@@ -282,5 +282,26 @@ for yaml in tests/bad-optimize/*.yaml; do
 done
 ls -A "$tmp" | grep -q '^\.' && fail "an intermediate file was left: $(ls -A "$tmp" | grep '^\.')"
 
+# Interrupted: SIGTERM while it runs leaves no file and no temporary file; what a killed
+# optimize left (a dead PID's intermediate and engine temporary files) is removed by the
+# next optimize to the same name.
+mkdir "$tmp/sig"
+sed 's/{ min: 0, max: 300000, step: 5000 }/{ min: 0, max: 300000, step: 150000 }/' "$nv" > "$tmp/sig/nv3.yaml"
+"$CAPSIM" optimize "$tmp/sig/nv3.yaml" --paths 1000000 --threads 1 --quiet -o "$tmp/sig/o.h5" > /dev/null 2>&1 &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid
+rc=$?
+[ "$rc" -eq 143 ] || echo "note: the run ended (exit $rc) before SIGTERM came"
+[ "$(ls -A "$tmp/sig")" = "nv3.yaml" ] || fail "SIGTERM left: $(ls -A "$tmp/sig" | tr '\n' ' ')"
+: > "$tmp/sig/.o.h5.optimize.999999999"
+: > "$tmp/sig/..o.h5.optimize.999999999.tmp.999999999"
+: > "$tmp/sig/.o.h5.optimize.$$"          # a live PID (this shell): kept
+"$CAPSIM" optimize "$tmp/sig/nv3.yaml" --paths 300 --quiet -o "$tmp/sig/o.h5" > /dev/null 2>&1 || fail "optimize after a kill"
+[ "$(ls -A "$tmp/sig" | tr '\n' ' ')" = ".o.h5.optimize.$$ nv3.yaml o.h5 " ] ||
+    fail "stale files: $(ls -A "$tmp/sig" | tr '\n' ' ')"
+rm -f "$tmp/sig/.o.h5.optimize.$$"
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]

@@ -18,6 +18,9 @@
 #include "sim/optimize/optimize.h"
 #include "sim/scenario/diagnostics.h"
 
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
@@ -25,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char optimize_help[] =
@@ -53,6 +57,66 @@ static int opt_extra(int opt, const char *arg, void *ctx)
         return -1;
     }
     return 1;
+}
+
+/* The intermediate file, removed if a signal ends the process while it exists (the
+ * engine's own handler covers its temporary file while it writes; it restores ours). */
+static char mid_path[4200];
+static volatile sig_atomic_t mid_active;
+static struct sigaction mid_old[3];
+static const int mid_sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+
+static void on_signal(int sig)
+{
+    if (mid_active) unlink(mid_path);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void mid_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigfillset(&sa.sa_mask);
+    for (int i = 0; i < 3; i++) {
+        sigaction(mid_sigs[i], NULL, &mid_old[i]);
+        if (mid_old[i].sa_handler != SIG_IGN) sigaction(mid_sigs[i], &sa, NULL);
+    }
+}
+
+static void mid_restore(void)
+{
+    mid_active = 0;
+    for (int i = 0; i < 3; i++) sigaction(mid_sigs[i], &mid_old[i], NULL);
+}
+
+/* Remove what a killed optimize (SIGKILL, a crash) left beside OUT: `.NAME.optimize.PID`
+ * and the engine's `..NAME.optimize.PID.tmp.PID2`, regular files of ours whose PID is no
+ * longer running (the rule h5out applies to its own temporary files). */
+static void remove_stale(const char *dir, const char *file)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    char pre1[600], pre2[600];
+    snprintf(pre1, sizeof pre1, ".%s.optimize.", file);
+    snprintf(pre2, sizeof pre2, "..%s.optimize.", file);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *rest = NULL;
+        if (strncmp(e->d_name, pre1, strlen(pre1)) == 0) rest = e->d_name + strlen(pre1);
+        else if (strncmp(e->d_name, pre2, strlen(pre2)) == 0) rest = e->d_name + strlen(pre2);
+        if (!rest || !isdigit((unsigned char)rest[0])) continue;
+        char *endp;
+        long pid = strtol(rest, &endp, 10);
+        if (pid <= 0 || (*endp && strncmp(endp, ".tmp.", 5) != 0)) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid()) unlink(path);
+    }
+    closedir(d);
 }
 
 static int fsync_path(const char *path, int dir)
@@ -193,6 +257,16 @@ int cmd_optimize(int argc, char **argv)
     size_t ml = strlen(dir) + strlen(file) + 64;
     if (!(mid = malloc(ml))) goto oom;
     snprintf(mid, ml, "%s/.%s.optimize.%d", dir, file, pid);
+    if (ml > sizeof mid_path) {
+        snprintf(err, sizeof err, "%s: the name is too long", out);
+        goto oom;
+    }
+    snprintf(mid_path, sizeof mid_path, "%s", mid);
+    if (comm_rank() == 0) {
+        remove_stale(dir, file);
+        mid_active = 1;
+        mid_install();
+    }
     cmdline = cli_join_argv(argc + 1, argv - 1);
     engine_job ej = {
         .variants = (const scenario *const *)vs, .nvariants = nv, .variant_names = (const char *const *)names,
@@ -203,6 +277,7 @@ int cmd_optimize(int argc, char **argv)
     engine_report rep;
     int st = engine_run(&ej, &rep);
     if (st != 0) {
+        if (comm_rank() == 0) mid_restore();
         status = cli_engine_done("capsim optimize", st, &rep, "", 1, out);
         goto done;
     }
@@ -213,6 +288,7 @@ int cmd_optimize(int argc, char **argv)
             free(decn);
             free(conn);
             unlink(mid);
+            mid_restore();
             goto oom;
         }
         for (size_t j = 0; j < spec.ndec; j++) decn[j] = spec.dec[j].key;
@@ -235,6 +311,10 @@ int cmd_optimize(int argc, char **argv)
         sigaddset(&block, SIGTERM);
         sigaddset(&block, SIGHUP);
         sigprocmask(SIG_BLOCK, &block, &old);
+        struct sigaction ign, old_xfsz;   /* over `ulimit -f`: a write error, not a death */
+        memset(&ign, 0, sizeof ign);
+        ign.sa_handler = SIG_IGN;
+        sigaction(SIGXFSZ, &ign, &old_xfsz);
         int wrc = h5out_optimize_write(mid, &ho, err, sizeof err);
         if (wrc == 0 && fsync_path(mid, 0) != 0) {
             snprintf(err, sizeof err, "%s: fsync failed", mid);
@@ -246,6 +326,8 @@ int cmd_optimize(int argc, char **argv)
         }
         if (wrc == 0) fsync_path(dir, 1);
         else unlink(mid);
+        mid_restore();
+        sigaction(SIGXFSZ, &old_xfsz, NULL);
         sigprocmask(SIG_SETMASK, &old, NULL);
         free(decn);
         free(conn);
