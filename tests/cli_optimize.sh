@@ -109,6 +109,10 @@ with h5py.File(path, "r") as f:
               f"w={wk}: objective_out = the variant's mean + w es_lo")
         check(math.isclose(g["objective_baseline"][k], tot[0].mean() + wk * es_lo[0], rel_tol=1e-12),
               f"w={wk}: objective_baseline = the baseline variant's")
+    check(math.isclose(g["objective_out_se"][0], f["stats/pv_net_value_se"][1], rel_tol=1e-9),
+          "w=0: objective_out_se = the variant's /stats se (sd / sqrt(n))")
+    check(g["objective_out_se"][1] > 1.2 * f["stats/pv_net_value_se"][2],
+          "w=0.5: the SE counts the tail (larger than the mean's)")
     check(f["totals/pv_net_value"].shape[1] == g.attrs["paths"], "fresh paths: as many as in sample")
     if kind == "grid":
         check(g["points"].shape == (61, 1), f"grid of 61 points, got {g['points'].shape}")
