@@ -143,6 +143,34 @@ ok &= np.array_equal(a["chosen"][:], b["chosen"][:])
 sys.exit(0 if ok else 1)
 EOF
 
+# Two decisions: the price too. A lower price is always better, so the optimum is the
+# price's lower bound p = 1 and the critical fractile there: P(D > c) = p (1 + w) / v,
+# c = 152320 (w = 0) and 129979 (w = 0.5). The grid (7 x 3 points, the last decision
+# moving fastest) and Nelder-Mead on the continuous box (within 2%).
+sed 's/  contracts.deal.capacity.0.count: { min: 0, max: 300000, step: 5000 }/  contracts.deal.capacity.0.count: { min: 0, max: 300000, step: 50000 }\n  contracts.deal.price.h100: { min: 1, max: 3, step: 1 }/' \
+    "$nv" > "$tmp/two.yaml"
+sed 's/, step: 50000 }/ }/; s/, step: 1 }/ }/' "$tmp/two.yaml" > "$tmp/twoc.yaml"
+"$CAPSIM" optimize "$tmp/two.yaml" -o "$tmp/two.h5" --quiet > /dev/null 2>&1 || fail "two decisions, grid"
+"$CAPSIM" optimize "$tmp/twoc.yaml" -o "$tmp/twoc.h5" --paths 16384 --budget 120 --quiet > /dev/null 2>&1 ||
+    fail "two decisions, Nelder-Mead"
+"$PY" - "$tmp/two.h5" "$tmp/twoc.h5" <<'EOF' || fail "two decisions"
+import math, sys
+from statistics import NormalDist
+import h5py, numpy as np
+c_star = [1e5 * math.exp(0.5 * NormalDist().inv_cdf(1 - 1 * (1 + w) / 5)) for w in (0, 0.5)]
+g = h5py.File(sys.argv[1], "r")["optimize"]
+grid = np.array([[c, p] for c in range(0, 300001, 50000) for p in (1, 2, 3)], dtype=float)
+ok = np.array_equal(g["points"][:], grid) and g.attrs["method"] == b"grid"
+ok &= np.array_equal(g["chosen"][:], [[150000, 1], [150000, 1]])
+n = h5py.File(sys.argv[2], "r")["optimize"]
+ch = n["chosen"][:]
+print("grid chosen", g["chosen"][:].tolist(), "nelder-mead chosen", ch.tolist(), "closed form", c_star,
+      "points", n["points"].shape[0])
+ok &= n.attrs["method"] == b"nelder-mead" and n["points"].shape[0] <= 120
+ok &= all(abs(ch[k, 0] - c_star[k]) <= 0.02 * c_star[k] and abs(ch[k, 1] - 1) <= 0.02 for k in range(2))
+sys.exit(0 if ok else 1)
+EOF
+
 # --budget caps the evaluations
 "$CAPSIM" optimize "$tmp/nm.yaml" -o "$tmp/b.h5" --paths 512 --budget 7 --quiet > /dev/null 2>&1 || fail "--budget 7"
 "$PY" -c "
