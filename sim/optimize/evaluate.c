@@ -2,6 +2,7 @@
 #include "evaluate.h"
 
 #include "models/model.h"
+#include "sim/random/qtable.h"
 #include "sim/scenario/sample.h"
 
 #include <omp.h>
@@ -22,16 +23,17 @@ int opt_eval(const scenario *sc, uint64_t npaths, int threads, const int *totals
     double *values = malloc((nu ? nu : 1) * EVAL_BATCH * sizeof *values);
     double *rows = malloc((size_t)nth * L.row_len * sizeof *rows);
     model_ws **ws = calloc((size_t)nth, sizeof *ws);
+    qtable_set *tables = qtable_set_alloc();   /* shared by the threads' workspaces, as in the engine */
     int status = 0;
     if (!smp) {
         snprintf(err, errlen, "%s", msg[0] ? msg : "out of memory");
         status = -1;
-    } else if (!values || !rows || !ws) {
+    } else if (!values || !rows || !ws || !tables) {
         snprintf(err, errlen, "out of memory");
         status = -1;
     }
     for (int t = 0; status == 0 && t < nth; t++)
-        if (!(ws[t] = model_ws_alloc(sc))) {
+        if (!(ws[t] = model_ws_alloc(sc, tables))) {
             snprintf(err, errlen, "out of memory");
             status = -1;
         }
@@ -56,6 +58,7 @@ int opt_eval(const scenario *sc, uint64_t npaths, int threads, const int *totals
     }
     for (int t = 0; ws && t < nth; t++) model_ws_free(ws[t]);
     free(ws);
+    qtable_set_free(tables);
     free(rows);
     free(values);
     sampler_free(smp);
