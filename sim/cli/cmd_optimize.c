@@ -177,7 +177,7 @@ int cmd_optimize(int argc, char **argv)
     opt_result res;
     memset(&res, 0, sizeof res);
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strcmp(argv[i], "--help") == 0) {   /* without run's splitting options: no --shard here */
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {   /* no --shard here */
             if (comm_rank() == 0) fputs(optimize_help, stdout);
             return EXIT_OK;
         }
