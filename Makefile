@@ -222,7 +222,10 @@ plots: capsim
 	    --paths $(PLOT_PATHS) --quiet -o results/aws-trigger.h5
 	./$(CAPSIM) compare scenarios/multicloud-2026.yaml scenarios/stargate-owned.yaml \
 	    --paths $(PLOT_PATHS) --quiet -o results/owned.h5
-	$(PYTHON) output/plot.py results/owned.h5 -o docs/img/owned
+	$(PYTHON) output/plot.py results/owned.h5 -o docs/img/owned --variant stargate-owned
+	./$(CAPSIM) optimize scenarios/optimize-aws-google.yaml --quiet -o results/optimize.h5
+	./$(CAPSIM) summary results/optimize.h5 > results/optimize.summary
+	$(PYTHON) output/plot.py results/optimize.h5 -o docs/img/optimize
 
 clean:
 	rm -rf build build-san build-int build-mpicc build-fuzz capsim

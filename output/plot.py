@@ -323,7 +323,9 @@ def option_exercise(st, name, out):
         ax.set_ylabel("P(exercised by then)")
         ax.yaxis.set_major_formatter(mticker.PercentFormatter(decimals=0))
         ax.grid(alpha=0.3)
-    fig.suptitle(f"{name + ': ' if name else ''}probability that each contract option has been exercised by the month")
+    # the file's scenario name is the baseline's: name it only when it is the only variant
+    who = f"{name}: " if name and len(variants) == 1 else ""
+    fig.suptitle(f"{who}probability that each contract option has been exercised by the month")
     if len(variants) > 1:
         fig.set_figheight(fig.get_figheight() + legend_h)
     fig.tight_layout(rect=(0, legend_h / fig.get_figheight() if len(variants) > 1 else 0, 1,
@@ -682,6 +684,9 @@ def charts(args):
     label = f" ({short_label(st1['variant'].values.item())})" if "variant" in st1.coords else ""
     with xr.open_dataset(args.file, engine=ENGINE) as root:
         name = root.attrs.get("scenario_name", "")
+    if label and "variant" in st.dims and st.sizes["variant"] > 1:
+        # the root's scenario name is the baseline's: a chart of one variant names that variant
+        name, label = short_label(st1["variant"].values.item()), ""
     long_name = st1[args.series + "_mean"].attrs.get("long_name", args.series).replace(", mean over paths", "")
     if args.series != "cash":   # cash has its own fan chart, in $B with the zero line
         written.append(fan_panels(st1, args.series, f"{name}: {long_name}{label}",
