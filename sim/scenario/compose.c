@@ -133,12 +133,37 @@ static int is_merge_key(const yamldoc_node *k)
     return k->kind == YAMLDOC_SCALAR && k->plain && strcmp(k->str, "<<") == 0;
 }
 
-static int merge_keys_in(compose *c, yamldoc_node *n, const char *kp);
+/* Where a node is: the chain of its ancestors, for the key path of an error only (the
+ * canonical segment of a list item costs a pass over the items before it). */
+typedef struct kpframe {
+    const struct kpframe *up;
+    const yamldoc_node *parent;
+    size_t i;
+} kpframe;
 
-/* The `<<` pairs of mapping n (its children already resolved). */
-static int merge_map(compose *c, yamldoc_node *n, const char *kp)
+static void frame_kp(const kpframe *f, char *buf, size_t len)
 {
-    char mkp[KEYPATH_MAX];
+    if (!f) {
+        buf[0] = '\0';
+        return;
+    }
+    char up[KEYPATH_MAX], el[KEYPATH_MAX];
+    frame_kp(f->up, up, sizeof up);
+    const yamldoc_node *p = f->parent;
+    if (p->kind == YAMLDOC_MAP)
+        snprintf(el, sizeof el, "%s", p->keys[f->i]->kind == YAMLDOC_SCALAR ? p->keys[f->i]->str : "?");
+    else if (p->n <= 1000)
+        keypath_element(p, f->i, el, sizeof el);
+    else
+        snprintf(el, sizeof el, "%zu", f->i);
+    keypath_join(buf, len, up, el);
+}
+
+/* The `<<` pairs of mapping n (its children already resolved); where says where n is. */
+static int merge_map(compose *c, yamldoc_node *n, const kpframe *where)
+{
+    char kp[KEYPATH_MAX], mkp[KEYPATH_MAX];
+    frame_kp(where, kp, sizeof kp);
     keypath_join(mkp, sizeof mkp, kp, "<<");
     size_t total = 0;
     int bad = 0;
@@ -230,29 +255,22 @@ static int merge_map(compose *c, yamldoc_node *n, const char *kp)
     return 0;
 }
 
-static int merge_keys_in(compose *c, yamldoc_node *n, const char *kp)
+static int merge_keys_in(compose *c, yamldoc_node *n, const kpframe *where)
 {
     if (n->kind == YAMLDOC_SCALAR) return 0;
-    char ckp[KEYPATH_MAX], el[KEYPATH_MAX];
     int rc = 0, has = 0;
     for (size_t i = 0; i < n->n; i++) {
-        if (n->kind == YAMLDOC_MAP) {
-            has |= is_merge_key(n->keys[i]);
-            keypath_join(ckp, sizeof ckp, kp, n->keys[i]->kind == YAMLDOC_SCALAR
-                         ? n->keys[i]->str : "?");
-        } else {
-            keypath_element(n, i, el, sizeof el);
-            keypath_join(ckp, sizeof ckp, kp, el);
-        }
-        rc |= merge_keys_in(c, n->vals[i], ckp);
+        if (n->kind == YAMLDOC_MAP) has |= is_merge_key(n->keys[i]);
+        kpframe f = { where, n, i };
+        rc |= merge_keys_in(c, n->vals[i], &f);
     }
-    if (rc == 0 && has) rc = merge_map(c, n, kp);
+    if (rc == 0 && has) rc = merge_map(c, n, where);
     return rc;
 }
 
 int compose_merge_keys(compose *c, yamldoc_node *root)
 {
-    return root ? merge_keys_in(c, root, "") : 0;
+    return root ? merge_keys_in(c, root, NULL) : 0;
 }
 
 /* ---- the deep merge of `extends` ---- */
