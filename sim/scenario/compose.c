@@ -298,6 +298,11 @@ static void merge_into(compose *c, yamldoc_node *b, yamldoc_node *o, int named, 
         return;
     }
     for (size_t i = 0; i < b->n; i++) ktab_add(&t, i);
+    /* The merged collection is where the overlay wrote it: errors about it as a whole
+     * (a missing key, a distribution's parameters) point at the file being edited. */
+    b->origin = o->origin;
+    b->line = o->line;
+    b->col = o->col;
     for (size_t i = 0; i < o->n; i++) {
         const char *s = named ? name_of(o->vals[i])
                       : o->keys[i]->kind == YAMLDOC_SCALAR ? o->keys[i]->str : NULL;

@@ -15,8 +15,8 @@
  *     overlay's value.
  * Duplicates inside the overlay (a key, or a name, given twice) are appended as they
  * are, so that the schema check still reports them. Every node keeps the origin, line
- * and column of the text that wrote it, so errors found later point into the right
- * file through any depth of inheritance.
+ * and column of the text that wrote it (a merged mapping or list: the overlay's), so
+ * errors found later point into the right file through any depth of inheritance.
  *
  * Merge keys (YAML 1.1): in a mapping, `<<: *a` or `<<: [*a, *b]` (or a mapping written
  * in place) adds the keys of those mappings that the mapping does not write itself; an
