@@ -528,6 +528,28 @@ static void test_emit_round_trip(void **state)
     free(out);
 }
 
+/* The node limit holds over all the files of a chain: each fits alone, not together. */
+static void test_node_budget_shared(void **state)
+{
+    (void)state;
+    size_t n = 600000;
+    char *big = malloc(3 * n + 64);
+    assert_non_null(big);
+    char *p = big + sprintf(big, "x: [");
+    for (size_t i = 0; i < n; i++) p += sprintf(p, i ? ",0" : "0");
+    strcpy(p, "]\n");
+    put("big.yaml", big);
+    memcpy(big, "extends: big.yaml\ny: [", 22);   /* about as many again, after extends */
+    assert_int_equal(big[22], '0');
+    put("big2.yaml", big);
+    free(big);
+    char *got = errors_of("big2.yaml");
+    assert_non_null(strstr(got, "big.yaml:1:"));
+    assert_non_null(strstr(got, ": too many nodes in a file and the files it extends (limit "
+                            "1000000 in all)\n"));
+    free(got);
+}
+
 static void test_origins(void **state)
 {
     (void)state;
@@ -559,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_merge_keys),
         cmocka_unit_test(test_text_refuses_extends),
         cmocka_unit_test(test_emit_round_trip),
+        cmocka_unit_test(test_node_budget_shared),
         cmocka_unit_test(test_origins),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
