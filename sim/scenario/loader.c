@@ -1278,6 +1278,12 @@ static int finish(diag_list *d, FILE *errs, int *nerrors)
     return n;
 }
 
+/* A file name inside a comment line: control characters as '?'. */
+static void put_name(FILE *f, const char *s)
+{
+    for (; *s; s++) fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
 /* The composed tree as the text stored with the results (sc->text): YAML that reads
  * back to the very same tree (checked here), headed by a comment naming the files. NULL
  * with the error recorded. */
@@ -1291,8 +1297,14 @@ static char *resolved_text(loader *L, const yamldoc_node *root, const char *name
         diag_add(L->env.diag, name, 0, 0, NULL, "out of memory");
         return NULL;
     }
-    fprintf(f, "# %s as capsim resolved it (extends and merge keys applied): %s", name, name);
-    for (size_t i = 0; i < c->nnames; i++) fprintf(f, " extends %s", c->names[i]);
+    fputs("# ", f);
+    put_name(f, name);
+    fputs(" as capsim resolved it (extends and merge keys applied): ", f);
+    put_name(f, name);
+    for (size_t i = 0; i < c->nnames; i++) {
+        fputs(" extends ", f);
+        put_name(f, c->names[i]);
+    }
     fputs(".\n# This text alone, without those files, gives the same scenario.\n", f);
     yamldoc_emit(f, root, NULL);
     if (fclose(f) != 0 || !buf) {
