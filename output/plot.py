@@ -16,6 +16,11 @@ Every file (run, compare, sweep):
                         variants, one panel per option and one line per variant
   fan_cash.png          (files with cash) month-end cash in $B ($M for a small scenario):
                         P5-P95, P25-P75, median, mean and the zero line
+  supply_demand.png     expected capacity against expected demand, served and unmet, in
+                        H100e, summed over clouds and segments
+  exceedance.png        for net value, value lost, peak funding need and stranded spend:
+                        the chance of a result worse than x (below x where higher is
+                        better, above where lower is), from every path, per variant
 Files of capsim optimize (an /optimize group) also get:
   frontier.png          expected value (mean of the objective total) against its expected
                         shortfall, one point per risk weight (labelled w=...), every evaluated
@@ -348,7 +353,9 @@ def money_ticks(ax, suffix, axis="y"):
 
     def fmt(x, _):
         s = f"{abs(x):,.{dec}f}"
-        return ("-" if x < 0 and float(s.replace(",", "")) != 0 else "") + f"${s}{suffix}"
+        if float(s.replace(",", "")) == 0:
+            return "$0"
+        return ("-" if x < 0 else "") + f"${s}{suffix}"
     return mticker.FuncFormatter(fmt)
 
 
@@ -470,6 +477,80 @@ def frontier(path, st, out):
     if money:
         ax.xaxis.set_major_formatter(money_ticks(ax, suf, "x"))
         ax.yaxis.set_major_formatter(money_ticks(ax, suf, "y"))
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+# Totals of the exceedance chart, and which tail is the risk (the side a decision fears).
+EXCEED_TOTALS = ["pv_net_value", "pv_value_lost", "peak_funding_need", "pv_stranded"]
+
+
+def exceedance(path, st, out, max_variants=6):
+    """For each of a few key totals, the chance that it is worse than x, against x: P(X <
+    x) for a total where higher is better (net value), P(X > x) where lower is better
+    (value lost, funding need), from every path's value in /totals (exact, no binning);
+    one line per variant. The y axis is logarithmic down to 1 / paths."""
+    with h5py.File(path, "r") as f:
+        if "totals" not in f:
+            return None
+        names = [n for n in EXCEED_TOTALS if n in f["totals"] and f"{n}_mean" in st]
+        if not names:
+            return None
+        data = {n: np.asarray(f["totals"][n][()], dtype=float) for n in names}
+    variants = [short_label(v) for v in st["variant"].values] if "variant" in st.dims else [""]
+    fig, axes = plt.subplots(len(names), 1, figsize=(9, 2.7 * len(names) + 0.8), squeeze=False)
+    for ax, n in zip(axes[:, 0], names):
+        better = st[f"{n}_mean"].attrs.get("better", "higher")
+        v = data[n].reshape(len(variants), -1) if data[n].ndim > 1 or len(variants) > 1 else data[n][None, :]
+        scale, suf = money_scale(v[np.isfinite(v)])
+        for k in range(min(len(variants), max_variants)):
+            x = np.sort(v[k][np.isfinite(v[k])]) / scale
+            m = len(x)
+            if m == 0:
+                continue
+            # P(X < x_i) = i / m (lower tail) or P(X > x_i) = (m - 1 - i) / m (upper), kept > 0
+            p = (np.arange(m) + 1) / m if better == "higher" else (m - np.arange(m)) / m
+            ax.step(x, p, where="post", label=variants[k] or None)
+        ax.set_yscale("log")
+        ax.set_ylim(1.0 / max(len(x), 1) / 1.5, 1.05)
+        ax.set_ylabel("P(below x)" if better == "higher" else "P(above x)")
+        ax.xaxis.set_major_formatter(money_ticks(ax, suf, "x") if st[f"{n}_mean"].attrs.get("units", "").startswith("USD")
+                                     else formatter(""))
+        ax.set_title(f"{n}: chance of a result {'below' if better == 'higher' else 'above'} x "
+                     f"({better} is better)", fontsize=9)
+        ax.grid(alpha=0.3, which="both")
+    if len(variants) > 1:
+        axes[0, 0].legend(fontsize=7)
+    fig.suptitle("Exceedance of key totals (every path)", fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / fig.get_figheight()))
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
+
+
+def supply_demand(st, title, out):
+    """Expected capacity (all clouds and spot) against expected demand, served and unmet
+    (all segments), month by month, in H100e: where the book runs short and by how much."""
+    need = ["capacity_mean", "demand_mean", "served_mean", "unmet_mean"]
+    if any(n not in st for n in need):
+        return None
+    t = st["time"].values
+    cap = st["capacity_mean"].sum("cloud").values
+    dem = st["demand_mean"].sum("segment").values
+    srv = st["served_mean"].sum("segment").values
+    unm = st["unmet_mean"].sum("segment").values
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    ax.plot(t, dem, color="C3", label="demand")
+    ax.plot(t, cap, color="C0", label="capacity (contracts and spot)")
+    ax.plot(t, srv, color="C2", linestyle="--", label="served")
+    ax.fill_between(t, srv, srv + unm, color="C3", alpha=0.15, label="unmet")
+    ax.set_ylabel("H100e (mean over paths)")
+    ax.yaxis.set_major_formatter(formatter(""))
+    ax.set_title("\n".join(textwrap.wrap(title, 90)), fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
@@ -606,6 +687,9 @@ def charts(args):
         written.append(fan_panels(st1, args.series, f"{name}: {long_name}{label}",
                                   os.path.join(args.out, f"fan_{args.series}.png")))
     written.append(spend_by_cloud(st1, os.path.join(args.out, "spend_by_cloud.png")))
+    written.append(supply_demand(st1, f"{name}: expected capacity and demand{label} (H100e, summed over "
+                                 "clouds and segments)", os.path.join(args.out, "supply_demand.png")))
+    written.append(exceedance(args.file, st, os.path.join(args.out, "exceedance.png")))
     written.append(option_exercise(st, name, os.path.join(args.out, "options_exercised.png")))
     written.append(cash_fan(st1, f"{name}: cash at month end{label}", os.path.join(args.out, "fan_cash.png")))
     written.append(frontier(args.file, st, os.path.join(args.out, "frontier.png")))

@@ -2,7 +2,7 @@
 # The MPI build (make CC=mpicc) under mpirun: 2 and 3 ranks write the file of one process
 # bitwise (every dataset; the `ranks` attribute says how it was made), also with Sobol
 # indices, a compare, LHS sampling (replicate standard errors), and a --target-rse stop in
-# the middle of a round of ranks.
+# the middle of a round of ranks; and capsim optimize.
 # Without mpicc or mpirun (Open MPI) it is skipped, exit 77; CI installs Open MPI.
 # It builds its own non-sanitizer binary in build-mpicc (also under `make check`).
 set -u
@@ -75,6 +75,16 @@ expect_ok "target, -np 2" mpirun_ -np 2 "$MPICAPSIM" run "$sc" --paths 20000 $SB
     --quiet -o "$tmp/t2.h5"
 h5dump -a paths "$tmp/t1.h5" | grep -q "(0): 7680" || fail "target: stops after 3 superblocks ($(h5dump -a paths "$tmp/t1.h5" | grep '(0)'))"
 same "target -np 2" "$tmp/t1.h5" "$tmp/t2.h5" /stats /totals /params /sensitivity
+
+# capsim optimize: every rank evaluates the candidates (the same bits), the chosen
+# points' variants are split across ranks as a compare's; rank 0 adds /optimize. The file
+# is the one-process file, and the report is printed once.
+nv=tests/scenarios/newsvendor.yaml
+expect_ok "optimize, one process" "$MPICAPSIM" optimize "$nv" --paths 3000 --quiet -o "$tmp/opt1.h5"
+expect_ok "optimize, -np 2" mpirun_ -np 2 "$MPICAPSIM" optimize "$nv" --paths 3000 --quiet -o "$tmp/opt2.h5"
+same "optimize -np 2" "$tmp/opt1.h5" "$tmp/opt2.h5" /optimize /stats /diff /totals /params
+[ "$(grep -c '^w = 0 ' "$tmp/out")" -eq 1 ] || fail "optimize -np 2: the report once, not once per rank"
+ls -A "$tmp" | grep -q '^\.opt' && fail "optimize -np 2: an intermediate file was left"
 
 # Bad input: exit 2 from every rank, the message once.
 mpirun_ -np 2 "$MPICAPSIM" run "$sc" --paths 0 -o "$tmp/bad.h5" > "$tmp/out" 2> "$tmp/err" && fail "bad input under mpirun succeeded"

@@ -115,6 +115,15 @@ grep -q "different runs.*paths" "$tmp/err" || fail "the different --paths is nam
 expect_rc 2 "shards of different scenarios" "$CAPSIM" merge "$tmp/er.0.h5" "$tmp/salt.1.h5" "$tmp/er.2.h5" -o "$tmp/bad.h5"
 grep -q "different runs" "$tmp/err" || fail "different scenarios are named: $(cat "$tmp/err")"
 expect_rc 2 "shards of different --set" "$CAPSIM" merge "$tmp/lhs.0.h5" "$tmp/er.1.h5" -o "$tmp/bad.h5"
+# A shard of the previous format (its saved sketches have the Munro-Paterson layout) is
+# refused by name; made here by relabelling one (h5py, where it is installed).
+if ${PYTHON:-/usr/bin/python3} -c "import h5py" 2> /dev/null; then
+    cp "$tmp/er.1.h5" "$tmp/old.1.h5"
+    ${PYTHON:-/usr/bin/python3} -c "import h5py, sys; import numpy as np; f = h5py.File(sys.argv[1], 'r+'); a = f['shard'].attrs.get_id('format'); a.write(np.array(b'capsim-shard-1', dtype='S14'), mtype=a.get_type())" "$tmp/old.1.h5"
+    expect_rc 2 "a shard of the previous format" "$CAPSIM" merge "$tmp/er.0.h5" "$tmp/old.1.h5" "$tmp/er.2.h5" -o "$tmp/bad.h5"
+    grep -q "shard format capsim-shard-1, this capsim reads capsim-shard-2" "$tmp/err" ||
+        fail "the old format is named: $(cat "$tmp/err")"
+fi
 expect_rc 2 "a file that is not a shard" "$CAPSIM" merge "$tmp/er.h5" -o "$tmp/bad.h5"
 grep -q "not a shard" "$tmp/err" || fail "a non-shard is named: $(cat "$tmp/err")"
 expect_rc 2 "a file that does not exist" "$CAPSIM" merge "$tmp/none.h5" -o "$tmp/bad.h5"

@@ -111,6 +111,8 @@ def main():
     r = subprocess.run([sys.executable, "output/plot.py", out, "-o", plots], capture_output=True, text=True)
     check(r.returncode == 0 and os.path.exists(os.path.join(plots, "spend_by_cloud.png")),
           f"plot.py draws spend by cloud of the compare (exit {r.returncode}: {r.stderr[-300:]})")
+    check(all(os.path.exists(os.path.join(plots, n)) for n in ("exceedance.png", "supply_demand.png")),
+          "plot.py draws the exceedance and supply-and-demand charts of the compare")
     # a variant is named by its file's name without folder and .yaml too (plot.py --variant)
     r = subprocess.run([sys.executable, "output/plot.py", out, "-o", plots, "--variant", "extra"],
                        capture_output=True, text=True)

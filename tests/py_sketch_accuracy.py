@@ -3,16 +3,18 @@
 
 Runs the default scenario with every path saved (--save-paths = --paths) and measures,
 with tools/sketch_accuracy.py's series_errors, the rank error of every monthly
-variable's 9 sketch quantiles (3180 variables x 9 levels) against the saved values.
+variable's 9 sketch quantiles (3780 variables x 9 levels) against the saved values.
 Superblocks of 2560 paths (--superblock-paths) make the sketch go through the merges of a
 long run on few paths (8000 paths: 4 superblocks, so the suite stays at seconds; the 1e5
-figures come from the tool and are in docs/OUTPUT.md).
+and 1e6 figures come from the tool and are in docs/OUTPUT.md).
 
-Thresholds, DESIGN.md 14's at 1e5 paths, kept as they are: mean signed rank error within
-+-0.05% and worst at most 0.25%. Here (seed 5) the sketch gives -0.003% and 0.19%; main's
-sketch (k = 256, fixed offsets) gives +0.025% and 0.56%, failing the worst. Its bias shows
-over many superblocks, not on 4: test_stats.c's test_sketch_unbiased (1e5 values, 7
-superblocks) is the bias test that fails on it.
+Thresholds, the contract's (docs/OUTPUT.md, accuracy): mean signed rank error within
++-0.05% and worst at most 0.2%. Here (seed 5) the KLL-style sketch gives -0.002% and
+0.14% (mean |error| 0.010%); the Munro-Paterson sketch with k = 1024 it replaced gave
+-0.003% and 0.19% (0.014%), with a part top of 512 instead of 1024 it was 0.28%, and the
+original sketch (k = 256, fixed offsets) 0.56%. Its bias shows over many superblocks,
+not on 4: test_stats.c's test_sketch_unbiased (1e5 values, 7 superblocks) is the bias
+test that fails on it.
 """
 import os
 import subprocess
@@ -50,8 +52,8 @@ if e.shape[0] < 3000:
     fails.append(f"only {e.shape[0]} monthly variables measured")
 if abs(mean) > 0.0005:
     fails.append(f"mean signed rank error {100 * mean:+.4f}% outside +-0.05%")
-if worst > 0.0025:
-    fails.append(f"worst rank error {100 * worst:.4f}% above 0.25%")
+if worst > 0.002:
+    fails.append(f"worst rank error {100 * worst:.4f}% above 0.2%")
 for m in fails:
     print("FAIL " + m)
 sys.exit(1 if fails else 0)

@@ -4,7 +4,7 @@
 Each folder has a layer; a file may include headers of its own folder and of folders in
 lower layers, never of a higher layer nor of another folder on its own layer:
 
-    6 sim/cli -> 5 sim/engine -> 4 output -> 3 models, sim/stats -> 2 sim/scenario
+    7 sim/cli -> 6 sim/optimize -> 5 sim/engine -> 4 output -> 3 models, sim/stats -> 2 sim/scenario
       -> 1 sim/random -> 0 sim/base
 
 Usage: check_layers.py [ROOT]   (default: the repository this script is in)
@@ -22,7 +22,8 @@ LAYERS = {
     "sim/stats": 3,
     "output": 4,
     "sim/engine": 5,
-    "sim/cli": 6,
+    "sim/optimize": 6,
+    "sim/cli": 7,
 }
 # Engine headers are what the commands see of the engine: no HDF5 type there.
 NO_HDF5_IN = "sim/engine"

@@ -1,6 +1,8 @@
 /* cmd_check: `capsim check SCENARIO.yaml [--set ...]`: validate, print the resolved scenario. */
 #include "commands.h"
 #include "cli.h"
+#include "models/model.h"
+#include "sim/optimize/optspec.h"
 #include "sim/scenario/scenario_print.h"
 
 #include <getopt.h>
@@ -14,7 +16,8 @@ static const char check_help[] =
     "Validate SCENARIO.yaml (without one: the built-in default) and print the resolved\n"
     "scenario: every key with the value it resolved to, defaults included. Every error\n"
     "is reported as file:line:col: key.path: what is wrong (what was expected); the\n"
-    "exit code is then 2.\n"
+    "exit code is then 2. The decisions: and objective: blocks of `capsim optimize` are\n"
+    "checked too.\n"
     "\n"
     "  --origins  print instead the scenario as its files compose it (extends, merge\n"
     "             keys and --set applied, before defaults), each value written in\n"
@@ -57,8 +60,32 @@ int cmd_check(int argc, char **argv)
     scenario *sc = cli_load_origins(optind < argc ? argv[optind] : NULL, o.sets, o.nsets,
                                     want_origins ? &origins : NULL);
     if (!sc) goto done;
+    /* decisions: and objective: (capsim optimize) are checked here too */
+    optspec spec;
+    diag_list *d = diag_alloc();
+    int ps = d ? optspec_parse(sc, &spec, d) : -1;
+    if (ps < 0) {
+        if (d) diag_print(d, stderr);
+        else fprintf(stderr, "capsim check: out of memory\n");
+        diag_free(d);
+        scenario_free(sc);
+        goto done;
+    }
+    diag_free(d);
     if (origins) fputs(origins, stdout);
     else scenario_print(stdout, sc);
+    if (ps > 0 && !origins) {
+        printf("# capsim optimize: %s %s, mean + w * %s for w in", spec.maximize ? "maximize" : "minimize",
+               model_totals[spec.total].name, spec.measure_hi ? "es_hi" : "es_lo");
+        for (size_t w = 0; w < spec.nweights; w++) printf(" %g", spec.weights[w]);
+        printf("\n");
+        for (size_t j = 0; j < spec.ndec; j++) {
+            printf("#   decision %s in [%.17g, %.17g]", spec.dec[j].key, spec.dec[j].min, spec.dec[j].max);
+            if (spec.dec[j].step > 0) printf(" step %.17g", spec.dec[j].step);
+            printf(" (the scenario's own value %.17g)\n", spec.dec[j].base);
+        }
+        for (size_t k = 0; k < spec.ncons; k++) printf("#   constraint %s\n", spec.cons[k].label);
+    }
     scenario_free(sc);
     status = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
 done:

@@ -1,6 +1,6 @@
 /*
- * sim/cli: the capsim binary's command line (layer 6, the top: it may include every
- * folder below it: sim/engine, output, models, sim/stats, sim/scenario, sim/random,
+ * sim/cli: the capsim binary's command line (layer 7, the top: it may include every
+ * folder below it: sim/optimize, sim/engine, output, models, sim/stats, sim/scenario, sim/random,
  * sim/base; nothing includes it). Parsing argv, --help, usage errors and exit codes
  * live here; the work is done by the layers below, which return a status with the
  * reason in the caller's error buffer, and the command prints the message.
@@ -15,6 +15,7 @@
  *   cmd_check.c    capsim check: validate and print the resolved scenario
  *   cmd_summary.c  capsim summary: percentile tables of a results file
  *   cmd_export.c   capsim export: tidy CSV files of a results file
+ *   cmd_optimize.c capsim optimize: the search for the best decisions (sim/optimize)
  *
  * commands: each subcommand takes the arguments after "capsim" (argv[0] is the
  * subcommand's name) and returns an exit code: 0 success, 1 runtime failure, 2 bad input.
@@ -29,5 +30,6 @@ int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_optimize(int argc, char **argv);
 
 #endif

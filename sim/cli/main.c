@@ -18,6 +18,7 @@ static const char main_help[] =
     "  compare A.yaml B.yaml ...  paired comparison on common random numbers\n"
     "  sweep SCENARIO.yaml --vary key.path=v1,v2,...   a grid of variants\n"
     "  merge PART.h5 ... -o OUT.h5  the shards of a run (--shard i/n) into its file\n"
+    "  optimize SCENARIO.yaml     search the scenario's decisions for the best objective\n"
     "  check SCENARIO.yaml        validate and print the resolved scenario\n"
     "  summary OUT.h5             percentile tables in the terminal\n"
     "  export OUT.h5 --csv DIR    tidy CSV files\n"
@@ -32,7 +33,7 @@ static int dispatch(int argc, char **argv)
     static const struct { const char *name; int (*fn)(int, char **); int all_ranks; } commands[] = {
         { "run", cmd_run, 1 }, { "compare", cmd_compare, 1 }, { "sweep", cmd_sweep, 1 },
         { "merge", cmd_merge, 0 }, { "check", cmd_check, 0 }, { "summary", cmd_summary, 0 },
-        { "export", cmd_export, 0 },
+        { "export", cmd_export, 0 }, { "optimize", cmd_optimize, 1 },
     };
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (comm_rank() == 0) fputs(main_help, argc < 2 ? stderr : stdout);
@@ -46,7 +47,7 @@ static int dispatch(int argc, char **argv)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].all_ranks || comm_rank() == 0 ? commands[i].fn(argc - 1, argv + 1) : EXIT_OK;
     if (comm_rank() == 0)
-        fprintf(stderr, "capsim: unknown command '%s' (expected run, compare, sweep, merge, check, summary or export)\n",
+        fprintf(stderr, "capsim: unknown command '%s' (expected run, compare, sweep, merge, check, summary, export or optimize)\n",
                 argv[1]);
     return EXIT_BAD_INPUT;
 }

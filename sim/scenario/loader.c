@@ -1194,6 +1194,10 @@ static void load_root(loader *L)
     const yamldoc_node *demand = fields_get(&m, "demand"), *contracts = fields_get(&m, "contracts");
     const yamldoc_node *corr = fields_get(&m, "correlations"), *fac = fields_get(&m, "factors");
     const yamldoc_node *fin = fields_get(&m, "finance");
+    /* decisions: and objective: are read by `capsim optimize` (and checked by `capsim
+     * check`) from the scenario text: every other command accepts and ignores them. */
+    (void)fields_get(&m, "decisions");
+    (void)fields_get(&m, "objective");
     if (!scen) fields_missing(&m, "scenario", "{name: ..., start: YYYY-MM, months: N}");
     /* Dependency order: dates need the start, references need what they name. */
     load_scenario_section(L, scen);

@@ -1,6 +1,6 @@
 /*
  * exact: the exact statistics of one column of values (a per-path total over all paths),
- * for /stats and /diff where the values themselves are at hand (DESIGN.md 13): the nine
+ * for /stats and /diff where the values themselves are at hand: the nine
  * quantiles, the expected shortfalls of either tail, and the probabilities of being
  * above and below zero. Layer 3 (sim/stats), no dependency beyond the C library.
  *

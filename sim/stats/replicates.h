@@ -1,6 +1,6 @@
 /*
  * replicates: the standard error of a mean from independent randomised replicates
- * (randomised quasi-Monte Carlo, DESIGN.md 14).
+ * (randomised quasi-Monte Carlo).
  *
  * lhs and sobol sampling make the paths of a run dependent (the strata, the net), so
  * the plain standard error sd / sqrt(n) misstates the error of their mean: it is honest

@@ -1,6 +1,6 @@
 /*
  * sensitivity: streaming estimators of which uncertain input drives which output
- * (DESIGN.md 6). Both accumulate in the order samples are added and keep memory fixed
+ *. Both accumulate in the order samples are added and keep memory fixed
  * in the number of samples.
  *
  * corr_acc: Pearson correlations between every x_i and every y_j. Fed with CDF values

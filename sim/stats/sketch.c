@@ -1,73 +1,77 @@
 /*
  * sketch: the quantile sketch of the stats accumulator (private to sim/stats; its public
- * face is stats.h): the shape shared by all variables, the cascade of compactions when
- * level 0 fills, the conversion of exact values into a sketch, the merge of two sketches,
- * quantiles from a sketch, and its rank error (the tally and the stated bound).
+ * face is stats.h): the shape shared by all variables, the compactions that keep every
+ * level within its capacity, the conversion of exact values into a sketch, the merge of
+ * two sketches, quantiles from a sketch, and its rank error (the tally and the stated
+ * bound).
  *
  * SHAPE. Every variable receives exactly one value per row, so the count n and the whole
- * shape of the sketch (how many items each level holds, which offset the next compaction
- * at a level uses, the error tally) are the same for all variables: that state (sk_state)
- * is kept once per accumulator. Each step is planned once on the shape (plan_*), which
- * advances it, and then applied to each variable's slot (apply_*): pure data movement
- * driven by the plan, the same operations for every variable.
+ * shape of the sketch (how many items each level holds, how many compactions each level
+ * has done, the error tally) are the same for all variables: that state (sk_state) is
+ * kept once per accumulator. Each step is planned once on the shape (plan_settle), which
+ * advances it and lists the compactions to do, and then applied to each variable's slot
+ * (apply): pure data movement driven by the plan, the same operations for every
+ * variable.
  *
  * SKETCH. While n <= budget (STATS_EXACT_BUDGET) the slot holds the raw values and the
  * quantiles are exact (type 7, the formula of gsl_stats_quantile_from_sorted_data).
- * Beyond, the slot holds a deterministic compactor hierarchy (Munro-Paterson style) with
- * buffer k (STATS_SKETCH_K) and L levels, T = L - 1 the top:
- *   level 0          up to k raw values, weight 1, unsorted;
- *   level h, 0<h<T   0 or k/2 sorted items of weight 2^h;
- *   level T          0 or k/2 sorted items of weight top_w (2^T until saturated).
- * When level 0 fills it is sorted and the items at positions o, o+2, o+4, ... are kept
- * and carried to level 1 with double weight; a carry that meets an occupied level merges
- * with it (k items) and is compacted again, and so on up. The offset o is drawn afresh for
- * every compaction and every variable (PARITY below). At n = budget the raw values
- * are sorted and turned into the same shape (groups of k 2^b consecutive sorted values
- * halved b+1 times), which costs fewer compactions than streaming them would.
- * Memory: slot = k (1 + (L-1)/2) doubles; default 1024 * 8 = 8192 doubles = 64 KiB.
+ * Beyond, the slot holds a KLL-style compactor hierarchy (Karnin, Lang and Liberty 2016)
+ * with top capacity k (STATS_SKETCH_K) and level-0 buffer b0 (STATS_SKETCH_B0):
+ *   level 0          up to b0 raw values, weight 1, unsorted;
+ *   level h >= 1     sorted items of weight 2^h, fewer than cap(h) of them;
+ *   cap(h) = capd[top - h]: capd[0] = k, capd[d] = the even part of 2/3 capd[d-1], at
+ *   least 2. The top level holds up to k items; the levels below have capacities that
+ *   decay geometrically (c = 2/3) with their depth below the top.
+ * A level that reaches its capacity is compacted: its items sorted (level 0) and the
+ * items at positions o, o+2, ... of its smallest even number of them move to the next
+ * level with double weight (merged into its sorted items); an odd item left over stays.
+ * The lowest level at or over capacity goes first, until none is; when the top itself
+ * fills, a new top is opened above it and every capacity below shrinks by 2/3 (the
+ * levels then over capacity are compacted in the same pass). Weight is conserved
+ * exactly: n = size[0] + sum_h size[h] 2^h at every step (tests/test_stats.c).
+ * Why this schedule: the error of a compaction is +-2^h and the top levels' compactions,
+ * few but heavy, make most of the variance; large top levels make them rare, and the
+ * lower levels, whose errors are small, can be small. Memory is fixed whatever n is:
+ * b0 + sum_d capd[d] doubles, about b0 + 3k (6678 doubles = 52 KiB for k = 2048,
+ * b0 = 512), against 64 KiB for the Munro-Paterson hierarchy with k = 1024 it replaces
+ * (15 levels of 512 items each, allocated for 1.7e7 values). A superblock's part
+ * (stats_alloc_part) never holds more than a superblock, so its top is 1024 (capacities
+ * decaying by 2/3 below it as the run's: about 28 KiB).
+ * Measurements: docs/OUTPUT.md, accuracy.
+ * Layout in the slot: level 0 at the start (the rows are copied there as they stream),
+ * then levels top, top-1, ..., 1 packed in that order, so that the frequent changes at
+ * the low levels move no higher level (level_off, stats_int.h). A step gathers the
+ * levels it touches into a scratch area, compacts there and writes them back packed.
  *
  * PARITY. A compaction with offset 0 keeps the lower item of each pair and moves the
- * estimated rank of any x by +w or 0, offset 1 by -w or 0 (ERROR below). Offsets fixed
- * in advance (they used to alternate 0, 1, 0, ... per level, starting at h mod 2) made
- * every superblock's accumulator, which starts from the same empty state, repeat the same
- * errors, so they added up instead of cancelling: quantiles were biased low (mean signed
- * rank error -0.10% over the default scenario's monthly variables at 1e5 paths, 91% of
- * the errors negative; P95 -0.21%). Now each compaction's offset is a fair coin:
- * o = top bit of mix64(key + (v + 1) phi) for variable v, with key = mix64(seed ^
- * mix64(64 c + h)) for the accumulator's c-th compaction, at level h. The seed
- * (stats_set_seed; the engine gives superblock s the seed s + 1) makes accumulators that
- * are merged later independent; the compaction count and the variable make compactions
- * and variables independent. The error is then a sum of independent +-w terms of mean 0:
- * unbiased, and no larger than before. Everything is keyed by the sequence of adds and
- * merges alone, never by threads: the same bits for any thread count, rank or shard.
- * The plan (shape) stays shared by all variables; only the data movement reads v.
- * The buffer k = 1024 (256 before) sets the size of the errors: at 1e5 paths the worst
- * rank error over the default scenario's 3180 monthly variables x 9 levels is 0.25%
- * (0.92% with k = 256 and fixed offsets; tools/sketch_accuracy.py, docs/OUTPUT.md).
+ * estimated rank of any x by +w or 0, offset 1 by -w or 0 (ERROR below). Fixed offsets
+ * made every superblock's accumulator, which starts from the same empty state, repeat
+ * the same errors, so they added up instead of cancelling (quantiles were biased low,
+ * mean signed rank error -0.10% at 1e5 paths). So each offset is a fair coin, and the
+ * compactions of a level come in pairs with opposite coins: the c-th compaction at level
+ * h has key = mix64(seed ^ mix64(64 (c div 2) + h)), variable v's offset is the top bit
+ * of mix64(key + (coin_v + 1) phi), flipped when c is odd. The seed (stats_set_seed; the
+ * engine gives superblock s the seed s + 1) makes accumulators that are merged later
+ * independent; the pair index and the level make pairs independent, the variable's coin
+ * key (stats_set_coins) variables. Each compaction's error is then +-w with mean 0
+ * (unbiased), and the two errors of a pair have opposite signs: when both are non-zero
+ * they cancel, which halves the variance of a pair (w^2 / 2 instead of w^2) at no cost.
+ * Everything is keyed by the sequence of adds and merges alone, never by threads: the
+ * same bits for any thread count, rank or shard.
  *
  * ERROR. Fix a query x; let r be the number of items <= x (or < x: the argument is the
- * same) among the k sorted items of one compaction of weight w. Before it they count
- * w r; after it, 2w ceil(r/2) if o = 0, or 2w floor(r/2) if o = 1. So each compaction
- * moves the estimate of rank(x) by +w (o = 0) or -w (o = 1) when r is odd, else by 0,
- * whatever x is. Adding up, estimate(x) - rank(x) lies in [-N, P], P (N) the summed
- * weights of the o = 0 (o = 1) compactions: |error| <= max(P, N) for every x. Offsets
- * differ between variables, so the accumulator tallies, for all of them at once, every
- * compaction's weight on both sides (P = N = the total weight compacted): a bound valid
- * for every variable, stats_rank_error(), equal to the a priori bound below.
- * A priori bound (stats_rank_error_bound): weight is conserved and a compaction at level
- * h consumes at least k items of weight 2^h (streaming, merging and the exact-to-sketch
- * conversion all do), and the weight that ever reaches level h is at most n, so level h
- * compacts at most floor(n / (k 2^h)) times, each time erring by at most 2^h:
- *     E(n) <= sum_{h=0}^{T-1} floor(n / (k 2^h)) 2^h   (about n log2(n/k) / k).
- * This holds after any merges. In practice the errors of successive compactions, being
- * independent coin flips, mostly cancel and the observed error is far smaller: its
- * standard deviation is about sqrt(sum of w^2 / 2) over the compactions, about n / (2k)
- * (see tests/test_stats.c and tools/sketch_accuracy.py).
- * Saturation: above n = k 2^T a carry meets an occupied top with nowhere to go. The top
- * then absorbs it by weighted resampling: the sorted union (total weight W) is replaced
- * by k/2 items of weight W' = W / (k/2), the ones at cumulative weight W'/2 + j W'. For any
- * x the count moves by at most W'/2 <= n/k. Each top block carries weight >= k 2^(T-1),
- * so there are at most floor(n / (k 2^(T-1))) - 1 such merges: E(n) += that times n/k.
+ * same) among the m items a compaction of weight w takes. Before it they count w r;
+ * after it, 2w ceil(r/2) if o = 0, or 2w floor(r/2) if o = 1. So each compaction moves
+ * the estimate of rank(x) by +w (o = 0) or -w (o = 1) when r is odd, else by 0, whatever
+ * x is, and a pair (opposite offsets) by at most w either way. Adding up,
+ * |estimate(x) - rank(x)| <= the summed weights of the pairs (a pair not yet completed
+ * counting once): the accumulator tallies them for all variables at once
+ * (stats_rank_error(), errp = errn, merged by addition). The observed errors, sums of
+ * independent +-w terms of mean 0, are far smaller: their standard deviation is
+ * about sqrt(sum of w^2 / 4) over the pairs.
+ * A priori bound (stats_rank_error_bound): the shape, and so the tally, depends only on
+ * the sequence of adds and merges; for n values streamed into one accumulator it is
+ * computed by running the shape alone (no data).
  * Quantile: the sketch returns the smallest item y whose cumulative weight reaches
  * t = p n. With |error| <= E for both "<= x" and "< x", rank(<= y) >= t - E and
  * rank(< y) < t + E: the true rank interval of y lies within E of p n.
@@ -80,6 +84,8 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---------- the shared shape */
@@ -88,7 +94,13 @@ void sketch_state_init(const stats *s, sk_state *st)
 {
     memset(st, 0, sizeof *st);
     st->exact = s->budget > 0; /* budget 0: a sketch from the first value */
-    st->top_w = ldexp(1.0, (int)s->top);
+    st->top = 1;
+}
+
+/* The capacity of level h under the shape st. */
+static inline uint32_t cap(const stats *s, const sk_state *st, unsigned h)
+{
+    return h == 0 ? s->b0 : s->capd[st->top - h];
 }
 
 /* splitmix64's finaliser: a bijection of 64 bits, each output bit depending on every
@@ -100,334 +112,235 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-/* The key of the next compaction at level h (see PARITY), tallied: each variable's
- * offset is drawn from it (var_offset), so the compaction moves a variable's count by
- * +w or -w, and both sums grow by w. */
-static uint64_t take_key(sk_state *st, unsigned h)
-{
-    uint64_t key = mix64(st->seed ^ mix64(st->ncomp * UINT64_C(64) + h));
-    st->ncomp++;
-    st->errp += ldexp(1.0, (int)h);
-    st->errn += ldexp(1.0, (int)h);
-    return key;
-}
-
-/* Variable v's offset (0 or 1) in the compaction of key: a fair coin, independent
- * across compactions and variables. */
+/* Variable v's offset (0 or 1) in a compaction of key: a fair coin, independent across
+ * keys and variables. */
 static inline unsigned var_offset(uint64_t key, uint64_t v)
 {
     return (unsigned)(mix64(key + (v + 1) * UINT64_C(0x9e3779b97f4a7c15)) >> 63);
 }
 
-/* A resampling at the top errs by at most half the new weight, either way. */
-static void tally_resample(sk_state *st, double wnew)
-{
-    st->errp += wnew / 2;
-    st->errn += wnew / 2;
-}
-
-
-/* ---------- level 0 full: the cascade */
+/* ---------- planning: the compactions that bring every level under its capacity */
 
 typedef struct {
-    unsigned stop;             /* level that receives the last carry */
-    uint64_t key[L_MAX];       /* key of the compaction at each level below stop */
-    int resample;              /* the carry is resampled into the saturated top */
-    double w_top, w_in;        /* weights of the top and of the carry, when resampling */
-} cascade_plan;
+    uint64_t key;
+    uint32_t m;         /* items compacted (even): the m smallest of the level */
+    unsigned char h;    /* level */
+    unsigned char flip; /* second of its pair: the offset is flipped */
+} sk_op;
 
-static void plan_cascade(const stats *s, sk_state *st, cascade_plan *cp)
+typedef struct {
+    unsigned nops, hi;            /* compactions; highest level touched */
+    sk_op op[OPS_MAX];
+    uint32_t before[L_MAX];       /* sizes when the compactions start */
+    uint32_t after[L_MAX];        /* and when they end */
+    size_t base[L_MAX + 1];       /* scratch: level h at base[h], base[h + 1] - base[h] room */
+    size_t tmp;                   /* scratch after the levels: two buffers of tmp doubles */
+} sk_plan;
+
+/* Compact the lowest level at or over its capacity until none is, on the shape st
+ * (whose sizes already include what arrived); records the compactions and the scratch
+ * each level needs. hi: the highest level the caller has touched already. */
+static void plan_settle(const stats *s, sk_state *st, sk_plan *p, unsigned hi)
 {
-    unsigned h = 0;
-    cp->resample = 0;
+    uint32_t room[L_MAX];
+    p->nops = 0;
+    p->tmp = 1;
+    memcpy(p->before, st->size, sizeof p->before);
+    memcpy(room, st->size, sizeof room);
     for (;;) {
-        cp->key[h] = take_key(st, h);
-        h++;
-        if (h == s->top) break;
-        if (!occupied(st, h)) break;
-        set_occupied(st, h, 0);
+        unsigned h = 0;
+        while (h <= st->top && st->size[h] < cap(s, st, h)) h++;
+        if (h > st->top) break;
+        /* Neither can happen: L_MAX levels hold k 2^46 values, and a step compacts each
+         * level at most a few times. */
+        if ((h == st->top && st->top + 1 >= L_MAX) || p->nops == OPS_MAX) {
+            fprintf(stderr, "capsim: stats sketch: more than %d levels or %d compactions\n", L_MAX, OPS_MAX);
+            abort();
+        }
+        if (h == st->top) st->top++; /* a new top: every capacity below shrinks */
+        uint32_t m = st->size[h] & ~UINT32_C(1);
+        uint64_t c = st->cnt[h]++;
+        sk_op *op = &p->op[p->nops++];
+        op->h = (unsigned char)h;
+        op->m = m;
+        op->key = mix64(st->seed ^ mix64((c >> 1) * UINT64_C(64) + h));
+        op->flip = (unsigned char)(c & 1u);
+        if (!(c & 1u)) { /* a new pair: its error is at most w either way */
+            st->errp += pow2(h);
+            st->errn += pow2(h);
+        }
+        st->size[h] -= m;
+        st->size[h + 1] += m / 2;
+        if (st->size[h + 1] > room[h + 1]) room[h + 1] = st->size[h + 1];
+        size_t need = st->size[h + 1]; /* the merge into level h + 1 */
+        if (h == 0 && p->before[0] > need) need = p->before[0]; /* level 0's sort */
+        if (need > p->tmp) p->tmp = need;
+        if (h + 1 > hi) hi = h + 1;
     }
-    cp->stop = h;
-    if (h == s->top && occupied(st, h)) {
-        cp->resample = 1;
-        cp->w_top = st->top_w;
-        cp->w_in = ldexp(1.0, (int)s->top);
-        st->top_w = cp->w_top + cp->w_in;
-        tally_resample(st, st->top_w);
-    }
-    set_occupied(st, h, 1);
-    st->size0 = 0;
+    memcpy(p->after, st->size, sizeof p->after);
+    p->hi = hi;
+    p->base[0] = 0;
+    for (unsigned h = 0; h <= hi; h++) p->base[h + 1] = p->base[h] + room[h];
+    if (p->tmp < room[0]) p->tmp = room[0];
 }
 
-/* The last step of a cascade: the carry lands on level stop (resampled into a saturated
- * top). */
-static void land_carry(const stats *s, double *slot, const cascade_plan *cp, double *carry,
-                       double *next)
-{
-    size_t half = s->half;
-    double *dst = level_ptr(s, slot, cp->stop);
-    if (cp->resample) {
-        run runs[2] = {{dst, half, cp->w_top}, {carry, half, cp->w_in}};
-        sort_resample(runs, 2, half, next);
-        carry = next;
-    }
-    memcpy(dst, carry, half * sizeof *dst);
-}
+static size_t plan_work(const sk_plan *p) { return p->base[p->hi + 1] + 2 * (p->tmp + 1); }
 
-/* Level 0's compaction into carry without a sort, if it is ordered already (constant
- * and monotone variables: a scan) or has few distinct values (sort_decimate_few). */
-static int compact_level0_cheap(const stats *s, double *slot, unsigned o, double *carry)
-{
-    if (is_sorted(slot, s->k)) {
-        decimate_concat(slot, slot + s->half, s->half, o, carry);
-        return 1;
-    }
-    return sort_decimate_few(slot, s->k, o, carry);
-}
+/* ---------- applying a plan to one variable */
 
-/* Level 0's compaction into carry: by counting when few values are distinct, else by
- * sorting the two halves and merging them (the sort's last pass, fused with the
- * decimation). */
-static void compact_level0(const stats *s, double *slot, unsigned o, double *carry,
-                           double *tmp)
-{
-    if (compact_level0_cheap(s, slot, o, carry)) return;
-    sort_halves(slot, s->half, tmp);
-    sort_merge_decimate(slot, slot + s->half, s->half, o, carry);
-}
-
-static void apply_cascade(const stats *s, double *slot, size_t v, const cascade_plan *cp)
-{
-    double ba[K_MAX / 2 + 1], bb[K_MAX / 2 + 1], tmp[K_MAX];
-    double *carry = ba, *next = bb;
-    size_t half = s->half;
-    compact_level0(s, slot, var_offset(cp->key[0], var_coin(s, v)), carry, tmp);
-    for (unsigned h = 1; h < cp->stop; h++) {
-        sort_merge_decimate(level_ptr(s, slot, h), carry, half, var_offset(cp->key[h], var_coin(s, v)), next);
-        double *t = carry;
-        carry = next;
-        next = t;
-    }
-    land_carry(s, slot, cp, carry, next);
-}
-
-/* apply_cascade on two variables at once (the same plan): the same operations on each,
- * with the compactions interleaved. */
-static void apply_cascade2(const stats *s, double *x, double *y, size_t v, const cascade_plan *cp)
-{
-    double ba[K_MAX / 2 + 1], bb[K_MAX / 2 + 1], tmp[K_MAX];
-    double ya[K_MAX / 2 + 1], yb[K_MAX / 2 + 1];
-    double *carry = ba, *next = bb, *ycarry = ya, *ynext = yb;
-    size_t half = s->half;
-    unsigned ox = var_offset(cp->key[0], var_coin(s, v)), oy = var_offset(cp->key[0], var_coin(s, v + 1));
-    int fx = compact_level0_cheap(s, x, ox, carry);
-    int fy = compact_level0_cheap(s, y, oy, ycarry);
-    if (!fx && !fy) {
-        sort_halves(x, half, tmp);
-        sort_halves(y, half, tmp);
-        sort_merge_decimate2(x, x + half, carry, y, y + half, ycarry, half, ox, oy);
-    } else {
-        if (!fx) compact_level0(s, x, ox, carry, tmp);
-        if (!fy) compact_level0(s, y, oy, ycarry, tmp);
-    }
-    for (unsigned h = 1; h < cp->stop; h++) {
-        sort_merge_decimate2(level_ptr(s, x, h), carry, next, level_ptr(s, y, h), ycarry,
-                             ynext, half, var_offset(cp->key[h], var_coin(s, v)), var_offset(cp->key[h], var_coin(s, v + 1)));
-        double *t = carry;
-        carry = next;
-        next = t;
-        t = ycarry;
-        ycarry = ynext;
-        ynext = t;
-    }
-    land_carry(s, x, cp, carry, next);
-    land_carry(s, y, cp, ycarry, ynext);
-}
-
-/* ---------- exact to sketch: sorted raw values become the streaming shape for n */
-
+/* Where a variable's sketch comes from: its slot under the shape st (exact: raw values). */
 typedef struct {
-    size_t n, r0;                       /* values; of which stay raw in level 0 */
-    uint64_t q;                         /* n / k: bit b set -> a group of k 2^b values */
-    uint64_t key[BITS_MAX][L_MAX];      /* keys of group b's halvings at levels 0..b */
-} convert_plan;
+    const stats *s;
+    const sk_state *st;
+    const double *slot;
+} sk_src;
 
-static void plan_convert(const stats *s, sk_state *st, convert_plan *cp)
+/* Level h of src (0 items above its top). */
+static const double *src_level(const sk_src *a, unsigned h, size_t *n)
 {
-    cp->n = (size_t)st->n;
-    cp->q = st->n / s->k;
-    cp->r0 = (size_t)(st->n % s->k);
-    /* Groups go to distinct levels b + 1 <= T (budget <= slot guarantees it), all empty
-     * while exact, the top at its base weight. */
-    for (unsigned b = 0; b < BITS_MAX; b++) {
-        if (!((cp->q >> b) & 1u)) continue;
-        for (unsigned h = 0; h <= b; h++) cp->key[b][h] = take_key(st, h);
-        set_occupied(st, b + 1, 1);
+    if (h == 0) {
+        *n = a->st->exact ? (size_t)a->st->n : a->st->size[0];
+        return a->slot;
     }
-    st->exact = 0;
-    st->size0 = (unsigned)cp->r0;
+    *n = h <= a->st->top ? a->st->size[h] : 0;
+    return *n ? a->slot + level_off(a->s, a->st, h) : a->slot;
 }
 
-/* The smallest r0 sorted values stay raw in level 0; each group of consecutive sorted
- * values is halved in place down to k/2 items, then the groups are packed and moved to
- * their levels (highest first: every destination lies at or after its source). */
-static void apply_convert(const stats *s, double *slot, size_t v, const convert_plan *cp,
-                          double *tmp)
+/* Do the plan's compactions on one variable and write levels 0..hi back into slot, packed
+ * under the new shape st (levels above hi are not moved: they precede the region
+ * rewritten; see the layout above). Streaming, the levels are read where they lie in the
+ * slot; merging (b given), each level of a and b is first merged into the scratch (b's
+ * raw values after a's). A compaction's carry waits in a buffer: when the next
+ * compaction takes all of the level it lands on, the two are merged and decimated in
+ * one pass (sort_merge_decimate_n), else it is merged into the level. */
+static void apply(const stats *s, const sk_state *st, const sk_plan *p, double *slot,
+                  const sk_src *a, const sk_src *b, uint64_t coin, double *work)
 {
-    size_t half = s->half, pos = cp->r0, start[BITS_MAX];
-    unsigned bit[BITS_MAX], ng = 0;
-    sort_doubles(slot, cp->n, tmp);
-    for (unsigned b = 0; b < BITS_MAX; b++) {
-        if (!((cp->q >> b) & 1u)) continue;
-        size_t len = (size_t)s->k << b;
-        for (unsigned h = 0; h <= b; h++, len /= 2)
-            halve(slot + pos, len, var_offset(cp->key[b][h], var_coin(s, v)));
-        start[ng] = pos;
-        bit[ng++] = b;
-        pos += (size_t)s->k << b;
+    double *carry[2] = {work + p->base[p->hi + 1], work + p->base[p->hi + 1] + p->tmp + 1};
+    const double *lv[L_MAX];
+    double *l0;                 /* level 0, writable: sorted in place */
+    size_t cur[L_MAX];
+    for (unsigned h = 0; h <= p->hi; h++) {
+        size_t na, nb = 0;
+        const double *x = src_level(a, h, &na), *y = b ? src_level(b, h, &nb) : NULL;
+        double *dst = work + p->base[h];
+        cur[h] = na + nb;
+        lv[h] = x;
+        if (!b) continue;
+        if (h == 0 || nb == 0 || na == 0) {
+            memcpy(dst, x, na * sizeof *dst);
+            if (nb) memcpy(dst + na, y, nb * sizeof *dst);
+        } else {
+            sort_merge2(x, na, y, nb, dst);
+        }
+        lv[h] = dst;
     }
-    size_t dst = cp->r0;
-    for (unsigned g = 0; g < ng; g++, dst += half) {
-        memmove(slot + dst, slot + start[g], half * sizeof *slot);
-        start[g] = dst;
+    l0 = b ? work + p->base[0] : slot;
+    const double *pend = NULL;
+    size_t npend = 0;
+    unsigned plev = 0, c = 0;
+    for (unsigned i = 0; i < p->nops; i++) {
+        const sk_op *op = &p->op[i];
+        unsigned h = op->h, o = var_offset(op->key, coin) ^ op->flip;
+        double *next = carry[c];
+        c ^= 1u;
+        if (pend && plev != h) { /* the carry lands on a level not compacted next */
+            double *dst = work + p->base[plev];
+            sort_merge2(lv[plev], cur[plev], pend, npend, next);
+            cur[plev] += npend;
+            memcpy(dst, next, cur[plev] * sizeof *dst);
+            lv[plev] = dst;
+            pend = NULL;
+        }
+        if (pend && plev == h) {
+            if (op->m == cur[h] + npend) { /* the whole level with the carry: one pass */
+                sort_merge_decimate_n(lv[h], cur[h], pend, npend, o, next);
+                cur[h] = 0;
+                pend = next;
+                npend = op->m / 2;
+                plev = h + 1;
+                continue;
+            }
+            double *dst = work + p->base[h]; /* lv[h] may be there: merge via next */
+            sort_merge2(lv[h], cur[h], pend, npend, next);
+            cur[h] += npend;
+            memcpy(dst, next, cur[h] * sizeof *dst);
+            lv[h] = dst;
+        }
+        if (h == 0) sort_doubles(l0, cur[0], carry[c]); /* the other buffer: free */
+        const double *x = h == 0 ? l0 : lv[h];
+        for (size_t j = 0; j < op->m / 2; j++) next[j] = x[2 * j + o];
+        if (h == 0) l0 += op->m;
+        lv[h] = x + op->m;
+        cur[h] -= op->m;
+        pend = next;
+        npend = op->m / 2;
+        plev = h + 1;
     }
-    for (unsigned g = ng; g-- > 0;)
-        memmove(level_ptr(s, slot, bit[g] + 1), slot + start[g], half * sizeof *slot);
+    if (pend) { /* via the free buffer, as above */
+        double *dst = work + p->base[plev];
+        sort_merge2(lv[plev], cur[plev], pend, npend, carry[c]);
+        cur[plev] += npend;
+        memcpy(dst, carry[c], cur[plev] * sizeof *dst);
+        lv[plev] = dst;
+    }
+    /* what still lies in the slot moves to the scratch first: the packed writes below
+     * may cover it */
+    for (unsigned h = 0; h <= p->hi; h++) {
+        double *dst = work + p->base[h];
+        if (lv[h] != dst && cur[h] > 0) memmove(dst, lv[h], cur[h] * sizeof *dst);
+        lv[h] = dst;
+    }
+    memcpy(slot, lv[0], p->after[0] * sizeof *slot);
+    size_t off = s->b0;
+    for (unsigned h = st->top; h > p->hi; h--) off += st->size[h];
+    for (unsigned h = p->hi; h >= 1; h--) {
+        memcpy(slot + off, lv[h], p->after[h] * sizeof *slot);
+        off += p->after[h];
+    }
+}
+
+static double *alloc_work(size_t n)
+{
+    double *w = malloc((n ? n : 1) * sizeof *w);
+    if (!w) {
+        fprintf(stderr, "capsim: out of memory (stats sketch scratch)\n");
+        abort();
+    }
+    return w;
+}
+
+/* Plan on st (advancing it) and apply to variables [v0, v0 + nv) of s, whose slots hold
+ * the shape old (copied before planning). */
+static void step_block(stats *s, sk_state *st, size_t v0, size_t nv)
+{
+    sk_state old = *st;
+    sk_plan p;
+    if (st->exact) {           /* n = budget: the raw values become level 0 */
+        st->exact = 0;
+        st->size[0] = (uint32_t)st->n;
+    }
+    plan_settle(s, st, &p, 0);
+    if (nv == 0) return;
+    double *work = alloc_work(plan_work(&p));
+    for (size_t v = v0; v < v0 + nv; v++) {
+        double *slot = s->data + v * s->slot;
+        sk_src a = {s, &old, slot};
+        apply(s, st, &p, slot, &a, NULL, var_coin(s, v), work);
+    }
+    free(work);
 }
 
 /* ---------- a block of variables: plan once on the shape, apply to each */
 
 void sketch_convert_block(stats *s, sk_state *st, size_t v0, size_t nv)
 {
-    convert_plan cp;
-    double tmp[BUDGET_MAX];
-    plan_convert(s, st, &cp);
-    for (size_t v = v0; v < v0 + nv; v++) apply_convert(s, s->data + v * s->slot, v, &cp, tmp);
+    step_block(s, st, v0, nv);
 }
 
 void sketch_cascade_block(stats *s, sk_state *st, size_t v0, size_t nv)
 {
-    cascade_plan cp;
-    plan_cascade(s, st, &cp);
-    size_t v = v0;
-    for (; v + 2 <= v0 + nv; v += 2)
-        apply_cascade2(s, s->data + v * s->slot, s->data + (v + 1) * s->slot, v, &cp);
-    if (v < v0 + nv) apply_cascade(s, s->data + v * s->slot, v, &cp);
-}
-
-/* ---------- merging two sketches */
-
-/* Level by level, what meets: bit 0 into's items, bit 1 from's, bit 2 a carry. */
-typedef struct {
-    unsigned a0, b0;           /* level-0 sizes */
-    int c0;                    /* level 0 compacts k of its a0 + b0 items */
-    uint64_t key0;
-    unsigned char meet[L_MAX];
-    uint64_t key[L_MAX];
-    double wa, wb, wc;         /* top weights of into, from, carry (0 where absent) */
-    unsigned from_top;         /* from's top level (from may have fewer levels) */
-} merge_plan;
-
-static void plan_merge(const stats *s, sk_state *st, const sk_state *fr, unsigned from_top,
-                       merge_plan *mp)
-{
-    unsigned tot = st->size0 + fr->size0, carry = 0;
-    mp->from_top = from_top;
-    mp->a0 = st->size0;
-    mp->b0 = fr->size0;
-    mp->c0 = tot >= s->k;
-    if (mp->c0) {
-        mp->key0 = take_key(st, 0);
-        carry = 1;
-        tot -= s->k;
-    }
-    st->size0 = tot;
-    for (unsigned h = 1; h < s->top; h++) {
-        unsigned meet = (unsigned)occupied(st, h) | (unsigned)occupied(fr, h) << 1 | carry << 2;
-        unsigned cnt = (meet & 1) + (meet >> 1 & 1) + (meet >> 2 & 1);
-        mp->meet[h] = (unsigned char)meet;
-        carry = cnt >= 2;
-        if (carry) mp->key[h] = take_key(st, h);
-        set_occupied(st, h, cnt == 1 || cnt == 3);
-    }
-    unsigned t = s->top;
-    unsigned meet = (unsigned)occupied(st, t) | (unsigned)occupied(fr, t) << 1 | carry << 2;
-    mp->meet[t] = (unsigned char)meet;
-    mp->wa = (meet & 1) ? st->top_w : 0.0;
-    mp->wb = (meet & 2) ? fr->top_w : 0.0;
-    mp->wc = (meet & 4) ? ldexp(1.0, (int)t) : 0.0;
-    unsigned cnt = (meet & 1) + (meet >> 1 & 1) + (meet >> 2 & 1);
-    set_occupied(st, t, cnt > 0);
-    st->top_w = cnt > 0 ? mp->wa + mp->wb + mp->wc : ldexp(1.0, (int)t);
-    if (cnt >= 2) tally_resample(st, st->top_w);
-    st->n += fr->n;
-    st->errp += fr->errp;
-    st->errn += fr->errn;
-}
-
-/* Level 0 of a merge: append, and compact the k smallest if k or more meet. */
-static void merge_level0(const stats *s, double *a, const double *b, size_t v,
-                         const merge_plan *mp, double *carry)
-{
-    double all[2 * K_MAX], tmp[2 * K_MAX];
-    size_t tot = mp->a0 + mp->b0;
-    if (!mp->c0) {
-        memcpy(a + mp->a0, b, mp->b0 * sizeof *a);
-        return;
-    }
-    memcpy(all, a, mp->a0 * sizeof *a);
-    memcpy(all + mp->a0, b, mp->b0 * sizeof *a);
-    sort_doubles(all, tot, tmp);
-    unsigned o = var_offset(mp->key0, var_coin(s, v));
-    for (size_t i = 0; i < s->half; i++) carry[i] = all[2 * i + o];
-    memcpy(a, all + s->k, (tot - s->k) * sizeof *a);
-}
-
-static void apply_merge(const stats *s, double *slot, size_t v, const double *from,
-                        const merge_plan *mp)
-{
-    double ba[K_MAX / 2 + 1], bb[K_MAX / 2 + 1];
-    double *carry = ba, *next = bb;
-    size_t half = s->half, bytes = half * sizeof *slot;
-    merge_level0(s, slot, from, v, mp, carry);
-    for (unsigned h = 1; h < s->top; h++) {
-        double *a = level_ptr(s, slot, h);
-        const double *b = h <= mp->from_top ? level_cptr(s, from, h) : NULL; /* same k: same place */
-        const double *two[3];
-        size_t m = 0;
-        switch (mp->meet[h]) {
-        case 0: case 1: break;                      /* nothing comes in */
-        case 2: memcpy(a, b, bytes); break;
-        case 4: memcpy(a, carry, bytes); break;
-        case 7:                                      /* compact a and b, keep the carry */
-            sort_merge_decimate(a, b, half, var_offset(mp->key[h], var_coin(s, v)), next);
-            memcpy(a, carry, bytes);
-            break;
-        default:                                     /* two meet: compact them */
-            if (mp->meet[h] & 1) two[m++] = a;
-            if (mp->meet[h] & 2) two[m++] = b;
-            if (mp->meet[h] & 4) two[m++] = carry;
-            sort_merge_decimate(two[0], two[1], half, var_offset(mp->key[h], var_coin(s, v)), next);
-            break;
-        }
-        if (mp->meet[h] >= 3 && mp->meet[h] != 4) {
-            double *t = carry;
-            carry = next;
-            next = t;
-        }
-    }
-    double *a = level_ptr(s, slot, s->top);
-    const double *b = s->top <= mp->from_top ? level_cptr(s, from, s->top) : NULL;
-    run runs[3];
-    size_t nr = 0;
-    if (mp->meet[s->top] & 1) runs[nr++] = (run){a, half, mp->wa};
-    if (mp->meet[s->top] & 2) runs[nr++] = (run){b, half, mp->wb};
-    if (mp->meet[s->top] & 4) runs[nr++] = (run){carry, half, mp->wc};
-    if (nr == 1 && runs[0].p != a) memcpy(a, runs[0].p, bytes);
-    if (nr >= 2) {
-        sort_resample(runs, nr, half, next);
-        memcpy(a, next, bytes);
-    }
+    step_block(s, st, v0, nv);
 }
 
 /* s (exact) becomes a sketch of the same values. */
@@ -443,35 +356,46 @@ void sketch_convert_all(stats *s)
     sketch_convert_block(s, &s->st, 0, 0);
 }
 
+/* ---------- merging two sketches: level by level the items join, then compactions */
+
 void sketch_merge(stats *into, const stats *from)
 {
-    merge_plan mp;
-    sk_state st = into->st;
-    plan_merge(into, &st, &from->st, from->top, &mp);
-    size_t nv = into->nvars;
-#pragma omp parallel for schedule(static) if (nv >= VBLOCK)
-    for (size_t v = 0; v < nv; v++)
-        apply_merge(into, into->data + v * into->slot, v, from->data + v * from->slot, &mp);
+    sk_state old = into->st, st = into->st;
+    const sk_state *fr = &from->st;
+    sk_plan p;
+    if (fr->top > st.top) st.top = fr->top;
+    for (unsigned h = 0; h <= fr->top; h++) st.size[h] += fr->size[h];
+    st.n += fr->n;
+    plan_settle(into, &st, &p, st.top);
+    st.errp += fr->errp;
+    st.errn += fr->errn;
+    size_t nv = into->nvars, work = plan_work(&p);
+#pragma omp parallel if (nv >= VBLOCK)
+    {
+        double *w = alloc_work(work);
+#pragma omp for schedule(static)
+        for (size_t v = 0; v < nv; v++) {
+            double *slot = into->data + v * into->slot;
+            sk_src a = {into, &old, slot}, b = {from, fr, from->data + v * from->slot};
+            apply(into, &st, &p, slot, &a, &b, var_coin(into, v), w);
+        }
+        free(w);
+    }
     into->st = st;
 }
 
 /* ---------- quantiles from the sketch */
 
-/* The sketch as sorted runs; level 0 is sorted into l0 (tmp: scratch of k). */
+/* The sketch as sorted runs; level 0 is sorted into l0 (tmp: scratch of b0). */
 static size_t sketch_runs(const stats *s, const double *slot, double *l0, double *tmp, run *runs)
 {
-    size_t nr = 0;
-    if (s->st.size0 > 0) {
-        memcpy(l0, slot, s->st.size0 * sizeof *l0);
-        sort_doubles(l0, s->st.size0, tmp);
-        runs[nr++] = (run){l0, s->st.size0, 1.0};
+    size_t nr = 0, n0 = s->st.size[0];
+    if (n0 > 0) {
+        memcpy(l0, slot, n0 * sizeof *l0);
+        sort_doubles(l0, n0, tmp);
+        runs[nr++] = (run){l0, n0, 1.0};
     }
-    for (unsigned h = 1; h <= s->top; h++) {
-        if (!occupied(&s->st, h)) continue;
-        double w = h == s->top ? s->st.top_w : pow2(h);
-        runs[nr++] = (run){level_cptr(s, slot, h), s->half, w};
-    }
-    return nr;
+    return nr + sketch_levels(s, &s->st, slot, runs + nr);
 }
 
 /* For ascending targets t, the smallest item whose cumulative weight reaches each. */
@@ -512,7 +436,7 @@ static void walk(const run *runs, size_t nr, const double *t, size_t nt, double 
  * weight reaches p n (see Quantile under ERROR above). */
 void sketch_quantiles(const stats *s, size_t v, const double *p, size_t np, double *q)
 {
-    double l0[K_MAX], tmp[K_MAX], t[STATS_NQ];
+    double l0[B0_MAX], tmp[B0_MAX], t[STATS_NQ];
     run runs[L_MAX + 1];
     size_t nr = sketch_runs(s, s->data + v * s->slot, l0, tmp, runs), lo = 0, hi = np;
     /* The ends are known exactly; the sketch answers in between. */
@@ -534,23 +458,24 @@ double stats_rank_error(const stats *s)
     return e / (double)s->st.n;
 }
 
-double stats_rank_error_bound_sketch(double n, unsigned k, unsigned levels, unsigned exact_budget)
+double stats_rank_error_bound_sketch(double n, unsigned k, unsigned b0, unsigned exact_budget)
 {
-    if (!(n > exact_budget) || k < 2 || levels < 2) return 0.0;
-    unsigned top = levels - 1;
-    double e = 0.0;
-    for (unsigned h = 0; h < top; h++) {
-        double c = floor(n / ldexp((double)k, (int)h)); /* compactions at level h */
-        if (c < 1) break;
-        e += c * ldexp(1.0, (int)h);
+    if (!(n > exact_budget)) return 0.0;
+    stats *s = stats_alloc_sketch(0, k, b0, exact_budget);
+    if (!s) return NAN;
+    /* The shape alone, fed in pieces as rows would be (nvars = 0: no data). */
+    uint64_t left = (uint64_t)n;
+    while (left > 0) {
+        uint64_t piece = left < (UINT64_C(1) << 20) ? left : (UINT64_C(1) << 20);
+        stats_add_rows(s, NULL, (size_t)piece, 0, 0);
+        left -= piece;
     }
-    double blocks = floor(n / ldexp((double)k, (int)top - 1)); /* top blocks ever made */
-    if (blocks >= 2) e += (blocks - 1) * n / k;                /* resamplings at the top */
-    return e / n;
+    double e = stats_rank_error(s);
+    stats_free(s);
+    return e;
 }
 
 double stats_rank_error_bound(double n)
 {
-    return stats_rank_error_bound_sketch(n, STATS_SKETCH_K, STATS_SKETCH_LEVELS,
-                                         STATS_EXACT_BUDGET);
+    return stats_rank_error_bound_sketch(n, STATS_SKETCH_K, STATS_SKETCH_B0, STATS_EXACT_BUDGET);
 }

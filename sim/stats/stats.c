@@ -1,5 +1,5 @@
 /*
- * stats: streaming statistics of many variables over paths (DESIGN.md 6); the public
+ * stats: streaming statistics of many variables over paths; the public
  * face is stats.h. This file: allocation, the streaming of rows (moments and the copy
  * into the sketch's level 0), merging, and the summary and quantile queries. The sketch
  * itself is in sketch.c, its kernels in stats_sort.c, the CDF in stats_cdf.c,
@@ -118,8 +118,8 @@ static void run_rows(stats *s, sk_state *st, size_t v0, size_t nv, source in, si
             sketch_convert_block(s, st, v0, nv);
             continue;
         }
-        size_t at = st->exact ? (size_t)st->n : st->size0;
-        size_t room = (st->exact ? s->budget : s->k) - at;
+        size_t at = st->exact ? (size_t)st->n : st->size[0];
+        size_t room = (st->exact ? s->budget : s->b0) - at;
         size_t seg = min_size(room, nrows - r);
         if (nv > 0) {
             if (moments)
@@ -130,8 +130,8 @@ static void run_rows(stats *s, sk_state *st, size_t v0, size_t nv, source in, si
         st->n += seg;
         r += seg;
         if (!st->exact) {
-            st->size0 += (unsigned)seg;
-            if (st->size0 == s->k) sketch_cascade_block(s, st, v0, nv);
+            st->size[0] += (uint32_t)seg;
+            if (st->size[0] == s->b0) sketch_cascade_block(s, st, v0, nv);
         }
     }
 }
@@ -262,39 +262,57 @@ static double *alloc_data(stats *s, size_t n)
     return p;
 }
 
-/* Slot size: whole 64-byte lines (8 doubles), padded so that consecutive slots do not
- * start at the same offset modulo 4 KiB (the blocks' level-0 buffers are written
- * together and would share cache sets). */
-static size_t slot_size(unsigned k, unsigned levels)
+/* Slot size: level 0's b0 raw values and below-capacity levels under any top (at most
+ * capd[d] - 1 items at depth d), or the exact budget; whole 64-byte lines (8 doubles),
+ * padded so that consecutive slots do not start at the same offset modulo 4 KiB (the
+ * blocks' level-0 buffers are written together and would share cache sets). */
+static size_t slot_size(const stats *s)
 {
-    size_t slot = (size_t)k + (size_t)(levels - 1) * (k / 2);
+    size_t slot = s->b0;
+    for (unsigned d = 0; d + 1 < L_MAX; d++) slot += s->capd[d];
+    if (slot < s->budget) slot = s->budget;
     slot = (slot + 7) / 8 * 8;
     if (slot % 512 == 0) slot += 8;
     return slot;
 }
 
-stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned levels, unsigned exact_budget)
+/* The capacities by depth below the top (sketch.c, SKETCH): k at the top, then each the
+ * even part of 2/3 (decay 3) or 1/2 (decay 2) of the one above, at least 2. Integers, so
+ * the same everywhere. */
+static void capacities(stats *s)
 {
-    if (k < 4 || k > K_MAX || k % 2 || levels < 2 || levels > L_MAX) return NULL;
-    if (exact_budget > BUDGET_MAX || exact_budget > k + (size_t)(levels - 1) * (k / 2))
+    s->capd[0] = s->k;
+    for (unsigned d = 1; d < L_MAX; d++) {
+        uint32_t c = s->capd[d - 1] * (s->decay - 1) / s->decay;
+        c &= ~UINT32_C(1);
+        s->capd[d] = c < 2 ? 2 : c;
+    }
+}
+
+stats *stats_alloc_decay(size_t nvars, unsigned k, unsigned b0, unsigned exact_budget, unsigned decay)
+{
+    if (k < 4 || k > K_MAX || k % 2 || b0 < 2 || b0 > B0_MAX || b0 % 2 || exact_budget > BUDGET_MAX ||
+        (decay != 2 && decay != 3))
         return NULL;
-    size_t slot = slot_size(k, levels);
-    if (nvars > SIZE_MAX / sizeof(double) / slot) return NULL;
     stats *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->nvars = nvars;
     s->k = k;
-    s->half = k / 2;
-    s->levels = levels;
-    s->top = levels - 1;
+    s->b0 = b0;
     s->budget = exact_budget;
-    s->slot = slot;
+    s->decay = decay;
+    capacities(s);
+    s->slot = slot_size(s);
+    if (nvars > SIZE_MAX / sizeof(double) / s->slot) {
+        free(s);
+        return NULL;
+    }
     s->mean = alloc_doubles(nvars);
     s->m2 = alloc_doubles(nvars);
     s->mn = alloc_doubles(nvars);
     s->mx = alloc_doubles(nvars);
     s->npos = alloc_doubles(nvars);
-    s->data = alloc_data(s, nvars * slot);
+    s->data = alloc_data(s, nvars * s->slot);
     if (!s->mean || !s->m2 || !s->mn || !s->mx || !s->npos || !s->data) {
         stats_free(s);
         return NULL;
@@ -303,26 +321,30 @@ stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned levels, unsigned ex
     return s;
 }
 
+stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned b0, unsigned exact_budget)
+{
+    return stats_alloc_decay(nvars, k, b0, exact_budget, 3);
+}
+
 stats *stats_alloc(size_t nvars)
 {
-    return stats_alloc_sketch(nvars, STATS_SKETCH_K, STATS_SKETCH_LEVELS, STATS_EXACT_BUDGET);
+    return stats_alloc_sketch(nvars, STATS_SKETCH_K, STATS_SKETCH_B0, STATS_EXACT_BUDGET);
 }
 
 stats *stats_alloc_part(size_t nvars, uint64_t max_values)
 {
     if (max_values <= STATS_EXACT_BUDGET) return stats_alloc(nvars);
-    /* Level h >= 1 holds weight k 2^(h-1); streaming max_values values never brings a
-     * second block to the top T once k 2^T > max_values. */
-    unsigned top = 1;
-    while (top + 1 < STATS_SKETCH_LEVELS && ldexp(STATS_SKETCH_K, (int)top) <= (double)max_values)
-        top++;
-    return stats_alloc_sketch(nvars, STATS_SKETCH_K, top + 1, 0);
+    /* A part never holds more than a superblock, so its top can be half the run's; its
+     * capacities decay by 2/3 as the run's do (halving them saved 7 KiB per variable but
+     * left runs of one or two superblocks at a worst rank error of 0.30%, 0.17% with
+     * 2/3: docs/OUTPUT.md). */
+    return stats_alloc_decay(nvars, STATS_PART_K, STATS_SKETCH_B0, 0, 3);
 }
 
 stats *stats_clone(const stats *s)
 {
     if (!s) return NULL;
-    stats *c = stats_alloc_sketch(s->nvars, s->k, s->levels, s->budget);
+    stats *c = stats_alloc_decay(s->nvars, s->k, s->b0, s->budget, s->decay);
     if (!c) return NULL;
     size_t n = s->nvars;
     memcpy(c->mean, s->mean, n * sizeof(double));
@@ -385,14 +407,11 @@ static void merge_moments(stats *into, const stats *from)
     }
 }
 
-/* Can from's values join into's? The same variables and buffer k; and from either holds
- * raw values (any budget), or is a sketch whose levels are all levels of into with the
- * same weights: as many levels, or fewer and its top never saturated (top_w = 2^top). */
+/* Can from's values join into's? The same variables: a KLL merge takes any capacities
+ * (level h has weight 2^h in both), and raw values stream in. */
 static int mergeable(const stats *into, const stats *from)
 {
-    if (into->nvars != from->nvars || into->k != from->k) return 0;
-    if (from->st.exact || from->levels == into->levels) return 1;
-    return from->levels < into->levels && from->st.top_w == pow2(from->top);
+    return into->nvars == from->nvars;
 }
 
 int stats_merge(stats *into, const stats *from)

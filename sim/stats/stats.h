@@ -15,9 +15,9 @@
  *   sensitivity.h  a module of its own: rank correlations (corr_acc), Sobol indices
  *   sensitivity.c  (sobol_acc), streaming and in fixed memory like stats
  *   replicates.h   a module of its own: replicate means (repl_acc), the standard error
- *   replicates.c   of the mean for lhs and sobol sampling (DESIGN.md 14)
+ *   replicates.c   of the mean for lhs and sobol sampling
  *
- * stats: streaming statistics of many variables over paths (DESIGN.md 6).
+ * stats: streaming statistics of many variables over paths.
  *
  * One accumulator holds, for each of nvars variables: count, mean and variance
  * (Welford/Chan), min, max, the count of values above zero, and a quantile sketch of
@@ -30,7 +30,7 @@
  *
  * Quantiles: exact while a variable has seen at most STATS_EXACT_BUDGET values; beyond,
  * a deterministic mergeable compactor sketch whose rank error is at most
- * stats_rank_error_bound(n) * n (stated and tested in tests/test_stats.c).
+ * stats_rank_error(s) * n, the bound it tallies (tested in tests/test_stats.c).
  */
 #ifndef CAPSIM_STATS_H
 #define CAPSIM_STATS_H
@@ -39,16 +39,17 @@
 #include <stdint.h>
 
 /* Sketch parameters (see sim/stats/sketch.c for the design and the error derivation).
- * Exact while n <= STATS_EXACT_BUDGET; then a compactor of buffer STATS_SKETCH_K with
- * STATS_SKETCH_LEVELS levels and random compaction offsets (unbiased). Fixed memory per
- * variable: STATS_SKETCH_K * (1 + (STATS_SKETCH_LEVELS - 1) / 2) doubles = 8192 doubles =
- * 64 KiB (+64 B padding, +40 B moments), whatever n is. Full resolution up to n = K *
- * 2^(LEVELS-1) = 1.7e7 values; beyond, the top level saturates and the stated bound grows
- * gracefully. (k = 1024 rather than 256: the worst rank error over the default scenario's
- * monthly variables at 1e5 paths is 0.25% instead of 1%; docs/OUTPUT.md.) */
+ * Exact while n <= STATS_EXACT_BUDGET; then a KLL-style compactor: a level-0 buffer of
+ * STATS_SKETCH_B0 raw values, levels of capacities decaying by 2/3 below a top of
+ * STATS_SKETCH_K, random paired compaction offsets (unbiased). Fixed memory per variable
+ * whatever n is: 6678 doubles = 52 KiB (+ padding, +40 B moments); a superblock's part
+ * (stats_alloc_part) has a top of STATS_PART_K, capacities decaying as the run's: 28 KiB. The worst rank error over the
+ * default scenario's monthly variables at 1e5 and 1e6 paths and the memory are measured
+ * in docs/OUTPUT.md. */
 #define STATS_EXACT_BUDGET 2048
-#define STATS_SKETCH_K 1024
-#define STATS_SKETCH_LEVELS 15
+#define STATS_SKETCH_K 2048
+#define STATS_SKETCH_B0 512
+#define STATS_PART_K 1024
 
 /* The two-sided 95% normal quantile as every interval capsim reports uses it (rounded
  * as in the tables; the files' intervals have always used this value). */
@@ -92,9 +93,9 @@ void stats_add_rows_piece(stats *s, size_t piece, const double *rows, size_t nro
 void stats_add_rows_end(stats *s, size_t nrows);
 
 /* into := statistics of (into's values followed by from's values). Both must have the
- * same nvars and buffer k; from may have a smaller exact budget or fewer levels (a
- * stats_alloc_part accumulator) as long as its top level never saturated. Returns 0, or
- * -1 on allocation failure or a mismatch (into unchanged). from is not changed; into ==
+ * same nvars; their sketch parameters may differ (a stats_alloc_part accumulator into a
+ * stats_alloc one). Returns 0, or -1 on allocation failure or a mismatch (into
+ * unchanged). from is not changed; into ==
  * from is allowed. */
 int stats_merge(stats *into, const stats *from);
 
@@ -115,8 +116,8 @@ double stats_cdf(const stats *s, size_t v, double x);
 
 /* Variable v's values as one sorted table, for many CDF look-ups (the rank correlations'
  * second pass): stats_cdf_table_eval(t, x) is stats_cdf(s, v, x) at the time of the
- * call, to the bit while the weights are whole numbers (every sketch that has not
- * saturated its top), in one binary search instead of one per level plus a scan of the
+ * call, to the bit (the weights are whole numbers, so both sums are exact), in one
+ * binary search instead of one per level plus a scan of the
  * raw values. NULL on allocation failure or v out of range. */
 typedef struct stats_cdf_table stats_cdf_table;
 stats_cdf_table *stats_cdf_table_alloc(const stats *s, size_t v);
@@ -126,24 +127,25 @@ void stats_cdf_table_eval_many(const stats_cdf_table *t, const double *x, size_t
                                size_t n, double *out, size_t ostride);
 void stats_cdf_table_free(stats_cdf_table *t);     /* accepts NULL */
 
-/* The stated bound on the sketch's rank error as a fraction of n (0 while exact), for
- * the default parameters and any sequence of adds and merges that totals n values. */
+/* The bound on the sketch's rank error as a fraction of n (0 while exact) that
+ * stats_rank_error gives after n values streamed into one default accumulator (the
+ * shape, and so the tally, depends only on the sequence of adds and merges; computed by
+ * running the shape alone). */
 double stats_rank_error_bound(double n);
 
 /* --- Additions beyond the core contract. --- */
 
-/* Like stats_alloc with explicit sketch parameters (tests, tuning): k even in [4, 1024],
- * levels in [2, 40], exact_budget <= min(4096, k * (1 + (levels - 1) / 2)). NULL if the
+/* Like stats_alloc with explicit sketch parameters (tests, tuning): top capacity k even
+ * in [4, 4096], level-0 buffer b0 even in [2, 1024], exact_budget <= 4096. NULL if the
  * parameters are out of range or on allocation failure. */
-stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned levels, unsigned exact_budget);
+stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned b0, unsigned exact_budget);
 
 /* An accumulator for a part of a run that will be merged into a stats_alloc() one, and
  * will never see more than max_values values per variable: stats_alloc() itself when
  * max_values <= STATS_EXACT_BUDGET (the run may be small enough to stay exact); else a
- * sketch from the first value (no exact phase, so no conversion to pay for) with just
- * enough levels that max_values values never saturate its top: smaller and faster. The
- * same max_values always gives the same accumulator, so parts merge to the same bits
- * wherever they were computed. */
+ * sketch from the first value (no exact phase, so no conversion to pay for) with a top
+ * capacity of STATS_PART_K (half the run's), capacities decaying by 2/3 below it. The same max_values always gives the
+ * same accumulator, so parts merge to the same bits wherever they were computed. */
 stats *stats_alloc_part(size_t nvars, uint64_t max_values);
 
 /* Key the sketch's compaction parities of s by seed (sketch.c, PARITY): accumulators
@@ -165,12 +167,12 @@ stats *stats_clone(const stats *s);
 int stats_set_coins(stats *s, const uint64_t *coin);
 
 /* stats_rank_error_bound for explicit sketch parameters. */
-double stats_rank_error_bound_sketch(double n, unsigned k, unsigned levels, unsigned exact_budget);
+double stats_rank_error_bound_sketch(double n, unsigned k, unsigned b0, unsigned exact_budget);
 
 /* The rank error bound this accumulator can guarantee for its own history of adds and
  * merges (a fraction of n, the same for all variables, 0 while exact). Tallied from the
- * compactions actually done (the total weight compacted), so never above
- * stats_rank_error_bound(n). A worst case: the errors are independent coin flips and the
+ * compactions actually done (the weight of each pair of compactions at a level, whose
+ * offsets are opposite). A worst case: the errors are independent coin flips and the
  * observed ones are several times smaller. */
 double stats_rank_error(const stats *s);
 

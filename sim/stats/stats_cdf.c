@@ -29,44 +29,18 @@ static void search2(const double *p, size_t len, double x, size_t *first, size_t
     *upto = (size_t)(bu - p) + !(x < bu[0]);
 }
 
-/* Weighted counts of the items < x and == x of every occupied level h >= 1 (each k/2
- * sorted items). Two branch-free binary searches per level (a conditional move per
- * halving: the comparisons cannot be predicted), with the searches of all levels
- * interleaved, since each is a chain of dependent loads. Without NaN in a level they
- * count what any binary search counts; the sums run in level order. */
+/* Weighted counts of the items < x and == x of every non-empty level h >= 1 (sorted),
+ * a branch-free binary search each; the sums run from the top level down. */
 static void count_levels(const stats *s, const double *slot, double x, double *lt,
                          double *eq)
 {
-    const double *base[L_MAX];
-    double w[L_MAX];
-    size_t m = 0, first[L_MAX], upto[L_MAX];
-    for (unsigned h = 1; h <= s->top; h++) {
-        if (!occupied(&s->st, h)) continue;
-        base[m] = level_cptr(s, slot, h);
-        w[m++] = h == s->top ? s->st.top_w : pow2(h);
-    }
-    /* Two levels at a time: four chains, all in registers. */
-    size_t i = 0;
-    for (; i + 2 <= m; i += 2) {
-        const double *l0 = base[i], *u0 = base[i], *l1 = base[i + 1], *u1 = base[i + 1];
-        size_t len = s->half;
-        while (len > 1) {
-            size_t h = len / 2;
-            l0 = l0[h] < x ? l0 + h : l0;
-            u0 = !(x < u0[h]) ? u0 + h : u0;
-            l1 = l1[h] < x ? l1 + h : l1;
-            u1 = !(x < u1[h]) ? u1 + h : u1;
-            len -= h;
-        }
-        first[i] = (size_t)(l0 - base[i]) + (l0[0] < x);
-        upto[i] = (size_t)(u0 - base[i]) + !(x < u0[0]);
-        first[i + 1] = (size_t)(l1 - base[i + 1]) + (l1[0] < x);
-        upto[i + 1] = (size_t)(u1 - base[i + 1]) + !(x < u1[0]);
-    }
-    if (i < m) search2(base[i], s->half, x, &first[i], &upto[i]);
-    for (i = 0; i < m; i++) {
-        *lt += (double)first[i] * w[i];
-        *eq += (double)(upto[i] - first[i]) * w[i];
+    run runs[L_MAX];
+    size_t m = sketch_levels(s, &s->st, slot, runs);
+    for (size_t i = 0; i < m; i++) {
+        size_t first, upto;
+        search2(runs[i].p, runs[i].n, x, &first, &upto);
+        *lt += (double)first * runs[i].w;
+        *eq += (double)(upto - first) * runs[i].w;
     }
 }
 
@@ -75,7 +49,7 @@ double stats_cdf(const stats *s, size_t v, double x)
     if (!s || v >= s->nvars || isnan(x)) return NAN;
     if (s->st.n == 0) return 0.5; /* no data: the middle */
     const double *slot = s->data + v * s->slot;
-    size_t raw = s->st.exact ? (size_t)s->st.n : s->st.size0;
+    size_t raw = s->st.exact ? (size_t)s->st.n : s->st.size[0];
     /* Raw values, unsorted: integer counts (the sums of 0s and 1s, exactly), two of
      * each so that the additions do not wait on each other. */
     size_t l0 = 0, l1 = 0, e0 = 0, e1 = 0, i = 0;
@@ -120,9 +94,10 @@ stats_cdf_table *stats_cdf_table_alloc(const stats *s, size_t v)
 {
     if (!s || v >= s->nvars) return NULL;
     const double *slot = s->data + v * s->slot;
-    size_t raw = s->st.exact ? (size_t)s->st.n : s->st.size0, m = raw;
-    if (!s->st.exact)
-        for (unsigned h = 1; h <= s->top; h++) m += occupied(&s->st, h) ? s->half : 0;
+    size_t raw = s->st.exact ? (size_t)s->st.n : s->st.size[0], m = raw;
+    run runs[L_MAX];
+    size_t nr = s->st.exact ? 0 : sketch_levels(s, &s->st, slot, runs);
+    for (size_t r = 0; r < nr; r++) m += runs[r].n;
     stats_cdf_table *t = calloc(1, sizeof *t);
     weighted *all = malloc((m ? m : 1) * sizeof *all);
     if (t) {
@@ -136,12 +111,8 @@ stats_cdf_table *stats_cdf_table_alloc(const stats *s, size_t v)
     }
     size_t at = 0;
     for (size_t i = 0; i < raw; i++) all[at++] = (weighted){slot[i], 1.0};
-    for (unsigned h = 1; h <= s->top && !s->st.exact; h++) {
-        if (!occupied(&s->st, h)) continue;
-        double w = h == s->top ? s->st.top_w : pow2(h);
-        const double *lv = level_cptr(s, slot, h);
-        for (size_t i = 0; i < s->half; i++) all[at++] = (weighted){lv[i], w};
-    }
+    for (size_t r = 0; r < nr; r++)
+        for (size_t i = 0; i < runs[r].n; i++) all[at++] = (weighted){runs[r].p[i], runs[r].w};
     qsort(all, m, sizeof *all, cmp_weighted);
     /* equal items become one, with their summed weight: then the items == x are all at
      * the one place where the items < x end, and a look-up is a single search */

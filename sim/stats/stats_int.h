@@ -17,29 +17,31 @@
 #include <stdint.h>
 
 enum {
-    K_MAX = 1024,       /* largest buffer k: bounds the stack scratch */
-    L_MAX = 40,         /* most levels */
+    K_MAX = 4096,       /* largest top capacity k */
+    B0_MAX = 1024,      /* largest level-0 buffer: bounds the stack scratch of queries */
+    L_MAX = 48,         /* levels: the top grows past level h only after k 2^h values */
     BUDGET_MAX = 4096,  /* largest exact budget */
-    BITS_MAX = 16,      /* bits of n / k at conversion: n / k <= BUDGET_MAX / 4 */
+    OPS_MAX = 4 * L_MAX, /* compactions one step may plan (a few passes over the levels) */
     VBLOCK = 64         /* variables per thread work item: 8 cache lines of each row */
 };
 
-/* The shape of the sketch, shared by all variables of an accumulator. */
+/* The shape of the sketch, shared by all variables of an accumulator (see sketch.c). */
 typedef struct {
-    uint64_t n;        /* values per variable */
-    int exact;         /* the slot holds raw values (n <= budget) */
-    unsigned size0;    /* items in level 0 (sketch mode) */
-    uint64_t occ;      /* bit h: level h >= 1 holds k/2 items */
-    uint64_t seed;     /* keys the compactions' parities (stats_set_seed) */
-    uint64_t ncomp;    /* compactions so far: with seed and level, keys the next parity */
-    double top_w;      /* weight of the top level's items; 2^T while the top is empty */
-    double errp, errn; /* summed weights of +w and -w compactions (see ERROR in sketch.c) */
+    uint64_t n;             /* values per variable */
+    int exact;              /* the slot holds raw values (n <= budget) */
+    unsigned top;           /* the top level H (1 in an empty sketch) */
+    uint32_t size[L_MAX];   /* items at each level; level 0 raw and unsorted, the others sorted */
+    uint64_t cnt[L_MAX];    /* compactions so far at each level: keys the next parity */
+    uint64_t seed;          /* keys the compactions' parities (stats_set_seed) */
+    double errp, errn;      /* the error bound tallied (see ERROR in sketch.c) */
 } sk_state;
 
 struct stats {
     size_t nvars;
-    unsigned k, half, top, budget, levels;
-    size_t slot;       /* doubles per variable, padded */
+    unsigned k, b0, budget; /* top capacity, level-0 buffer, exact budget */
+    unsigned decay;         /* capacities decay by 2/3 (3) or 1/2 (2) per level below the top */
+    uint32_t capd[L_MAX];   /* capacity of the level at depth d below the top */
+    size_t slot;            /* doubles per variable, padded */
     sk_state st;
     double *mean, *m2, *mn, *mx, *npos;
     double *data;      /* nvars * slot */
@@ -47,6 +49,9 @@ struct stats {
     uint64_t *coin;    /* nvars: each variable's key for its compaction coins (see
                         * stats_set_coins); NULL: the variable's index */
 };
+
+/* stats_alloc_sketch with the capacities' decay: 3 (by 2/3 per level) or 2 (by 1/2). */
+stats *stats_alloc_decay(size_t nvars, unsigned k, unsigned b0, unsigned exact_budget, unsigned decay);
 
 /* The key of variable v's compaction coins. */
 static inline uint64_t var_coin(const stats *s, size_t v) { return s->coin ? s->coin[v] : (uint64_t)v; }
@@ -65,24 +70,26 @@ static inline double pow2(unsigned h) { return (double)(UINT64_C(1) << h); }
 
 /* ---------- the sketch's levels inside a variable's slot */
 
-static inline double *level_ptr(const stats *s, double *slot, unsigned h)
+/* Level 0 (raw) is at the start of the slot; levels top, top-1, ..., 1 follow, packed
+ * in that order (so a change at the low levels, the frequent one, moves no higher
+ * level). The offset of level h >= 1 in the slot. */
+static inline size_t level_off(const stats *s, const sk_state *st, unsigned h)
 {
-    return h == 0 ? slot : slot + s->k + (size_t)(h - 1) * s->half;
+    size_t off = s->b0;
+    for (unsigned j = st->top; j > h; j--) off += st->size[j];
+    return off;
 }
 
-static inline const double *level_cptr(const stats *s, const double *slot, unsigned h)
+/* The non-empty levels h >= 1 of a slot as runs of weight 2^h, top first; returns how
+ * many (at most L_MAX - 1). */
+static inline size_t sketch_levels(const stats *s, const sk_state *st, const double *slot, run *runs)
 {
-    return h == 0 ? slot : slot + s->k + (size_t)(h - 1) * s->half;
-}
-
-static inline int occupied(const sk_state *st, unsigned h) { return (int)((st->occ >> h) & 1u); }
-
-static inline void set_occupied(sk_state *st, unsigned h, int on)
-{
-    if (on)
-        st->occ |= UINT64_C(1) << h;
-    else
-        st->occ &= ~(UINT64_C(1) << h);
+    size_t nr = 0, off = s->b0;
+    for (unsigned h = st->top; h >= 1; h--) {
+        if (st->size[h] > 0) runs[nr++] = (run){slot + off, st->size[h], pow2(h)};
+        off += st->size[h];
+    }
+    return nr;
 }
 
 /* ---------- small kernels used on both sides of the stats_sort.c boundary */
@@ -95,45 +102,19 @@ static inline int is_sorted(const double *a, size_t n)
     return (int)sorted;
 }
 
-/* Keep positions o, o+2, ... of the concatenation x ++ y (m items each) in out[0..m). */
-static inline void decimate_concat(const double *x, const double *y, size_t m, unsigned o,
-                                   double *out)
-{
-    size_t i = 0;
-    for (; o + 2 * i < m; i++) out[i] = x[o + 2 * i];
-    for (; i < m; i++) out[i] = y[o + 2 * i - m];
-}
-
-/* In place: keep positions o, o+2, ... of sorted a[0..n). Writes never pass reads. */
-static inline void halve(double *a, size_t n, unsigned o)
-{
-    for (size_t i = 0; i < n / 2; i++) a[i] = a[2 * i + o];
-}
-
 /* ---------- stats_sort.c: kernels (every loop bounded by counts: NaN cannot hang them) */
 
 /* A whole array ascending: in order already, few values (counted), or merge-sorted.
  * tmp holds n doubles. */
 void sort_doubles(double *a, size_t n, double *tmp);
 
-/* Sort a[0..m) and a[m..2m) (tmp: 2m). */
-void sort_halves(double *a, size_t m, double *tmp);
+/* Merge sorted a[0..na) and b[0..nb) into out; ties take a first. */
+void sort_merge2(const double *a, size_t na, const double *b, size_t nb, double *out);
 
-/* Positions o, o+2, ... of the sorted order of a[0..n) into out[0..n/2), by counting
- * (1), or 0 when the values are not few. */
-int sort_decimate_few(const double *a, size_t n, unsigned o, double *out);
-
-/* One compaction: merge sorted a[0..m) and b[0..m) and keep the merged positions o, o+2,
- * ... in out (room for m + 1). */
-void sort_merge_decimate(const double *a, const double *b, size_t m, unsigned o, double *out);
-
-/* Two independent compactions with the same m (offsets o and o2), interleaved: the same
- * outputs as two calls of sort_merge_decimate. */
-void sort_merge_decimate2(const double *a, const double *b, double *out, const double *c,
-                          const double *d, double *out2, size_t m, unsigned o, unsigned o2);
-
-/* Weighted resampling of the sorted union of nr <= 3 runs into m items of equal weight. */
-void sort_resample(const run *runs, size_t nr, size_t m, double *out);
+/* Compact the union of sorted a[0..na) and b[0..nb) (na + nb even): its merged positions
+ * o, o+2, ... into out (room for (na + nb) / 2 + 1). */
+void sort_merge_decimate_n(const double *a, size_t na, const double *b, size_t nb, unsigned o,
+                           double *out);
 
 /* ---------- sketch.c: the quantile sketch */
 

@@ -2,20 +2,24 @@
  * stats_save: the stats accumulator's whole state as 64-bit words and back (public face:
  * stats.h), for shards and MPI ranks (sim/engine/engine_pack.c, docs/ENGINE.md).
  *
- * The whole state as 64-bit words: a header (parameters and the shared shape), the five
- * moment arrays, then for each variable only the items its sketch uses (the same count
- * for every variable, since the shape is shared): the raw values while exact, else level
- * 0's size0 raw items followed by each occupied level's k/2 sorted items, level by level.
- * Doubles travel as their bit patterns, so stats_load() restores every bit: the loaded
- * accumulator answers queries and takes rows and merges exactly as the saved one would.
+ * The whole state as 64-bit words: a header (parameters and the shared shape: the size
+ * and the compaction count of every level), the five moment arrays, then for each
+ * variable only the items its sketch uses (the same count for every variable, since the
+ * shape is shared): the raw values while exact, else level 0's raw items followed by the
+ * levels' sorted items as they lie in the slot (top level first). Doubles travel as their
+ * bit patterns, so stats_load() restores every bit: the loaded accumulator answers
+ * queries and takes rows and merges exactly as the saved one would.
+ * The tag names the layout: "CAMSTAS3" since the KLL-style sketch (level sizes and pair
+ * counts); words of an older layout are refused.
  */
 #include "stats_int.h"
 
 #include <stdint.h>
 #include <string.h>
 
-#define SAVE_MAGIC UINT64_C(0x32534154534d4143) /* a tag: "CAMSTAS2" in little-endian bytes */
-#define SAVE_HEAD 15                            /* header words */
+#define SAVE_MAGIC UINT64_C(0x33534154534d4143) /* a tag: "CAMSTAS3" in little-endian bytes */
+#define SAVE_FIXED 13                           /* header words before the per-level ones */
+#define SAVE_HEAD (SAVE_FIXED + 2 * L_MAX)      /* header words */
 
 static uint64_t dbits(double x)
 {
@@ -31,83 +35,100 @@ static double bitsd(uint64_t u)
     return x;
 }
 
-/* Items per variable that the shape st uses. */
-static size_t used_items(const stats *s, const sk_state *st)
+/* Items per variable that the shape st uses: level 0's and the levels' items lie at the
+ * start of the slot, one after another. */
+static size_t used_items(const sk_state *st)
 {
     if (st->exact) return (size_t)st->n;
-    size_t m = st->size0;
-    for (unsigned h = 1; h <= s->top; h++)
-        if (occupied(st, h)) m += s->half;
+    size_t m = 0;
+    for (unsigned h = 0; h < L_MAX; h++) m += st->size[h];
     return m;
 }
 
 size_t stats_save_words(const stats *s)
 {
-    return SAVE_HEAD + s->nvars * (5 + used_items(s, &s->st));
+    return SAVE_HEAD + s->nvars * (5 + used_items(&s->st));
 }
 
 void stats_save(const stats *s, uint64_t *w)
 {
     const sk_state *st = &s->st;
-    size_t m = used_items(s, st), nv = s->nvars;
-    uint64_t head[SAVE_HEAD] = { SAVE_MAGIC, nv, s->k, s->levels, s->budget, st->n,
-                                 (uint64_t)st->exact, st->size0, st->occ, st->ncomp,
-                                 dbits(st->top_w), dbits(st->errp), dbits(st->errn), m, st->seed };
+    size_t m = used_items(st), nv = s->nvars;
+    uint64_t head[SAVE_FIXED] = { SAVE_MAGIC, nv, s->k, s->b0, s->budget, st->n,
+                                  (uint64_t)st->exact, st->top, dbits(st->errp), dbits(st->errn),
+                                  m, st->seed, s->decay };
     memcpy(w, head, sizeof head);
-    w += SAVE_HEAD;
+    w += SAVE_FIXED;
+    for (unsigned h = 0; h < L_MAX; h++) *w++ = st->size[h];
+    for (unsigned h = 0; h < L_MAX; h++) *w++ = st->cnt[h];
     const double *arr[5] = { s->mean, s->m2, s->mn, s->mx, s->npos };
     for (int a = 0; a < 5; a++, w += nv) memcpy(w, arr[a], nv * sizeof *w);
     for (size_t v = 0; v < nv; v++) {
         const double *slot = s->data + v * s->slot;
-        size_t raw = st->exact ? (size_t)st->n : st->size0;
-        memcpy(w, slot, raw * sizeof *w);
-        w += raw;
-        if (st->exact) continue;
-        for (unsigned h = 1; h <= s->top; h++) {
-            if (!occupied(st, h)) continue;
-            memcpy(w, level_cptr(s, slot, h), s->half * sizeof *w);
-            w += s->half;
+        if (st->exact) {
+            memcpy(w, slot, m * sizeof *w);
+        } else {
+            memcpy(w, slot, st->size[0] * sizeof *w);
+            memcpy(w + st->size[0], slot + s->b0, (m - st->size[0]) * sizeof *w);
         }
+        w += m;
     }
+}
+
+/* Can s hold the shape st? Sizes within the capacities, nothing above the top, and the
+ * weight of the items equal to n (damaged words rarely satisfy all of it). */
+static int shape_fits(const stats *s, const sk_state *st)
+{
+    if (st->exact) return st->n <= s->budget && st->top == 1 && used_items(st) == st->n;
+    if (st->top < 1 || st->top >= L_MAX || st->size[0] >= s->b0) return 0;
+    double weight = 0.0;
+    for (unsigned h = 0; h < L_MAX; h++) {
+        if (h > st->top ? st->size[h] != 0 : h > 0 && st->size[h] >= s->capd[st->top - h]) return 0;
+        weight += (double)st->size[h] * pow2(h);
+    }
+    return weight == (double)st->n;
 }
 
 int stats_load(stats *s, const uint64_t *w, size_t nwords)
 {
     if (!s || !w || nwords < SAVE_HEAD || w[0] != SAVE_MAGIC || w[1] != s->nvars || w[2] != s->k ||
-        w[3] != s->levels || w[4] != s->budget)
+        w[3] != s->b0 || w[4] != s->budget || w[7] >= L_MAX || w[12] != s->decay)
         return -1;
     sk_state st;
     memset(&st, 0, sizeof st);
     st.n = w[5];
     st.exact = w[6] != 0;
-    st.size0 = (unsigned)w[7];
-    st.occ = w[8];
-    st.ncomp = w[9];
-    st.top_w = bitsd(w[10]);
-    st.errp = bitsd(w[11]);
-    st.errn = bitsd(w[12]);
-    st.seed = w[14];
+    st.top = (unsigned)w[7];
+    st.errp = bitsd(w[8]);
+    st.errn = bitsd(w[9]);
+    st.seed = w[11];
+    const uint64_t *lv = w + SAVE_FIXED;
+    for (unsigned h = 0; h < L_MAX; h++) {
+        if (lv[h] > UINT32_MAX) return -1;
+        st.size[h] = (uint32_t)lv[h];
+        st.cnt[h] = lv[L_MAX + h];
+    }
+    if (st.exact) /* the exact phase keeps its raw count in n alone */
+        for (unsigned h = 0; h < L_MAX; h++)
+            if (st.size[h] != 0) return -1;
     size_t nv = s->nvars;
     /* Reject shapes this accumulator cannot hold, before a byte is copied. */
-    if ((st.exact && st.n > s->budget) || (!st.exact && st.size0 >= s->k) ||
-        (st.occ & ~(((UINT64_C(2) << s->top) - 1) & ~UINT64_C(1))) != 0)
+    size_t m = used_items(&st);
+    if ((st.exact ? st.n > s->budget || st.top != 1 : !shape_fits(s, &st)) || w[10] != m ||
+        nwords != SAVE_HEAD + nv * (5 + m))
         return -1;
-    size_t m = used_items(s, &st);
-    if (w[13] != m || nwords != SAVE_HEAD + nv * (5 + m)) return -1;
     w += SAVE_HEAD;
     double *arr[5] = { s->mean, s->m2, s->mn, s->mx, s->npos };
     for (int a = 0; a < 5; a++, w += nv) memcpy(arr[a], w, nv * sizeof *w);
     for (size_t v = 0; v < nv; v++) {
         double *slot = s->data + v * s->slot;
-        size_t raw = st.exact ? (size_t)st.n : st.size0;
-        memcpy(slot, w, raw * sizeof *w);
-        w += raw;
-        if (st.exact) continue;
-        for (unsigned h = 1; h <= s->top; h++) {
-            if (!occupied(&st, h)) continue;
-            memcpy(level_ptr(s, slot, h), w, s->half * sizeof *w);
-            w += s->half;
+        if (st.exact) {
+            memcpy(slot, w, m * sizeof *w);
+        } else {
+            memcpy(slot, w, st.size[0] * sizeof *w);
+            memcpy(slot + s->b0, w + st.size[0], (m - st.size[0]) * sizeof *w);
         }
+        w += m;
     }
     s->st = st;
     return 0;

@@ -1,17 +1,15 @@
 /*
  * stats_sort: the sorting and compaction kernels of the stats sketch, on plain arrays of
  * doubles (private to sim/stats: declared in stats_int.h). Sorts for level 0 and for the
- * exact phase, compactions (merge two sorted runs and keep every other item) and the
- * weighted resampling of a saturated top.
+ * exact phase, merges of sorted runs, and the compaction of two sorted runs (merge them,
+ * keep every other item).
  *
- * SPEED. The level-0 sort costs about log2(k) merge steps per value: networks of 8 with
- * minsd/maxsd, then branch-free merges run from both ends, two merges at a time. The
- * merges are latency-bound chains, so the compactions of two variables (same shape, same
- * plan) run interleaved (sort_merge_decimate2). Shortcuts that give the very same bits: a
- * merge of two runs that do not overlap is a concatenation (constant and ordered
- * variables: every compaction), and an array that is in order already or holds few
- * distinct values (no NaN, not both zeros) is not sorted but scanned or counted
- * (count_few).
+ * SPEED. The level-0 sort costs about log2(b0) merge steps per value: networks of 8 with
+ * minsd/maxsd, then branch-free merges run from both ends, two merges at a time.
+ * Shortcuts that give the very same bits: a compaction of two runs that do not overlap
+ * decimates their concatenation (constant and ordered variables: every compaction), and
+ * an array that is in order already or holds few distinct values (no NaN, not both
+ * zeros) is not sorted but scanned or counted (count_few).
  *
  * Every loop is bounded by counts, never by comparisons, so NaN (an inconsistent order)
  * cannot hang a kernel or overrun a buffer.
@@ -63,7 +61,7 @@ static void sort8(double *a)
 }
 
 /* Merge sorted a and b into out; ties take a first (stable, so deterministic). */
-static void merge2(const double *a, size_t na, const double *b, size_t nb, double *out)
+void sort_merge2(const double *a, size_t na, const double *b, size_t nb, double *out)
 {
     size_t i = 0, j = 0, o = 0;
     while (i < na && j < nb) {
@@ -183,20 +181,6 @@ static int count_few(const double *a, size_t n, double *v, size_t *c, unsigned *
     return 1;
 }
 
-/* Positions o, o+2, ... of the sorted order of a[0..n) into out[0..n/2), by counting
- * (1), or 0 when the values are not few. */
-int sort_decimate_few(const double *a, size_t n, unsigned o, double *out)
-{
-    double v[FEW_MAX];
-    size_t c[FEW_MAX], pos = 0, got = 0, half = n / 2;
-    unsigned m;
-    if (!count_few(a, n, v, c, &m)) return 0;
-    for (unsigned j = 0; j < m; j++) { /* positions o + 2 got falling in [pos, pos + c) */
-        pos += c[j];
-        while (got < half && o + 2 * got < pos) out[got++] = v[j];
-    }
-    return 1;
-}
 
 /* a[0..n) sorted in place by counting (1), or 0 when the values are not few. */
 static int sort_few(double *a, size_t n)
@@ -235,7 +219,7 @@ static void sort_runs(double *a, size_t n, size_t width, double *tmp)
             if (na == nb)
                 merge_equal(src + i, src + i + na, na, dst + i);
             else
-                merge2(src + i, na, src + i + na, nb, dst + i);
+                sort_merge2(src + i, na, src + i + na, nb, dst + i);
         }
         double *t = src;
         src = dst;
@@ -252,111 +236,33 @@ void sort_doubles(double *a, size_t n, double *tmp)
     sort_runs(a, n, n, tmp);
 }
 
-/* Sort a[0..m) and a[m..2m) (tmp: 2m). Interleaved when the runs align with the passes. */
-void sort_halves(double *a, size_t m, double *tmp)
-{
-    if (m >= 8 && (m & (m - 1)) == 0) {
-        sort_runs(a, 2 * m, m, tmp);
-    } else {
-        sort_doubles(a, m, tmp);
-        sort_doubles(a + m, m, tmp);
-    }
-}
-
 /* ---------- compaction: merge two sorted runs, keep every other item */
 
-/* When the merge of sorted a and b is a concatenation, decimate it without merging and
- * return 1. a's last <= b's first: the stable merge is a ++ b; b's last < a's first
- * (strictly: ties take a first): b ++ a. Constant and ordered variables take this path
- * at every compaction. A NaN fails both tests and goes to the merge. */
-static int decimate_if_ordered(const double *a, const double *b, size_t m, unsigned o,
-                               double *out)
+/* One compaction of the union of sorted a[0..na) and b[0..nb) (na + nb even): merge them
+ * (ties take a first) and keep the merged positions o, o+2, ... in out[0..(na+nb)/2);
+ * out has room for one more (an item not kept is written there instead of branching on
+ * it). Runs that do not overlap (constant and ordered variables) are decimated without
+ * a comparison. */
+void sort_merge_decimate_n(const double *a, size_t na, const double *b, size_t nb, unsigned o,
+                           double *out)
 {
-    if (a[m - 1] <= b[0]) {
-        decimate_concat(a, b, m, o, out);
-        return 1;
-    }
-    if (b[m - 1] < a[0]) {
-        decimate_concat(b, a, m, o, out);
-        return 1;
-    }
-    return 0;
-}
-
-/* Merge sorted a[0..m) and b[0..m) and keep the merged positions o, o+2, ...: one
- * compaction, m items into out. out has room for m + 1: an item not kept is written to
- * out[m] instead of branching on it. */
-void sort_merge_decimate(const double *a, const double *b, size_t m, unsigned o, double *out)
-{
-    if (decimate_if_ordered(a, b, m, o, out)) return;
-    size_t i = 0, j = 0, ia = m - 1, jb = m - 1, last = 2 * m - 1;
-    for (size_t s = 0; s < m; s++) {
-        double f, g;
-        MERGE_ENDS(a, b, i, j, ia, jb, f, g);
-        out[(s & 1u) == o ? s >> 1 : m] = f;
-        out[((last - s) & 1u) == o ? (last - s) >> 1 : m] = g;
-    }
-}
-
-/* Two independent compactions with the same m and o (two variables of a block, whose
- * shapes are the same), interleaved: four dependency chains instead of two. The merge
- * is latency-bound, so this runs nearly twice as fast as two calls. */
-void sort_merge_decimate2(const double *a, const double *b, double *out, const double *c,
-                          const double *d, double *out2, size_t m, unsigned o, unsigned o2)
-{
-    int done1 = decimate_if_ordered(a, b, m, o, out);
-    int done2 = decimate_if_ordered(c, d, m, o2, out2);
-    if (done1 || done2) {
-        if (!done1) sort_merge_decimate(a, b, m, o, out);
-        if (!done2) sort_merge_decimate(c, d, m, o2, out2);
+    size_t m = (na + nb) / 2;
+    if (nb == 0 || na == 0 || a[na - 1] <= b[0] || b[nb - 1] < a[0]) {
+        const double *x = a, *y = b;
+        size_t nx = na;
+        if (na > 0 && nb > 0 && !(a[na - 1] <= b[0])) { x = b; y = a; nx = nb; }
+        size_t i = 0;
+        for (; o + 2 * i < nx && i < m; i++) out[i] = x[o + 2 * i];
+        for (; i < m; i++) out[i] = y[o + 2 * i - nx];
         return;
     }
-    size_t i = 0, j = 0, ia = m - 1, jb = m - 1, last = 2 * m - 1;
-    size_t k = 0, l = 0, kc = m - 1, ld = m - 1;
-    for (size_t s = 0; s < m; s++) {
-        double f, g, f2, g2;
-        MERGE_ENDS(a, b, i, j, ia, jb, f, g);
-        MERGE_ENDS(c, d, k, l, kc, ld, f2, g2);
-        size_t front = (s & 1u) == o ? s >> 1 : m;
-        size_t back = ((last - s) & 1u) == o ? (last - s) >> 1 : m;
-        size_t front2 = (s & 1u) == o2 ? s >> 1 : m;
-        size_t back2 = ((last - s) & 1u) == o2 ? (last - s) >> 1 : m;
-        out[front] = f;
-        out[back] = g;
-        out2[front2] = f2;
-        out2[back2] = g2;
+    size_t i = 0, j = 0;
+    for (size_t s = 0; s < 2 * m; s++) {
+        /* a run that is done leaves only the other: its head compares as taken */
+        int takeb = j < nb && (i >= na || b[j] < a[i]);
+        double x = takeb ? b[j] : a[i];
+        j += (size_t)takeb;
+        i += (size_t)!takeb;
+        out[(s & 1u) == o ? s >> 1 : m] = x;
     }
-}
-
-/* ---------- resampling into a saturated top */
-
-/* Index of the run whose next item is smallest (lowest index on ties); nr if all done. */
-static size_t pick_min(const run *runs, size_t nr, const size_t *idx)
-{
-    size_t best = nr;
-    for (size_t r = 0; r < nr; r++) {
-        if (idx[r] >= runs[r].n) continue;
-        if (best == nr || runs[r].p[idx[r]] < runs[best].p[idx[best]]) best = r;
-    }
-    return best;
-}
-
-/* Weighted resampling of the sorted union of runs (total weight W) into m items of
- * weight W/m, the items at cumulative weight (j + 1/2) W/m: for any x the weighted count
- * of items <= x (or < x) moves by at most W/(2m). Weights are integers, so exact. */
-void sort_resample(const run *runs, size_t nr, size_t m, double *out)
-{
-    size_t idx[3] = {0, 0, 0};
-    double total = 0.0, c = 0.0, x = 0.0;
-    for (size_t r = 0; r < nr; r++) total += (double)runs[r].n * runs[r].w;
-    double wn = total / (double)m;
-    size_t got = 0;
-    while (got < m) {
-        size_t r = pick_min(runs, nr, idx);
-        if (r == nr) break;
-        x = runs[r].p[idx[r]++];
-        c += runs[r].w;
-        while (got < m && ((double)got + 0.5) * wn <= c) out[got++] = x;
-    }
-    for (; got < m; got++) out[got] = x; /* unreachable with exact weights */
 }
