@@ -35,10 +35,17 @@ done
 # --- 2. shared names and key paths ----------------------------------------------------
 # A contract, segment or cloud of the default must keep its name in every file, and a
 # shared contract its cloud and its tranches (chip, online) in the same order, so that
-# contracts.NAME.capacity.K.* means the same tranche everywhere. Needs PyYAML; skipped
-# (a SKIP line) when it is not installed.
+# contracts.NAME.capacity.K.* means the same tranche everywhere. A file may extend
+# another (README, "Scenario files"): the names are read from the scenario as its files
+# compose it, which `capsim check --origins` prints as YAML. Needs PyYAML; skipped (a
+# SKIP line) when it is not installed.
 if "$PYTHON" -c 'import yaml' 2> /dev/null; then
-    "$PYTHON" - "$default" "$dir"/*.yaml > "$tmp/names.out" 2>&1 <<'EOF'
+    mkdir -p "$tmp/resolved"
+    for f in "$dir"/*.yaml; do
+        "$CAPSIM" check --origins "$f" > "$tmp/resolved/$(basename "$f")" 2> /dev/null ||
+            fail "check --origins $f"
+    done
+    (cd "$tmp/resolved" && "$PYTHON" - "$(basename "$default")" *.yaml) > "$tmp/names.out" 2>&1 <<'EOF'
 import sys, yaml
 def load(p):
     with open(p) as fh:

@@ -5,7 +5,9 @@
 #   - 100k unknown top-level keys: the duplicate-key check is not quadratic;
 #   - a list of 1M + 1 items: "too many nodes (limit 1000000)", not "after alias
 #     expansion" (there is no alias), and a 10M-item list (40 MB): the size limit;
-#   - `check /dev/zero` and a 17 MiB file: reading stops at the 16 MiB limit;
+#   - `check /dev/zero` (also as a base file: `extends: /dev/zero`) and a 17 MiB file:
+#     reading stops at the 16 MiB limit;
+#   - two files of 600k nodes, one extending the other: the node limit is shared;
 #   - a second YAML document after a valid scenario, or inside a --set value;
 #   - 20k segments or chips: at most 1000 of each kind of entity.
 # Time bounds are generous (about 10x the time taken, far below the 25 s and more that
@@ -130,7 +132,23 @@ if [ -r /dev/zero ]; then
     measure $((20 * SLOW)) "$CAPSIM" check /dev/zero
     expect "check /dev/zero" 5 "/dev/zero: the scenario is larger than 16 MiB"
     bounded "check /dev/zero" 200
+    # ... and so does reading a base file (extends).
+    printf 'extends: /dev/zero\n' > "$tmp/ext-zero.yaml"
+    measure $((20 * SLOW)) "$CAPSIM" check "$tmp/ext-zero.yaml"
+    expect "extends: /dev/zero" 5 "/dev/zero: the scenario is larger than 16 MiB"
+    bounded "extends: /dev/zero" 200
 fi
+
+# A chain of files, each within the node limit, together over it: the limit is shared.
+"$PY" -c "
+import sys
+n = 600000
+open(sys.argv[1] + '/big-base.yaml', 'w').write('x: [' + ','.join(['0'] * n) + ']\n')
+open(sys.argv[1] + '/big-over.yaml', 'w').write('extends: big-base.yaml\ny: [' + ','.join(['0'] * n) + ']\n')" "$tmp"
+measure $((20 * SLOW)) "$CAPSIM" check "$tmp/big-over.yaml"
+expect "extends: nodes over two files" 5 ": too many nodes in a file and the files it extends (limit 1000000 in all)"
+grep -q "^$tmp/big-base.yaml:1:[0-9]*: too many" "$tmp/err" || fail "extends: nodes over two files: not reported in the base file"
+bounded "extends: nodes over two files" 400
 
 # A 17 MiB file of a valid scenario and comments.
 "$PY" -c "

@@ -108,6 +108,14 @@ static const char *stdin_scenario(size_t *len)
 
 scenario *cli_load(const char *path, const char *const *sets, size_t nsets)
 {
+    return cli_load_origins(path, sets, nsets, NULL);
+}
+
+scenario *cli_load_origins(const char *path, const char *const *sets, size_t nsets,
+                           char **origins)
+{
+    /* Standard input's `extends` resolve against the current directory. */
+    loader_opts o = { .dir = "", .origins = origins };
     FILE *errs = comm_rank() == 0 ? stderr : NULL;
     if (path && strcmp(path, "-") == 0) {
         if (comm_size() > 1) {
@@ -121,12 +129,13 @@ scenario *cli_load(const char *path, const char *const *sets, size_t nsets)
             if (errs) fprintf(errs, "<stdin>: cannot read the scenario from standard input\n");
             return NULL;
         }
-        return loader_load_text(text, len, "<stdin>", sets, nsets, errs, NULL);
+        return loader_load_text_opts(text, len, "<stdin>", sets, nsets, &o, errs, NULL);
     }
     if (path)
-        return loader_load_file(path, sets, nsets, errs, NULL);
-    return loader_load_text(capsim_default_scenario, capsim_default_scenario_len,
-                            "<built-in>/multicloud-2026.yaml", sets, nsets, errs, NULL);
+        return loader_load_file_opts(path, sets, nsets, &o, errs, NULL);
+    o.dir = NULL;   /* the built-in scenario is self-contained */
+    return loader_load_text_opts(capsim_default_scenario, capsim_default_scenario_len,
+                                 "<built-in>/multicloud-2026.yaml", sets, nsets, &o, errs, NULL);
 }
 
 char *cli_join_argv(int argc, char **argv)

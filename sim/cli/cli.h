@@ -27,6 +27,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...);
 /* Load `path` (NULL: the built-in default scenario) with --set overrides. Errors go to
  * stderr (rank 0's only, under mpirun); NULL when the scenario is bad. */
 scenario *cli_load(const char *path, const char *const *sets, size_t nsets);
+/* The same; origins (not NULL) receives what `check --origins` prints (loader_opts). */
+scenario *cli_load_origins(const char *path, const char *const *sets, size_t nsets,
+                           char **origins);
 
 /* The built-in default scenario's text (scenarios/multicloud-2026.yaml, compiled in). */
 extern const char capsim_default_scenario[];

@@ -11,21 +11,29 @@
 #include <string.h>
 
 static const char check_help[] =
-    "usage: capsim check [SCENARIO.yaml] [--set key.path=value ...]\n"
+    "usage: capsim check [SCENARIO.yaml] [--set key.path=value ...] [--origins]\n"
     "\n"
     "Validate SCENARIO.yaml (without one: the built-in default) and print the resolved\n"
     "scenario: every key with the value it resolved to, defaults included. Every error\n"
     "is reported as file:line:col: key.path: what is wrong (what was expected); the\n"
     "exit code is then 2. The decisions: and objective: blocks of `capsim optimize` are\n"
-    "checked too.\n";
+    "checked too.\n"
+    "\n"
+    "  --origins  print instead the scenario as its files compose it (extends, merge\n"
+    "             keys and --set applied, before defaults), each value written in\n"
+    "             another file than SCENARIO.yaml (or by --set) followed by\n"
+    "             # from FILE:LINE\n";
 
 int cmd_check(int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "set", required_argument, NULL, OPT_SET },
         { "help", no_argument, NULL, OPT_HELP },
+        { "origins", no_argument, NULL, 'O' },
         { NULL, 0, NULL, 0 }
     };
+    int want_origins = 0;
+    char *origins = NULL;
     cli_run_opts o;
     memset(&o, 0, sizeof o);
     int c, status = EXIT_BAD_INPUT;
@@ -36,6 +44,10 @@ int cmd_check(int argc, char **argv)
             cli_run_opts_free(&o);
             return EXIT_OK;
         }
+        if (c == 'O') {
+            want_origins = 1;
+            continue;
+        }
         if (c != OPT_SET || cli_run_option("check", c, optarg, &o) < 0) {
             if (c != OPT_SET) cli_usage_error("check", "unknown option");
             goto done;
@@ -45,7 +57,8 @@ int cmd_check(int argc, char **argv)
         cli_usage_error("check", "expected one scenario file, got %d", argc - optind);
         goto done;
     }
-    scenario *sc = cli_load(optind < argc ? argv[optind] : NULL, o.sets, o.nsets);
+    scenario *sc = cli_load_origins(optind < argc ? argv[optind] : NULL, o.sets, o.nsets,
+                                    want_origins ? &origins : NULL);
     if (!sc) goto done;
     /* decisions: and objective: (capsim optimize) are checked here too */
     optspec spec;
@@ -59,8 +72,9 @@ int cmd_check(int argc, char **argv)
         goto done;
     }
     diag_free(d);
-    scenario_print(stdout, sc);
-    if (ps > 0) {
+    if (origins) fputs(origins, stdout);
+    else scenario_print(stdout, sc);
+    if (ps > 0 && !origins) {
         printf("# capsim optimize: %s %s, mean + w * %s for w in", spec.maximize ? "maximize" : "minimize",
                model_totals[spec.total].name, spec.measure_hi ? "es_hi" : "es_lo");
         for (size_t w = 0; w < spec.nweights; w++) printf(" %g", spec.weights[w]);
@@ -75,6 +89,7 @@ int cmd_check(int argc, char **argv)
     scenario_free(sc);
     status = fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
 done:
+    free(origins);
     cli_run_opts_free(&o);
     return status;
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DIAG_MAX_ORIGINS 4
+#define DIAG_MAX_ORIGINS 24   /* a file, the 16 it may extend, --set, and spare */
 
 typedef struct {
     const char *origin;

@@ -13,6 +13,7 @@
  */
 #include "loader.h"
 #include "bounds.h"
+#include "compose.h"
 #include "factors.h"
 #include "keypath.h"
 #include "diagnostics.h"
@@ -1281,11 +1282,82 @@ static int finish(diag_list *d, FILE *errs, int *nerrors)
     return n;
 }
 
-scenario *loader_load_text(const char *text, size_t len, const char *display_name,
-                           const char *const *sets, size_t nsets, FILE *errs, int *nerrors)
+/* A file name inside a comment line: control characters as '?'. */
+static void put_name(FILE *f, const char *s)
+{
+    for (; *s; s++) fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+}
+
+/* The composed tree as the text stored with the results (sc->text): YAML that reads
+ * back to the very same tree (checked here), headed by a comment naming the files. NULL
+ * with the error recorded. */
+static char *resolved_text(loader *L, const yamldoc_node *root, const char *name,
+                           const compose *c)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) {
+        diag_add(L->env.diag, name, 0, 0, NULL, "out of memory");
+        return NULL;
+    }
+    fputs("# ", f);
+    put_name(f, name);
+    fputs(" as capsim resolved it (extends and merge keys applied): ", f);
+    put_name(f, name);
+    for (size_t i = 0; i < c->nnames; i++) {
+        fputs(" extends ", f);
+        put_name(f, c->names[i]);
+    }
+    fputs(".\n# This text alone, without those files, gives the same scenario.\n", f);
+    yamldoc_emit(f, root, NULL);
+    if (fclose(f) != 0 || !buf) {
+        free(buf);
+        diag_add(L->env.diag, name, 0, 0, NULL, "out of memory");
+        return NULL;
+    }
+    yamldoc_error e;
+    yamldoc_node *again = len <= YAMLDOC_MAX_BYTES
+                        ? yamldoc_parse(buf, len, name, 0, 0, &e) : NULL;
+    int same = again && yamldoc_equal(again, root);
+    yamldoc_free(again);
+    if (!same) {
+        diag_add(L->env.diag, name, 0, 0, NULL, "the resolved scenario cannot be stored as "
+                 "YAML that reads back the same (%s; expected a smaller or plainer scenario)",
+                 len > YAMLDOC_MAX_BYTES ? "it is larger than 16 MiB" : "a value does not round-trip");
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static char *origins_text(const yamldoc_node *root, const char *name)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    fprintf(f, "# %s as its files compose it (before defaults); a value written in another "
+            "file, or by --set, ends in # from FILE:LINE\n", name);
+    yamldoc_emit(f, root, name);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Load from text; dir and path_for_id as compose_resolve takes them. */
+static scenario *load_impl(const char *text, size_t len, const char *display_name,
+                           const char *dir, const char *path_for_id,
+                           const char *const *sets, size_t nsets, char **origins,
+                           FILE *errs, int *nerrors)
 {
     const char *name = display_name ? display_name : "<scenario>";
     loader L = { .root = NULL };
+    compose c;
+    char *stored = NULL;
+    if (origins) *origins = NULL;
     L.env.diag = diag_alloc();
     L.sc = L.env.sc = scenario_alloc();
     if (!L.env.diag || !L.sc) {
@@ -1295,19 +1367,24 @@ scenario *loader_load_text(const char *text, size_t len, const char *display_nam
         scenario_free(L.sc);
         return NULL;
     }
+    compose_init(&c, L.env.diag);
     diag_origin(L.env.diag, name);
-    diag_origin(L.env.diag, SET_ORIGIN);
     yamldoc_error e;
     L.root = yamldoc_parse(text, len, name, 0, 0, &e);
     if (!L.root) {
         diag_add(L.env.diag, name, e.line, e.col, NULL, "%s", e.msg);
-    } else {
+    } else if ((L.root = compose_resolve(&c, L.root, name, dir, path_for_id)) != NULL) {
+        diag_origin(L.env.diag, SET_ORIGIN);   /* after the base files: errors sort so */
+        if (c.nnames) stored = resolved_text(&L, L.root, name, &c);
         for (size_t k = 0; k < nsets; k++) apply_set(&L, sets[k], (int)k + 1);
         load_root(&L);
+        if (origins && !diag_count(L.env.diag) && !(*origins = origins_text(L.root, name)))
+            diag_add(L.env.diag, name, 0, 0, NULL, "out of memory");
     }
     set_string(&L.sc->source_path, name);
-    L.sc->text = malloc(len + 1);
-    if (L.sc->text) {
+    if (stored) {
+        L.sc->text = stored;
+    } else if ((L.sc->text = malloc(len + 1)) != NULL) {
         memcpy(L.sc->text, text, len);
         L.sc->text[len] = '\0';
     } else {
@@ -1316,72 +1393,80 @@ scenario *loader_load_text(const char *text, size_t len, const char *display_nam
     yamldoc_free(L.root);
     for (size_t i = 0; i < L.nset_paths; i++) free(L.set_paths[i]);
     free(L.set_paths);
-    if (finish(L.env.diag, errs, nerrors)) {
+    int failed = finish(L.env.diag, errs, nerrors);
+    compose_free(&c);   /* after the errors that name its files are printed */
+    if (failed) {
+        if (origins) {
+            free(*origins);
+            *origins = NULL;
+        }
         scenario_free(L.sc);
         return NULL;
     }
     return L.sc;
 }
 
-/* The whole file into a fresh buffer; NULL with errno set on failure. Reading stops one
- * byte past YAMLDOC_MAX_BYTES (/dev/zero, a huge file): yamldoc_parse refuses that
- * length with a message naming the limit. */
-static char *read_file(const char *path, size_t *len)
+scenario *loader_load_text_opts(const char *text, size_t len, const char *display_name,
+                                const char *const *sets, size_t nsets, const loader_opts *o,
+                                FILE *errs, int *nerrors)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    const size_t most = (size_t)YAMLDOC_MAX_BYTES + 1;
-    size_t cap = 0, n = 0;
-    char *buf = NULL;
-    for (;;) {
-        if (grow_array(&buf, &cap, n + 1, 1, 1 << 16) != 0) {
-            free(buf);
-            buf = NULL;
-            errno = ENOMEM;
-            break;
-        }
-        size_t want = (cap < most ? cap : most) - n;
-        size_t got = fread(buf + n, 1, want, f);
-        n += got;
-        if (got < want || n >= most) break;
+    return load_impl(text, len, display_name, o ? o->dir : NULL, NULL, sets, nsets,
+                     o ? o->origins : NULL, errs, nerrors);
+}
+
+scenario *loader_load_text(const char *text, size_t len, const char *display_name,
+                           const char *const *sets, size_t nsets, FILE *errs, int *nerrors)
+{
+    return load_impl(text, len, display_name, NULL, NULL, sets, nsets, NULL, errs, nerrors);
+}
+
+scenario *loader_load_file_opts(const char *path, const char *const *sets, size_t nsets,
+                                const loader_opts *o, FILE *errs, int *nerrors)
+{
+    size_t len = 0;
+    errno = 0;
+    char *text = compose_read_file(path, &len);
+    char *dir = text ? compose_dirname(path) : NULL;
+    if (!text || !dir) {
+        if (errs) fprintf(errs, "%s: cannot read the scenario: %s\n", path,
+                          strerror(errno ? errno : ENOMEM));
+        if (nerrors) *nerrors = 1;
+        free(text);
+        return NULL;
     }
-    if (buf && ferror(f)) {
-        int err = errno ? errno : EIO;
-        free(buf);
-        buf = NULL;
-        errno = err;
-    }
-    fclose(f);
-    *len = n;
-    return buf;
+    scenario *sc = load_impl(text, len, path, dir, path, sets, nsets, o ? o->origins : NULL,
+                             errs, nerrors);
+    free(dir);
+    free(text);
+    return sc;
 }
 
 scenario *loader_load_file(const char *path, const char *const *sets, size_t nsets,
                            FILE *errs, int *nerrors)
 {
-    size_t len = 0;
-    errno = 0;
-    char *text = read_file(path, &len);
-    if (!text) {
-        if (errs) fprintf(errs, "%s: cannot read the scenario: %s\n", path, strerror(errno));
-        if (nerrors) *nerrors = 1;
-        return NULL;
-    }
-    scenario *sc = loader_load_text(text, len, path, sets, nsets, errs, nerrors);
-    free(text);
-    return sc;
+    return loader_load_file_opts(path, sets, nsets, NULL, errs, nerrors);
 }
 
 int loader_canonical_key(const char *path, const char *key, char *canon, size_t len)
 {
     size_t n = 0;
-    char *text = read_file(path, &n);
-    if (!text) return -1;
-    yamldoc_error err;
-    yamldoc_node *root = yamldoc_parse(text, n, path, 0, 0, &err);
-    char msg[256];
-    int found = root && keypath_find(root, key, canon, len, msg, sizeof msg) != NULL;
-    yamldoc_free(root);
+    char *text = compose_read_file(path, &n);
+    char *dir = text ? compose_dirname(path) : NULL;
+    diag_list *d = diag_alloc();
+    int found = 0;
+    if (text && dir && d) {
+        compose c;
+        compose_init(&c, d);
+        yamldoc_error err;
+        yamldoc_node *root = yamldoc_parse(text, n, path, 0, 0, &err);
+        if (root) root = compose_resolve(&c, root, path, dir, path);
+        char msg[256];
+        found = root && keypath_find(root, key, canon, len, msg, sizeof msg) != NULL;
+        yamldoc_free(root);
+        compose_free(&c);
+    }
+    diag_free(d);
+    free(dir);
     free(text);
     return found ? 0 : -1;
 }

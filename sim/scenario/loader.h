@@ -1,7 +1,9 @@
 /*
- * loader: scenario files (YAML) -> validated scenario (DESIGN.md 2-4, 7, 9).
+ * loader: scenario files (YAML) -> validated scenario.
  *
- * The text is parsed with libyaml into a tree (yamldoc), `--set key.path=value`
+ * The text is parsed with libyaml into a tree (yamldoc), composed (compose.h: YAML merge
+ * keys `<<`, then `extends: base.yaml` and `remove:`, the bases read relative to the
+ * file's folder; errors found later point into whichever file wrote the value), `--set key.path=value`
  * overrides are grafted into that tree (keypath), and the tree is checked against the
  * schema while the scenario is built (fields getters): sections in dependency order
  * (scenario, simulation, chips, clouds, demand, contracts, correlations, factors)
@@ -32,17 +34,37 @@
  * as {dist: normal, mean: 1, sd: 0.1}), applied in order. Every error is written to
  * errs (may be NULL) as one line. Returns the scenario (the caller frees it with
  * scenario_free), or NULL when there was any error, the count then in *nerrors (may be
- * NULL; set to 0 on success). sc->text is the file's text as read (before --set),
- * sc->source_path the path. */
+ * NULL; set to 0 on success). sc->text is the file's text as read (before --set), or,
+ * when the file extends another, the composed scenario as self-contained YAML (before
+ * --set; a comment at its head names the files): either way loader_load_text() of
+ * sc->text gives the same scenario. sc->source_path is the path. */
 scenario *loader_load_file(const char *path, const char *const *sets, size_t nsets,
                            FILE *errs, int *nerrors);
 
 /* The same from text[0..len) (need not be NUL-terminated); display_name is used in
- * messages and as sc->source_path ("<built-in>" for the embedded default scenario). */
+ * messages and as sc->source_path ("<built-in>" for the embedded default scenario). A
+ * text has no folder: `extends` in it is an error (so a text, such as the one stored in
+ * a results file or fed to the fuzzer, never makes the loader read a file). */
 scenario *loader_load_text(const char *text, size_t len, const char *display_name,
                            const char *const *sets, size_t nsets, FILE *errs, int *nerrors);
 
+/* Options of the two loads below. */
+typedef struct {
+    const char *dir;      /* text only: the folder `extends` resolves against ("" is the
+                           * current directory; NULL refuses extends, as loader_load_text) */
+    char **origins;       /* not NULL: on success, *origins is the composed scenario (after
+                           * --set, before defaults) with `# from FILE:LINE` after each value
+                           * written by another file than the one loaded (free it) */
+} loader_opts;
+
+scenario *loader_load_file_opts(const char *path, const char *const *sets, size_t nsets,
+                                const loader_opts *o, FILE *errs, int *nerrors);
+scenario *loader_load_text_opts(const char *text, size_t len, const char *display_name,
+                                const char *const *sets, size_t nsets, const loader_opts *o,
+                                FILE *errs, int *nerrors);
+
 /* The canonical spelling (keypath.h) of key path `key` in the scenario file `path`
+ * (composed: what it extends counts)
  * (`demand.0.growth` -> `demand.inference.growth`) into canon[0..len); -1 when the file
  * cannot be read or parsed or the key is not in it (a key a --set would add). */
 int loader_canonical_key(const char *path, const char *key, char *canon, size_t len);

@@ -40,6 +40,7 @@ typedef struct {
     int line_offset, col_offset;
     frame stack[YAMLDOC_MAX_DEPTH];
     int depth;
+    size_t max_nodes;       /* the node budget: YAMLDOC_MAX_NODES, or what a chain left */
     size_t nodes;           /* created so far, copies of aliases included */
     size_t copied;          /* of which copies of aliases */
     anchor *anchors;        /* open addressing; cap a power of two, at most half full */
@@ -142,11 +143,13 @@ static const char *count_node(build_ctx *cx, int depth, int copy)
     if (depth >= YAMLDOC_MAX_DEPTH)
         return "nested too deeply (expected at most " STR(YAMLDOC_MAX_DEPTH) " levels)";
     if (copy) cx->copied++;
-    if (++cx->nodes > YAMLDOC_MAX_NODES)   /* honest about the cause: aliases or not */
-        return cx->copied ? "document too large after alias expansion (expected at most "
-                            STR(YAMLDOC_MAX_NODES) " nodes)"
-                          : "too many nodes (limit " STR(YAMLDOC_MAX_NODES) ")";
-    return NULL;
+    if (++cx->nodes <= cx->max_nodes) return NULL;
+    if (cx->max_nodes < YAMLDOC_MAX_NODES)   /* a base file: the budget is shared */
+        return "too many nodes in a file and the files it extends (limit "
+               STR(YAMLDOC_MAX_NODES) " in all)";
+    return cx->copied ? "document too large after alias expansion (expected at most "   /* honest about the cause: aliases or not */
+                        STR(YAMLDOC_MAX_NODES) " nodes)"
+                      : "too many nodes (limit " STR(YAMLDOC_MAX_NODES) ")";
 }
 
 /* ---- anchors ---- */
@@ -465,8 +468,16 @@ static void free_partial(build_ctx *cx, yamldoc_node *root)
 yamldoc_node *yamldoc_parse(const char *text, size_t len, const char *origin,
                             int line_offset, int col_offset, yamldoc_error *err)
 {
+    return yamldoc_parse_max(text, len, origin, line_offset, col_offset, YAMLDOC_MAX_NODES, err);
+}
+
+yamldoc_node *yamldoc_parse_max(const char *text, size_t len, const char *origin,
+                                int line_offset, int col_offset, size_t max_nodes,
+                                yamldoc_error *err)
+{
     build_ctx cx = { .origin = origin, .line_offset = line_offset,
-                     .col_offset = col_offset, .err = err };
+                     .col_offset = col_offset, .err = err,
+                     .max_nodes = max_nodes < YAMLDOC_MAX_NODES ? max_nodes : YAMLDOC_MAX_NODES };
     memset(err, 0, sizeof *err);
     if (len > YAMLDOC_MAX_BYTES) {   /* no position: line 0 */
         snprintf(err->msg, sizeof err->msg, "the scenario is larger than %d MiB (expected at "
@@ -582,4 +593,156 @@ const char *yamldoc_kind_name(const yamldoc_node *n)
     case YAMLDOC_SEQ: return "a list";
     default: return yamldoc_is_null(n) ? "empty" : "a scalar";
     }
+}
+
+size_t yamldoc_count(const yamldoc_node *n)
+{
+    if (!n) return 0;
+    size_t c = 1;
+    for (size_t i = 0; i < n->n; i++)
+        c += (n->keys ? yamldoc_count(n->keys[i]) : 0) + yamldoc_count(n->vals[i]);
+    return c;
+}
+
+int yamldoc_equal(const yamldoc_node *a, const yamldoc_node *b)
+{
+    if (!a || !b) return a == b;
+    if (a->kind != b->kind || a->n != b->n) return 0;
+    if (a->kind == YAMLDOC_SCALAR)
+        return a->plain == b->plain && strcmp(a->str, b->str) == 0;
+    for (size_t i = 0; i < a->n; i++) {
+        if (a->kind == YAMLDOC_MAP && !yamldoc_equal(a->keys[i], b->keys[i])) return 0;
+        if (!yamldoc_equal(a->vals[i], b->vals[i])) return 0;
+    }
+    return 1;
+}
+
+/* ---- emitting ---- */
+
+/* A plain scalar that reads back as itself, in block context (flow: also inside [...]):
+ * conservative, anything else is written double-quoted. */
+static int plain_ok(const char *s, int flow)
+{
+    size_t n = strlen(s);
+    if (n == 0 || s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':') return 0;
+    if (strchr("-?:,[]{}#&*!|>'\"%@`", (unsigned char)s[0]) &&
+        !(s[0] == '-' && n > 1 && s[1] != ' '))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) return 0;
+        if (c == ':' && s[i + 1] == ' ') return 0;
+        if (c == '#' && i > 0 && s[i - 1] == ' ') return 0;
+        if (flow && strchr(",[]{}", c)) return 0;
+    }
+    return 1;
+}
+
+static void emit_scalar(FILE *f, const yamldoc_node *n, int flow)
+{
+    if (n->plain && (n->str[0] == '\0' && !flow)) return;   /* null: nothing after the key */
+    if (n->plain && plain_ok(n->str, flow)) {
+        fputs(n->str, f);
+        return;
+    }
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)n->str; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+        else if (*p == '\n') fputs("\\n", f);
+        else if (*p == '\t') fputs("\\t", f);
+        else if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\x%02x", *p);
+        else fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+typedef struct {
+    FILE *f;
+    const char *home;       /* origins other than this one are annotated (NULL: none) */
+} emit_ctx;
+
+static void emit_origin(const emit_ctx *e, const yamldoc_node *n)
+{
+    if (e->home && n->origin && strcmp(n->origin, e->home) != 0)
+        fprintf(e->f, "   # from %s:%d", n->origin, n->line);
+    fputc('\n', e->f);
+}
+
+/* A list of scalars that can all be written inside [...]. */
+static int flow_list(const yamldoc_node *n)
+{
+    if (n->kind != YAMLDOC_SEQ || n->n == 0 || n->n > 16) return 0;
+    for (size_t i = 0; i < n->n; i++) {
+        const yamldoc_node *v = n->vals[i];
+        if (v->kind != YAMLDOC_SCALAR || (v->plain && !v->str[0])) return 0;
+    }
+    return 1;
+}
+
+static void emit_block(const emit_ctx *e, const yamldoc_node *n, int indent, int inline_first);
+
+/* After `key:` or `-`: a scalar, an empty or flow collection on the same line, or a
+ * block below. */
+static void emit_value(const emit_ctx *e, const yamldoc_node *v, const yamldoc_node *at,
+                       int indent)
+{
+    FILE *f = e->f;
+    if (v->kind == YAMLDOC_SCALAR) {
+        if (!(v->plain && !v->str[0])) fputc(' ', f);
+        emit_scalar(f, v, 0);
+        emit_origin(e, v);
+    } else if (v->n == 0) {
+        fputs(v->kind == YAMLDOC_MAP ? " {}" : " []", f);
+        emit_origin(e, v);
+    } else if (flow_list(v)) {
+        fputs(" [", f);
+        for (size_t i = 0; i < v->n; i++) {
+            if (i) fputs(", ", f);
+            emit_scalar(f, v->vals[i], 1);
+        }
+        fputc(']', f);
+        emit_origin(e, v->vals[0]);
+    } else {
+        emit_origin(e, at);
+        emit_block(e, v, indent + 2, 0);
+    }
+}
+
+/* A non-empty collection in block style at `indent`; with inline_first, its first line
+ * continues a `- ` already written. */
+static void emit_block(const emit_ctx *e, const yamldoc_node *n, int indent, int inline_first)
+{
+    FILE *f = e->f;
+    for (size_t i = 0; i < n->n; i++) {
+        if (!(inline_first && i == 0)) fprintf(f, "%*s", indent, "");
+        if (n->kind == YAMLDOC_MAP) {
+            const yamldoc_node *k = n->keys[i];
+            if (k->kind == YAMLDOC_SCALAR) emit_scalar(f, k, 1);
+            else fputs("\"\"", f);   /* never in a valid scenario: keys are names */
+            fputc(':', f);
+            emit_value(e, n->vals[i], k, indent);
+        } else {
+            const yamldoc_node *v = n->vals[i];
+            fputc('-', f);
+            if (v->kind == YAMLDOC_MAP && v->n > 0) {
+                fputc(' ', f);
+                emit_block(e, v, indent + 2, 1);
+            } else {
+                emit_value(e, v, v, indent);
+            }
+        }
+    }
+}
+
+void yamldoc_emit(FILE *f, const yamldoc_node *root, const char *home)
+{
+    emit_ctx e = { f, home };
+    if (!root) return;
+    if (root->kind == YAMLDOC_SCALAR || root->n == 0) {
+        if (root->kind == YAMLDOC_SCALAR) emit_scalar(f, root, 0);
+        else fputs(root->kind == YAMLDOC_MAP ? "{}" : "[]", f);
+        fputc('\n', f);
+        return;
+    }
+    emit_block(&e, root, 0, 0);
 }

@@ -21,6 +21,7 @@
 #define CAPSIM_YAMLDOC_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define YAMLDOC_MAX_BYTES (16 << 20)   /* 16 MiB of text */
 #define YAMLDOC_MAX_DEPTH 64          /* levels of nesting (the root is level 1) */
@@ -56,6 +57,25 @@ typedef struct {
  * YAMLDOC_MAX_BYTES). The caller owns the tree. */
 yamldoc_node *yamldoc_parse(const char *text, size_t len, const char *origin,
                             int line_offset, int col_offset, yamldoc_error *err);
+
+/* The same with a node budget below YAMLDOC_MAX_NODES (what the files of an `extends`
+ * chain read before this one left); the message then says the limit is shared. */
+yamldoc_node *yamldoc_parse_max(const char *text, size_t len, const char *origin,
+                                int line_offset, int col_offset, size_t max_nodes,
+                                yamldoc_error *err);
+
+/* Number of nodes in a subtree (keys, values and items); 0 for NULL. */
+size_t yamldoc_count(const yamldoc_node *n);
+
+/* Same structure, scalar texts and plainness (positions and origins not compared). */
+int yamldoc_equal(const yamldoc_node *a, const yamldoc_node *b);
+
+/* Write the tree as YAML in block style (lists of scalars as [a, b]) that parses back to
+ * an equal tree (yamldoc_equal): plain scalars stay plain where that reads back the
+ * same, everything else is double-quoted. With home not NULL, each line whose value
+ * (or, for a block below it, key) came from another origin ends in a comment
+ * `# from ORIGIN:LINE`. */
+void yamldoc_emit(FILE *f, const yamldoc_node *root, const char *home);
 
 /* Free a subtree; accepts NULL. */
 void yamldoc_free(yamldoc_node *n);

@@ -6,7 +6,10 @@
  * so the text stays a scenario) are also passed as --set arguments, in order (at most
  * FUZZ_MAX_SETS). What is done with it:
  *   1. loader_load_text(): errors go to /dev/null; a scenario or an error count, never a
- *      crash, a leak or undefined behaviour (ASan, UBSan, LeakSanitizer).
+ *      crash, a leak or undefined behaviour (ASan, UBSan, LeakSanitizer). A text has no
+ *      folder, so `extends` in it is an error and the target never reads a file (merge
+ *      keys `<<` and the rest of composition are exercised; `extends` itself is tested
+ *      by tests/test_extends.c).
  *   2. When it loads: scenario_print() (what `capsim check` prints), and that text loaded
  *      again must give a scenario that prints the same (the round trip that
  *      tests/cli_bad_scenarios.sh checks on the default scenario), when every name is
