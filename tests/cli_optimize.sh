@@ -335,5 +335,27 @@ rc=$?
     fail "stale files: $(ls -A "$tmp/sig" | tr '\n' ' ')"
 rm -f "$tmp/sig/.o.h5.optimize.$$"
 
+# --- decisions: and objective: in a scenario composed with extends ---------------------
+# The errors point at the file and line that wrote the bad value: the overlay's own, or
+# the base's, through the composition (not at a line of the resolved text).
+mkdir -p "$tmp/ov"
+cp tests/scenarios/newsvendor.yaml "$tmp/ov/base.yaml"
+printf '# overlay\nextends: base.yaml\ndecisions:\n  contracts.deal.capacity.0.count: { min: 10, max: 5, step: 1 }\n' > "$tmp/ov/over.yaml"
+"$CAPSIM" check "$tmp/ov/over.yaml" > /dev/null 2> "$tmp/ov/err"; rc=$?
+if [ "$rc" -eq 2 ] && grep -q "^$tmp/ov/over.yaml:4:36: decisions.contracts.deal.capacity.0.count: empty box" "$tmp/ov/err"; then
+    echo "ok: an overlay's bad decision points at the overlay, line 4"
+else
+    fail "overlay decision error: exit $rc: $(cat "$tmp/ov/err")"
+fi
+sed 's/measure: es_lo/measure: es_middle/' tests/scenarios/newsvendor.yaml > "$tmp/ov/base.yaml"
+printf 'extends: base.yaml\nsimulation: { paths: 3000 }\n' > "$tmp/ov/over2.yaml"
+"$CAPSIM" check "$tmp/ov/over2.yaml" > /dev/null 2> "$tmp/ov/err"; rc=$?
+line=$(grep -n 'measure: es_middle' "$tmp/ov/base.yaml" | cut -d: -f1)
+if [ "$rc" -eq 2 ] && grep -q "^$tmp/ov/base.yaml:$line:" "$tmp/ov/err"; then
+    echo "ok: a base's bad objective points at the base, line $line"
+else
+    fail "base objective error: exit $rc: $(cat "$tmp/ov/err")"
+fi
+
 echo "$fails failed"
 [ "$fails" -eq 0 ]

@@ -5,6 +5,7 @@
 #include "sim/base/suggest.h"
 #include "sim/scenario/fields.h"
 #include "sim/scenario/loader.h"
+#include "sim/scenario/compose.h"
 #include "sim/scenario/yamldoc.h"
 
 #include <math.h>
@@ -337,16 +338,54 @@ static void parse_objective(fields_env *env, const yamldoc_node *n, optspec *spe
     fields_close(&m);
 }
 
+/* The base files' names that the errors of the last optspec_parse point at: the caller
+ * prints those errors after it returns, so they are kept until the next call. */
+static compose held;
+static int held_in_use;
+
+/* The scenario's tree with its own positions: the file composed again (`extends`,
+ * `remove`, merge keys, as the loader did), so that an error in decisions: or objective:
+ * points at the file and line that wrote it; for a scenario that is no file (standard
+ * input, the built-in default) its text, merge keys resolved. NULL with errors recorded. */
+static yamldoc_node *scenario_tree(const scenario *sc, diag_list *d)
+{
+    if (held_in_use) compose_free(&held);
+    compose_init(&held, d);
+    held_in_use = 1;
+    yamldoc_error e;
+    const char *path = sc->source_path;
+    size_t len = 0;
+    char *text = path && path[0] != '<' ? compose_read_file(path, &len) : NULL;
+    if (text) {
+        yamldoc_node *root = yamldoc_parse(text, len, path, 0, 0, &e);
+        free(text);
+        if (!root) {
+            diag_add(d, path, e.line, e.col, NULL, "%s", e.msg);
+            return NULL;
+        }
+        char *dir = compose_dirname(path);
+        root = dir ? compose_resolve(&held, root, path, dir, path) : NULL;
+        free(dir);
+        return root;
+    }
+    yamldoc_node *root = yamldoc_parse(sc->text, strlen(sc->text), sc->source_path, 0, 0, &e);
+    if (!root) {
+        diag_add(d, sc->source_path, e.line, e.col, NULL, "%s", e.msg);
+        return NULL;
+    }
+    if (compose_merge_keys(&held, root) != 0) {
+        yamldoc_free(root);
+        return NULL;
+    }
+    return root;
+}
+
 int optspec_parse(const scenario *sc, optspec *spec, diag_list *d)
 {
     memset(spec, 0, sizeof *spec);
     if (!sc->text) return 0;
-    yamldoc_error e;
-    yamldoc_node *root = yamldoc_parse(sc->text, strlen(sc->text), sc->source_path, 0, 0, &e);
-    if (!root) {
-        diag_add(d, sc->source_path, e.line, e.col, NULL, "%s", e.msg);
-        return -1;
-    }
+    yamldoc_node *root = scenario_tree(sc, d);
+    if (!root) return -1;
     const yamldoc_node *dn = yamldoc_get(root, "decisions"), *on = yamldoc_get(root, "objective");
     if (yamldoc_is_null(dn)) dn = NULL;
     if (yamldoc_is_null(on)) on = NULL;
