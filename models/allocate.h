@@ -1,5 +1,5 @@
 /*
- * allocate: the greedy monthly allocation of capacity to demand (DESIGN.md 4.5, 4.7;
+ * allocate: the greedy monthly allocation of capacity to demand (docs/MODEL.md 4 and 7;
  * 11.1 for allocation: value, in allocate_value.c: allocate_month_value() below).
  *
  * Segments are served in ascending priority (ties: file order). A segment's eligible
@@ -38,7 +38,7 @@ void allocate_month(allocate_ws *a, const scenario *sc, int t, const supply_pool
                     const double *cost, const double *demand,
                     double *served, double *unmet, double *used);
 
-/* One month under scenario.allocation: value (DESIGN.md 11.1, allocate_value.c):
+/* One month under scenario.allocation: value (docs/MODEL.md 10, allocate_value.c):
  * first-refusal pools first, then (segment, pool) pairs by margin per pool H100e-hour
  * value[s] * efficiency - cost, descending; a negative margin serves nothing. value =
  * this month's value per served H100e-hour of each segment. Same outputs as

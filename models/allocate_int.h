@@ -1,6 +1,6 @@
 /*
  * allocate_int: the allocation workspace, shared by allocate.c (allocation: priority,
- * DESIGN.md 4.5) and allocate_value.c (allocation: value, DESIGN.md 11.1). Not part of
+ * docs/MODEL.md 4) and allocate_value.c (allocation: value, docs/MODEL.md 10). Not part of
  * the module's public face (allocate.h): only those two files include it.
  */
 #ifndef CAPSIM_ALLOCATE_INT_H

@@ -1,5 +1,5 @@
 /*
- * allocate_value: allocation by margin (scenario.allocation: value, DESIGN.md 11.1).
+ * allocate_value: allocation by margin (scenario.allocation: value, docs/MODEL.md 10).
  *
  * Each month:
  *   1. first refusal: segments in priority order (ties: file order) take their

@@ -23,11 +23,11 @@ typedef struct {
     double period_del;     /* basis delivered: B_del of the current period so far */
     double period_sch;     /* basis delivered: B_sch of the current period so far */
     double rs_paid;        /* cumulative nominal revenue share paid */
-    double capex;          /* billing owned: USD per chip bought (DESIGN.md 12.2) */
+    double capex;          /* billing owned: USD per chip bought (docs/MODEL.md 5, "Owned capacity") */
     double book_life;      /* billing owned: months of straight-line depreciation */
     int default_at;        /* month of the counterparty's default; CONTRACTS_NO_DEFAULT */
     int to;                /* the term's last month on this path: `to`, or as an option
-                            * (terminate, extend) set it (DESIGN.md 12.1) */
+                            * (terminate, extend) set it (docs/MODEL.md 13) */
     int ended_at;          /* terminate's exercise month: later floors are void; INT_MAX */
 } contract_path;
 

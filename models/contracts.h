@@ -1,5 +1,5 @@
 /*
- * contracts: what the lab pays and owes under its contracts (DESIGN.md 4.4, 4.6, 4.7).
+ * contracts: what the lab pays and owes under its contracts (docs/MODEL.md 5 and 7).
  *
  * - reserved billing: powered chips online * HOURS * price * escalation, each month of
  *   the term, used or not; the unused fraction of it is stranded;
@@ -12,22 +12,22 @@
  *   outstanding commitment instead; spend before t = 0 counts 0;
  * - revenue share: rate * revenue of the listed segments while from <= t < until, until
  *   the cumulative nominal amount reaches the cap (the cap month pays the remainder);
- * - min_spend basis delivered (DESIGN.md 11.2): each period's floor times its delivery
+ * - min_spend basis delivered (docs/MODEL.md 5, "Commitments that follow delivery"): each period's floor times its delivery
  *   ratio min(1, B_del / B_sch), B_del = sum over the period's months of powered chips
  *   online * HOURS * price * escalation (reserved billing, whatever the billing kind),
  *   B_sch the same for the nominal schedule (supply_pool.sched_chips); B_sch = 0 keeps
  *   the floor. The outstanding commitment of the period in progress uses the ratio so
  *   far; a period not yet started keeps its whole floor;
- * - counterparty default (DESIGN.md 11.3): the first month whose Bernoulli(1 -
+ * - counterparty default (docs/MODEL.md 5, "Counterparty default"): the first month whose Bernoulli(1 -
  *   exp(-per_year / 12)) draw is an event; from then on the contract bills nothing (no
  *   billing, no true-up for the period in progress or later ones, no revenue share) and
  *   owes no outstanding commitment. Supply removes its chips (supply_set_default).
  *
- * - contract options (DESIGN.md 12.1): terminate ends the term at the exercise month
+ * - contract options (docs/MODEL.md 13): terminate ends the term at the exercise month
  *   (later floors void), extend moves its end (floors unchanged) - per path, see
  *   contracts_terminate / contracts_extend; the option fee is added by model.c.
  *
- * - billing owned (DESIGN.md 12.2): the powered chips bill price * escalation per
+ * - billing owned (docs/MODEL.md 5, "Owned capacity"): the powered chips bill price * escalation per
  *   chip-hour like reserved (the operating cost: power, hosting, staff), used or not,
  *   and their idle share is stranded; the chips bought in a month (supply_pool.new_chips)
  *   bill capex_usd_per_chip, not escalated, into spend and into the month's capex, never
@@ -69,7 +69,7 @@ void contracts_draw_defaults(contracts_ws *c, const scenario *sc, const double *
 /* Contract i's default month on this path: in [0, months), or CONTRACTS_NO_DEFAULT. */
 int contracts_default_month(const contracts_ws *c, size_t i);
 
-/* Contract options (DESIGN.md 12.1), for this path. contracts_terminate: the term ends
+/* Contract options (docs/MODEL.md 13), for this path. contracts_terminate: the term ends
  * at month t (billing stops after it; the min_spend periods that end after t, the one
  * in progress included, are void; no outstanding commitment). contracts_extend: the
  * term's last month moves `months` later (billing continues; the min_spend periods stay

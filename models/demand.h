@@ -1,5 +1,5 @@
 /*
- * demand: each segment's demand path, month by month (DESIGN.md 4.3, 4.7, 5).
+ * demand: each segment's demand path, month by month (docs/MODEL.md 3 and 7; README, "Random numbers, seeds and reproducibility").
  *
  *   mu_t       = ln(g) / 12 * 2^(-t / h)
  *   D_{t+1}    = D_t * exp(mu_t - sigma_m^2 / 2 + sigma_m Z_t + sum of ln(jump sizes in t))
@@ -11,7 +11,7 @@
  * with counter (path, t), never mirrored. The level is kept in linear form so that D_0
  * is exactly start_h100e and a zero start stays zero.
  *
- * Prices (DESIGN.md 11.1, 11.5): each segment's revenue and value per served H100e-hour
+ * Prices (docs/MODEL.md 10 and 11): each segment's revenue and value per served H100e-hour
  * on the path (value defaults to the revenue price), both multiplied in month t by
  * (1 - d)^(t/12) when the segment names price_decline_per_year d. demand_month_prices()
  * sets them for a month; without a decline they are the path's numbers, untouched.

@@ -9,7 +9,7 @@
  * supply.c, demand.c, allocate.c (allocate_value.c under scenario.allocation: value) and
  * contracts.c.
  *
- * Contract options (DESIGN.md 12.1) are decided here, at the start of each month, from
+ * Contract options (docs/MODEL.md 13) are decided here, at the start of each month, from
  * the path's own past only: after each month the numerator and denominator of every
  * option's metric are kept in the workspace (ws->hist), and a month m reads months
  * m-k..m-1 of them, never month m. Exercising tells supply (an expand tranche's start,
@@ -116,7 +116,7 @@ int model_calendar_years(int start_month, int months)
     return months > 0 ? (start_month - 1 + months - 1) / 12 + 1 : 0;
 }
 
-/* An option on this path (DESIGN.md 12.1). */
+/* An option on this path (docs/MODEL.md 13). */
 typedef struct {
     int k;             /* months judged: m-k..m-1 */
     double threshold, fee;
@@ -148,7 +148,7 @@ struct model_ws {
     size_t *cloud_at;  /* nclouds + 1: cloud cl's pools are cloud_pools[cloud_at[cl]..] */
     option_path *opt;  /* noptions: the path's option terms and exercise months */
     double *hist;      /* noptions x months x 2: each month's numerator and denominator
-                        * of the option's metric, the path's own past (DESIGN.md 12.1) */
+                        * of the option's metric, the path's own past (docs/MODEL.md 13) */
 };
 
 void model_ws_free(model_ws *ws)
@@ -322,7 +322,7 @@ static void add_totals(model_ws *ws, const scenario *sc, const model_layout *L, 
     row[L->total_off[T_PV_VALUE_LOST]] += disc * ws->month_value_lost;
 }
 
-/* Funding paid in month t (DESIGN.md 12.3): every round not yet paid whose date has
+/* Funding paid in month t (docs/MODEL.md 5, "Cash"): every round not yet paid whose date has
  * come (t >= at) and, for a `when: cash_below` round, whose opening cash (ws->cash: the
  * end of month t - 1, or cash_start_usd) is below its threshold. Once per round. */
 static double funding_in(model_ws *ws, const scenario *sc, const double *values, int t)
@@ -568,7 +568,7 @@ void model_run_path(const scenario *sc, const model_layout *L, const double *val
     row[L->total_off[T_UNMET_H100E_HOURS]] = unmet_total * HOURS_PER_MONTH;
     row[L->total_off[T_MONTHS_SHORT]] = months_short;
     row[L->total_off[T_OUTSTANDING_COMMITMENT]] = contracts_outstanding(ws->con, sc, L->months);
-    /* DESIGN.md 11.1: what the lab got for what it paid, both discounted. */
+    /* docs/MODEL.md 10: what the lab got for what it paid, both discounted. */
     row[L->total_off[T_PV_NET_VALUE]] = row[L->total_off[T_PV_VALUE]] -
                                         row[L->total_off[T_PV_SPEND]] -
                                         row[L->total_off[T_PV_REVENUE_SHARE]];

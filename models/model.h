@@ -10,11 +10,11 @@
  *   contracts  what the lab pays and owes under its contracts
  *   fastmath.h inline fmax/fmin with glibc's bits, for the month loop
  *
- * model: one Monte Carlo path of the capsim model (DESIGN.md 4).
+ * model: one Monte Carlo path of the capsim model (docs/MODEL.md).
  *
  * A path is a pure function of (scenario, the path's sampled uncertain values, the
  * monthly random streams). Its outputs are one flat row of doubles: every monthly
- * series of DESIGN.md 4.8 followed by every per-path total, at the offsets given by a
+ * series of docs/MODEL.md 6 followed by every per-path total, at the offsets given by a
  * model_layout. The engine, the statistics and the HDF5 writer all walk the same tables
  * (model_series, model_totals) so a new output is added in one place.
  *
@@ -40,7 +40,7 @@ typedef enum {
     S_REVENUE, S_TURNED_DOWN_REVENUE,            /* time, USD per month */
     S_REVENUE_SHARE,                             /* time x contract, USD per month */
     S_VALUE_LOST,                                /* time x segment, USD per month (11.1) */
-    S_DEFAULTED,                                 /* time x contract, 0/1 (DESIGN.md 11.3) */
+    S_DEFAULTED,                                 /* time x contract, 0/1 (docs/MODEL.md 5, "Counterparty default") */
     S_EXERCISED,                                 /* time x option, 0/1 cumulative (12.1) */
     S_CASH,                                      /* time, USD at the end of the month (12.3) */
     N_SERIES
@@ -56,27 +56,27 @@ typedef enum {
     T_UNMET_H100E_HOURS,        /* H100e-hours */
     T_MONTHS_SHORT,             /* months */
     T_OUTSTANDING_COMMITMENT,   /* USD, undiscounted */
-    T_PV_VALUE,                 /* USD: served demand at its value (DESIGN.md 11.1) */
+    T_PV_VALUE,                 /* USD: served demand at its value (docs/MODEL.md 10) */
     T_PV_VALUE_LOST,            /* USD: unmet demand at its value */
     T_PV_NET_VALUE,             /* USD: pv_value - pv_spend - pv_revenue_share */
-    T_OPTION_MONTH,             /* option: exercise month index, or -1 (DESIGN.md 12.1) */
+    T_OPTION_MONTH,             /* option: exercise month index, or -1 (docs/MODEL.md 13) */
     T_PV_OPTION_FEES,           /* USD: option fees (also inside pv_spend) */
     T_PV_CAPEX,                 /* USD: capex of owned chips, inside pv_spend (12.2) */
     T_RESIDUAL_VALUE,           /* USD, undiscounted: book value of owned chips at the end */
-    T_MIN_CASH,                 /* USD: lowest month-end cash (DESIGN.md 12.3) */
+    T_MIN_CASH,                 /* USD: lowest month-end cash (docs/MODEL.md 5, "Cash") */
     T_PEAK_FUNDING_NEED,        /* USD: max(0, -min_cash) */
     T_MONTHS_CASH_NEGATIVE,     /* months with cash < 0 */
     N_TOTALS
 } total_id;
 
 typedef struct {
-    const char *name;       /* as in DESIGN.md 8: "unmet", "pv_spend" */
+    const char *name;       /* as in docs/OUTPUT.md: "unmet", "pv_spend" */
     const char *units;      /* "H100e", "USD per month", "1" */
     const char *long_name;
     dim_kind dim;
     int has_ppos;           /* probability of being above zero is meaningful */
     int lower_is_better;    /* for compare: +1 lower better, -1 higher better, 0 neither */
-    int later;              /* 1: added with owned capacity and cash (DESIGN.md 12.2, 12.3) */
+    int later;              /* 1: added with owned capacity and cash (docs/MODEL.md 5, "Owned capacity" and "Cash") */
 } output_info;
 
 extern const output_info model_series[N_SERIES];

@@ -46,7 +46,7 @@ typedef struct {
     double start, add, delay, max;  /* power, MW */
     double spot_max, spot_price;    /* spot_price: the path's, before any decline */
     double spot_keep;               /* 1 - decline per year, when spot_declines */
-    int spot_declines;              /* spot.decline_per_year given (DESIGN.md 11.5) */
+    int spot_declines;              /* spot.decline_per_year given (docs/MODEL.md 11) */
 } cloud_path;
 
 struct supply {

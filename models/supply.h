@@ -1,5 +1,5 @@
 /*
- * supply: the capacity that exists in one month of one path (DESIGN.md 4.1, 4.2, 4.7).
+ * supply: the capacity that exists in one month of one path (docs/MODEL.md 2 and 7).
  *
  * Capacity comes in pools: every tranche of every contract (contract order, then
  * tranche order) and then one spot pool per cloud that offers spot (cloud order). That
@@ -10,7 +10,7 @@
  * works out the chips counted (cohorts, retirement, contract term, counterparty
  * default), the power each cloud needs and has, the powered fraction, the effective
  * H100e per chip (maturity), draws spot availability and sets the month's spot price
- * (DESIGN.md 11.5); for contracts whose min_spend
+ * (docs/MODEL.md 11); for contracts whose min_spend
  * follows delivery it also counts the chips of the nominal schedule, the yardstick of
  * the delivery ratio (contracts.h). Nothing is allocated after supply_alloc().
  */
@@ -41,7 +41,7 @@ typedef struct {
     double new_chips;       /* tranche of a billing: owned contract: chips bought this
                              * month, on which capex is paid: each cohort in the first
                              * month it counts (max(online, from); powered or not). 0
-                             * for every other pool (DESIGN.md 12.2). */
+                             * for every other pool (docs/MODEL.md 5, "Owned capacity"). */
 } supply_pool;
 
 typedef struct supply supply;
@@ -59,12 +59,12 @@ const supply_pool *supply_pools(const supply *s);
 /* Resolve the path's parameters (values = the path's sampled uncertain values). */
 void supply_begin_path(supply *s, const scenario *sc, const double *values);
 
-/* Counterparty default (DESIGN.md 11.3): from month `month` on, no chip of contract
+/* Counterparty default (docs/MODEL.md 5, "Counterparty default"): from month `month` on, no chip of contract
  * `contract` counts (its pools have chips 0 and capacity 0, and need no power). Call
  * after supply_begin_path(), which forgets it; month >= the horizon changes nothing. */
 void supply_set_default(supply *s, size_t contract, int month);
 
-/* Contract options (DESIGN.md 12.1). supply_expand: the expand option's tranche, pool
+/* Contract options (docs/MODEL.md 13). supply_expand: the expand option's tranche, pool
  * `pool` (no chip until then), starts at `online` (+ its own rounded delay); its nominal
  * schedule (basis delivered) starts at `online`. supply_set_term: contract `contract`'s
  * chips count up to month `to` (terminate or extend), and never from `default_month` on.

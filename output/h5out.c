@@ -1,5 +1,5 @@
 /*
- * h5out: the results file (DESIGN.md 8; contract in h5out.h, layout in docs/OUTPUT.md).
+ * h5out: the results file (docs/OUTPUT.md; contract in h5out.h, layout in docs/OUTPUT.md).
  * This file holds the handle, the groups and their variables and what is written into
  * them; the file on disk (temporary name, signals, fsync, rename) is h5out_file.c, the
  * coordinate variables h5out_coords.c (h5out_int.h is what the three share).
@@ -574,7 +574,7 @@ int h5out_append_paths(h5out *o, size_t v, uint64_t first, size_t n, const doubl
 /* --- groups ------------------------------------------------------------------------- */
 
 /* Units of a sampled value, from the field its key path names (the scenario format fixes
- * the unit of every field: DESIGN.md 2 and 4). */
+ * the unit of every field: docs/MODEL.md). */
 static const char *param_units(const char *kp)
 {
     static const struct { const char *pat; const char *units; } tab[] = {

@@ -18,7 +18,7 @@
  */
 
 /*
- * h5out: the results file (DESIGN.md 8). One self-describing HDF5 file per run, readable
+ * h5out: the results file (docs/OUTPUT.md). One self-describing HDF5 file per run, readable
  * by h5py, xarray (h5netcdf and netcdf4 engines), ncdump and HDFView.
  *
  * Life cycle: h5out_open() creates the file under a temporary name in the target's

@@ -24,7 +24,7 @@
  *               exactly the dimensions the writer gives them ([variant,] time[, own]
  *               [, quantile] ...), floating point.
  *
- * Files written before an edition of the model (DESIGN.md 11; 12.2) lack its outputs
+ * Files written before an edition of the model (docs/MODEL.md 5 and 10-12; "Owned capacity") lack its outputs
  * (`later_outputs` below, each with the edition that added it): a file's edition is the
  * highest edition of those its /stats holds, and it is checked without the outputs of
  * later editions, so that `summary` and `export` still read it; a file that holds one
@@ -126,8 +126,8 @@ typedef struct {
 } chk;
 
 /* The outputs added after the first edition, with the edition that added them:
- * 2: value (DESIGN.md 11.1), default (11.3); 3: contract options (12.1), owned capacity
- * (12.2) and cash (12.3). A file holds every output of its edition and of earlier ones. */
+ * 2: value (docs/MODEL.md 10), default (docs/MODEL.md 5, "Counterparty default"); 3: contract
+ * options (docs/MODEL.md 13), owned capacity and cash (docs/MODEL.md 5). A file holds every output of its edition and of earlier ones. */
 static const struct { const char *name; int edition; } later_outputs[] = {
     { "value_lost", 2 }, { "pv_value", 2 }, { "pv_value_lost", 2 }, { "pv_net_value", 2 },
     { "defaulted", 2 },

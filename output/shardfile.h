@@ -1,6 +1,6 @@
 /*
  * shardfile: the /shard group of a file written by `capsim run --shard i/n` (and compare,
- * sweep), and reading it back for `capsim merge` (docs/ENGINE.md, DESIGN.md 10).
+ * sweep), and reading it back for `capsim merge` (docs/ENGINE.md).
  *
  * A shard file is a complete results file of its own range of paths (its /stats are the
  * statistics of those paths; `summary` reads it) plus /shard, which holds what a merge

@@ -10,7 +10,7 @@
  *                largest monthly probability of a shortfall in any segment;
  *   differences  compare/sweep files: variant minus baseline, paired path by path: mean,
  *                standard error and the probability that the variant is better, and a
- *                verdict per variant on net value (pv_net_value, DESIGN.md 11.1). Where
+ *                verdict per variant on net value (pv_net_value, docs/MODEL.md 10). Where
  *                the file has net value, spend rows show P(lower), not P(better): spend
  *                also falls when a supplier fails to deliver, which is no saving;
  *   options      per variant, for files whose scenario has contract options: P(exercised)
@@ -46,7 +46,7 @@ typedef struct {
     char **variants;       /* V labels (NULL for a plain run) */
     size_t nlab;
     int q05, q50, q95;     /* positions on the quantile axis */
-    int has_net;           /* /diff has pv_net_value (files before DESIGN.md 11.1: not) */
+    int has_net;           /* /diff has pv_net_value (files before docs/MODEL.md 10: not) */
     FILE *out;             /* where the tables go (a buffer: written out when complete) */
     const char *path;
     char *err;             /* the reason of a failure */
@@ -71,7 +71,7 @@ static int sfail(const sfile *S, int st, const char *what)
 #define ROW7 "  %-26s  %12s  %12s  %12s  %12s  %12s  %12s  %12s\n"
 #define YEAR_HDR "  %-6s  %6s  %14s  %14s  %16s  %12s\n"
 #define YEAR_ROW "  %-6d  %6zu  %14s  %14s  %16s  %12s\n"
-/* With the cash column (DESIGN.md 12.3), where the file has cash_ppos. */
+/* With the cash column (docs/MODEL.md 5, "Cash"), where the file has cash_ppos. */
 #define YEAR_HDR_CASH "  %-6s  %6s  %14s  %14s  %16s  %12s  %12s\n"
 #define YEAR_ROW_CASH "  %-6d  %6zu  %14s  %14s  %16s  %12s  %12s\n"
 #define DIFF_ROW "  %-26s  %14s  %14s  %*s%s\n"
@@ -409,7 +409,7 @@ static int print_by_year(const sfile *S, size_t slot)
     int s3 = s2 < 0 ? s2 : load_stat(S, S->st, "turned_down_revenue", "mean", &td);
     int s4 = s3 < 0 ? s3 : load_stat(S, S->st, "unmet", "mean", &unmet);
     int s5 = s4 < 0 ? s4 : load_stat(S, S->st, "unmet", "ppos", &ppos);
-    results_var cash;   /* files before DESIGN.md 12.3 have none: no cash column */
+    results_var cash;   /* files before docs/MODEL.md 5, "Cash" have none: no cash column */
     int s6 = s5 < 0 ? s5 : load_stat(S, S->st, "cash", "ppos", &cash);
     if (s6 < 0) {
         if (s5 >= 0) results_var_free(&ppos);
@@ -624,7 +624,7 @@ static int print_diff_rows(const sfile *S, const char *name, size_t slot, int *n
     return RESULTS_OK;
 }
 
-/* The verdict on variant slot `slot`: net value, higher is better (DESIGN.md 11.1). Net
+/* The verdict on variant slot `slot`: net value, higher is better (docs/MODEL.md 10). Net
  * value counts what served demand was worth against what it cost, so a supplier that
  * delivers less does not look like a saving. 0, or a negative status. */
 static int print_verdict(const sfile *S, size_t v)
@@ -669,7 +669,7 @@ static int print_diffs(const sfile *S)
                "   demand and value lost; higher revenue, value and net value (value - spend - revenue share).\n"
                "   Spend rows show P(lower) instead: spend also falls when a supplier fails to deliver,\n"
                "   which is no saving; the verdict is on net value, which counts what was not served.)\n");
-    else   /* a file from before net value (DESIGN.md 11.1) */
+    else   /* a file from before net value (docs/MODEL.md 10) */
         fprintf(S->out, "  (P(better): fraction of paths on which the variant is better: lower cost, stranded spend,\n"
                "   unmet demand; higher revenue)\n");
     if (S->has_net && hdf5_exists(S->df, "min_cash_mean"))

@@ -1,5 +1,5 @@
 /*
- * summary: the percentile tables of a results file for the terminal (DESIGN.md 7), read
+ * summary: the percentile tables of a results file for the terminal (README, "Command line"), read
  * back from the file alone: key totals, money and unmet demand by calendar year,
  * provenance, and for compare/sweep files the paired differences. The command
  * `capsim summary OUT.h5` is sim/cli/cmd_summary.c.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Command-line tests of the contract terms of DESIGN.md 11.2 and 11.3
+# Command-line tests of the contract terms of docs/MODEL.md 5, "Commitments that follow delivery" and "Counterparty default"
 # (min_spend.basis, default.per_year) through the generic machinery: --set creates and
 # sets them, `capsim check` prints them and its output loads to itself, every sampling
 # mode and antithetic pairs run, a run is bitwise the same for 1 and 3 threads and for

@@ -74,7 +74,7 @@ h5dump -a achieved_rse "$tmp/r3.h5" | grep -q "(0): 0\.00" || fail "achieved_rse
 h5dump -a target_on "$tmp/r3.h5" | grep -q '"pv_spend"' || fail "target_on in the file"
 "$CAPSIM" summary "$tmp/r3.h5" | grep -q "target     RSE of pv_spend 1e-05: NOT REACHED, 0\.0[0-9]* at the --paths limit" ||
     fail "summary: target not reached"
-# summary says which standard error it shows (/stats se_method, DESIGN.md 14)
+# summary says which standard error it shows (/stats se_method, docs/OUTPUT.md, "Estimators and their accuracy")
 "$CAPSIM" summary "$tmp/r3.h5" | grep -q "^  SE         sd / sqrt(paths) (se_method iid)" ||
     fail "summary: the SE of random sampling"
 expect_rc 0 "lhs run" "$CAPSIM" run "$sc" --paths 1000 --set simulation.sampling=lhs --quiet -o "$tmp/lhs.h5"

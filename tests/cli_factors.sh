@@ -1,5 +1,5 @@
 #!/bin/sh
-# Command-line tests of common factors (DESIGN.md 11.4, docs/MODEL.md "Common factors"):
+# Command-line tests of common factors (docs/MODEL.md 12, "Common factors"):
 # `check` prints them and its output loads to itself; `--set` and `sweep --vary` address
 # a loading as factors.FACTOR.GLOB; adding a factor moves no draw of a value it does not
 # tie in (run A and A + factor with one seed: /params of the others bitwise equal, of the

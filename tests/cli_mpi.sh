@@ -52,7 +52,7 @@ for np in 2 3; do
     h5dump -a ranks "$tmp/np$np.h5" | grep -q "(0): $np" || fail "-np $np: the ranks attribute is $np"
 done
 
-# LHS: the replicate means behind every _se (DESIGN.md 14) travel in the packages.
+# LHS: the replicate means behind every _se (docs/OUTPUT.md, "Estimators and their accuracy") travel in the packages.
 expect_ok "lhs, one process" "$MPICAPSIM" run "$sc" --paths $N $SB --set simulation.sampling=lhs --quiet -o "$tmp/lhs1.h5"
 expect_ok "lhs, -np 2" mpirun_ -np 2 "$MPICAPSIM" run "$sc" --paths $N $SB --set simulation.sampling=lhs --quiet \
     -o "$tmp/lhs2.h5"

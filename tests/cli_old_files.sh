@@ -1,5 +1,5 @@
 #!/bin/sh
-# Results files written before the second edition of the model (DESIGN.md 11) lack its
+# Results files written before the second edition of the model (docs/MODEL.md 5 and 10-12) lack its
 # outputs (value_lost, pv_value, pv_value_lost, pv_net_value): `summary` and `export` of
 # this build still read them (output/results_check.c), and `summary` prints exactly what
 # the build that wrote the file printed.
@@ -33,7 +33,7 @@ cmp -s "$tmp/summary.body" "$tmp/summary.old" ||
 "$CAPSIM" export "$tmp/old.h5" --csv "$tmp/csv" > /dev/null 2> "$tmp/err" || fail "export of a first-edition file: $(cat "$tmp/err")"
 [ -s "$tmp/csv/totals.csv" ] || fail "export of a first-edition file wrote no totals.csv"
 
-# Files of the second edition (before owned capacity and cash, DESIGN.md 12.2 and 12.3:
+# Files of the second edition (before owned capacity and cash, docs/MODEL.md 5, "Owned capacity" and "Cash":
 # no pv_capex, residual_value, cash, min_cash, peak_funding_need, months_cash_negative).
 # tests/old-files/second-edition-compare.h5.gz was written by git cbb32dc4156d with the
 # same command as above; its .summary is that build's summary less the first line. This

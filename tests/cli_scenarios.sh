@@ -7,7 +7,7 @@
 # 3. Every file runs (--paths 2000) to an HDF5 file that has /stats.
 # 4. Each variant's story holds on common random numbers: one `capsim compare` of the
 #    default (variant 0) with every other file, and a sign on each variant's paired
-#    difference read from /diff (variant 1 minus variant 0, DESIGN.md 8).
+#    difference read from /diff (variant 1 minus variant 0, docs/OUTPUT.md).
 #
 # Environment: CAPSIM (the binary), BUILD (the build folder), PYTHON (default
 # /usr/bin/python3, with h5py). Run from the repository root (tests/run_tests.sh does).
@@ -107,7 +107,7 @@ fi
 # --- 4. the stories, on common random numbers ------------------------------------------
 # One compare: the default is variant 0 (A), every other file a variant v >= 1, and
 # /diff/NAME_mean holds the paired difference variant v minus the default at index v-1
-# of its variant axis (DESIGN.md 8). Each rule: a variant, metrics (summed over time and
+# of its variant axis (docs/OUTPUT.md). Each rule: a variant, metrics (summed over time and
 # their own dimension) and the sign its story implies. The log shows every difference,
 # so that the size of each effect can be read there.
 variants="azure-exclusive-2025 stress-nvidia-slip stress-slow-power stress-demand-boom stress-demand-bust google-third-partner aws-trainium-2026 aws-expand-option stargate-owned"

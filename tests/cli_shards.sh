@@ -66,7 +66,7 @@ h5ls "$tmp/salt.m.h5/sensitivity/sobol_first" > /dev/null 2>&1 || fail "merged s
 shard lhs 2 run "$sc" --paths $N --set simulation.sampling=lhs
 expect_rc 0 "merge lhs" "$CAPSIM" merge "$tmp/lhs.1.h5" "$tmp/lhs.0.h5" --quiet -o "$tmp/lhs.m.h5"
 same "merged lhs" "$tmp/lhs.h5" "$tmp/lhs.m.h5" /stats /totals /params /sensitivity
-# Sobol (with antithetic pairs): the replicate means behind every _se (DESIGN.md 14)
+# Sobol (with antithetic pairs): the replicate means behind every _se (docs/OUTPUT.md, "Estimators and their accuracy")
 # travel in the shards' saved accumulators and merge to the single run's bits, threads
 # or not.
 shard sob 3 run "$sc" --paths $N --set simulation.sampling=sobol --threads 3

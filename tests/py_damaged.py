@@ -215,7 +215,7 @@ def results_cases(v):
                   "/totals/pv_net_value: missing"))
     cases.append(("/stats/value_lost_q deleted", edit(run, "novlq.h5", lambda f: f.__delitem__("stats/value_lost_q")),
                   "/stats/value_lost_q: missing"))
-    # Owned capacity and cash (DESIGN.md 12.2, 12.3) are the third edition: a file with
+    # Owned capacity and cash (docs/MODEL.md 5, "Owned capacity" and "Cash") are the third edition: a file with
     # cash but without pv_capex is damaged, not old.
     cases.append(("/stats/pv_capex_q deleted", edit(run, "nocapexq.h5", lambda f: f.__delitem__("stats/pv_capex_q")),
                   "/stats/pv_capex_q: missing"))

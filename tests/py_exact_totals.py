@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Exact statistics of the per-path totals (DESIGN.md 13, docs/OUTPUT.md).
+"""Exact statistics of the per-path totals (docs/MODEL.md 14, docs/OUTPUT.md).
 
 For every per-path total of /totals, /stats holds NAME_q equal to numpy.quantile (its
 default 'linear' method) of the saved totals to the bit, NAME_ppos = P(> 0) exactly, and

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""py_h5out: the results file as other tools see it (DESIGN.md 8, docs/OUTPUT.md).
+"""py_h5out: the results file as other tools see it (docs/OUTPUT.md).
 
 Run by tests/run_tests.sh under Debian's /usr/bin/python3 with CAPSIM (the binary) and
 BUILD (the build directory) in the environment. Files come from the real engine

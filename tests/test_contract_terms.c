@@ -1,5 +1,5 @@
 /*
- * test_contract_terms: the contract terms of DESIGN.md 11.2 and 11.3 against hand
+ * test_contract_terms: the contract terms of docs/MODEL.md 5, "Commitments that follow delivery" and "Counterparty default" against hand
  * computations (the arithmetic is in the comments; HOURS = 730) and closed forms.
  *
  *   min_spend.basis: delivered   each period's floor times min(1, B_del / B_sch)

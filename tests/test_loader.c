@@ -1069,7 +1069,7 @@ static void test_print_content(void **state)
     scenario_free(sc);
 }
 
-/* DESIGN.md 11.1 and 11.5: scenario.allocation, value_usd_per_h100e_hour,
+/* docs/MODEL.md 10 and 11: scenario.allocation, value_usd_per_h100e_hour,
  * price_decline_per_year, spot.decline_per_year: parsed, defaulted, refused out of
  * range, reachable by --set, and printed back so that the print round-trips. */
 static const char value_keys[] =
@@ -1149,7 +1149,7 @@ static void test_value_and_price_keys(void **state)
 
 /* Every sampling name of scenario_sampling_names loads as its kind and prints back;
  * the names are the four a scenario writes. */
-/* ---- common factors (DESIGN.md 11.4) ---- */
+/* ---- common factors (docs/MODEL.md 12) ---- */
 
 /* Three tranche delays in two contracts, one growth; two factors. */
 static const char factored[] =

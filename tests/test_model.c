@@ -1,5 +1,5 @@
 /*
- * test_model: the domain rules of DESIGN.md 4, one rule at a time, against hand
+ * test_model: the domain rules of docs/MODEL.md, one rule at a time, against hand
  * computations (the arithmetic is in the comments). Scenarios are built by hand with
  * constants only; HOURS = 730. Statistical tests are in test_model_stat.c, the
  * multi-contract reference scenario in test_model_ref.c.
@@ -139,7 +139,7 @@ static void test_tables(void **state)
     assert_int_equal(model_series[S_REVENUE].dim, DIM_NONE);
     assert_int_equal(model_totals[T_PV_SPEND_BY_CLOUD].dim, DIM_CLOUD);
     assert_int_equal(model_totals[T_PV_SPEND].lower_is_better, 1);
-    /* DESIGN.md 11.1: value served and net value are better higher, value lost lower. */
+    /* docs/MODEL.md 10: value served and net value are better higher, value lost lower. */
     assert_int_equal(model_series[S_VALUE_LOST].dim, DIM_SEGMENT);
     assert_int_equal(model_series[S_VALUE_LOST].has_ppos, 1);
     assert_int_equal(model_series[S_VALUE_LOST].lower_is_better, 1);
@@ -148,7 +148,7 @@ static void test_tables(void **state)
     assert_int_equal(model_totals[T_PV_NET_VALUE].lower_is_better, -1);
     assert_string_equal(model_totals[T_PV_NET_VALUE].units, "USD");
     assert_int_equal(model_totals[T_PV_REVENUE].lower_is_better, -1);
-    /* DESIGN.md 12.1: the option outputs, over the option dimension */
+    /* docs/MODEL.md 13: the option outputs, over the option dimension */
     assert_int_equal(model_series[S_EXERCISED].dim, DIM_OPTION);
     assert_int_equal(model_totals[T_OPTION_MONTH].dim, DIM_OPTION);
     assert_int_equal(model_totals[T_PV_OPTION_FEES].dim, DIM_NONE);

@@ -1,6 +1,6 @@
 /*
  * test_model_stat: the random parts of the model against closed forms, with tolerances
- * in standard errors (DESIGN.md 4.3, 5).
+ * in standard errors (docs/MODEL.md 3; README, "Random numbers, seeds and reproducibility").
  *
  * - Demand without jumps is lognormal with E[D_T] = D0 g^(T/12) and log-variance
  *   v^2 = s^2 T/12, so against a fixed capacity C the expected unmet demand is the

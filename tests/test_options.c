@@ -1,5 +1,5 @@
 /*
- * test_options: contract options (DESIGN.md 12.1) against hand computations (HOURS =
+ * test_options: contract options (docs/MODEL.md 13) against hand computations (HOURS =
  * 730; the arithmetic is in the comments).
  *
  *   expand     adds its tranche, online at exercise month + lead_months, billed from then

@@ -1,5 +1,5 @@
 /*
- * test_owned_cash: owned capacity (DESIGN.md 12.2) against hand computations (the
+ * test_owned_cash: owned capacity (docs/MODEL.md 5, "Owned capacity") against hand computations (the
  * arithmetic is in the comments; HOURS = 730).
  *
  *   billing: owned   capex_usd_per_chip on each cohort in the first month it counts
@@ -9,7 +9,7 @@
  *                    residual_value = capex * chips/ramp * max(0, 1 - (T - b)/book_life)
  *                    over the cohorts still counting in month T-1 and bought in 0..T-1.
  *
- * Cash (DESIGN.md 12.3), nominal, month by month:
+ * Cash (docs/MODEL.md 5, "Cash"), nominal, month by month:
  *
  *   cash_t = cash_{t-1} + revenue - spend - revenue_share - other_costs + funding
  *   cash_{-1} = cash_start_usd; a round is paid at `at`, or with when: cash_below X in

@@ -1,5 +1,5 @@
 /*
- * test_replicates: the replicate standard error (sim/stats/replicates.c, DESIGN.md 14).
+ * test_replicates: the replicate standard error (sim/stats/replicates.c, docs/OUTPUT.md, "Estimators and their accuracy").
  *
  * Checks: known values (replicate means and the SE formula against a direct
  * computation, path i in replicate (i div g) mod R for g = 1 and 2); a constant has SE

@@ -1,5 +1,5 @@
 /*
- * test_rng: the Philox4x64-10 streams (sim/random/rng.c, DESIGN.md 5).
+ * test_rng: the Philox4x64-10 streams (sim/random/rng.c, README, "Random numbers, seeds and reproducibility").
  *
  * Known answers: Random123's published kat_vectors lines for philox4x64 with 10 rounds,
  * both through the raw function and through the gsl_rng type; the FNV-1a test vectors

@@ -1,6 +1,6 @@
 /*
  * test_rqmc: the standard errors the engine writes for lhs and sobol sampling are
- * calibrated and show the variance reduction (DESIGN.md 14), end to end: 40 seeds of a
+ * calibrated and show the variance reduction (docs/OUTPUT.md, "Estimators and their accuracy"), end to end: 40 seeds of a
  * small run (tests/scenarios/every-randomness.yaml: antithetic pairs, a copula, shocks;
  * 512 paths) for each of lhs and sobol (and 10 of random: only the mean of its SEs is
  * wanted), each written and read back from /stats.

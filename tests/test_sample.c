@@ -522,7 +522,7 @@ static void test_common_random_numbers(void **state)
     }
 }
 
-/* ---- common factors (DESIGN.md 11.4) ---- */
+/* ---- common factors (docs/MODEL.md 12) ---- */
 
 /* Give value u the loading l on factor f (a factor named "f<f>" is added when needed).
  * Loadings are appended in (u, f) order by the tests, as the loader leaves them. */

@@ -3,7 +3,7 @@
  * answers: a bivariate normal's correlation, the Ishigami function's Sobol indices (the
  * standard benchmark with closed-form indices) and an additive linear model, whose
  * first-order indices are a_j^2 var_j / sum a^2 var and sum to 1; the coverage of the
- * Sobol intervals over 400 seeds (DESIGN.md 14); indices invariant to the sums' shift.
+ * Sobol intervals over 400 seeds (docs/OUTPUT.md, "Estimators and their accuracy"); indices invariant to the sums' shift.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,7 +146,7 @@ static void test_sobol_ishigami(void **state)
     }
 }
 
-/* The 95% intervals cover (DESIGN.md 14): over 400 seeds of n = 2000 base samples (0.3 s),
+/* The 95% intervals cover (docs/OUTPUT.md, "Estimators and their accuracy"): over 400 seeds of n = 2000 base samples (0.3 s),
  * for each of the 6 Ishigami indices, the share of its 400 intervals that hold the
  * pooled estimate (the mean over the seeds, within a tenth of an interval of the truth)
  * and the share that hold the exact index must each be >= 90%. Tolerance: with 400

@@ -1,6 +1,6 @@
 /*
  * test_sobol_cover: the Sobol index intervals the engine writes cover, on a scenario
- * total (DESIGN.md 14). tests/scenarios/sobol-additive.yaml (pv_revenue additive in two
+ * total (docs/OUTPUT.md, "Estimators and their accuracy"). tests/scenarios/sobol-additive.yaml (pv_revenue additive in two
  * uniform demands, indices 0.2 and 0.8; a third value with index 0), 30 seeds of 1000
  * paths through engine_run, /sensitivity read back: of the 4 x 30 nominal-95% intervals
  * of the nonzero first-order and total indices of pv_revenue, at least 90% must hold the

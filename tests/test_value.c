@@ -1,5 +1,5 @@
 /*
- * test_value: value, allocation by margin and prices that move (DESIGN.md 11.1, 11.5),
+ * test_value: value, allocation by margin and prices that move (docs/MODEL.md 10 and 11),
  * against hand computations. Scenarios are built by hand (tests/model_fixture.h); the
  * arithmetic of each expected number is in the comment above it. Besides: with one
  * segment `value` gives the bits of `priority` (random scenarios), and
@@ -382,7 +382,7 @@ static void test_one_segment_equals_priority(void **state)
 
 /* ---- allocate_month_value against a plain reference, on random months ---- */
 
-/* The rule of DESIGN.md 11.1 written as plainly as possible: every pair listed, sorted
+/* The rule of docs/MODEL.md 10 written as plainly as possible: every pair listed, sorted
  * with qsort by its full key, served in turn. */
 typedef struct {
     double margin;

@@ -12,7 +12,7 @@
 #include "sim/engine/engine.h"
 #include "sim/scenario/scenario.h"
 
-/* Exit codes (DESIGN.md 7). */
+/* Exit codes (README, "Command line"). */
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_BAD_INPUT = 2 };
 
 /* Strict parsers: the whole string must be a number in range. 0 on success. */

@@ -21,7 +21,7 @@
  * sim/engine includes those.
  *
  * engine: runs the model over many paths, in parallel, with results that do not depend
- * on how the work is split (DESIGN.md 5, 6, 10).
+ * on how the work is split (README, "Random numbers, seeds and reproducibility"; docs/OUTPUT.md; docs/ENGINE.md).
  *
  * The run is: init (samplers, workspaces, accumulators, output file), a loop over
  * batches of ENGINE_BATCH paths, finalise (statistics, sensitivity, provenance, rename).
@@ -37,7 +37,7 @@
  * their common random numbers are keyed by name, and the engine adds paired
  * differences (variant v minus variant 0) path by path.
  *
- * Splitting the work (DESIGN.md 10, docs/ENGINE.md): the paths form superblocks of
+ * Splitting the work (docs/ENGINE.md): the paths form superblocks of
  * engine_job.superblock_paths paths (ENGINE_SUPERBLOCK by default), fixed by path index.
  * Each superblock's rows are folded, in path order, into fresh accumulators, which are
  * then merged into the run's in superblock order: that is the canonical computation, and

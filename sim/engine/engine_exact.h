@@ -1,5 +1,5 @@
 /*
- * engine_exact: the exact statistics of the per-path totals (DESIGN.md 13): quantiles,
+ * engine_exact: the exact statistics of the per-path totals (docs/MODEL.md 14): quantiles,
  * expected shortfalls, P(> 0) and P(< 0) of every total, and of every paired difference
  * of totals (variant minus baseline), from the per-path values themselves instead of the
  * sketch. They come from the spill file (engine_sensitivity.c), which holds every path's

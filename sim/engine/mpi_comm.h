@@ -1,5 +1,5 @@
 /*
- * mpi_comm: the only place that knows about MPI (DESIGN.md 10, docs/ENGINE.md).
+ * mpi_comm: the only place that knows about MPI (docs/ENGINE.md).
  *
  * Built with `make CC=mpicc` the Makefile defines CAPSIM_MPI and these functions wrap
  * Open MPI (MPI_COMM_WORLD, MPI_THREAD_FUNNELED: only the main thread communicates,

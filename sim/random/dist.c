@@ -1,5 +1,5 @@
 /*
- * dist: the distributions of scenario fields (DESIGN.md 3, 4.7), on top of GSL.
+ * dist: the distributions of scenario fields (README, "Scenario files"; docs/MODEL.md 7), on top of GSL.
  *
  * Each family is a set of static functions and one record in dist_families[] (near the
  * end of the file) that names them; the public functions dispatch through the record

@@ -6,7 +6,7 @@
  *   dist  the distribution families of scenario fields: one dist_family_type record
  *         per family in the table dist_families[], and the dist_spec they describe
  *
- * dist: the probability distributions a scenario field may take (DESIGN.md 3, 4.7).
+ * dist: the probability distributions a scenario field may take (README, "Scenario files"; docs/MODEL.md 7).
  *
  * A dist_spec is filled by the loader from YAML, then dist_validate() checks the
  * parameters and computes the derived shapes. After that it is read-only and may be
@@ -62,7 +62,7 @@ typedef struct {
     dist_family family;        /* its index in dist_families[] */
     int np;                    /* parameters p[0..np) */
     const char *params[3];     /* their names, in p order */
-    int truncatable;           /* min/max condition it (DESIGN.md 4.7); the others ignore lo/hi */
+    int truncatable;           /* min/max condition it (docs/MODEL.md 7); the others ignore lo/hi */
     const char *usage;         /* how a scenario writes it; NULL: only as a plain number */
     /* Parameters beyond being finite (dist_validate checks that first), without the
      * truncation; sets shape_a/shape_b. NULL: nothing more to check. */

@@ -1,5 +1,5 @@
 /*
- * rng: counter-based random streams (DESIGN.md 5).
+ * rng: counter-based random streams (README, "Random numbers, seeds and reproducibility").
  *
  * Every draw comes from Philox4x64-10 (Random123) keyed by (seed, hash of the draw's
  * key path) with the counter (path index, month, draw index). The generator is wrapped

@@ -19,7 +19,7 @@
 #define BOUNDS_JUMPS_PER_YEAR 1000            /* demand jumps.per_year: as for spans */
 #define BOUNDS_ENTITIES_MAX 1000              /* chips, clouds, segments, contracts, and
                                                 tranches of one contract */
-/* Common factors (DESIGN.md 11.4): key path globs over all factors (each is matched
+/* Common factors (docs/MODEL.md 12): key path globs over all factors (each is matched
  * against every uncertain value), and values with a nonzero loading (each adds a row
  * and a column to the copula matrix, whose Cholesky factor multiplies every path). */
 #define BOUNDS_FACTOR_TERMS_MAX 200

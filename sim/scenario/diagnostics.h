@@ -5,7 +5,7 @@
  * them, segments before contracts...), not in the order they are written, so errors
  * are collected here and sorted before printing: by origin (the scenario file first,
  * then `--set` arguments), line, column, then the order they were found. Each prints as
- * one line `origin:line:col: key.path: message` (DESIGN.md 7); a position of line 0
+ * one line `origin:line:col: key.path: message` (README, "Command line"); a position of line 0
  * prints as `origin: key.path: message`.
  */
 #ifndef CAPSIM_DIAGNOSTICS_H

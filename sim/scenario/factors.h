@@ -1,5 +1,5 @@
 /*
- * factors: common factors of the uncertain values (DESIGN.md 11.4, docs/MODEL.md
+ * factors: common factors of the uncertain values (docs/MODEL.md 12,
  * "Common factors").
  *
  *     factors:

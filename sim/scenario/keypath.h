@@ -1,5 +1,5 @@
 /*
- * keypath: the one key path syntax of capsim (DESIGN.md 9) over a YAML tree.
+ * keypath: the one key path syntax of capsim (README, "Scenario files") over a YAML tree.
  *
  * A key path is dotted segments: mapping keys, and list elements by their `name` or by
  * their index: `contracts.aws-2025.capacity.0.delay_months`. The canonical form names

@@ -1,5 +1,5 @@
 /*
- * loader: the scenario schema (DESIGN.md 2-4, 9) over a YAML tree (see loader.h).
+ * loader: the scenario schema (docs/MODEL.md; README, "Scenario files") over a YAML tree (see loader.h).
  *
  * One function per mapping of the schema; each asks for exactly the keys it allows
  * (fields), so the schema is written once and unknown keys fall out of it. Elements with
@@ -36,7 +36,7 @@ typedef struct {
     size_t nset_paths;
 } loader;
 
-/* ---- the values fields take (DESIGN.md 2-4, 4.7) ---- */
+/* ---- the values fields take (docs/MODEL.md 7) ---- */
 
 #define INF INFINITY
 static const fields_rule R_GE0 = { 0, INF, 0, 0, 0, "a number >= 0" };
@@ -65,7 +65,7 @@ static const fields_rule R_PATHS = { 1, (double)BOUNDS_PATHS_MAX, 0, 0, FIELDS_I
                                    "a whole number from 1 to 1e12" };
 static const fields_rule R_PRIORITY = { -1e9, 1e9, 0, 0, FIELDS_INTEGER,
                                       "a whole number; lower is served first" };
-/* A price decline per year (DESIGN.md 11.5): d = 1 would make every later price 0, a
+/* A price decline per year (docs/MODEL.md 11): d = 1 would make every later price 0, a
  * step rather than a decline, and d < 0 is a rise, which `escalator` says for contracts. */
 static const fields_rule R_DECLINE = { 0, 1, 0, 1, 0,
                                        "a fraction of the price lost per year, in [0, 1)" };
@@ -505,7 +505,7 @@ static void load_min_spend(loader *L, contract_spec *ct, const yamldoc_node *n, 
     fields_close(&m);
 }
 
-/* default: {per_year} (DESIGN.md 11.3): the counterparty's default rate a year. */
+/* default: {per_year} (docs/MODEL.md 5, "Counterparty default"): the counterparty's default rate a year. */
 static void load_default(loader *L, contract_spec *ct, const yamldoc_node *n, const char *kp)
 {
     fields m;
@@ -556,7 +556,7 @@ static void load_capacity(loader *L, int ci, const yamldoc_node *n, const char *
     for (size_t j = 0; j < n->n; j++) load_tranche(L, ci, n, j, ckp);
 }
 
-/* ---- contract options (DESIGN.md 12.1) ---- */
+/* ---- contract options (docs/MODEL.md 13) ---- */
 
 /* window: [from, to], two months, both inclusive (like a contract's from and to). */
 static void load_window(loader *L, option_spec *o, const yamldoc_node *v, const char *kp)
@@ -716,7 +716,7 @@ static void load_options(loader *L, int ci, const yamldoc_node *n, const char *k
     for (size_t j = 0; j < n->n; j++) load_option(L, ci, n, j, kp);
 }
 
-/* billing: owned (DESIGN.md 12.2): capex_usd_per_chip and book_life_months are required
+/* billing: owned (docs/MODEL.md 5, "Owned capacity"): capex_usd_per_chip and book_life_months are required
  * there and meaningless elsewhere (an error naming the key, rather than a silent 0). */
 static void load_owned(loader *L, contract_spec *ct, fields *m)
 {
@@ -899,7 +899,7 @@ static void load_correlations(loader *L, const yamldoc_node *n)
     }
 }
 
-/* ---- factors: (DESIGN.md 11.4, factors.h) ---- */
+/* ---- factors: (docs/MODEL.md 12, factors.h) ---- */
 
 /* The glob keys and loading values of every factor, in the order of the terms (factor
  * by factor): errors about a glob point at its key, errors about a sum of loadings at
@@ -1123,7 +1123,7 @@ static void check_copula(loader *L, const yamldoc_node *corr, const yamldoc_node
     else fields_error(&L->env, fac, "factors", "%s", msg);
 }
 
-/* ---- finance: (DESIGN.md 12.3) ---- */
+/* ---- finance: (docs/MODEL.md 5, "Cash") ---- */
 
 /* when: {metric: cash_below, usd: X}. */
 static void load_funding_when(loader *L, funding_spec *f, const yamldoc_node *n, const char *kp)

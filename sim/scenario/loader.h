@@ -20,7 +20,7 @@
  * set as `--set factors.FACTOR.GLOB=value`: the glob is everything after the factor
  * name, dots included (factors.h). Uncertain values are
  * registered section by section in the order above, and in file order within a
- * section (the same as file order for files laid out as in DESIGN.md 2).
+ * section (the same as file order for files laid out in the order of the README's example, "Scenario files").
  */
 #ifndef CAPSIM_LOADER_H
 #define CAPSIM_LOADER_H
@@ -30,7 +30,7 @@
 #include "scenario.h"
 
 /* Load and validate the scenario in file `path`. `sets` are nsets "key.path=value"
- * overrides (DESIGN.md 9; the value is YAML: a number, a string, or a flow mapping such
+ * overrides (README, "Scenario files"; the value is YAML: a number, a string, or a flow mapping such
  * as {dist: normal, mean: 1, sd: 0.1}), applied in order. Every error is written to
  * errs (may be NULL) as one line. Returns the scenario (the caller frees it with
  * scenario_free), or NULL when there was any error, the count then in *nerrors (may be

@@ -1,5 +1,5 @@
 /*
- * sample: per-path values of a scenario's uncertain fields (sample.h, DESIGN.md 3, 5).
+ * sample: per-path values of a scenario's uncertain fields (sample.h; README, "Scenario files" and "Random numbers, seeds and reproducibility").
  *
  * Path i's uniform for uncertain value k depends only on (seed, key path of k, i,
  * npaths) and, for Sobol, on the rank of k's key path among the scenario's key paths
@@ -7,7 +7,7 @@
  * numbers by name for random and lhs: adding a value does not move another's uniforms.
  *
  *   random    v_ik = Philox(seed, stream_k; counter (i, 0, 0)), word 0
- *   lhs and sobol are replicated (randomised QMC, DESIGN.md 14): path i belongs to
+ *   lhs and sobol are replicated (randomised QMC, docs/OUTPUT.md, "Estimators and their accuracy"): path i belongs to
  *             replicate r = i mod R (R = SAMPLE_REPLICATES) as its j-th point, j = i div R
  *             (with antithetic pairs, pair i div 2 is in replicate (i div 2) mod R, so
  *             that the two dependent paths of a pair stay together: sample_replicate_of).

@@ -1,5 +1,5 @@
 /*
- * sample: the per-path values of a scenario's uncertain fields (DESIGN.md 3, 5).
+ * sample: the per-path values of a scenario's uncertain fields (README, "Scenario files" and "Random numbers, seeds and reproducibility").
  *
  * For path i, each uncertain value k gets a uniform u_ik in (0,1) from the scenario's
  * sampling scheme, keyed by its key path (so that two scenarios sharing a key path share
@@ -7,7 +7,7 @@
  *   random  u = Philox(seed, stream_k; counter (i, 0, 0))
  *   lhs     path i is point j = i div R of replicate r = i mod R (R = SAMPLE_REPLICATES
  *           independent randomisations, so that the standard error can be estimated
- *           from the spread of the R replicate means: DESIGN.md 14);
+ *           from the spread of the R replicate means: docs/OUTPUT.md, "Estimators and their accuracy");
  *           u = (perm_kr(j) + Philox(...)) / m, m = ceil(N / R), perm_kr a keyed
  *           pseudo-random permutation of 0..m-1 computed in O(1) memory (so each of m
  *           strata is hit exactly once per replicate)
@@ -27,7 +27,7 @@
 typedef struct sampler sampler;
 
 /* Independent replicates of the lhs and sobol designs: path i belongs to replicate
- * i mod SAMPLE_REPLICATES. 8 is DESIGN.md 14's minimum: more replicates estimate the
+ * i mod SAMPLE_REPLICATES. 8 is the fewest the accuracy section of docs/OUTPUT.md allows: more replicates estimate the
  * standard error more precisely (its relative error is about 1/sqrt(2 (R - 1)), 27%
  * here) but cost a Sobol design some of its accuracy (each replicate is a net of N/R
  * points). */

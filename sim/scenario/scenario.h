@@ -13,7 +13,7 @@
  *   sample          per-path values of the uncertain fields (random, lhs, sobol, copula)
  *   factors         common factors: key path globs, their matching, the loadings they give
  *
- * scenario: the resolved, validated scenario in memory (DESIGN.md 2-4, 9).
+ * scenario: the resolved, validated scenario in memory (docs/MODEL.md; README, "Scenario files").
  *
  * The loader (loader.h) builds one from a YAML file; tests may build one by hand with
  * scenario_alloc() and the add helpers. After loading it is read-only and shared by
@@ -58,7 +58,7 @@ typedef struct {
     int line, col;
 } corr_spec;
 
-/* A common factor (DESIGN.md 11.4): a standard normal shared by the values it loads. It
+/* A common factor (docs/MODEL.md 12): a standard normal shared by the values it loads. It
  * has no random stream of its own: it lives in the copula matrix, where values i and j
  * get the latent (normal-score) correlation sum_f l_if * l_jf. */
 typedef struct {
@@ -86,14 +86,14 @@ typedef enum {
 extern const char *const scenario_sampling_names[SAMPLING_NKINDS];
 /* The name of kind k; "unknown" outside the enum. */
 const char *scenario_sampling_name(sampling_kind k);
-/* owned (DESIGN.md 12.2): the lab buys the chips (capex_usd_per_chip when each cohort
+/* owned (docs/MODEL.md 5, "Owned capacity"): the lab buys the chips (capex_usd_per_chip when each cohort
  * comes online) and pays `price` as the operating cost of its powered chips. */
 typedef enum { BILLING_RESERVED, BILLING_USAGE, BILLING_OWNED } billing_kind;
-/* scenario.allocation (DESIGN.md 4.5, 11.1): by priority, or by margin per H100e-hour. */
+/* scenario.allocation (docs/MODEL.md 4 and 10): by priority, or by margin per H100e-hour. */
 typedef enum { ALLOCATION_PRIORITY, ALLOCATION_VALUE, ALLOCATION_NKINDS } allocation_kind;
 extern const char *const scenario_allocation_names[ALLOCATION_NKINDS];
 typedef enum { PERIOD_TERM, PERIOD_YEAR } period_kind;
-/* What a min_spend floor applies to (DESIGN.md 11.2): the contracted schedule as written,
+/* What a min_spend floor applies to (docs/MODEL.md 5, "Commitments that follow delivery"): the contracted schedule as written,
  * or the part of it the supplier delivered. */
 typedef enum { BASIS_CONTRACTED, BASIS_DELIVERED } basis_kind;
 
@@ -141,7 +141,7 @@ typedef struct {
     uint64_t jump_stream;          /* rng_hash("demand.NAME.jumps") */
     int has_value;                 /* value_usd_per_h100e_hour given */
     param value_usd_per_h100e_hour;   /* worth of a served H100e-hour; absent: the
-                                       * usd_per_h100e_hour param itself (DESIGN.md 11.1) */
+                                       * usd_per_h100e_hour param itself (docs/MODEL.md 10) */
     int has_price_decline;         /* price_decline_per_year given */
     param price_decline_per_year;  /* revenue and value in month t: * (1 - d)^(t/12) */
 } segment_spec;
@@ -154,7 +154,7 @@ typedef struct {
     param delay_months;     /* default 0 */
     param fulfilled;        /* default 1 */
     int option;             /* -1; an expand option's tranche: index into scenario.options
-                             * (online then = exercise month + lead_months, DESIGN.md 12.1) */
+                             * (online then = exercise month + lead_months, docs/MODEL.md 13) */
 } tranche_spec;
 
 typedef struct {
@@ -180,14 +180,14 @@ typedef struct {
     param rs_cap_usd;       /* +INFINITY when absent */
     int rs_until;           /* month index, exclusive; default to + 1 */
     basis_kind min_spend_basis;    /* default BASIS_CONTRACTED */
-    int has_default;               /* a `default:` block (DESIGN.md 11.3) */
+    int has_default;               /* a `default:` block (docs/MODEL.md 5, "Counterparty default") */
     param default_per_year;        /* counterparty defaults a year; 0 when absent */
     uint64_t default_stream;       /* rng_hash("contracts.NAME.default") */
     param capex_usd_per_chip;      /* billing owned: paid per chip as it comes online; 0 */
     param book_life_months;        /* billing owned: straight-line depreciation; 1 otherwise */
 } contract_spec;
 
-/* Contract options (DESIGN.md 12.1): decided inside each path on its own past. */
+/* Contract options (docs/MODEL.md 13): decided inside each path on its own past. */
 typedef enum { OPTION_EXPAND, OPTION_TERMINATE, OPTION_EXTEND, OPTION_NKINDS } option_kind;
 extern const char *const scenario_option_kinds[OPTION_NKINDS];
 typedef enum { METRIC_UNMET_SHARE, METRIC_UTILISATION, METRIC_NKINDS } option_metric;
@@ -210,7 +210,7 @@ typedef struct {
     int tranche;            /* expand: its tranche in the contract's tranches; else -1 */
 } option_spec;
 
-/* A funding round (DESIGN.md 12.3): usd paid into cash in month `at`, or, with `when:
+/* A funding round (docs/MODEL.md 5, "Cash"): usd paid into cash in month `at`, or, with `when:
  * {metric: cash_below, usd: X}`, in the first month t >= at whose opening cash (cash at
  * the end of month t - 1; cash_start_usd for t = 0) is below X. Each round is paid at
  * most once; a round dated before the start is watched from month 0. */
@@ -244,7 +244,7 @@ typedef struct scenario {
     size_t ncorr;      corr_spec *corr;
     size_t nfactors;   factor_spec *factors;       /* file order */
     size_t nloadings;  loading_spec *loadings;     /* sorted by (u, f) */
-    /* finance: (DESIGN.md 12.3; absent: cash starts at 0, no other costs, no funding) */
+    /* finance: (docs/MODEL.md 5, "Cash"; absent: cash starts at 0, no other costs, no funding) */
     int has_finance;
     param cash_start_usd;              /* 0 */
     param other_costs_usd_per_month;   /* 0; sampled once per path */

@@ -274,7 +274,7 @@ static void print_contract_terms(FILE *f, const scenario *sc, const contract_spe
     }
 }
 
-/* The contract's options (DESIGN.md 12.1), every key written, defaults included. */
+/* The contract's options (docs/MODEL.md 13), every key written, defaults included. */
 static void print_options(FILE *f, const scenario *sc, const contract_spec *c)
 {
     size_t n = 0;
@@ -389,7 +389,7 @@ static void print_uncertain_index(FILE *f, const scenario *sc)
     }
 }
 
-/* finance: (DESIGN.md 12.3), only when the file has one: absent, cash starts at 0. */
+/* finance: (docs/MODEL.md 5, "Cash"), only when the file has one: absent, cash starts at 0. */
 static void print_finance(FILE *f, const scenario *sc)
 {
     if (!sc->has_finance) {
