@@ -429,14 +429,7 @@ static void test_loader_keys(void **state)
                               "    book_life_months: 48\n"));
     assert_non_null(strstr(a, "    capex_usd_per_chip: {dist: uniform, min: 25000, max: 35000}   #"));
     assert_non_null(strstr(a, "    billing: reserved\n    price:"));
-    loaded again = load(a, NULL, 0);
-    if (!again.sc) fail_msg("reload failed:\n%s", again.errs);
-    char *b = print_to_string(again.sc);
-    assert_string_equal(strchr(a, '\n'), strchr(b, '\n'));
-    free(a);
-    free(b);
-    scenario_free(again.sc);
-    free(again.errs);
+    assert_reprints_to_itself(a);
     scenario_free(r.sc);
     free(r.errs);
 }
@@ -526,14 +519,7 @@ static void test_loader_finance(void **state)
                     strstr(a, "finance:\n  cash_start_usd: 40000000000\n"));
     assert_non_null(strstr(a, "    - name: round-2027\n"));
     assert_non_null(strstr(a, "      when:\n        metric: cash_below\n"));
-    loaded again = load(a, NULL, 0);
-    if (!again.sc) fail_msg("reload failed:\n%s", again.errs);
-    char *b = print_to_string(again.sc);
-    assert_string_equal(strchr(a, '\n'), strchr(b, '\n'));
-    free(a);
-    free(b);
-    scenario_free(again.sc);
-    free(again.errs);
+    assert_reprints_to_itself(a);
     scenario_free(r.sc);
     free(r.errs);
     /* Absent: no block, cash starts at 0, and check says so. */
