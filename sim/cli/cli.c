@@ -2,7 +2,7 @@
 #include "cli.h"
 #include "sim/engine/engine.h"
 #include "sim/scenario/loader.h"
-#include "sim/scenario/yamldoc.h"
+#include "sim/scenario/compose.h"
 #include "sim/engine/mpi_comm.h"
 #include "output/h5out.h"
 
@@ -83,24 +83,7 @@ static const char *stdin_scenario(size_t *len)
     static int done;
     if (!done) {
         done = 1;
-        const size_t most = (size_t)YAMLDOC_MAX_BYTES + 1;
-        size_t cap = 0;
-        for (;;) {
-            if (n + 1 > cap) {
-                size_t want = cap ? 2 * cap : 1 << 16;
-                char *t = realloc(text, want);
-                if (!t) break;
-                text = t;
-                cap = want;
-            }
-            size_t got = fread(text + n, 1, (cap < most ? cap : most) - n, stdin);
-            n += got;
-            if (got == 0 || n >= most) break;
-        }
-        if (!text || ferror(stdin)) {
-            free(text);
-            text = NULL;
-        }
+        text = compose_read_stream(stdin, &n);
     }
     *len = n;
     return text;

@@ -435,6 +435,15 @@ char *compose_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return NULL;
+    char *buf = compose_read_stream(f, len);
+    int err = errno;
+    fclose(f);
+    errno = err;
+    return buf;
+}
+
+char *compose_read_stream(FILE *f, size_t *len)
+{
     const size_t most = (size_t)YAMLDOC_MAX_BYTES + 1;
     size_t cap = 0, n = 0;
     char *buf = NULL;
@@ -456,7 +465,6 @@ char *compose_read_file(const char *path, size_t *len)
         buf = NULL;
         errno = err;
     }
-    fclose(f);
     *len = n;
     return buf;
 }

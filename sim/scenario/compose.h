@@ -31,6 +31,7 @@
 #define CAPSIM_COMPOSE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "diagnostics.h"
 #include "yamldoc.h"
@@ -68,5 +69,8 @@ char *compose_dirname(const char *path);
 /* The whole file into a fresh buffer (reading stops one byte past YAMLDOC_MAX_BYTES);
  * NULL with errno set on failure. */
 char *compose_read_file(const char *path, size_t *len);
+
+/* The same from an open stream (standard input), which it leaves open. */
+char *compose_read_stream(FILE *f, size_t *len);
 
 #endif
