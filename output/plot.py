@@ -136,17 +136,19 @@ def open_group(path, group):
 class ScaledFormatter(mticker.Formatter):
     """Tick labels in one unit for the whole axis (k, M, B, T: thousand to trillion, as
     the summary writes them; never milli), chosen from the largest tick, with as many
-    decimals as the tick step needs; money as "-$1.5B"."""
+    decimals as the tick step needs; money as "-$1.5B". With a suffix, the data are
+    already divided by its unit (money_scale) and only the decimals are chosen."""
 
-    def __init__(self, money):
-        self.money = money
-        self.scale, self.suffix, self.dec = 1.0, "", 0
+    def __init__(self, money, suffix=None):
+        self.money, self.fixed = money, suffix
+        self.scale, self.suffix, self.dec = 1.0, suffix or "", 0
 
     def set_locs(self, locs):
         super().set_locs(locs)
         top = max((abs(float(v)) for v in locs), default=0.0)
-        self.scale, self.suffix = next(((10.0 ** e, s) for e, s in ((12, "T"), (9, "B"), (6, "M"), (3, "k"))
-                                        if top >= 10.0 ** e), (1.0, ""))
+        if self.fixed is None:
+            self.scale, self.suffix = next(((10.0 ** e, s) for e, s in ((12, "T"), (9, "B"), (6, "M"), (3, "k"))
+                                            if top >= 10.0 ** e), (1.0, ""))
         step = float(np.min(np.diff(locs))) / self.scale if len(locs) > 1 else 1.0
         self.dec = 0
         while self.dec < 6 and step > 0 and \
@@ -343,24 +345,6 @@ def money_scale(values):
     return (1e9, "B") if top >= 1e9 else (1e6, "M") if top >= 1e6 else (1.0, "")
 
 
-def money_ticks(ax, suffix, axis="y"):
-    """Tick labels of an axis already divided by the unit: "-$1.5B", with as many
-    decimals as the tick step needs to be written exactly (call once the data are drawn
-    and the limits set)."""
-    ticks = ax.get_yticks() if axis == "y" else ax.get_xticks()
-    step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else 1.0
-    dec = 0
-    while dec < 6 and step > 0 and abs(step * 10 ** dec - round(step * 10 ** dec)) > 1e-6 * step * 10 ** dec:
-        dec += 1
-
-    def fmt(x, _):
-        s = f"{abs(x):,.{dec}f}"
-        if float(s.replace(",", "")) == 0:
-            return "$0"
-        return ("-" if x < 0 else "") + f"${s}{suffix}"
-    return mticker.FuncFormatter(fmt)
-
-
 def cash_fan(st, title, out):
     """Month-end cash over paths in $B (nominal): P5-P95, P25-P75, median, mean, zero line."""
     if "cash_q" not in st or "cash_mean" not in st:
@@ -377,7 +361,7 @@ def cash_fan(st, title, out):
     ax.set_ylabel(f"cash at month end, ${suf} (nominal)")
     lo, hi = ax.get_ylim()
     ax.set_ylim(lo, hi + 0.15 * (hi - lo))   # room for the legend above the bands
-    ax.yaxis.set_major_formatter(money_ticks(ax, suf))
+    ax.yaxis.set_major_formatter(ScaledFormatter(True, suf))
     ax.set_title(textwrap.fill(title.replace(";", "; "), 90, break_on_hyphens=False), fontsize=10)
     ax.legend(loc="upper left", fontsize=8, ncol=4)
     ax.grid(alpha=0.3)
@@ -477,8 +461,8 @@ def frontier(path, st, out):
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     if money:
-        ax.xaxis.set_major_formatter(money_ticks(ax, suf, "x"))
-        ax.yaxis.set_major_formatter(money_ticks(ax, suf, "y"))
+        ax.xaxis.set_major_formatter(ScaledFormatter(True, suf))
+        ax.yaxis.set_major_formatter(ScaledFormatter(True, suf))
     fig.tight_layout()
     fig.savefig(out, dpi=110)
     plt.close(fig)
@@ -518,7 +502,7 @@ def exceedance(path, st, out, max_variants=6):
         ax.set_yscale("log")
         ax.set_ylim(1.0 / max(len(x), 1) / 1.5, 1.05)
         ax.set_ylabel("P(below x)" if better == "higher" else "P(above x)")
-        ax.xaxis.set_major_formatter(money_ticks(ax, suf, "x") if st[f"{n}_mean"].attrs.get("units", "").startswith("USD")
+        ax.xaxis.set_major_formatter(ScaledFormatter(True, suf) if st[f"{n}_mean"].attrs.get("units", "").startswith("USD")
                                      else formatter(""))
         ax.set_title(f"{n}: chance of a result {'below' if better == 'higher' else 'above'} x "
                      f"({better} is better)", fontsize=9)
