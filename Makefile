@@ -10,6 +10,7 @@
 #   py-tests    for the file-format tests (tests/py_*.py) only
 #   check       the whole suite built with AddressSanitizer and UBSan (BUILD=build-san)
 #   check-integer  the whole suite built with clang's integer sanitizers (BUILD=build-int)
+#   docs        the README's walkthrough figures and pictures, re-made (tools/docs.py)
 #   bench       speed, scaling and memory (tests/bench.py); make bench BASE=<commit> also
 #               builds that commit and times it against this build, in turns, on one core
 #   fuzz        the libFuzzer targets of tests/fuzz/ built with clang, ASan and UBSan
@@ -65,7 +66,7 @@ TEST_BIN    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 DEFAULT_SCENARIO := scenarios/multicloud-2026.yaml
 CAPSIM      := $(BUILD)/capsim
 
-.PHONY: all run test unit-tests cli-tests py-tests test-suite bench check check-integer plots clean deps fuzz fuzz-bins
+.PHONY: all run test unit-tests cli-tests py-tests test-suite bench check check-integer plots docs clean deps fuzz fuzz-bins
 all: capsim
 
 deps: $(BUILD)/.deps-ok
@@ -226,6 +227,12 @@ plots: capsim
 	./$(CAPSIM) optimize scenarios/optimize-aws-google.yaml --quiet -o results/optimize.h5
 	./$(CAPSIM) summary results/optimize.h5 > results/optimize.summary
 	$(PYTHON) output/plot.py results/optimize.h5 -o docs/img/optimize
+
+# The README's walkthrough: its figures (docs/walkthrough.json), README.md written from
+# docs/README.in.md, and its pictures (docs/img), all made by the code (tools/docs.py;
+# a few minutes). The test cli_docs checks that they are what the code makes.
+docs: capsim
+	$(PYTHON) tools/docs.py --capsim $(CAPSIM)
 
 clean:
 	rm -rf build build-san build-int build-mpicc build-fuzz capsim

@@ -1,0 +1,474 @@
+#!/usr/bin/python3
+"""docs.py: the README's walkthrough, made by the code (make docs).
+
+The walkthrough's text lives in docs/README.in.md, with {{name}} where a number made by
+capsim goes and {{block:name}} where a summary excerpt goes. This script
+
+  1. runs the walkthrough's commands (STEPS below) into a results folder,
+  2. reads every figure the text quotes from those files (per-path totals from /totals,
+     statistics from /stats and /diff, summary excerpts from `capsim summary`) into
+     docs/walkthrough.json, formatted as the summary formats them,
+  3. writes README.md: the template with every placeholder filled in,
+  4. draws the README's pictures into docs/img with output/plot.py.
+
+    tools/docs.py [--capsim BUILD/capsim] [--out DIR] [--steps a,b,...] [--no-plots]
+    tools/docs.py --check [--steps a,b,...]
+    tools/docs.py --render
+
+--render only writes README.md from the template and the committed figures (after an
+edit of docs/README.in.md's prose); it runs nothing.
+
+--check writes nothing in the repository: it re-runs the steps named (all by default)
+in a temporary folder and fails (exit 1, with a diff) when the figures they give differ
+from docs/walkthrough.json, or when README.md is not the template filled in with
+docs/walkthrough.json. The figures are deterministic (same seed, same bits on any thread
+count), so any difference is a change in what the code makes: re-run `make docs` and
+read the diff of README.md before committing it.
+"""
+import argparse
+import difflib
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TEMPLATE = os.path.join(ROOT, "docs", "README.in.md")
+FIGURES = os.path.join(ROOT, "docs", "walkthrough.json")
+README = os.path.join(ROOT, "README.md")
+PATHS = "10000"          # the walkthrough's path count (seed 1: the scenarios' own)
+SC = "scenarios/"
+
+# The overlay the amendment's decomposition needs: the world before it, with only the
+# exclusivity ended (revenue share still uncapped).
+EXCLUSIVITY_ONLY = """\
+# The world before the April 2026 amendment with only the API's exclusivity ended:
+# the revenue share stays uncapped (README walkthrough, step 4).
+extends: {base}
+scenario:
+  name: exclusivity-ended
+contracts:
+  - name: azure-fleet
+    exclusive: {{ segments: [api_partners], until: 2026-04 }}
+"""
+
+# name -> (capsim arguments, output file); the order is the walkthrough's.
+STEPS = {
+    "default": (["run", "--paths", PATHS], "default.h5"),
+    "amendment": (["compare", SC + "azure-exclusive-2025.yaml", SC + "multicloud-2026.yaml",
+                   "--paths", PATHS], "amendment.h5"),
+    "amendment3": (["compare", SC + "azure-exclusive-2025.yaml", "{out}/exclusivity-ended.yaml",
+                    SC + "multicloud-2026.yaml", "--paths", PATHS], "amendment3.h5"),
+    "api-first": (["compare", SC + "azure-exclusive-2025.yaml", SC + "multicloud-2026.yaml",
+                   "--set", "demand.api_partners.priority=0", "--set", "demand.chatgpt.priority=1",
+                   "--paths", PATHS], "api-first.h5"),
+    "aws-size": (["sweep", SC + "multicloud-2026.yaml",
+                  "--vary", "contracts.aws-2025.capacity.0.count=0:400000:5", "--paths", PATHS],
+                 "aws-size.h5"),
+    "aws-option": (["compare", SC + "multicloud-2026.yaml", SC + "aws-expand-option.yaml",
+                    "--paths", PATHS], "aws-option.h5"),
+    "aws-trigger": (["sweep", SC + "aws-expand-option.yaml",
+                     "--vary", "contracts.aws-2025.options.0.when.above=-1,0,0.1,0.2,1",
+                     "--paths", PATHS], "aws-trigger.h5"),
+    "owned": (["compare", SC + "multicloud-2026.yaml", SC + "stargate-owned.yaml",
+               "--paths", PATHS], "owned.h5"),
+    "optimize": (["optimize", SC + "optimize-aws-google.yaml"], "optimize.h5"),
+}
+
+# The README's pictures: step -> plot.py arguments (into docs/img/<step>).
+PLOTS = {
+    "default": [],
+    "amendment": ["--series", "turned_down_revenue"],
+    "aws-size": [],
+    "aws-option": [],
+    "owned": ["--variant", "stargate-owned"],
+    "optimize": [],
+}
+
+
+# ---------- formatting, as capsim summary formats (output/summary.c, fmt_si)
+
+def si(x, pre="", money=True):
+    if not math.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return pre + "0"
+    a, f, suf = abs(x), 1.0, ""
+    for scale, s, sm in ((1e12, "T", "T"), (1e9, "B", "B"), (1e6, "M", "M"), (1e3, "k", "K")):
+        if a >= scale * 0.9995:
+            f, suf = scale, (sm if money else s)
+            break
+    y = a / f
+    dec = 0 if y >= 99.95 else 1 if y >= 9.995 else 2
+    return "%s%s%.*f%s" % ("-" if x < 0 else "", pre, dec, y, suf)
+
+
+def usd(x):
+    return si(x, "$")
+
+
+def usd_signed(x):
+    return ("+" if x > 0 else "") + usd(x)
+
+
+def pct(p, dec=0):
+    return "%.*f%%" % (dec, 100.0 * p)
+
+
+def months(x):
+    return "%.1f" % x
+
+
+# ---------- reading results
+
+class Results:
+    def __init__(self, path):
+        self.f = h5py.File(path, "r")
+
+    def labels(self, group="stats"):
+        g = self.f[group]
+        if "variant" not in g:
+            return [None]
+        return [v.decode() if isinstance(v, bytes) else str(v) for v in g["variant"][()]]
+
+    def totals(self, name, v=0):
+        d = self.f["totals"][name][()]
+        return d[v] if d.ndim == 2 else d
+
+    def stat(self, name, v=0, group="stats"):
+        d = np.asarray(self.f[group][name][()])
+        return float(d.ravel()[v]) if d.ndim <= 1 else d[v]
+
+    def quantile(self, name, q, v=0, group="stats"):
+        qs = list(np.round(self.f[group]["quantile"][()], 6))
+        d = np.asarray(self.f[group][name + "_q"][()])
+        if d.ndim == 1:
+            d = d[None, :]
+        return float(d[v][qs.index(round(q, 6))])
+
+
+def paired(r, name, a, b):
+    """Per-path difference b - a of a total, its mean, SE and P(b better)."""
+    d = r.totals(name, b) - r.totals(name, a)
+    n = d.size
+    return d, float(d.mean()), float(d.std(ddof=1) / math.sqrt(n))
+
+
+def months_label(r, t):
+    """The calendar month (YYYY-MM) of month index t."""
+    m = r.f["stats"]["month"][int(t)]
+    return m.decode() if isinstance(m, bytes) else str(m)
+
+
+def summary(capsim, path):
+    return subprocess.run([capsim, "summary", path], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def excerpt(text, start, names, header=True):
+    """The line matching `start` (a regular expression; kept when header), the column
+    header line that follows it ("  total ..."), and the rows for `names` in that order
+    (a row is a line indented by two spaces whose first word is the name)."""
+    lines = text.splitlines()
+    i = next(k for k, l in enumerate(lines) if re.match(start, l))
+    out = [re.sub(r" \(same random numbers, path by path\)$", "", lines[i])] if header else []
+    rows = {}
+    for line in lines[i + 1:]:
+        if not line.strip():
+            break
+        if line.startswith("  ") and not line.startswith("    "):
+            key = line.split()[0].rstrip(":")
+            if key.startswith("("):
+                continue
+            if key == "total" and not rows:
+                out.append(line)
+            rows.setdefault(key, line)
+    return "\n".join(out + [rows[n] for n in names])
+
+
+# ---------- the figures the text quotes, step by step
+
+def fig_default(r, s, F):
+    F["block:default_totals"] = excerpt(s, r"^Key totals", [
+        "pv_spend", "pv_stranded", "pv_revenue", "pv_turned_down_revenue", "pv_revenue_share",
+        "months_short", "outstanding_commitment", "pv_value", "pv_value_lost", "pv_net_value",
+        "min_cash", "peak_funding_need"], header=False)
+    for t in ("pv_value_lost", "peak_funding_need", "pv_net_value"):
+        F[f"default.{t}.mean"] = usd(r.stat(t + "_mean"))
+        F[f"default.{t}.p50"] = usd(r.quantile(t, 0.5))
+        F[f"default.{t}.es95"] = usd(r.stat(t + "_es_hi"))
+        F[f"default.{t}.es5"] = usd(r.stat(t + "_es_lo"))
+    # The parameters with the largest rank correlations with turned-down revenue.
+    sens = r.f["sensitivity"]
+    totals = [t.decode() for t in sens["total"][()]]
+    params = [p.decode() for p in sens["param"][()]]
+    rc = sens["rank_corr"][()][totals.index("pv_turned_down_revenue")]
+    top = np.argsort(-np.abs(rc), kind="stable")[:4]
+    F["default.drivers"] = ", ".join("`%s` (%+.2f)" % (params[i], rc[i]) for i in top)
+    # Expected capacity in the last 12 months, all clouds (H100e).
+    cap = np.asarray(r.f["stats"]["capacity_mean"][()])
+    cap = cap.reshape(-1, cap.shape[-1]).sum(axis=1)
+    F["default.capacity_2030"] = si(float(cap[-12:].mean()), "", money=False)
+
+
+def fig_amendment(r, s, F):
+    F["block:amendment"] = excerpt(s, r"^Paired difference", [
+        "pv_stranded", "pv_revenue", "pv_turned_down_revenue", "pv_revenue_share", "pv_value",
+        "pv_value_lost", "pv_net_value", "verdict"])
+    for t in ("pv_revenue", "pv_value", "pv_net_value"):
+        _, m, se = paired(r, t, 0, 1)
+        F[f"amendment.{t}"] = usd(m)
+    need_a, need_b = r.totals("peak_funding_need", 0), r.totals("peak_funding_need", 1)
+    F["amendment.before.min_need"] = usd(float(need_a.min()))
+    F["amendment.before.need_p01"] = usd(float(np.quantile(need_a, 0.01)))
+    F["amendment.after.p_no_need"] = pct(float((need_b == 0).mean()))
+
+
+def fig_amendment3(r, s, F):
+    (_, excl_value, _) = paired(r, "pv_value", 0, 1)
+    (_, excl_net, _) = paired(r, "pv_net_value", 0, 1)
+    (_, excl_share, _) = paired(r, "pv_revenue_share", 0, 1)
+    (_, cap_net, _) = paired(r, "pv_net_value", 1, 2)
+    (_, cap_share, _) = paired(r, "pv_revenue_share", 1, 2)
+    (_, all_net, _) = paired(r, "pv_net_value", 0, 2)
+    F["amend3.excl.net"] = usd_signed(excl_net)
+    F["amend3.excl.value"] = usd_signed(excl_value)
+    F["amend3.excl.share"] = usd_signed(excl_share)
+    F["amend3.cap.net"] = usd_signed(cap_net)
+    F["amend3.cap.share"] = usd(-cap_share)
+    F["amend3.all.net"] = usd_signed(all_net)
+
+
+def fig_api_first(r, s, F):
+    _, m, _ = paired(r, "pv_net_value", 0, 1)
+    F["api_first.amendment.net"] = usd(m)
+    F["api_first.default.net"] = usd(r.stat("pv_net_value_mean", 1))
+
+
+def fig_aws_size(r, s, F):
+    k = len(r.labels())
+    steps = {}
+    for t in ("pv_spend", "pv_stranded", "pv_value_lost", "pv_net_value"):
+        steps[t] = [paired(r, t, v - 1, v) for v in range(1, k)]
+    rng = lambda xs, f=1: "%s-%s" % (usd(f * min(xs)).rstrip("B"), usd(f * max(xs)))
+    F["aws_size.spend"] = rng([m for _, m, _ in steps["pv_spend"]])
+    F["aws_size.stranded"] = rng([m for _, m, _ in steps["pv_stranded"]])
+    F["aws_size.value_lost"] = rng([-m for _, m, _ in steps["pv_value_lost"]])
+    net = [m for _, m, _ in steps["pv_net_value"]]
+    F["aws_size.net_first"] = usd(net[0])
+    F["aws_size.net_after"] = rng(net[1:])
+    better = [float((d > 0).mean()) for d, _, _ in steps["pv_net_value"]]
+    F["aws_size.p_better"] = "%s-%s" % (pct(min(better)).rstrip("%"), pct(max(better)))
+
+
+def fig_aws_option(r, s, F):
+    F["block:aws_option"] = excerpt(s, r"^Paired difference", [
+        "pv_spend", "pv_stranded", "pv_value", "pv_value_lost", "pv_net_value"])
+    _, m, se = paired(r, "pv_net_value", 0, 1)
+    F["aws_option.net"] = usd(m)
+    F["aws_option.net_se"] = usd(se)
+    _, m, _ = paired(r, "outstanding_commitment", 0, 1)
+    F["aws_option.outstanding_fall"] = usd(-m)
+    ex = np.asarray(r.f["stats"]["exercised_mean"][()]) \
+        if "exercised_mean" in r.f["stats"] else None
+    if ex is not None:
+        ex = ex.reshape(ex.shape[0], ex.shape[1], -1)[1, :, 0]   # variant 1, option 0
+        final = float(ex[-1])
+        F["aws_option.exercised"] = pct(final)
+        t_first = int(np.argmax(ex > 0))
+        F["aws_option.first_share"] = pct(float(ex[t_first]) / final)
+        F["aws_option.first_month"] = months_label(r, t_first)
+        F["aws_option.median_month"] = months_label(r, int(np.argmax(ex >= final / 2)))
+
+
+def fig_aws_trigger(r, s, F):
+    labels = r.labels()
+    k = len(labels)
+    never = k - 1                                     # above = 1: never holds
+    net_never = r.totals("pv_net_value", never)
+    rows = []
+    names = ["firm order in 2027-01", "above 0", "above 10% (the file)", "above 20%",
+             "never (no expansion)"]
+    ex = np.asarray(r.f["stats"]["exercised_mean"][()])
+    ex = ex.reshape(ex.shape[0], ex.shape[1], -1)[:, -1, 0]
+    for v in [never] + list(range(k - 1)):
+        net = r.totals("pv_net_value", v)
+        lo = np.sort(net)[: max(1, int(round(0.05 * net.size)))].mean()
+        rows.append("| %s | %s | %s | %s | %s |" % (
+            names[v], pct(float(ex[v])), "0" if v == never else usd_signed(float((net - net_never).mean())),
+            usd(r.stat("pv_net_value_es_lo", v)), usd(r.stat("pv_stranded_mean", v))))
+    F["block:aws_trigger"] = "\n".join(rows)
+    firm = r.totals("pv_net_value", 0) - net_never
+    F["aws_trigger.firm"] = usd(float(firm.mean()))
+    F["aws_trigger.firm_es5_worse"] = usd(r.stat("pv_net_value_es_lo", never)
+                                          - r.stat("pv_net_value_es_lo", 0))
+    d = r.totals("pv_net_value", 2) - r.totals("pv_net_value", 0)
+    F["aws_trigger.rule_vs_firm"] = usd_signed(float(d.mean()))
+    F["aws_trigger.rule_vs_firm_se"] = usd(float(d.std(ddof=1) / math.sqrt(d.size)))
+
+
+def fig_owned(r, s, F):
+    for t in ("pv_value", "pv_spend", "pv_capex", "pv_net_value"):
+        _, m, se = paired(r, t, 0, 1)
+        F[f"owned.{t}"] = usd(m)
+        F[f"owned.{t}.se"] = usd(se)
+    resid = r.totals("residual_value", 1) - r.totals("residual_value", 0)
+    F["owned.residual"] = usd(float(resid.mean()))
+    disc = float(r.f.attrs.get("discount_rate", 0.10)) if "discount_rate" in r.f.attrs else 0.10
+    horizon = r.f["stats"]["cash_mean"].shape[-1]
+    factor = (1 + disc) ** (-horizon / 12.0)
+    F["owned.discount_factor"] = "%.2f" % factor
+    _, net, _ = paired(r, "pv_net_value", 0, 1)
+    F["owned.net_with_residual"] = usd_signed(net + factor * float(resid.mean()))
+    months = [m.decode() for m in r.f["stats"]["month"][()]]
+    in2028 = [k for k, m in enumerate(months) if m.startswith("2028")]
+    for v, name in ((0, "base"), (1, "site")):
+        ppos = np.asarray(r.f["stats"]["cash_ppos"][()])[v]
+        F[f"owned.{name}.p_cash_2028"] = pct(float(max(1 - ppos[k] for k in in2028)))
+        F[f"owned.{name}.need_mean"] = usd(r.stat("peak_funding_need_mean", v))
+        F[f"owned.{name}.need_p50"] = usd(r.quantile("peak_funding_need", 0.5, v))
+
+
+def fig_optimize(r, s, F):
+    lines = s.splitlines()
+    i = next(k for k, l in enumerate(lines) if l.startswith("Frontier"))
+    j = i
+    while j < len(lines) and lines[j].strip():
+        j += 1
+    F["block:optimize"] = "\n".join(lines[i:j])
+    o = r.f["optimize"]
+    names = {"contracts.aws-2026.capacity.0.count": "AWS Trainium",
+             "contracts.google-2026.capacity.0.count": "Google"}
+    decisions = [d.decode() for d in o["decision"][()]]
+
+    def point(row):
+        return " and ".join("%s %s" % (names.get(d, d), si(float(x), "", money=False))
+                            for d, x in zip(decisions, o["chosen"][row]))
+    w = o["weight"][()]
+    F["opt.first"] = point(0)
+    F["opt.last"] = point(len(w) - 1)
+    F["opt.last_w"] = "%g" % w[-1]
+    gap = np.abs(o["objective_in_chosen"][()] - o["objective_out"][()]) / o["objective_out_se"][()]
+    F["opt.max_gap_se"] = "%.1f" % float(gap.max())
+    F["opt.gap_verdict"] = ("a sign that 4,000 paths are enough for this grid" if gap.max() < 2
+                            else "the in-sample figures are biased by the choice; quote the "
+                            "out-of-sample column")
+
+
+FIGS = {"default": fig_default, "amendment": fig_amendment, "amendment3": fig_amendment3,
+        "api-first": fig_api_first, "aws-size": fig_aws_size, "aws-option": fig_aws_option,
+        "aws-trigger": fig_aws_trigger, "owned": fig_owned, "optimize": fig_optimize}
+
+
+# ---------- running
+
+def run_steps(capsim, out, steps):
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "exclusivity-ended.yaml"), "w") as f:
+        f.write(EXCLUSIVITY_ONLY.format(base=os.path.relpath(
+            os.path.join(ROOT, SC, "azure-exclusive-2025.yaml"), out)))
+    figures = {}
+    for name in steps:
+        args, file = STEPS[name]
+        path = os.path.join(out, file)
+        cmd = [capsim] + [a.replace("{out}", out) for a in args] + ["--quiet", "-o", path]
+        print("docs:", " ".join(cmd[1:]), file=sys.stderr)
+        subprocess.run(cmd, check=True, cwd=ROOT)
+        r = Results(path)
+        FIGS[name](r, summary(capsim, path), figures)
+    return figures
+
+
+def render(template, figures):
+    def fill(m):
+        key = m.group(1)
+        if key not in figures:
+            sys.exit(f"docs.py: {os.path.relpath(TEMPLATE, ROOT)}: no figure named {key!r}")
+        return figures[key]
+    return re.sub(r"\{\{([A-Za-z0-9_.:-]+)\}\}", fill, template)
+
+
+def plots(out, img):
+    python = os.environ.get("PYTHON", "/usr/bin/python3")
+    for step, extra in PLOTS.items():
+        dest = os.path.join(img, step)
+        shutil.rmtree(dest, ignore_errors=True)
+        subprocess.run([python, os.path.join(ROOT, "output", "plot.py"),
+                        os.path.join(out, STEPS[step][1]), "-o", dest] + extra, check=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--capsim", default=os.path.join(ROOT, "build", "capsim"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "results", "docs"))
+    ap.add_argument("--steps", default=",".join(STEPS))
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--render", action="store_true")
+    ap.add_argument("--paths", help="another path count, to try the script quickly "
+                    "(the committed figures are made at %s)" % PATHS)
+    a = ap.parse_args()
+    steps = [s for s in a.steps.split(",") if s]
+    for s in steps:
+        if s not in STEPS:
+            sys.exit(f"docs.py: unknown step {s!r} (steps: {', '.join(STEPS)})")
+    capsim = os.path.abspath(a.capsim)
+    if a.paths:
+        for name, (args, file) in STEPS.items():
+            STEPS[name] = ([a.paths if x == PATHS else x for x in args], file)
+    template = open(TEMPLATE).read()
+
+    if a.check:
+        committed = json.load(open(FIGURES))
+        bad = 0
+        expected = render(template, committed)
+        actual = open(README).read()
+        if actual != expected:
+            bad = 1
+            print("README.md is not docs/README.in.md filled in with docs/walkthrough.json "
+                  "(edit the template, then run make docs):")
+            sys.stdout.writelines(difflib.unified_diff(
+                expected.splitlines(True), actual.splitlines(True), "expected", "README.md"))
+        with tempfile.TemporaryDirectory() as tmp:
+            made = run_steps(capsim, tmp, steps)
+        for key in sorted(made):
+            if committed.get(key) != made[key]:
+                bad = 1
+                print(f"figure {key}: docs/walkthrough.json has {committed.get(key)!r}, "
+                      f"the code makes {made[key]!r}")
+        print(f"docs.py --check: {len(made)} figures from steps {', '.join(steps)}: "
+              + ("differ (run make docs)" if bad else "as committed"))
+        return bad
+
+    if a.render:
+        with open(README + ".tmp", "w") as f:
+            f.write(render(template, json.load(open(FIGURES))))
+        os.replace(README + ".tmp", README)
+        return 0
+
+    figures = {}
+    if os.path.exists(FIGURES) and set(steps) != set(STEPS):
+        figures = json.load(open(FIGURES))
+    figures.update(run_steps(capsim, a.out, steps))
+    with open(FIGURES + ".tmp", "w") as f:
+        json.dump(figures, f, indent=1, sort_keys=True, ensure_ascii=False)
+        f.write("\n")
+    os.replace(FIGURES + ".tmp", FIGURES)
+    with open(README + ".tmp", "w") as f:
+        f.write(render(template, figures))
+    os.replace(README + ".tmp", README)
+    if not a.no_plots:
+        plots(a.out, os.path.join(ROOT, "docs", "img"))
+    print(f"docs.py: {len(figures)} figures; README.md and docs/img written", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
