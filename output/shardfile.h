@@ -28,7 +28,7 @@
 #include <hdf5.h>
 #include "models/model.h"
 
-#define SHARD_FORMAT "capsim-shard-2"
+#define SHARD_FORMAT "capsim-shard-3"
 
 typedef struct {
     /* the whole run */

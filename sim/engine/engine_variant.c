@@ -251,8 +251,8 @@ int eng_variant_init(engine *e, size_t v)
     r->spill = tmpfile();
     if (!r->st || !r->sb_st || !r->spill) goto oom;
     if (v > 0) {
-        r->diff = stats_alloc(e->U.row_len);
-        r->sb_diff = stats_alloc_part(e->U.row_len, sb_max);
+        r->diff = stats_alloc_diff(e->U.row_len);
+        r->sb_diff = stats_alloc_diff_part(e->U.row_len, sb_max);
         if (!r->diff || !r->sb_diff) goto oom;
     }
     if (set_coins(e, r) != 0) goto oom;

@@ -341,6 +341,17 @@ stats *stats_alloc_part(size_t nvars, uint64_t max_values)
     return stats_alloc_decay(nvars, STATS_PART_K, STATS_SKETCH_B0, 0, 3);
 }
 
+stats *stats_alloc_diff(size_t nvars)
+{
+    return stats_alloc_decay(nvars, STATS_DIFF_K, STATS_DIFF_B0, STATS_DIFF_BUDGET, 3);
+}
+
+stats *stats_alloc_diff_part(size_t nvars, uint64_t max_values)
+{
+    if (max_values <= STATS_DIFF_BUDGET) return stats_alloc_diff(nvars);
+    return stats_alloc_decay(nvars, STATS_DIFF_PART_K, STATS_DIFF_B0, 0, 3);
+}
+
 stats *stats_clone(const stats *s)
 {
     if (!s) return NULL;

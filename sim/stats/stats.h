@@ -51,6 +51,16 @@
 #define STATS_SKETCH_B0 512
 #define STATS_PART_K 1024
 
+/* The paired differences' sketch (stats_alloc_diff): the per-path totals' differences are
+ * exact (engine_exact), so this sketch serves the monthly series' difference quantiles
+ * alone, read as bands on charts; a smaller sketch, with a rank error a few times the
+ * run's (docs/OUTPUT.md), halves what a compare or sweep holds per variant. Exact up to
+ * STATS_DIFF_BUDGET values. */
+#define STATS_DIFF_K 256
+#define STATS_DIFF_B0 256
+#define STATS_DIFF_BUDGET 512
+#define STATS_DIFF_PART_K 128
+
 /* The two-sided 95% normal quantile as every interval capsim reports uses it (rounded
  * as in the tables; the files' intervals have always used this value). */
 #define STATS_Z95 1.96
@@ -147,6 +157,12 @@ stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned b0, unsigned exact_
  * capacity of STATS_PART_K (half the run's), capacities decaying by 2/3 below it. The same max_values always gives the
  * same accumulator, so parts merge to the same bits wherever they were computed. */
 stats *stats_alloc_part(size_t nvars, uint64_t max_values);
+
+/* The same pair for the paired differences' smaller sketch (STATS_DIFF_K above):
+ * stats_alloc_diff for the run, stats_alloc_diff_part for a superblock's part of it (the
+ * former when max_values <= STATS_DIFF_BUDGET). */
+stats *stats_alloc_diff(size_t nvars);
+stats *stats_alloc_diff_part(size_t nvars, uint64_t max_values);
 
 /* Key the sketch's compaction parities of s by seed (sketch.c, PARITY): accumulators
  * whose values are merged later should have different seeds, so that their compaction
