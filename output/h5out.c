@@ -207,6 +207,33 @@ static const char *better_of(const output_info *oi)
     return oi->lower_is_better > 0 ? "lower" : oi->lower_is_better < 0 ? "higher" : "neither";
 }
 
+/* CF cell_methods of a monthly series along time (docs/OUTPUT.md, "Cell methods"): a flow
+ * (units "... per month") is the month's sum; a state at the month's end (cash, the 0/1
+ * of defaulted and exercised) a point; a level (H100e, MW, a ratio), one value for the
+ * whole month in the model, its mean. */
+static const char *time_method(const output_info *oi)
+{
+    size_t n = strlen(oi->units), k = strlen(" per month");
+    if (n >= k && !strcmp(oi->units + n - k, " per month")) return "time: sum";
+    if (!strcmp(oi->name, "cash") || !strcmp(oi->name, "defaulted") || !strcmp(oi->name, "exercised"))
+        return "time: point (at the end of the month)";
+    return "time: mean";
+}
+
+/* cell_methods of statistic st of a monthly series: the time method, then the statistic
+ * over paths where CF names it (realization is the standard name of `path`). */
+static int set_cell_methods(hid_t ds, const output_info *oi, int st)
+{
+    static const char *const over_paths[NST] = {
+        [ST_MEAN] = "realization: mean", [ST_SD] = "realization: standard_deviation",
+        [ST_MIN] = "realization: minimum", [ST_MAX] = "realization: maximum",
+    };
+    char cm[256];
+    const char *r = st >= 0 ? over_paths[st] : NULL;
+    snprintf(cm, sizeof cm, "%s%s%s", time_method(oi), r ? " " : "", r ? r : "");
+    return hdf5_attr_str(ds, "cell_methods", cm);
+}
+
 /* The dims of output oi's statistic st in G: [variant] [time] [own] [quantile]. */
 static int stat_dims(const grp *G, const output_info *oi, int series, int st, int *dims)
 {
@@ -234,7 +261,8 @@ static int define_output_stats(h5out *o, grp *G, const output_info *oi, int seri
         if (ds < 0) return -1;
         /* `series` and `statistic` let export and summary walk the group generically. */
         int rc = hdf5_attr_str(ds, "series", oi->name) == 0 && hdf5_attr_str(ds, "statistic", st_suffix[st]) == 0 &&
-                 hdf5_attr_str(ds, "better", better_of(oi)) == 0 ? 0 : -1;
+                 hdf5_attr_str(ds, "better", better_of(oi)) == 0 &&
+                 (!series || set_cell_methods(ds, oi, st) == 0) ? 0 : -1;
         if (H5Dclose(ds) < 0 || rc < 0) return h5out_fail(o, "creating variable %s", name);
     }
     return 0;
@@ -573,29 +601,12 @@ int h5out_append_paths(h5out *o, size_t v, uint64_t first, size_t n, const doubl
 
 /* --- groups ------------------------------------------------------------------------- */
 
-/* Units of a sampled value, from the field its key path names (the scenario format fixes
- * the unit of every field: docs/MODEL.md). */
+/* Units of a sampled value, from the field its key path names; "1" for the fields no
+ * pattern names (fractions, rates, multiples: fulfilled, volatility, rate, maturity.from). */
 static const char *param_units(const char *kp)
 {
-    static const struct { const char *pat; const char *units; } tab[] = {
-        { ".price.", "USD per chip-hour" },
-        { "usd_per_h100e_hour", "USD per H100e-hour" },
-        { "add_per_month", "MW per month" },
-        { "_months", "months" },
-        { ".power_mw.", "MW" },
-        { "_h100e", "H100e" },
-        { ".h100e", "H100e per chip" },
-        { ".kw", "kW" },
-        { ".count", "chips" },
-        { "usd", "USD" },
-        { ".growth", "multiple per year" },
-        { ".escalator", "1 per year" },
-        { "per_year", "1 per year" },
-        { "discount_rate", "1 per year" },
-    };
-    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
-        if (strstr(kp, tab[i].pat)) return tab[i].units;
-    return "1"; /* fractions, rates, multiples: fulfilled, volatility, rate, maturity.from */
+    const char *u = h5out_key_units(kp);
+    return u ? u : "1";
 }
 
 static int open_group(h5out *o, grp *G, const char *name, const char *description, unsigned need,
@@ -633,6 +644,7 @@ static int define_totals(h5out *o, const h5out_desc *d)
 
 static int define_params(h5out *o, const h5out_desc *d)
 {
+    if (h5out_param_names(d->params, o->nparams, o->param_names) < 0) return h5out_fail_plain(o, "out of memory");
     if (open_group(o, &o->params, "params", "sampled uncertain values, by key path", BIT(D_VARIANT) | BIT(D_PATH), d) < 0)
         return -1;
     grp *G = &o->params;
@@ -640,17 +652,11 @@ static int define_params(h5out *o, const h5out_desc *d)
         int dims[2], r = 0, skipped;
         if (G->scale[D_VARIANT] >= 0) dims[r++] = D_VARIANT;
         dims[r++] = D_PATH;
-        char *name = h5out_var_name(d->params[j]);
+        const char *name = o->param_names[j];
         char ln[1024];
         snprintf(ln, sizeof ln, "sampled value of %s", d->params[j]);
-        if (!name) return h5out_fail_plain(o, "out of memory");
-        if (hdf5_exists(G->g, name)) {
-            int rc = h5out_fail_plain(o, "two sampled values named %s", name);
-            free(name);
-            return rc;
-        }
+        if (hdf5_exists(G->g, name)) return h5out_fail_plain(o, "two sampled values named %s", name);
         o->par_ds[j] = make_var(o, G, name, dims, r, param_units(d->params[j]), ln, GZIP_STREAM, &skipped);
-        free(name);
         if (o->par_ds[j] < 0 || hdf5_attr_str(o->par_ds[j], "key_path", d->params[j]) < 0)
             return h5out_fail(o, "creating variable %s", d->params[j]);
     }
@@ -672,6 +678,8 @@ static int define_saved_paths(h5out *o, const h5out_desc *d)
         if (dim_of(oi->dim) >= 0) dims[r++] = dim_of(oi->dim);
         o->path_ds[s] = make_var(o, G, oi->name, dims, r, oi->units, oi->long_name, GZIP_PATHS, &skipped);
         if (!skipped && o->path_ds[s] < 0) return -1;
+        if (!skipped && set_cell_methods(o->path_ds[s], oi, -1) < 0)
+            return h5out_fail(o, "creating variable %s", oi->name);
     }
     return 0;
 }
@@ -699,6 +707,7 @@ static int root_attrs_open(h5out *o, const h5out_desc *d)
     rc |= hdf5_attr_str(f, "title", "capsim results");
     rc |= hdf5_attr_str(f, "Conventions", "CF-1.8");
     rc |= hdf5_attr_str(f, "capsim_version", CAPSIM_VERSION);
+    rc |= hdf5_attr_str(f, "source", "capsim " CAPSIM_VERSION);
     rc |= hdf5_attr_str(f, "git_revision", CAPSIM_GIT_REV);
     rc |= hdf5_attr_str(f, "compiler", COMPILER);
     rc |= hdf5_attr_str(f, "compiler_flags", CAPSIM_CFLAGS);
@@ -759,7 +768,9 @@ static h5out *alloc_handle(const char *path, const h5out_desc *d)
     o->par_ds = malloc((o->nparams ? o->nparams : 1) * sizeof *o->par_ds);
     o->path_ds = malloc(N_SERIES * sizeof *o->path_ds);
     o->vary_names = calloc(o->nvary ? o->nvary : 1, sizeof *o->vary_names);
-    if (!o->tot_ds || !o->par_ds || !o->path_ds || !o->vary_names) {
+    o->param_names = calloc(o->nparams ? o->nparams : 1, sizeof *o->param_names);
+    if (!o->tot_ds || !o->par_ds || !o->path_ds || !o->vary_names || !o->param_names) {
+        free(o->param_names);
         free(o->tot_ds);
         free(o->par_ds);
         free(o->path_ds);
@@ -841,6 +852,14 @@ static int root_attrs_finish(h5out *o, const h5out_run_info *info)
     rc |= hdf5_attr_str(f, "created", created);
     rc |= hdf5_attr_str(f, "command", info && info->command ? info->command : "run");
     rc |= hdf5_attr_str(f, "command_line", info && info->command_line ? info->command_line : "");
+    /* CF history: when and how the file was made (it differs between runs: the tests
+     * of determinism compare the groups, not this) */
+    const char *cl = info && info->command_line && info->command_line[0] ? info->command_line : "capsim";
+    size_t hlen = strlen(created) + strlen(cl) + 3;
+    char *hist = malloc(hlen);
+    if (hist) snprintf(hist, hlen, "%s: %s", created, cl);
+    rc |= hist ? hdf5_attr_str(f, "history", hist) : -1;
+    free(hist);
     rc |= hdf5_attr_u64(f, "seed", info ? info->seed : 0);
     rc |= hdf5_attr_i64(f, "paths", (int64_t)paths);
     rc |= hdf5_attr_i64(f, "threads", info ? info->threads : 1);
@@ -880,6 +899,8 @@ static void free_handle(h5out *o)
     h5out_file_release(o);
     for (size_t k = 0; k < o->nvary; k++) free(o->vary_names[k]);
     free(o->vary_names);
+    for (size_t j = 0; j < o->nparams; j++) free(o->param_names[j]);
+    free(o->param_names);
     free(o->tot_ds);
     free(o->par_ds);
     free(o->path_ds);

@@ -17,8 +17,12 @@
 
 static const char *const dim_names[ND] = {
     "variant", "path", "time", "segment", "cloud", "contract", "quantile", "total", "param", "year",
-    "option",
+    "option", "bnds",
 };
+
+/* netCDF-4's NAME of a dimension scale that is a dimension only, not a variable (the
+ * vertex axis of time_bnds): the text and the length as netCDF-C writes them ("%s%10d"). */
+#define NOT_A_VARIABLE "This is a netCDF dimension but not a netCDF variable."
 
 /* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant). */
 static long days_from_civil(long y, unsigned m, unsigned d)
@@ -45,6 +49,72 @@ char *h5out_var_name(const char *keypath)
         if (s) strcpy(s, "_");
     }
     return s;
+}
+
+/* CF-safe names of the /params variables (h5out_int.h): CF 1.8 section 2.3 allows letters,
+ * digits and underscores, starting with a letter; the key path stays in `key_path`. */
+int h5out_param_names(const char *const *keypaths, size_t n, char **names)
+{
+    static const char *const reserved[] = { "path", "variant" };
+    for (size_t j = 0; j < n; j++) {
+        const char *kp = keypaths[j];
+        size_t len = strlen(kp), at = 0;
+        char *s = malloc(len + 24);
+        if (!s) {
+            for (size_t i = 0; i < j; i++) free(names[i]);
+            return -1;
+        }
+        if (!((kp[0] >= 'a' && kp[0] <= 'z') || (kp[0] >= 'A' && kp[0] <= 'Z'))) {
+            memcpy(s, "p_", 2);
+            at = 2;
+        }
+        for (size_t i = 0; i < len; i++) {
+            char c = kp[i];
+            int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+            s[at++] = ok ? c : '_';
+        }
+        s[at] = 0;
+        /* two key paths may map to one name (a.b_c, a_b.c): number the later ones */
+        for (unsigned k = 2;; k++) {
+            int taken = 0;
+            for (size_t i = 0; i < j && !taken; i++) taken = !strcmp(names[i], s);
+            for (size_t i = 0; i < sizeof reserved / sizeof *reserved && !taken; i++) taken = !strcmp(reserved[i], s);
+            if (!taken) break;
+            snprintf(s + at, 24, "_%u", k);
+        }
+        names[j] = s;
+    }
+    return 0;
+}
+
+/* Units of the field a key path names: the scenario format fixes the unit of every field
+ * (docs/MODEL.md). First match wins; NULL when no pattern matches. */
+const char *h5out_key_units(const char *kp)
+{
+    static const struct { const char *pat; const char *units; } tab[] = {
+        { ".price.", "USD per chip-hour" },
+        { "usd_per_h100e_hour", "USD per H100e-hour" },
+        { "usd_per_chip", "USD per chip" },
+        { "usd_per_month", "USD per month" },
+        { "add_per_month", "MW per month" },
+        { "_months", "months" },
+        { ".power_mw.", "MW" },
+        { "_h100e", "H100e" },
+        { ".h100e", "H100e per chip" },
+        { ".kw", "kW" },
+        { ".count", "chips" },
+        { "usd", "USD" },
+        { ".growth", "multiple per year" },
+        { ".escalator", "1 per year" },
+        { "per_year", "1 per year" },
+        { "discount_rate", "1 per year" },
+        { ".fulfilled", "1" },
+        { "volatility", "1" },
+        { "share", "1" },
+    };
+    for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+        if (strstr(kp, tab[i].pat)) return tab[i].units;
+    return NULL;
 }
 
 /* --- coordinates -------------------------------------------------------------------- */
@@ -96,7 +166,8 @@ static hid_t coord_path(h5out *o, grp *G)
 {
     hsize_t zero = 0, max = H5S_UNLIMITED, chunk = 4096;
     hid_t ds = hdf5_dataset(G->g, "path", H5T_STD_I64LE, 1, &zero, &max, &chunk, 0, 0);
-    if (ds < 0 || hdf5_make_scale(ds, "path") < 0 || hdf5_attr_str(ds, "long_name", "path index") < 0) {
+    if (ds < 0 || hdf5_make_scale(ds, "path") < 0 || hdf5_attr_str(ds, "long_name", "path index") < 0 ||
+        hdf5_attr_str(ds, "standard_name", "realization") < 0) {
         if (ds >= 0) H5Dclose(ds);
         h5out_fail(o, "writing coordinate path");
         return H5I_INVALID_HID;
@@ -104,20 +175,58 @@ static hid_t coord_path(h5out *o, grp *G)
     return ds;
 }
 
+/* The vertex dimension of time_bnds (length 2): a netCDF dimension without a variable. */
+static int dim_bnds(h5out *o, grp *G)
+{
+    hsize_t two = 2;
+    char name[96];
+    snprintf(name, sizeof name, "%s%10d", NOT_A_VARIABLE, 2);
+    hid_t ds = hdf5_dataset(G->g, dim_names[D_BNDS], H5T_IEEE_F32LE, 1, &two, NULL, NULL, 0, 0);
+    if (ds < 0 || hdf5_make_scale(ds, name) < 0) {
+        if (ds >= 0) H5Dclose(ds);
+        return h5out_fail(o, "writing dimension bnds");
+    }
+    G->scale[D_BNDS] = ds;
+    return 0;
+}
+
+/* CF bounds of each month: [its first day, the next month's first day), in the units and
+ * calendar of time (CF 7.1 allows them on bounds when they are the parent's). */
+static int time_bounds(h5out *o, grp *G, const double *days, const double *next)
+{
+    hsize_t T = G->len[D_TIME], dims[2] = { T, 2 };
+    double *b = malloc((size_t)T * 2 * sizeof *b);
+    if (!b) return h5out_fail_plain(o, "out of memory");
+    for (hsize_t t = 0; t < T; t++) {
+        b[2 * t] = days[t];
+        b[2 * t + 1] = next[t];
+    }
+    hid_t scales[2] = { G->scale[D_TIME], G->scale[D_BNDS] };
+    hid_t ds = hdf5_dataset(G->g, "time_bnds", H5T_IEEE_F64LE, 2, dims, NULL, NULL, 0, 0);
+    int rc = ds >= 0 && hdf5_write_doubles(ds, b) == 0 && hdf5_attach(ds, scales, 2) == 0 &&
+             hdf5_attr_str(ds, "long_name", "first day of the month and of the next") == 0 &&
+             hdf5_attr_str(ds, "units", "days since 1970-01-01") == 0 &&
+             hdf5_attr_str(ds, "calendar", "standard") == 0 ? 0 : -1;
+    free(b);
+    if (ds >= 0 && H5Dclose(ds) < 0) rc = -1;
+    return rc < 0 ? h5out_fail(o, "writing time_bnds") : 0;
+}
+
 static int coord_time(h5out *o, grp *G, const h5out_desc *d)
 {
     int T = o->L.months;
-    double *days = malloc((size_t)T * sizeof *days);
+    double *days = malloc((size_t)T * sizeof *days), *next = malloc((size_t)T * sizeof *next);
     char (*lab)[8] = malloc((size_t)T * sizeof *lab);
     const char **labp = malloc((size_t)T * sizeof *labp);
     int rc = -1;
-    if (!days || !lab || !labp) {
+    if (!days || !next || !lab || !labp) {
         h5out_fail_plain(o, "out of memory");
         goto done;
     }
     for (int t = 0; t < T; t++) {
-        long m0 = (long)d->sc->start_year * 12 + (d->sc->start_month - 1) + t;
+        long m0 = (long)d->sc->start_year * 12 + (d->sc->start_month - 1) + t, m1 = m0 + 1;
         days[t] = (double)days_from_civil(m0 / 12, (unsigned)(m0 % 12 + 1), 1);
+        next[t] = (double)days_from_civil(m1 / 12, (unsigned)(m1 % 12 + 1), 1);
         scenario_month_label(d->sc, t, lab[t]);
         labp[t] = lab[t];
     }
@@ -125,28 +234,26 @@ static int coord_time(h5out *o, grp *G, const h5out_desc *d)
     if (ds < 0) goto done;
     G->scale[D_TIME] = ds;
     if (hdf5_attr_str(ds, "calendar", "standard") < 0 || hdf5_attr_str(ds, "standard_name", "time") < 0 ||
-        hdf5_attr_str(ds, "axis", "T") < 0) {
+        hdf5_attr_str(ds, "axis", "T") < 0 || hdf5_attr_str(ds, "bounds", "time_bnds") < 0) {
         h5out_fail(o, "writing coordinate time");
         goto done;
     }
+    if (dim_bnds(o, G) < 0 || time_bounds(o, G, days, next) < 0) goto done;
     if (aux_labels(o, G, "month", D_TIME, labp, "calendar month (YYYY-MM)") < 0) goto done;
     G->has_month = 1;
     rc = 0;
 done:
     free(days);
+    free(next);
     free(lab);
     free(labp);
     return rc;
 }
 
-static int is_param_name(const h5out_desc *d, const char *name)
+static int is_param_name(const h5out *o, const char *name)
 {
-    for (size_t j = 0; j < d->nparams; j++) {
-        char *p = h5out_var_name(d->params[j]);
-        int same = p && strcmp(p, name) == 0;
-        free(p);
-        if (same) return 1;
-    }
+    for (size_t j = 0; j < o->nparams; j++)
+        if (o->param_names[j] && !strcmp(o->param_names[j], name)) return 1;
     return 0;
 }
 
@@ -163,12 +270,15 @@ static int coord_variant(h5out *o, grp *G, const h5out_desc *d)
     if (!v) return h5out_fail_plain(o, "out of memory");
     for (size_t k = 0; k < o->nvary; k++) {
         /* /params holds the sampled values by key path: never shadow one of them. */
-        if (G == &o->params && is_param_name(d, o->vary_names[k])) continue;
+        if (G == &o->params && is_param_name(o, o->vary_names[k])) continue;
         for (size_t i = 0; i < G->len[D_VARIANT]; i++) v[i] = d->vary_values[(i + v0) * o->nvary + k];
         hid_t c = hdf5_dataset(G->g, o->vary_names[k], H5T_IEEE_F64LE, 1, &G->len[D_VARIANT], NULL, NULL, 0, 0);
+        const char *units = h5out_key_units(d->vary_keys[k]);
+        char ln[1024];
+        snprintf(ln, sizeof ln, "varied value of %s", d->vary_keys[k]);
         int rc = c >= 0 && hdf5_write_doubles(c, v) == 0 && hdf5_attach(c, &G->scale[D_VARIANT], 1) == 0 &&
-                 hdf5_attr_str(c, "key_path", d->vary_keys[k]) == 0 &&
-                 hdf5_attr_str(c, "long_name", "varied value") == 0 ? 0 : -1;
+                 hdf5_attr_str(c, "key_path", d->vary_keys[k]) == 0 && hdf5_attr_str(c, "long_name", ln) == 0 &&
+                 (!units || hdf5_attr_str(c, "units", units) == 0) ? 0 : -1;
         if (c >= 0) H5Dclose(c);
         if (rc < 0) {
             free(v);
@@ -240,6 +350,8 @@ int h5out_define_coords(h5out *o, grp *G, unsigned need, const h5out_desc *d)
     G->len[D_TOTAL] = o->L.ntotals;
     G->len[D_PARAM] = o->nparams;
     G->len[D_YEAR] = (hsize_t)model_calendar_years(o->start_month, o->L.months);
+    G->len[D_BNDS] = 2;
+    need &= ~(1u << D_BNDS); /* defined with time */
     need &= ~(1u << D_YEAR); /* defined on first use: h5out_write_rank_corr_yearly() */
     if (o->V < 2) need &= ~(1u << D_VARIANT);
     for (int k = 0; k < ND; k++)

@@ -20,7 +20,7 @@
 /* The dimensions a group may define (each group defines its own: xarray does not see a
  * parent group's). */
 enum { D_VARIANT, D_PATH, D_TIME, D_SEGMENT, D_CLOUD, D_CONTRACT, D_QUANTILE, D_TOTAL, D_PARAM, D_YEAR,
-       D_OPTION, ND };
+       D_OPTION, D_BNDS, ND };
 
 /* One group and the coordinates it defines for itself. */
 typedef struct {
@@ -42,6 +42,7 @@ struct h5out {
     int start_year, start_month;  /* of the scenario: calendar years of the yearly sensitivity */
     uint64_t npaths_hint, save_paths;
     char **vary_names;            /* HDF5 names of the varied key paths */
+    char **param_names;           /* CF-safe names of the /params variables (h5out_param_names) */
     grp stats, totals, params, sens, paths, diff;
     hid_t *tot_ds, *par_ds, *path_ds;   /* streamed datasets (-1 when skipped) */
     uint64_t ext_totals, ext_params, ext_paths; /* current lengths of the path dimensions */
@@ -102,5 +103,13 @@ int h5out_coord_year(h5out *o);
 
 /* The HDF5 name of a key path ('/' becomes '_'), malloc'ed; NULL when out of memory. */
 char *h5out_var_name(const char *keypath);
+
+/* CF-safe names of the n key paths (letters, digits and '_', starting with a letter;
+ * "_2", "_3"... after a name already taken, "path" and "variant" included), malloc'ed
+ * into names[0..n); -1 when out of memory (what was made is freed). */
+int h5out_param_names(const char *const *keypaths, size_t n, char **names);
+
+/* Units of the field a key path names, or NULL when the program does not know them. */
+const char *h5out_key_units(const char *keypath);
 
 #endif

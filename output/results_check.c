@@ -45,16 +45,19 @@
 #include <hdf5_hl.h>
 
 enum { D_VARIANT, D_PATH, D_TIME, D_SEGMENT, D_CLOUD, D_CONTRACT, D_QUANTILE, D_TOTAL, D_PARAM, D_YEAR,
-       D_OPTION, ND };
+       D_OPTION, D_BNDS, ND };
 static const char *const dim_names[ND] = {
     "variant", "path", "time", "segment", "cloud", "contract", "quantile", "total", "param", "year",
-    "option",
+    "option", "bnds",
 };
-/* The values of each dimension's coordinate. */
+/* The values of each dimension's coordinate (bnds: a dimension without values, whose
+ * dataset netCDF-4 makes of floats). */
 static const H5T_class_t dim_class[ND] = {
     H5T_STRING, H5T_INTEGER, H5T_FLOAT, H5T_STRING, H5T_STRING, H5T_STRING, H5T_FLOAT, H5T_STRING, H5T_STRING,
-    H5T_INTEGER, H5T_STRING,
+    H5T_INTEGER, H5T_STRING, H5T_FLOAT,
 };
+/* The NAME netCDF-4 gives the scale of a dimension that is not a variable (bnds). */
+#define NOT_A_VARIABLE "This is a netCDF dimension but not a netCDF variable."
 
 /* The statistics of an output, as h5out.c names them. */
 enum { ST_MEAN, ST_SD, ST_SE, ST_MIN, ST_MAX, ST_Q, ST_PPOS, ST_PNEG, NST };
@@ -448,10 +451,12 @@ static int describe(chk *C, grp *G, dsinfo *d, hid_t ds)
                                       : k == D_QUANTILE ? RESULTS_MAX_QUANTILES : RESULTS_MAX_LABELS))
             return bad(C, "%s: %llu values, above the limit", obj, (unsigned long long)d->dims[0]);
         /* the name the readers find the dimension by (results_var_load) */
-        char sname[64] = "";
+        char sname[96] = "";
         ssize_t sl = H5DSget_scale_name(ds, sname, sizeof sname);
         if (sl < 0) return h5fail(C, "%s", obj);
-        if (strcmp(sname, d->name) != 0) return bad(C, "%s: a dimension scale named '%.40s'", obj, sname);
+        int dim_only = k == D_BNDS && !strncmp(sname, NOT_A_VARIABLE, strlen(NOT_A_VARIABLE));
+        if (strcmp(sname, d->name) != 0 && !dim_only)
+            return bad(C, "%s: a dimension scale named '%.40s'", obj, sname);
         if (obj_id(ds, &d->id) < 0) return h5fail(C, "%s", obj);
         d->scale = k;
         G->len[k] = (long long)d->dims[0];
@@ -648,6 +653,16 @@ static int want_month(chk *C, grp *G)
     return RESULTS_OK;
 }
 
+/* The CF bounds of time (files before them have neither): time_bnds over (time, bnds),
+ * bnds of length 2. */
+static int want_time_bnds(chk *C, grp *G)
+{
+    if (G->len[D_BNDS] == UNDEF) return find(G, "time_bnds") ? bad(C, "/%s/bnds: missing", G->name) : RESULTS_OK;
+    if (G->len[D_BNDS] != 2) return bad(C, "/%s/bnds: %lld values, 2 expected", G->name, G->len[D_BNDS]);
+    int dims[2] = { D_TIME, D_BNDS };
+    return want_var(C, G, "time_bnds", dims, 2);
+}
+
 static int check_stats(chk *C, hid_t f, int diff)
 {
     grp G;
@@ -674,6 +689,7 @@ static int check_stats(chk *C, hid_t f, int diff)
     }
     for (int d = D_TOTAL; st == RESULTS_OK && d <= D_YEAR; d++) st = want_coord(C, &G, d, UNDEF);
     if (st == RESULTS_OK) st = want_month(C, &G);
+    if (st == RESULTS_OK) st = want_time_bnds(C, &G);
     if (!diff) {
         C->edition = 1;
         for (size_t i = 0; i < NLATER; i++) {
@@ -713,6 +729,7 @@ static int check_totals(chk *C, hid_t f)
     int st = open_grp(C, f, "totals", &G);
     if (st == RESULTS_OK) st = path_coords(C, &G, C->P);
     if (st == RESULTS_OK) st = want_coord(C, &G, D_TIME, UNDEF);
+    if (st == RESULTS_OK) st = want_coord(C, &G, D_BNDS, UNDEF);
     for (int k = 0; st == RESULTS_OK && k < N_TOTALS; k++) {
         int own = own_dim(model_totals[k].dim), dims[3], r = 0;
         if ((own >= 0 && C->len[own] == UNDEF) || skipped(C, model_totals[k].name)) continue;
@@ -744,6 +761,7 @@ static int check_params(chk *C, hid_t f)
     for (size_t i = 0; i < G.n; i++) none &= G.ds[i].scale >= 0 || G.ds[i].rank == 0 || G.ds[i].dim[G.ds[i].rank - 1] != D_PATH;
     if (st == RESULTS_OK) st = path_coords(C, &G, none && G.len[D_PATH] == 0 ? 0 : C->P);
     if (st == RESULTS_OK) st = want_coord(C, &G, D_TIME, UNDEF);
+    if (st == RESULTS_OK) st = want_coord(C, &G, D_BNDS, UNDEF);
     long long np = 0;
     for (size_t i = 0; st == RESULTS_OK && i < G.n; i++) {
         dsinfo *d = &G.ds[i];
@@ -771,6 +789,7 @@ static int check_sensitivity(chk *C, hid_t f)
     if (st == RESULTS_OK) st = want_coord(C, &G, D_PARAM, C->len[D_PARAM]);
     for (int d = D_PATH; st == RESULTS_OK && d <= D_QUANTILE; d++) st = want_coord(C, &G, d, UNDEF);
     if (st == RESULTS_OK) st = want_coord(C, &G, D_OPTION, UNDEF);
+    if (st == RESULTS_OK) st = want_coord(C, &G, D_BNDS, UNDEF);
     if (st == RESULTS_OK && G.len[D_YEAR] != UNDEF && (G.len[D_YEAR] < 1 || (uint64_t)G.len[D_YEAR] > C->T / 12 + 2))
         st = bad(C, "/sensitivity/year: %lld years in a horizon of %llu months", G.len[D_YEAR],
                  (unsigned long long)C->T);
@@ -797,6 +816,7 @@ static int check_saved_paths(chk *C, hid_t f)
     if (st == RESULTS_OK) st = path_coords(C, &G, C->K);
     if (st == RESULTS_OK) st = want_coord(C, &G, D_TIME, (long long)C->T);
     if (st == RESULTS_OK) st = want_month(C, &G);
+    if (st == RESULTS_OK) st = want_time_bnds(C, &G);
     for (int s = 0; st == RESULTS_OK && s < N_SERIES; s++) {
         int own = own_dim(model_series[s].dim), dims[4], r = 0;
         if ((own >= 0 && C->len[own] == UNDEF) || skipped(C, model_series[s].name)) continue;

@@ -87,9 +87,9 @@ for s in random lhs; do
     expect_rc 0 "run A $s" "$CAPSIM" run "$tmp/a.yaml" --set simulation.sampling=$s --quiet -o "$tmp/a.$s.h5"
     expect_rc 0 "run B $s" "$CAPSIM" run "$tmp/b.yaml" --set simulation.sampling=$s --threads 1 --quiet -o "$tmp/b.$s.h5"
     same "unloaded values ($s)" "$tmp/a.$s.h5" "$tmp/b.$s.h5" \
-        /params/demand.a.growth /params/contracts.nv-1.capacity.0.fulfilled
-    h5diff -q "$tmp/a.$s.h5" "$tmp/b.$s.h5" /params/contracts.nv-2.capacity.0.delay_months \
-        /params/contracts.nv-2.capacity.0.delay_months > /dev/null 2>&1 &&
+        /params/demand_a_growth /params/contracts_nv_1_capacity_0_fulfilled
+    h5diff -q "$tmp/a.$s.h5" "$tmp/b.$s.h5" /params/contracts_nv_2_capacity_0_delay_months \
+        /params/contracts_nv_2_capacity_0_delay_months > /dev/null 2>&1 &&
         fail "$s: the factor did not move the later loaded value"
     expect_rc 0 "run B $s, 3 threads" "$CAPSIM" run "$tmp/b.yaml" --set simulation.sampling=$s --threads 3 --quiet -o "$tmp/b3.$s.h5"
     same "threads ($s)" "$tmp/b.$s.h5" "$tmp/b3.$s.h5" /stats /totals /params /sensitivity

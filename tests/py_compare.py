@@ -90,12 +90,14 @@ def main():
     out = os.path.join(tmp, "extra.h5")
     capsim("compare", BASE, extra, "--paths", PATHS, "--save-paths", "50", "-o", out)
     with h5py.File(out) as f:
-        shared = [k for k in f["params"] if "." in k and not k.startswith("contracts.oracle-new")
-                  and not k.startswith("clouds.oracle")]
-        same = all(np.array_equal(f["params"][k][0], f["params"][k][1]) for k in shared)
+        # /params names are CF-safe; the key path is each variable's key_path attribute
+        by_key = {(k.decode() if isinstance(k, bytes) else str(k)): v for v in f["params"].values()
+                  if (k := v.attrs.get("key_path")) is not None}
+        shared = [k for k in by_key if not k.startswith("contracts.oracle-new") and not k.startswith("clouds.oracle")]
+        same = all(np.array_equal(by_key[k][0], by_key[k][1]) for k in shared)
         check(len(shared) > 5 and same, f"shared sampled values identical ({len(shared)} key paths)")
-        new = [k for k in f["params"] if k.startswith("contracts.oracle-new")]
-        check(new and np.all(np.isnan(f["params"][new[0]][0])), "a value only B has is NaN for A")
+        new = [k for k in by_key if k.startswith("contracts.oracle-new")]
+        check(new and np.all(np.isnan(by_key[new[0]][0])), "a value only B has is NaN for A")
         dem = f["paths/demand"][()]
         check(np.array_equal(dem[0], dem[1]), "monthly demand identical path by path (50 saved paths)")
         um = f["diff/unmet_mean"][()]

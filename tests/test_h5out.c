@@ -486,15 +486,15 @@ static void test_per_path_values(void **state)
             for (size_t j = 0; j < len; j++) assert_true(v[p * len + j] == F->rows[p * rl + F->L.total_off[k] + j]);
         free(v);
     }
-    /* Params by key path; '/' is not allowed in an HDF5 name: '_' and a key_path attribute. */
-    double *g = read_all(f, "/params/demand.s1.growth", &n);
+    /* Params by CF-safe name (letters, digits, _): the key path in the key_path attribute. */
+    double *g = read_all(f, "/params/demand_s1_growth", &n);
     assert_int_equal(n, NPATHS);
     for (size_t p = 0; p < NPATHS; p++) assert_true(g[p] == F->values[p * NPARAMS]);
     free(g);
-    g = read_all(f, "/params/contracts.c_2.capacity.0.delay_months", &n);
+    g = read_all(f, "/params/contracts_c_2_capacity_0_delay_months", &n);
     for (size_t p = 0; p < NPATHS; p++) assert_true(g[p] == F->values[p * NPARAMS + 1]);
     free(g);
-    hid_t d = H5Dopen2(f, "/params/contracts.c_2.capacity.0.delay_months", H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "/params/contracts_c_2_capacity_0_delay_months", H5P_DEFAULT);
     assert_attr_text(d, "key_path", params[1]);
     assert_attr_text(d, "units", "months");
     H5Dclose(d);

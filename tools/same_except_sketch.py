@@ -25,7 +25,7 @@ import numpy as np
 # dimension scales' attributes hold object references, which differ between files
 REFS = {"DIMENSION_LIST", "REFERENCE_LIST"}
 VOLATILE = {"command_line", "compiler", "compiler_flags", "created", "git_revision", "started",
-            "threads", "wall_seconds", "capsim_version"}
+            "threads", "wall_seconds", "capsim_version", "history", "source"}
 
 
 def same(x, y):

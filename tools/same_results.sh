@@ -27,7 +27,7 @@ for g in $(h5ls "$a" | awk '{print $1}'); do
 done
 fi
 [ "$(h5ls "$a" | awk '{print $1}')" = "$(h5ls "$b" | awk '{print $1}')" ] || { echo "differs: top-level objects"; rc=1; }
-volatile='command_line|compiler|compiler_flags|created|git_revision|started|threads|wall_seconds|capsim_version'
+volatile='command_line|history|compiler|compiler_flags|created|git_revision|started|threads|wall_seconds|capsim_version|source'
 root_attrs() {
     h5dump -A -g / "$1" 2>/dev/null | awk -v re="^   ATTRIBUTE \"($volatile)\"" '
         /^   ATTRIBUTE / { skip = ($0 ~ re) } /^   GROUP|^      ATTRIBUTE|^   [A-Z]/ && !/^   ATTRIBUTE/ { skip = 0 }
