@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE /* renameat2, RENAME_EXCHANGE */
 #include "export.h"
+#include "datapackage.h"
 #include "results.h"
 #include "hdf5_util.h"
 
@@ -49,7 +50,7 @@
  * exports were atomic). */
 static const char *const export_names[] = {
     "stats.csv", "total_stats.csv", "totals.csv", "params.csv", "sensitivity.csv",
-    "sensitivity_by_year.csv", "paths.csv", "diff.csv", "diff_total_stats.csv",
+    "sensitivity_by_year.csv", "paths.csv", "diff.csv", "diff_total_stats.csv", "datapackage.json",
 };
 #define NNAMES (sizeof export_names / sizeof export_names[0])
 
@@ -65,6 +66,7 @@ typedef struct {
     const char *dir;      /* the temporary directory the files go to */
     int multi;            /* file has several variants: variant column */
     int bad_input;        /* the failure is the input file's (EXPORT_BAD_INPUT) */
+    dp_pkg *dp;           /* datapackage.json: each file's columns and units */
     char err[PATH_MAX + 512];
 } exporter;
 
@@ -84,6 +86,12 @@ static int input_hdf5_fail(exporter *E, const char *what)
 {
     hdf5_errmsg(E->err, sizeof E->err, what);
     E->bad_input = 1;
+    return -1;
+}
+
+static int out_of_memory(exporter *E)
+{
+    snprintf(E->err, sizeof E->err, "out of memory");
     return -1;
 }
 
@@ -532,7 +540,27 @@ static int target_commit(target *T, char *err, size_t errlen)
 typedef struct {
     FILE *fp;
     char path[PATH_MAX];
+    int res;              /* its resource in E->dp */
 } csv;
+
+/* What each file holds, for datapackage.json. */
+static const char *file_description(const char *name)
+{
+    static const struct { const char *file, *what; } tab[] = {
+        { "stats.csv", "statistics over paths of every monthly series, one row per value" },
+        { "total_stats.csv", "statistics over paths of every per-path total" },
+        { "totals.csv", "per-path totals, one row per path" },
+        { "params.csv", "sampled uncertain values, one row per path, one column per key path" },
+        { "sensitivity.csv", "sensitivity of each total to each sampled value" },
+        { "sensitivity_by_year.csv", "rank correlations of calendar-year aggregates with each sampled value" },
+        { "paths.csv", "monthly series of the saved paths (--save-paths)" },
+        { "diff.csv", "statistics of the paired differences variant minus baseline, monthly series" },
+        { "diff_total_stats.csv", "statistics of the paired differences variant minus baseline, totals" },
+    };
+    for (size_t i = 0; i < sizeof tab / sizeof *tab; i++)
+        if (!strcmp(tab[i].file, name)) return tab[i].what;
+    return "";
+}
 
 static void csv_str(FILE *fp, const char *s)
 {
@@ -588,6 +616,11 @@ static int csv_open(exporter *E, csv *c, const char *name, const char *header)
         return -1;
     }
     if (E->multi) fputs("variant,", c->fp);
+    c->res = dp_resource(E->dp, name, file_description(name));
+    if (c->res < 0 || (E->multi && dp_header(E->dp, c->res, "variant") < 0) || dp_header(E->dp, c->res, header) < 0) {
+        snprintf(E->err, sizeof E->err, "%s: out of memory", name);
+        return -1;
+    }
     size_t hl = strlen(header);
     if (hl && header[hl - 1] == ',') fwrite(header, 1, hl - 1, c->fp);
     else fprintf(c->fp, "%s\n", header);
@@ -773,7 +806,12 @@ static int export_stats(exporter *E, const char *gname, const char *monthly, con
             break;
         }
         long_spec s = { x.series, x.statistic, results_var_dim(&x, "time") >= 0, 0 };
-        rc = emit_long(E, &L, s.time ? &cm : &ct, &x, &s);
+        csv *to = s.time ? &cm : &ct;
+        /* the unit of the series' values (a probability's is 1, said in the description) */
+        if (strcmp(x.statistic, "ppos") && strcmp(x.statistic, "pneg") &&
+            dp_value_unit(E->dp, to->res, x.series, x.units) < 0)
+            rc = out_of_memory(E);
+        if (rc == 0) rc = emit_long(E, &L, to, &x, &s);
         results_var_free(&x);
     }
     if (cm.fp && csv_close(E, &cm, rc == 0) < 0) rc = -1;
@@ -809,7 +847,7 @@ static int export_saved_paths(exporter *E)
             break;
         }
         long_spec s = { x.name, NULL, 1, 1 };
-        rc = emit_long(E, &L, &c, &x, &s);
+        rc = dp_value_unit(E->dp, c.res, x.name, x.units) < 0 ? out_of_memory(E) : emit_long(E, &L, &c, &x, &s);
         results_var_free(&x);
     }
     if (c.fp && csv_close(E, &c, rc == 0) < 0) rc = -1;
@@ -828,9 +866,11 @@ typedef struct {
     size_t per;          /* values per path (product of the dims after path) */
 } column_set;
 
-/* Header names of cs: NAME, or NAME[element] for each element; params by key path. */
-static void write_header_cols(labels *L, FILE *fp, const column_set *cs)
+/* Header names of cs: NAME, or NAME[element] for each element; params by key path. Each
+ * column goes to datapackage.json with the variable's units and long_name. */
+static int write_header_cols(exporter *E, labels *L, const csv *c, const column_set *cs)
 {
+    FILE *fp = c->fp;
     const char *name = cs->x.key_path[0] ? cs->x.key_path : cs->x.name;
     size_t nlab = 0;
     char **lab = NULL;
@@ -838,13 +878,13 @@ static void write_header_cols(labels *L, FILE *fp, const column_set *cs)
     if (own >= 0) lab = labels_of(L, cs->x.dimname[own], &nlab);
     for (size_t j = 0; j < cs->per; j++) {
         csv_sep(fp);
-        if (own < 0) csv_str(fp, name);
-        else {
-            char buf[1024];
-            snprintf(buf, sizeof buf, "%s[%s]", name, lab && j < nlab ? lab[j] : "?");
-            csv_str(fp, buf);
-        }
+        char buf[1024];
+        if (own < 0) snprintf(buf, sizeof buf, "%s", name);
+        else snprintf(buf, sizeof buf, "%s[%s]", name, lab && j < nlab ? lab[j] : "?");
+        csv_str(fp, buf);
+        if (dp_field(E->dp, c->res, buf, "number", cs->x.units, cs->x.long_name) < 0) return out_of_memory(E);
     }
+    return 0;
 }
 
 /* /totals or /params as one row per (variant, path). */
@@ -887,9 +927,9 @@ static int export_wide(exporter *E, const char *gname, const char *file)
     }
     if (rc == 0) rc = csv_open(E, &c, file, "path,");
     if (rc == 0) {
-        for (size_t k = 0; k < ncols; k++) write_header_cols(&L, c.fp, &cols[k]);
+        for (size_t k = 0; k < ncols && rc == 0; k++) rc = write_header_cols(E, &L, &c, &cols[k]);
         fputc('\n', c.fp);
-        rc = csv_check(E, &c);
+        if (rc == 0) rc = csv_check(E, &c);
     }
     double **blk = rc == 0 ? calloc(ncols ? ncols : 1, sizeof *blk) : NULL;
     if (rc == 0 && !blk) rc = -1;
@@ -1059,6 +1099,25 @@ static int export_sensitivity_years(exporter *E)
 
 /* --- the whole export ----------------------------------------------------------------- */
 
+/* datapackage.json, after the CSV files it describes. */
+static int write_datapackage(exporter *E)
+{
+    const char *name = "datapackage.json";
+    csv c = { 0 };
+    int n = snprintf(c.path, sizeof c.path, "%s/%s", E->dir, name);
+    if (n < 0 || (size_t)n >= sizeof c.path) {
+        snprintf(E->err, sizeof E->err, "%s: path too long", E->dir);
+        return -1;
+    }
+    sig_register(name_index(name), c.path);
+    if (!(c.fp = fopen(c.path, "w"))) {
+        snprintf(E->err, sizeof E->err, "cannot create %s: %s", c.path, strerror(errno));
+        return -1;
+    }
+    int rc = dp_write(E->dp, c.fp) == 0 ? 0 : csv_check(E, &c);
+    return csv_close(E, &c, rc == 0) < 0 ? -1 : rc;
+}
+
 int export_csv(const char *path, const char *dir, char *err, size_t errlen)
 {
     target T;
@@ -1076,6 +1135,17 @@ int export_csv(const char *path, const char *dir, char *err, size_t errlen)
     hdf5_read_attr_double(E.f, "variants", &nv);
     H5Eclear2(H5E_DEFAULT);
     E.multi = nv > 1;
+    char *title = NULL;
+    if (hdf5_has_attr(E.f, "scenario_name") && hdf5_read_attr_str(E.f, "scenario_name", &title) < 0) title = NULL;
+    H5Eclear2(H5E_DEFAULT);
+    char what[512];
+    snprintf(what, sizeof what, "capsim results: %s", title ? title : "");
+    free(title);
+    if (!(E.dp = dp_new(what))) {
+        H5Fclose(E.f);
+        snprintf(err, errlen, "out of memory");
+        return EXPORT_FAILED;
+    }
     sig_install();
     int rc = target_create(&T, E.err, sizeof E.err);
     if (rc == 0) rc = export_stats(&E, "stats", "stats.csv", "total_stats.csv");
@@ -1085,7 +1155,9 @@ int export_csv(const char *path, const char *dir, char *err, size_t errlen)
     if (rc == 0 && hdf5_exists(E.f, "sensitivity")) rc = export_sensitivity(&E);
     if (rc == 0 && hdf5_exists(E.f, "sensitivity/year")) rc = export_sensitivity_years(&E);
     if (rc == 0 && hdf5_exists(E.f, "paths")) rc = export_saved_paths(&E);
+    if (rc == 0) rc = write_datapackage(&E);
     H5Fclose(E.f);
+    dp_free(E.dp);
     if (rc == 0) rc = target_commit(&T, E.err, sizeof E.err);
     if (rc < 0) {
         sigset_t old;
