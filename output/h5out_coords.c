@@ -58,8 +58,8 @@ int h5out_param_names(const char *const *keypaths, size_t n, char **names)
     static const char *const reserved[] = { "path", "variant" };
     for (size_t j = 0; j < n; j++) {
         const char *kp = keypaths[j];
-        size_t len = strlen(kp), at = 0;
-        char *s = malloc(len + 24);
+        size_t len = strlen(kp), at = 0, size = len + 2 + 16;   /* "p_", the name, "_N" */
+        char *s = malloc(size);
         if (!s) {
             for (size_t i = 0; i < j; i++) free(names[i]);
             return -1;
@@ -80,7 +80,7 @@ int h5out_param_names(const char *const *keypaths, size_t n, char **names)
             for (size_t i = 0; i < j && !taken; i++) taken = !strcmp(names[i], s);
             for (size_t i = 0; i < sizeof reserved / sizeof *reserved && !taken; i++) taken = !strcmp(reserved[i], s);
             if (!taken) break;
-            snprintf(s + at, 24, "_%u", k);
+            snprintf(s + at, size - at, "_%u", k);
         }
         names[j] = s;
     }

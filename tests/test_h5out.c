@@ -966,6 +966,79 @@ static int write_sample(const char *path, int nvariants)
     return 0;
 }
 
+/* CF metadata (docs/OUTPUT.md, "CF conventions"): /params names made CF-safe, a clash
+ * numbered; time_bnds of 2025-11 and of the last month 2026-12 in days since 1970-01-01,
+ * computed by hand; cell_methods; realization; source and history. */
+static void test_cf_metadata(void **state)
+{
+    fixture *F = *state;
+    static const char *const clash[] = { "a.b_c", "a_b.c" }, *const odd[] = { "path", "9x" };
+    const char *const *sets[2] = { clash, odd };
+    static const char *const want[2][2] = { { "a_b_c", "a_b_c_2" }, { "path_2", "p_9x" } };
+    for (int k = 0; k < 2; k++) {
+        h5out_desc d = desc_of(F, 1);
+        d.params = sets[k];
+        char err[512];
+        h5out *o = h5out_open(F->target, &d, err, sizeof err);
+        if (!o) fail_msg("h5out_open: %s", err);
+        assert_int_equal(h5out_append(o, 0, 0, 4, F->rows, F->values), 0);
+        assert_int_equal(h5out_write_stats(o, 0, F->st, NULL), 0);
+        if (h5out_finish(o, &run_info) != 0) fail_msg("h5out_finish: %s", h5out_error(NULL));
+        hid_t f = H5Fopen(F->target, H5F_ACC_RDONLY, H5P_DEFAULT);
+        assert_true(f >= 0);
+        for (int j = 0; j < 2; j++) {
+            char path[64];
+            snprintf(path, sizeof path, "/params/%s", want[k][j]);
+            hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
+            if (ds < 0) fail_msg("no dataset %s", path);
+            assert_attr_text(ds, "key_path", sets[k][j]);
+            H5Dclose(ds);
+            size_t n;
+            double *v = read_all(f, path, &n);
+            assert_int_equal(n, 4);
+            for (size_t p = 0; p < 4; p++) assert_true(v[p] == F->values[p * NPARAMS + (size_t)j]);
+            free(v);
+        }
+        if (k == 1) {
+            H5Fclose(f);
+            break;
+        }
+        size_t n;
+        double *b = read_all(f, "/stats/time_bnds", &n);
+        assert_int_equal(n, 2 * T_MONTHS);
+        assert_true(b[0] == 20393 && b[1] == 20423);                 /* 2025-11-01, 2025-12-01 */
+        assert_true(b[2 * 13] == 20788 && b[2 * 13 + 1] == 20819);   /* 2026-12-01, 2027-01-01 */
+        for (size_t t = 1; t < T_MONTHS; t++) assert_true(b[2 * t] == b[2 * t - 1]);
+        free(b);
+        hid_t ds = H5Dopen2(f, "/stats/time", H5P_DEFAULT);
+        assert_attr_text(ds, "bounds", "time_bnds");
+        H5Dclose(ds);
+        static const char *const cm[][2] = {
+            { "/stats/spend_mean", "time: sum realization: mean" },
+            { "/stats/spend_q", "time: sum" },
+            { "/stats/cash_mean", "time: point (at the end of the month) realization: mean" },
+            { "/stats/capacity_sd", "time: mean realization: standard_deviation" },
+            { "/stats/unmet_ppos", "time: mean" },
+        };
+        for (size_t i = 0; i < sizeof cm / sizeof *cm; i++) {
+            ds = H5Dopen2(f, cm[i][0], H5P_DEFAULT);
+            if (ds < 0) fail_msg("no dataset %s", cm[i][0]);
+            assert_attr_text(ds, "cell_methods", cm[i][1]);
+            H5Dclose(ds);
+        }
+        assert_true(H5Aexists_by_name(f, "/stats/pv_spend_mean", "cell_methods", H5P_DEFAULT) == 0);
+        ds = H5Dopen2(f, "/totals/path", H5P_DEFAULT);
+        assert_attr_text(ds, "standard_name", "realization");
+        H5Dclose(ds);
+        assert_attr_text(f, "source", "capsim " CAPSIM_VERSION);
+        char *created = read_attr_text(f, "created"), hist[256];
+        snprintf(hist, sizeof hist, "%s: capsim run x.yaml -o out.h5", created);
+        assert_attr_text(f, "history", hist);
+        free(created);
+        H5Fclose(f);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "--sample") == 0) return write_sample(argv[2], argc > 3 ? atoi(argv[3]) : 1);
@@ -984,6 +1057,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_bad_desc, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary_exit_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cf_metadata, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
