@@ -645,7 +645,7 @@ static int define_totals(h5out *o, const h5out_desc *d)
 static int define_params(h5out *o, const h5out_desc *d)
 {
     if (h5out_param_names(d->params, o->nparams, o->param_names) < 0) return h5out_fail_plain(o, "out of memory");
-    if (open_group(o, &o->params, "params", "sampled uncertain values, by key path", BIT(D_VARIANT) | BIT(D_PATH), d) < 0)
+    if (open_group(o, &o->params, "params", "sampled uncertain values (the key path of each in its key_path)", BIT(D_VARIANT) | BIT(D_PATH), d) < 0)
         return -1;
     grp *G = &o->params;
     for (size_t j = 0; j < o->nparams; j++) {

@@ -4,8 +4,11 @@
  * coordinates its variables use (xarray does not see a parent group's): variant (with
  * the varied values of a sweep), path, time (days since 1970-01-01, with month labels),
  * segment, cloud, contract (with contract_cloud), quantile, total (with total_name and
- * total_element), param and year. A dimension of length 0 is not defined (netCDF reads a
- * 0-length dimension as unlimited): variables over it are skipped.
+ * total_element), param and year; and time's CF bounds (time_bnds over time and bnds, a
+ * dimension without a variable). A dimension of length 0 is not defined (netCDF reads a
+ * 0-length dimension as unlimited): variables over it are skipped. Also the names of
+ * /params (CF-safe) and the units of a key path's field, which /params and the varied
+ * coordinates share.
  */
 #include "h5out_int.h"
 #include "hdf5_util.h"
@@ -61,7 +64,10 @@ int h5out_param_names(const char *const *keypaths, size_t n, char **names)
         size_t len = strlen(kp), at = 0, size = len + 2 + 16;   /* "p_", the name, "_N" */
         char *s = malloc(size);
         if (!s) {
-            for (size_t i = 0; i < j; i++) free(names[i]);
+            for (size_t i = 0; i < j; i++) {
+                free(names[i]);
+                names[i] = NULL;
+            }
             return -1;
         }
         if (!((kp[0] >= 'a' && kp[0] <= 'z') || (kp[0] >= 'A' && kp[0] <= 'Z'))) {

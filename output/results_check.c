@@ -12,7 +12,8 @@
  *               RESULTS_MAX_LINKS objects, each one a dataset of at most RESULTS_MAX_RANK
  *               dimensions whose every dimension has a coordinate (dimension scale) of a
  *               known name (variant, path, time, segment, cloud, contract, quantile, total,
- *               param, year) in the same group, of the right type and of the same length
+ *               param, year, option; bnds, the vertex dimension of time_bnds, netCDF's
+ *               dimension without a variable) in the same group, of the right type and of the same length
  *               in every group; its string attributes strings; its shape no bigger than
  *               the bytes the file stores for it allow (RESULTS_MAX_INFLATE);
  *   lengths     variant = variants (variants - 1 in /diff), path = paths (save_paths in
@@ -20,7 +21,8 @@
  *               total = the values of the model's totals, param = the variables of /params;
  *   variables   every statistic of every model output in /stats and /diff (with its
  *               `series` and `statistic` attributes), every total in /totals, every series
- *               in /paths, rank_corr and the Sobol indices in /sensitivity: present, with
+ *               in /paths, rank_corr and the Sobol indices in /sensitivity, time_bnds
+ *               (time, bnds) where bnds is defined (files before CF bounds lack both): present, with
  *               exactly the dimensions the writer gives them ([variant,] time[, own]
  *               [, quantile] ...), floating point.
  *

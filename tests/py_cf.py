@@ -19,6 +19,7 @@ each opened with both xarray engines (h5netcdf, netcdf4) and with h5py:
   - /params: CF-safe names (letters, digits, _; starting with a letter), each the key
     path with every other character made _, the key path in `key_path`; the key paths
     are /sensitivity's `param` labels;
+  - a file with bnds but no time_bnds is damaged (summary: exit 2, naming it);
   - `capsim export`: datapackage.json lists each CSV file with its header's fields, in
     order; the units of totals.csv and params.csv columns are the variables' units; the
     `units` map of stats.csv's value field is /stats's units of each series.
@@ -237,6 +238,17 @@ def check_datapackage(path, out):
               "a variant field exactly in multi-variant exports")
 
 
+def check_damaged(run, tmp):
+    """bnds without time_bnds is a damaged file (exit 2, named), as any missing variable."""
+    bad = os.path.join(tmp, "no-bounds.h5")
+    shutil.copy(run, bad)
+    with h5py.File(bad, "r+") as f:
+        del f["stats/time_bnds"]
+    r = subprocess.run([CAPSIM, "summary", bad], capture_output=True, text=True)
+    check(r.returncode == 2 and "damaged results file: /stats/time_bnds: missing" in r.stderr,
+          f"summary of a file with bnds but no time_bnds: exit {r.returncode}, {r.stderr.strip()[-60:]}")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="capsim-cf-")
     try:
@@ -262,6 +274,7 @@ def main():
             check_params(run, engine)
             check_params(swp, engine)
             check_sweep_coords(swp, engine)
+        check_damaged(run, tmp)
         check_datapackage(run, os.path.join(tmp, "csv-run"))
         check_datapackage(cmp, os.path.join(tmp, "csv-compare"))
     finally:
