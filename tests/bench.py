@@ -107,6 +107,16 @@ def best_times(scenario, paths, thread_counts, floor=False):
     return best if floor else best[:-1]
 
 
+def best_times_args(args, paths, thread_counts):
+    """best_times for a run given as capsim arguments (a scenario and its --set)."""
+    best = [float("inf")] * len(thread_counts)
+    for _ in range(REPEAT):
+        for k, t in enumerate(thread_counts):
+            best[k] = min(best[k], run([CAPSIM, "run"] + args + ["--paths", str(paths), "--threads",
+                                                              str(t), "--quiet", "-o", OUT])[0])
+    return best
+
+
 def main():
     global OUT
     tmp = tempfile.mkdtemp(prefix="capsim-bench-")
@@ -130,6 +140,19 @@ def main():
     long_paths = 100000
     t1, t2 = best_times(scenarios[0], long_paths, [1, 2])
     print(f"\n{scenarios[0]}, {long_paths} paths: 1->2 threads {t1 / t2:.2f}x ({t1 / t2 / 2:.0%} efficiency)")
+    # A 120-month stretch of the default: the same scenario run twice as long.
+    t1, t2 = best_times_args([scenarios[0], "--set", "scenario.months=120"], paths, [1, 2])
+    print(f"{scenarios[0]}, 120 months, {paths} paths: {paths * 120 / t1:.3g} path-months/s "
+          f"on one core, 1->2 threads {t1 / t2:.2f}x")
+    # Memory per variant: sweeps of 1 and 5 variants of one contract term, 10^4 paths.
+    rss = {}
+    for k in (1, 5):
+        values = ",".join(str(50000 * (i + 1)) for i in range(k))
+        rss[k] = run([CAPSIM, "sweep", scenarios[0], "--vary",
+                      "contracts.aws-2025.capacity.0.count=" + values, "--paths", "10000",
+                      "--quiet", "-o", out])[1]
+    print(f"\nsweep of {scenarios[0]}, 10^4 paths: peak RSS {rss[1]:.0f} MiB with 1 variant, "
+          f"{rss[5]:.0f} MiB with 5: {(rss[5] - rss[1]) / 4:.0f} MiB per added variant")
     sizes = [10**4, 10**5] + ([] if os.environ.get("BENCH_QUICK") else [10**6])
     print(f"\npeak RSS, {scenarios[0]}, all cores:")
     base = None
