@@ -6,7 +6,7 @@
 set -e
 PKGS="gcc make pkg-config libgsl-dev libhdf5-dev hdf5-tools libyaml-dev librandom123-dev \
 libcmocka-dev netcdf-bin python3 python3-h5py python3-xarray python3-h5netcdf python3-netcdf4 \
-python3-matplotlib python3-numpy python3-yaml libopenmpi-dev openmpi-bin \
+python3-matplotlib python3-numpy python3-yaml python3-jsonschema libopenmpi-dev openmpi-bin \
 clang libclang-rt-14-dev libomp-dev"
 missing=""
 for p in $PKGS; do

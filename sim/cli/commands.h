@@ -16,6 +16,7 @@
  *   cmd_summary.c  capsim summary: percentile tables of a results file
  *   cmd_export.c   capsim export: tidy CSV files of a results file
  *   cmd_optimize.c capsim optimize: the search for the best decisions (sim/optimize)
+ *   cmd_schema.c   capsim schema: the scenario format as a JSON Schema or Markdown
  *
  * commands: each subcommand takes the arguments after "capsim" (argv[0] is the
  * subcommand's name) and returns an exit code: 0 success, 1 runtime failure, 2 bad input.
@@ -31,5 +32,6 @@ int cmd_merge(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_optimize(int argc, char **argv);
+int cmd_schema(int argc, char **argv);
 
 #endif

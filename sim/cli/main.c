@@ -22,6 +22,7 @@ static const char main_help[] =
     "  check SCENARIO.yaml        validate and print the resolved scenario\n"
     "  summary OUT.h5             percentile tables in the terminal\n"
     "  export OUT.h5 --csv DIR    tidy CSV files\n"
+    "  schema [--markdown]        the scenario format as a JSON Schema (or Markdown)\n"
     "\n"
     "capsim COMMAND --help for each; capsim --version.\n"
     "Exit codes: 0 success, 1 runtime failure, 2 bad input.\n";
@@ -34,6 +35,7 @@ static int dispatch(int argc, char **argv)
         { "run", cmd_run, 1 }, { "compare", cmd_compare, 1 }, { "sweep", cmd_sweep, 1 },
         { "merge", cmd_merge, 0 }, { "check", cmd_check, 0 }, { "summary", cmd_summary, 0 },
         { "export", cmd_export, 0 }, { "optimize", cmd_optimize, 1 },
+        { "schema", cmd_schema, 0 },
     };
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (comm_rank() == 0) fputs(main_help, argc < 2 ? stderr : stdout);
@@ -47,7 +49,7 @@ static int dispatch(int argc, char **argv)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].all_ranks || comm_rank() == 0 ? commands[i].fn(argc - 1, argv + 1) : EXIT_OK;
     if (comm_rank() == 0)
-        fprintf(stderr, "capsim: unknown command '%s' (expected run, compare, sweep, merge, check, summary, export or optimize)\n",
+        fprintf(stderr, "capsim: unknown command '%s' (expected run, compare, sweep, merge, check, summary, export, optimize or schema)\n",
                 argv[1]);
     return EXIT_BAD_INPUT;
 }

@@ -28,6 +28,37 @@ void fields_error(fields_env *env, const yamldoc_node *at, const char *kp, const
     else diag_add(env->diag, NULL, 0, 0, kp, "%s", msg);
 }
 
+/* ---- the recorder (test_schema) ---- */
+
+static fields_recorder recorder;
+static void *recorder_ctx;
+static int recorder_quiet;   /* > 0 inside a distribution's mapping */
+
+void fields_set_recorder(fields_recorder fn, void *ctx)
+{
+    recorder = fn;
+    recorder_ctx = ctx;
+    recorder_quiet = 0;
+}
+
+static void rec(const char *kp, fields_rec_kind kind, int required, double def,
+                const fields_rule *rule, const char *const *names, int nnames)
+{
+    if (!recorder || recorder_quiet) return;
+    fields_record r = { kp, kind, required, def, rule, names, nnames };
+    recorder(&r, recorder_ctx);
+}
+
+/* The same for key of m. */
+static void rec_key(const fields *m, const char *key, fields_rec_kind kind, int required,
+                    double def, const fields_rule *rule)
+{
+    if (!recorder || recorder_quiet) return;
+    char kp[KEYPATH_MAX];
+    keypath_join(kp, sizeof kp, m->kp, key);
+    rec(kp, kind, required, def, rule, NULL, 0);
+}
+
 /* ---- opening and closing a mapping ---- */
 
 /* Keys that are not scalars, and duplicates (each reported with the first of its
@@ -63,6 +94,7 @@ static int open_map(fields *m, fields_env *env, const yamldoc_node *node, const 
     m->at = node;
     m->names = names;
     keypath_join(m->kp, sizeof m->kp, "", kp);
+    rec(m->kp, names ? FIELDS_REC_NAMED : FIELDS_REC_MAP, -1, 0, NULL, NULL, 0);
     if (!node) return -1;
     if (yamldoc_is_null(node)) {   /* `key:` with nothing after it: an empty mapping */
         m->node = node;
@@ -113,6 +145,7 @@ void fields_close(fields *m)
 
 const yamldoc_node *fields_get(fields *m, const char *key)
 {
+    rec_key(m, key, FIELDS_REC_ASKED, -1, 0, NULL);
     if (!was_asked(m, key) && m->nasked < FIELDS_MAX_KEYS) m->asked[m->nasked++] = key;
     const yamldoc_node *v = yamldoc_get(m->node, key);
     return yamldoc_is_null(v) ? NULL : v;
@@ -374,8 +407,18 @@ static int lognormal_other_forms(fields *m, dist_spec *d, const dist_family_type
     return 1;
 }
 
+static int parse_dist_quiet(fields_env *env, const yamldoc_node *v, const char *kp, dist_spec *d);
+
 /* Parse the mapping v into d and validate it. 0, or -1 (reported; d cleared). */
 static int parse_dist(fields_env *env, const yamldoc_node *v, const char *kp, dist_spec *d)
+{
+    recorder_quiet++;
+    int rc = parse_dist_quiet(env, v, kp, d);
+    recorder_quiet--;
+    return rc;
+}
+
+static int parse_dist_quiet(fields_env *env, const yamldoc_node *v, const char *kp, dist_spec *d)
 {
     memset(d, 0, sizeof *d);
     d->lo = -INFINITY;
@@ -447,6 +490,7 @@ static int check_support(fields_env *env, const yamldoc_node *v, const char *kp,
 param fields_param_node(fields_env *env, const yamldoc_node *v, const char *kp, double def,
                       const fields_rule *r)
 {
+    rec(kp, FIELDS_REC_PARAM, -1, def, r, NULL, 0);
     if (v->kind != YAMLDOC_MAP) {
         double x = def;
         scalar_value(env, v, kp, r, &x);
@@ -472,6 +516,7 @@ param fields_param_node(fields_env *env, const yamldoc_node *v, const char *kp, 
 
 param fields_param(fields *m, const char *key, int required, double def, const fields_rule *r)
 {
+    rec_key(m, key, FIELDS_REC_PARAM, required, def, r);
     const yamldoc_node *v = fields_get(m, key);
     if (!v) {
         char exp[256];
@@ -500,6 +545,7 @@ long long fields_int(fields *m, const char *key, int required, long long def, co
 
 uint64_t fields_u64(fields *m, const char *key, int required, uint64_t def)
 {
+    rec_key(m, key, FIELDS_REC_SEED, required, (double)def, NULL);
     const yamldoc_node *v = fields_get(m, key);
     char kp[KEYPATH_MAX];
     fields_child_kp(m, key, kp, sizeof kp);
@@ -533,6 +579,7 @@ int fields_fresh(fields *m, const char *key, int required, double def, const fie
     out->lo = -INFINITY;
     out->hi = INFINITY;
     out->cdf_hi = 1.0;
+    rec_key(m, key, FIELDS_REC_FRESH, required, def, r);
     const yamldoc_node *v = fields_get(m, key);
     char kp[KEYPATH_MAX];
     fields_child_kp(m, key, kp, sizeof kp);
@@ -560,6 +607,7 @@ int fields_fresh(fields *m, const char *key, int required, double def, const fie
 
 const char *fields_string(fields *m, const char *key, int required, const char *def)
 {
+    rec_key(m, key, FIELDS_REC_STRING, required, 0, NULL);
     const yamldoc_node *v = fields_get(m, key);
     if (!v) {
         if (required && m->node) fields_missing(m, key, "a string");
@@ -578,6 +626,7 @@ int fields_bool(fields *m, const char *key, int required, int def)
 {
     static const char *const yes[] = { "true", "yes", "on" };
     static const char *const no[] = { "false", "no", "off" };
+    rec_key(m, key, FIELDS_REC_BOOL, required, def, NULL);
     const yamldoc_node *v = fields_get(m, key);
     if (!v) {
         if (required && m->node) fields_missing(m, key, "true or false");
@@ -598,6 +647,11 @@ int fields_bool(fields *m, const char *key, int required, int def)
 
 int fields_enum(fields *m, const char *key, int required, int def, const char *const *names, int n)
 {
+    if (recorder && !recorder_quiet) {
+        char rkp[KEYPATH_MAX];
+        keypath_join(rkp, sizeof rkp, m->kp, key);
+        rec(rkp, FIELDS_REC_ENUM, required, def, NULL, names, n);
+    }
     const yamldoc_node *v = fields_get(m, key);
     char kp[KEYPATH_MAX], hint[512];
     fields_child_kp(m, key, kp, sizeof kp);
@@ -626,6 +680,7 @@ int fields_yearmonth(fields *m, const char *key, int required, int *year, int *m
 {
     const yamldoc_node *v = fields_get(m, key);
     const char *expect = "a month YYYY-MM, such as 2026-06";
+    rec_key(m, key, FIELDS_REC_MONTH, required, 0, NULL);
     if (!v) {
         if (required && m->node) fields_missing(m, key, expect);
         return -1;

@@ -111,6 +111,36 @@ int fields_yearmonth(fields *m, const char *key, int required, int *year, int *m
 /* YYYY-MM as a month index relative to the scenario start; def when absent or bad. */
 int fields_month(fields *m, const char *key, int required, int def);
 
+/* What the getters are asked, for test_schema (schema.h): each getter reports the key
+ * path it was asked for and what it takes. Off (NULL) unless a test turns it on; not
+ * for threads. Reports from inside a distribution's mapping are not made (its keys
+ * are the family's, schema.h's distribution table). */
+typedef enum {
+    FIELDS_REC_ASKED,    /* fields_get: the key exists in the schema; type not said */
+    FIELDS_REC_MAP,      /* fields_open */
+    FIELDS_REC_NAMED,    /* fields_open_names */
+    FIELDS_REC_PARAM,    /* fields_param and the numbers: rule says constant or integer */
+    FIELDS_REC_FRESH,    /* fields_fresh */
+    FIELDS_REC_STRING,
+    FIELDS_REC_BOOL,
+    FIELDS_REC_ENUM,
+    FIELDS_REC_MONTH,
+    FIELDS_REC_SEED
+} fields_rec_kind;
+
+typedef struct {
+    const char *kp;
+    fields_rec_kind kind;
+    int required;                  /* 1, 0, or -1: not said (values of name-keyed maps) */
+    double def;                    /* numbers: the default */
+    const fields_rule *rule;       /* numbers; NULL otherwise */
+    const char *const *names;      /* enums */
+    int nnames;
+} fields_record;
+
+typedef void (*fields_recorder)(const fields_record *r, void *ctx);
+void fields_set_recorder(fields_recorder fn, void *ctx);
+
 /* Strict number syntax: what strtod reads from the whole string, decimal digits,
  * sign, point and exponent only, finite; `.inf` too when allow_inf. 0 or -1. */
 int fields_parse_number(const char *s, double *out, int allow_inf);
