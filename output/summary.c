@@ -21,6 +21,7 @@
  */
 #include "summary.h"
 #include "summary_optimize.h"
+#include "summary_json.h"
 #include "results.h"
 #include "hdf5_util.h"
 
@@ -48,6 +49,7 @@ typedef struct {
     int q05, q50, q95;     /* positions on the quantile axis */
     int has_net;           /* /diff has pv_net_value (files before docs/MODEL.md 10: not) */
     FILE *out;             /* where the tables go (a buffer: written out when complete) */
+    summary_json *j;       /* --json: the same content as JSON (docs/OUTPUT.md); NULL: tables */
     const char *path;
     char *err;             /* the reason of a failure */
     size_t errlen;
@@ -220,7 +222,8 @@ static void print_precision(const sfile *S)
 {
     char *method = S->st >= 0 ? results_attr_str(S->st, "se_method") : NULL;
     unsigned nrep = 0;
-    if (method && sscanf(method, "replicates:%u", &nrep) == 1)
+    if (S->j) sj_str(S->j, "se_method", method && *method ? method : NULL);
+    else if (method && sscanf(method, "replicates:%u", &nrep) == 1)
         fprintf(S->out, "  SE         from the spread of %u independent replicate means (se_method %s)\n", nrep, method);
     else if (method && strcmp(method, "iid") == 0)
         fprintf(S->out, "  SE         sd / sqrt(paths) (se_method iid)\n");
@@ -230,7 +233,14 @@ static void print_precision(const sfile *S)
     double target = NAN, achieved = NAN;
     char *on = results_attr_str(S->f, "target_on");
     if (hdf5_read_attr_double(S->f, "target_rse", &target) == 0 && hdf5_read_attr_double(S->f, "achieved_rse", &achieved) == 0) {
-        if (achieved <= target)
+        if (S->j) {
+            sj_obj(S->j, "target");
+            sj_str(S->j, "on", on);
+            sj_num(S->j, "rse", target);
+            sj_num(S->j, "achieved_rse", achieved);
+            sj_bool(S->j, "reached", achieved <= target);
+            sj_end(S->j, '}');
+        } else if (achieved <= target)
             fprintf(S->out, "  target     RSE of %s %.3g: reached (%.3g)\n", on ? on : "?", target, achieved);
         else
             fprintf(S->out, "  target     RSE of %s %.3g: NOT REACHED, %.3g at the --paths limit\n", on ? on : "?",
@@ -262,6 +272,36 @@ static void print_provenance(const sfile *S, const char *path)
         H5Aclose(a);
     }
     H5Eclear2(H5E_DEFAULT);
+    if (S->j) {
+        summary_json *j = S->j;
+        sj_num(j, "capsim_summary", 1);
+        sj_str(j, "file", path);
+        sj_obj(j, "scenario");
+        sj_str(j, "name", name);
+        sj_str(j, "source", src);
+        sj_str(j, "start", start);
+        sj_num(j, "months", months);
+        sj_num(j, "discount_rate", rate);
+        sj_end(j, '}');
+        sj_obj(j, "run");
+        sj_str(j, "command", cmd);
+        sj_num(j, "paths", paths);
+        sj_u64(j, "seed", seed);
+        sj_str(j, "sampling", sampling);
+        sj_num(j, "threads", threads);
+        sj_num(j, "ranks", ranks);
+        sj_num(j, "wall_seconds", wall);
+        sj_str(j, "stop_reason", stop);
+        print_precision(S);
+        sj_end(j, '}');
+        sj_obj(j, "made_by");
+        sj_str(j, "capsim_version", ver);
+        sj_str(j, "git_revision", git);
+        sj_str(j, "created", created);
+        sj_end(j, '}');
+        free(name); free(src); free(start); free(cmd); free(sampling); free(stop); free(ver); free(git); free(created);
+        return;
+    }
     fprintf(S->out, "capsim summary of %s\n", path);
     fprintf(S->out, "  scenario   %s%s%s%s, from %s for %.0f months, discount rate %.3g%%/yr\n", name ? name : "",
            src && *src ? " (" : "", src ? src : "", src && *src ? ")" : "", start ? start : "?", months,
@@ -278,6 +318,35 @@ static void print_provenance(const sfile *S, const char *path)
         fprintf(S->out, "\n");
     }
     free(name); free(src); free(start); free(cmd); free(sampling); free(stop); free(ver); free(git); free(created);
+}
+
+/* --json: a total is {units, [better,] mean, ...}, or {units, by, elements: [{label,
+ * mean, ...}]} when it has a dimension of its own (docs/OUTPUT.md, "summary --json"). */
+static void json_open_total(const sfile *S, const char *name, const results_var *mean, int by, int diff)
+{
+    sj_obj(S->j, name);
+    sj_str(S->j, "units", mean->units);
+    if (diff) sj_str(S->j, "better", mean->better);
+    if (by) {
+        sj_str(S->j, "by", mean->dimname[mean->rank - 1]);
+        sj_arr(S->j, "elements");
+    }
+}
+
+static void json_values(const sfile *S, const char *label, const char *const *keys, const double *v, int k)
+{
+    if (label) {
+        sj_obj(S->j, NULL);
+        sj_str(S->j, "label", label);
+    }
+    for (int i = 0; i < k; i++) sj_num(S->j, keys[i], v[i]);
+    if (label) sj_end(S->j, '}');
+}
+
+static void json_close_total(const sfile *S, int by)
+{
+    if (by) sj_end(S->j, ']');
+    sj_end(S->j, '}');
 }
 
 /* Rows of one total (one per element when it has a dimension) for variant slot. 0, or a
@@ -322,7 +391,15 @@ static int print_total_rows(const sfile *S, const char *name, size_t slot)
     }
     size_t nqq = n ? nq / n : 0;
     int qok = nqq * n == nq && (size_t)S->q05 < nqq && (size_t)S->q50 < nqq && (size_t)S->q95 < nqq;
+    if (S->j) json_open_total(S, name, &mean, lab != NULL, 0);
     for (size_t j = 0; j < n && nse == n && qok; j++) {
+        if (S->j) {
+            double v[7] = { m[j], s[j], esv[0] ? esv[0][j] : NAN, qq[j * nqq + (size_t)S->q05],
+                            qq[j * nqq + (size_t)S->q50], qq[j * nqq + (size_t)S->q95], esv[1] ? esv[1][j] : NAN };
+            static const char *const keys[7] = { "mean", "se", "es5", "p5", "p50", "p95", "es95" };
+            json_values(S, lab ? lab[j] : NULL, keys, v, 7);
+            continue;
+        }
         char label[64], c[7][32];
         if (lab) snprintf(label, sizeof label, "    %s", lab[j]);
         else snprintf(label, sizeof label, "%s", name);
@@ -336,6 +413,7 @@ static int print_total_rows(const sfile *S, const char *name, size_t slot)
         if (lab && j == 0) fprintf(S->out, "    by %s:\n", mean.dimname[mean.rank - 1]);
         fprintf(S->out, ROW7, label, c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
     }
+    if (S->j) json_close_total(S, lab != NULL);
     for (int t = 0; t < 2; t++) results_var_free(&es[t]);
     hdf5_free_strings(lab, nlab);
     results_var_free(&mean);
@@ -349,6 +427,15 @@ static int print_key_totals(const sfile *S, size_t slot)
     double rate = NAN;
     hdf5_read_attr_double(S->f, "discount_rate", &rate);
     H5Eclear2(H5E_DEFAULT);
+    if (S->j) {
+        sj_obj(S->j, "key_totals");
+        for (size_t k = 0; k < NKEY; k++) {
+            int st = print_total_rows(S, key_totals[k], slot);
+            if (st < 0) return st;
+        }
+        sj_end(S->j, '}');
+        return RESULTS_OK;
+    }
     fprintf(S->out, "\nKey totals over the horizon (pv_: present values at %.3g%%/yr)\n", 100.0 * rate);
     fprintf(S->out, "  (ES5: mean of the lowest 5%% of paths, ES95: of the highest 5%%)\n");
     fprintf(S->out, ROW7, "total", "mean", "SE", "ES5", "P5", "P50", "P95", "ES95");
@@ -421,9 +508,13 @@ static int print_by_year(const sfile *S, size_t slot)
         return s6;
     }
     int has_cash = cash.v != NULL;
-    fprintf(S->out, "\nBy calendar year (spend and turned-down revenue: expected totals; unmet: mean of the months)\n");
-    fprintf(S->out, has_cash ? YEAR_HDR_CASH : YEAR_HDR, "year", "months", "spend", "turned down",
-            "unmet H100e", "max P(short)", "P(cash<=0)");
+    if (S->j) {
+        sj_arr(S->j, "by_year");
+    } else {
+        fprintf(S->out, "\nBy calendar year (spend and turned-down revenue: expected totals; unmet: mean of the months)\n");
+        fprintf(S->out, has_cash ? YEAR_HDR_CASH : YEAR_HDR, "year", "months", "spend", "turned down",
+                "unmet H100e", "max P(short)", "P(cash<=0)");
+    }
     for (size_t t0 = 0; t0 < T;) {
         int year = atoi(month[t0]);
         size_t t1 = t0;
@@ -434,6 +525,19 @@ static int print_by_year(const sfile *S, size_t slot)
             un += month_sum(&unmet, slot, T, t1);
             double p = month_max(&ppos, slot, T, t1);
             if (!(p <= pmax)) pmax = p;
+        }
+        if (S->j) {
+            sj_obj(S->j, NULL);
+            sj_num(S->j, "year", year);
+            sj_num(S->j, "months", (double)(t1 - t0));
+            sj_num(S->j, "spend", sp);
+            sj_num(S->j, "turned_down_revenue", tdr);
+            sj_num(S->j, "unmet_h100e", un / (double)(t1 - t0));
+            sj_num(S->j, "max_p_short", pmax);
+            if (has_cash) sj_num(S->j, "p_cash_le_0", cash_pmax(&cash, slot, T, t0, t1));
+            sj_end(S->j, '}');
+            t0 = t1;
+            continue;
         }
         char c[4][32];
         fmt_value(sp, "USD", c[0], sizeof c[0]);
@@ -449,9 +553,12 @@ static int print_by_year(const sfile *S, size_t slot)
         }
         t0 = t1;
     }
-    fprintf(S->out, "  (max P(short): the largest probability, over the year's months and the segments, that demand\n"
-           "   went unmet in that month)\n");
-    if (has_cash)
+    if (S->j)
+        sj_end(S->j, ']');
+    else
+        fprintf(S->out, "  (max P(short): the largest probability, over the year's months and the segments, that demand\n"
+               "   went unmet in that month)\n");
+    if (has_cash && !S->j)
         fprintf(S->out, "  (P(cash<=0): the largest probability, over the year's months, that cash at the end of\n"
                "   the month was not above 0: 1 - cash_ppos; docs/MODEL.md, Cash. Without a finance: block\n"
                "   cash starts at 0 with no other costs: this is then the chance that the cumulative\n"
@@ -508,44 +615,73 @@ static int print_options(const sfile *S, size_t slot)
         goto done;
     }
     double paths = n[0];
-    fprintf(S->out, "\nOptions (P(exercised) by the end of each year; exercise month among the paths that exercise)\n");
-    fprintf(S->out, "  %-26s", "option");
+    if (S->j) {
+        sj_obj(S->j, "options");
+        sj_arr(S->j, "years");
+    } else {
+        fprintf(S->out, "\nOptions (P(exercised) by the end of each year; exercise month among the paths that exercise)\n");
+        fprintf(S->out, "  %-26s", "option");
+    }
     for (size_t t0 = 0; t0 < T;) {
         int year = atoi(month[t0]);
         char y[16];
         snprintf(y, sizeof y, "%d", year);
-        fprintf(S->out, OPT_COL, y);
+        if (S->j) sj_num(S->j, NULL, year);
+        else fprintf(S->out, OPT_COL, y);
         while (t0 < T && atoi(month[t0]) == year) t0++;
     }
-    fprintf(S->out, OPT_COL OPT_COL OPT_COL "\n", "overall", "median", "mean t");
+    if (S->j) {
+        sj_end(S->j, ']');
+        sj_arr(S->j, "rows");
+    } else {
+        fprintf(S->out, OPT_COL OPT_COL OPT_COL "\n", "overall", "median", "mean t");
+    }
     for (size_t j = 0; j < nopt; j++) {
         for (size_t t = 0; t < T; t++) cnt[t] = llround(b[t * nopt + j] * paths);
-        fprintf(S->out, "  %-26s", opt[j]);
+        long long K = cnt[T - 1];
+        double mean_t = NAN;
+        const char *median = NULL;
+        if (K > 0) {
+            double sum = 0;
+            for (size_t t = 0; t < T; t++) {
+                sum += (double)t * (double)(cnt[t] - (t ? cnt[t - 1] : 0));
+                if (!median && 2 * cnt[t] >= K) median = month[t];
+            }
+            mean_t = sum / (double)K;
+        }
         char c[32];
+        if (S->j) {
+            sj_obj(S->j, NULL);
+            sj_str(S->j, "option", opt[j]);
+            sj_arr(S->j, "p_exercised_by_year");
+        } else {
+            fprintf(S->out, "  %-26s", opt[j]);
+        }
         for (size_t t0 = 0; t0 < T;) {
             int year = atoi(month[t0]);
             while (t0 < T && atoi(month[t0]) == year) t0++;
-            fmt_prob((double)cnt[t0 - 1] / paths, c, sizeof c);
-            fprintf(S->out, OPT_COL, c);
+            if (S->j) {
+                sj_num(S->j, NULL, (double)cnt[t0 - 1] / paths);
+            } else {
+                fmt_prob((double)cnt[t0 - 1] / paths, c, sizeof c);
+                fprintf(S->out, OPT_COL, c);
+            }
         }
-        long long K = cnt[T - 1];
+        if (S->j) {
+            sj_end(S->j, ']');
+            sj_num(S->j, "p_exercised", (double)K / paths);
+            sj_str(S->j, "median_month", median);
+            sj_num(S->j, "mean_t", mean_t);
+            sj_end(S->j, '}');
+            continue;
+        }
         fmt_prob((double)K / paths, c, sizeof c);
         fprintf(S->out, OPT_COL, c);
-        char med[32] = "-", mean[32] = "-";
-        if (K > 0) {
-            double sum = 0;
-            int found = 0;
-            for (size_t t = 0; t < T; t++) {
-                sum += (double)t * (double)(cnt[t] - (t ? cnt[t - 1] : 0));
-                if (!found && 2 * cnt[t] >= K) {
-                    snprintf(med, sizeof med, "%s", month[t]);
-                    found = 1;
-                }
-            }
-            snprintf(mean, sizeof mean, "%.2f", sum / (double)K);
-        }
-        fprintf(S->out, OPT_COL OPT_COL "\n", med, mean);
+        char mean[32] = "-";
+        if (K > 0) snprintf(mean, sizeof mean, "%.2f", mean_t);
+        fprintf(S->out, OPT_COL OPT_COL "\n", median ? median : "-", mean);
     }
+    if (S->j) sj_end(S->j, ']');
     static const char *const fw[2] = { "mean", "se" };
     int got = load_stats(S, S->st, "pv_option_fees", fw, 2, fees);
     if (got < 0) {
@@ -555,7 +691,12 @@ static int print_options(const sfile *S, size_t slot)
     if (got == 1) {
         size_t n0, n1;
         const double *m = slot_block(&fees[0], slot, &n0), *s = slot_block(&fees[1], slot, &n1);
-        if (n0 >= 1 && n1 >= 1) {
+        if (n0 >= 1 && n1 >= 1 && S->j) {
+            sj_obj(S->j, "pv_option_fees");
+            sj_num(S->j, "mean", m[0]);
+            sj_num(S->j, "se", s[0]);
+            sj_end(S->j, '}');
+        } else if (n0 >= 1 && n1 >= 1) {
             char c[2][32];
             fmt_value(m[0], "USD", c[0], sizeof c[0]);
             fmt_value(s[0], "USD", c[1], sizeof c[1]);
@@ -564,8 +705,11 @@ static int print_options(const sfile *S, size_t slot)
         results_var_free(&fees[0]);
         results_var_free(&fees[1]);
     }
-    fprintf(S->out, "  (t: month index, 0 = %s; median: the first month by which half of the exercising paths\n"
-                    "   have exercised; - where no path exercises)\n", month[0]);
+    if (S->j)
+        sj_end(S->j, '}');
+    else
+        fprintf(S->out, "  (t: month index, 0 = %s; median: the first month by which half of the exercising paths\n"
+                        "   have exercised; - where no path exercises)\n", month[0]);
     st = RESULTS_OK;
 done:
     free(cnt);
@@ -600,7 +744,25 @@ static int print_diff_rows(const sfile *S, const char *name, size_t slot, int *n
         hdf5_free_strings(lab, nlab);
         lab = NULL;
     }
+    if (S->j) json_open_total(S, name, mean, lab != NULL, 1);
     for (size_t j = 0; j < n && n1 == n && n2 == n && n3 == n; j++) {
+        if (S->j) {
+            double better = !strcmp(mean->better, "lower") ? q[j] : !strcmp(mean->better, "higher") ? p[j] : NAN;
+            int equal = p[j] == 0 && q[j] == 0 && m[j] == 0;
+            if (lab) {
+                sj_obj(S->j, NULL);
+                sj_str(S->j, "label", lab[j]);
+            }
+            sj_num(S->j, "mean", m[j]);
+            sj_num(S->j, "se", s[j]);
+            sj_num(S->j, "ppos", p[j]);
+            sj_num(S->j, "pneg", q[j]);
+            sj_num(S->j, "p_better", equal ? NAN : better);
+            sj_bool(S->j, "all_equal", equal);
+            sj_bool(S->j, "within_2se", !(fabs(m[j]) > 2 * s[j]));
+            if (lab) sj_end(S->j, '}');
+            continue;
+        }
         char label[64], c[3][32];
         if (lab) snprintf(label, sizeof label, "    %s", lab[j]);
         else snprintf(label, sizeof label, "%s", name);
@@ -619,6 +781,7 @@ static int print_diff_rows(const sfile *S, const char *name, size_t slot, int *n
         if (lab && j == 0) fprintf(S->out, "    by %s:\n", mean->dimname[mean->rank - 1]);
         fprintf(S->out, DIFF_ROW, label, c[0], c[1], PCOL(S), c[2], s[j] > 0 || m[j] != 0 ? flag : "");
     }
+    if (S->j) json_close_total(S, lab != NULL);
     hdf5_free_strings(lab, nlab);
     for (int i = 0; i < 4; i++) results_var_free(&x[i]);
     return RESULTS_OK;
@@ -636,7 +799,16 @@ static int print_verdict(const sfile *S, size_t v)
     size_t n0, n1, n2;
     const double *m = slot_block(&x[0], v - 1, &n0), *s = slot_block(&x[1], v - 1, &n1);
     const double *p = slot_block(&x[2], v - 1, &n2);
-    if (n0 >= 1 && n1 >= 1 && n2 >= 1) {
+    if (n0 >= 1 && n1 >= 1 && n2 >= 1 && S->j) {
+        sj_obj(S->j, "verdict");
+        sj_str(S->j, "total", "pv_net_value");
+        sj_num(S->j, "mean", m[0]);
+        sj_num(S->j, "se", s[0]);
+        sj_num(S->j, "p_better", p[0]);
+        sj_str(S->j, "finding", fabs(m[0]) > 2 * s[0] ? (m[0] > 0 ? "better" : "worse")
+                                : m[0] == 0 && s[0] == 0 ? "equal" : "not established");
+        sj_end(S->j, '}');
+    } else if (n0 >= 1 && n1 >= 1 && n2 >= 1) {
         char c[3][32];
         fmt_value(m[0], "USD", c[0], sizeof c[0]);
         fmt_value(s[0], "USD", c[1], sizeof c[1]);
@@ -651,8 +823,31 @@ static int print_verdict(const sfile *S, size_t v)
     return RESULTS_OK;
 }
 
+static int print_diffs_json(const sfile *S)
+{
+    int nequal = 0;
+    sj_arr(S->j, "differences");
+    for (size_t v = 1; v < S->V; v++) {
+        sj_obj(S->j, NULL);
+        sj_str(S->j, "variant", S->variants[v]);
+        sj_str(S->j, "baseline", S->variants[0]);
+        sj_obj(S->j, "totals");
+        for (size_t k = 0; k < NKEY; k++) {
+            int st = print_diff_rows(S, key_totals[k], v - 1, &nequal);
+            if (st < 0) return st;
+        }
+        sj_end(S->j, '}');
+        int st = S->has_net ? print_verdict(S, v) : RESULTS_OK;
+        if (st < 0) return st;
+        sj_end(S->j, '}');
+    }
+    sj_end(S->j, ']');
+    return RESULTS_OK;
+}
+
 static int print_diffs(const sfile *S)
 {
+    if (S->j) return print_diffs_json(S);
     int nequal = 0;
     for (size_t v = 1; v < S->V; v++) {
         fprintf(S->out, "\nPaired difference %s - %s (same random numbers, path by path)\n", S->variants[v], S->variants[0]);
@@ -721,20 +916,41 @@ static int print_all(sfile *S, const char *path)
 {
     int st = open_sfile(S, path);
     if (st < 0) return st;
+    if (S->j) sj_obj(S->j, NULL);
     print_provenance(S, path);
+    if (S->j) sj_arr(S->j, "variants");
     for (size_t v = 0; v < S->V; v++) {
-        if (S->V > 1) fprintf(S->out, "\n=== variant %s%s ===\n", S->variants[v], v ? "" : " (baseline)");
+        if (S->j) {
+            char *name = S->V > 1 ? NULL : results_attr_str(S->f, "scenario_name");
+            H5Eclear2(H5E_DEFAULT);
+            sj_obj(S->j, NULL);
+            sj_str(S->j, "label", S->V > 1 ? S->variants[v] : name);
+            sj_bool(S->j, "baseline", v == 0);
+            free(name);
+        } else if (S->V > 1) {
+            fprintf(S->out, "\n=== variant %s%s ===\n", S->variants[v], v ? "" : " (baseline)");
+        }
         if ((st = print_key_totals(S, v)) < 0 || (st = print_by_year(S, v)) < 0 || (st = print_options(S, v)) < 0)
             return st;
+        if (S->j) sj_end(S->j, '}');
     }
+    if (S->j) sj_end(S->j, ']');
     if (S->V > 1 && S->df >= 0 && (st = print_diffs(S)) < 0) return st;
     /* capsim optimize: the frontier of its search (nothing for other files) */
-    return summary_optimize_print(S->f, path, S->out, S->err, S->errlen);
+    st = summary_optimize_print(S->f, path, S->out, S->j, S->err, S->errlen);
+    if (S->j) sj_end(S->j, '}');
+    return st;
 }
 
 int summary_print(const char *path, FILE *out, char *err, size_t errlen)
 {
+    return summary_print_opts(path, out, 0, err, errlen);
+}
+
+int summary_print_opts(const char *path, FILE *out, int json, char *err, size_t errlen)
+{
     sfile S;
+    summary_json j;
     memset(&S, 0, sizeof S);
     S.path = path;
     S.err = err;
@@ -749,6 +965,10 @@ int summary_print(const char *path, FILE *out, char *err, size_t errlen)
     if (!S.out) {
         snprintf(err, errlen, "out of memory");
         return RESULTS_IO;
+    }
+    if (json) {
+        sj_init(&j, S.out);
+        S.j = &j;
     }
     int st = print_all(&S, path);
     close_sfile(&S);

@@ -17,4 +17,8 @@
  * out are the caller's to check (ferror, fflush). Prints nothing to stderr. */
 int summary_print(const char *path, FILE *out, char *err, size_t errlen);
 
+/* The same; json: the same content as one JSON document (docs/OUTPUT.md, "summary
+ * --json"), full-precision numbers instead of the rounded ones of the tables. */
+int summary_print_opts(const char *path, FILE *out, int json, char *err, size_t errlen);
+
 #endif

@@ -18,6 +18,7 @@
  * words says so, with the constraints and how many evaluated points met them.
  */
 #include "summary_optimize.h"
+#include "summary_json.h"
 #include "results.h"
 #include "hdf5_util.h"
 
@@ -120,7 +121,85 @@ static double at(const results_var *x, int have, size_t i)
     return x->rank == 0 ? x->v[0] : x->v[i];
 }
 
-int summary_optimize_print(hid_t f, const char *path, FILE *out, char *err, size_t errlen)
+/* What the frontier shows, for --json (docs/OUTPUT.md, "summary --json"). */
+typedef struct {
+    const char *method, *sense, *total, *measure, *units, *paths, *seed, *seed_out;
+    size_t npt;
+    double nfeas;                    /* NaN: the file does not say */
+    char **dec;
+    size_t nd;
+    char **con;
+    size_t ncon, nw;
+    const results_var *w, *chosen;
+    int hc;
+    const results_var *cpoint;
+    int hcp;
+    const results_var *oin;
+    int hin;
+    const results_var *oout;
+    int hout;
+    const results_var *ose;
+    int hse;
+    const results_var *base;
+    int hb;
+    const results_var *bse;
+    int hbs;
+} frontier_view;
+
+/* An attribute written as digits ("?" when absent): the number, or null. */
+static void json_count(summary_json *j, const char *key, const char *text)
+{
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end != text && !*end) sj_u64(j, key, v);
+    else sj_null(j, key);
+}
+
+static void json_frontier(summary_json *j, const frontier_view *F)
+{
+    sj_obj(j, "frontier");
+    sj_str(j, "method", F->method);
+    sj_str(j, "sense", F->sense);
+    sj_str(j, "total", F->total);
+    sj_str(j, "measure", F->measure);
+    sj_str(j, "units", F->units);
+    json_count(j, "paths", F->paths);
+    json_count(j, "seed", F->seed);
+    json_count(j, "seed_out", F->seed_out);
+    sj_num(j, "points_evaluated", (double)F->npt);
+    sj_num(j, "points_feasible", F->nfeas);
+    sj_arr(j, "decisions");
+    for (size_t k = 0; k < F->nd; k++) sj_str(j, NULL, F->dec[k]);
+    sj_end(j, ']');
+    sj_arr(j, "constraints");
+    for (size_t k = 0; k < F->ncon; k++) sj_str(j, NULL, F->con[k]);
+    sj_end(j, ']');
+    sj_arr(j, "rows");
+    for (size_t i = 0; i < F->nw; i++) {
+        int none = F->hcp == 1 && F->cpoint->v[i] < 0;
+        if (F->hc == 1) {
+            int allnan = 1;
+            for (size_t k = 0; k < F->nd; k++) allnan &= isnan(F->chosen->v[i * F->nd + k]);
+            none |= allnan;
+        }
+        sj_obj(j, NULL);
+        sj_num(j, "weight", F->w->v[i]);
+        sj_bool(j, "feasible", !none);
+        sj_arr(j, "chosen");
+        for (size_t k = 0; k < F->nd; k++) sj_num(j, NULL, F->hc == 1 && !none ? F->chosen->v[i * F->nd + k] : NAN);
+        sj_end(j, ']');
+        sj_num(j, "in_sample", none ? NAN : at(F->oin, F->hin, i));
+        sj_num(j, "out_of_sample", none ? NAN : at(F->oout, F->hout, i));
+        sj_num(j, "out_of_sample_se", none ? NAN : at(F->ose, F->hse, i));
+        sj_num(j, "baseline", at(F->base, F->hb, i));
+        sj_num(j, "baseline_se", at(F->bse, F->hbs, i));
+        sj_end(j, '}');
+    }
+    sj_end(j, ']');
+    sj_end(j, '}');
+}
+
+int summary_optimize_print(hid_t f, const char *path, FILE *out, summary_json *js, char *err, size_t errlen)
 {
     if (!hdf5_exists(f, "optimize")) {
         H5Eclear2(H5E_DEFAULT);
@@ -129,7 +208,8 @@ int summary_optimize_print(hid_t f, const char *path, FILE *out, char *err, size
     hid_t g = H5Gopen2(f, "optimize", H5P_DEFAULT);
     if (g < 0) {   /* a link of that name that is not a group */
         H5Eclear2(H5E_DEFAULT);
-        fprintf(out, "\nFrontier: /optimize is not a group: nothing to show\n");
+        if (js) sj_null(js, "frontier");
+        else fprintf(out, "\nFrontier: /optimize is not a group: nothing to show\n");
         return RESULTS_OK;
     }
     int st = RESULTS_OK;
@@ -161,6 +241,10 @@ int summary_optimize_print(hid_t f, const char *path, FILE *out, char *err, size
     H5Eclear2(H5E_DEFAULT);
     if ((hd = load_labels(g, "decision", &dec, &nd)) < 0) goto fail;
     if (!nw || !nd) {
+        if (js) {
+            sj_null(js, "frontier");
+            goto done;
+        }
         fprintf(out, "\nFrontier: /optimize has no %s: nothing to show\n",
                 !nw && !nd ? "weights and no decisions" : !nw ? "weights" : "decisions");
         goto done;
@@ -216,6 +300,12 @@ int summary_optimize_print(hid_t f, const char *path, FILE *out, char *err, size
     attr_u64(g, "seed", seed, sizeof seed);
     attr_u64(g, "seed_out", seed_out, sizeof seed_out);
 
+    if (js) {
+        json_frontier(js, &(frontier_view){ method, sense, total, measure, u, paths, seed, seed_out, npt,
+                                           hf == 1 ? (double)nfeas : NAN, dec, nd, con, ncon, nw, &w, &chosen, hc,
+                                           &cpoint, hcp, &oin, hin, &oout, hout, &ose, hse, &base, hb, &bse, hbs });
+        goto done;
+    }
     fprintf(out, "\nFrontier: the best feasible decisions for each risk weight w (capsim optimize, %s search",
             *method ? method : "?");
     if (npt) fprintf(out, ", %zu points evaluated", npt);

@@ -11,12 +11,14 @@
 #include <hdf5.h>
 #include <stddef.h>
 #include <stdio.h>
+#include "summary_json.h"
 
 /* The Frontier table of file f (path names it in messages) to out, when f has an
  * /optimize group; nothing otherwise. Pieces missing from the group print as n/a or a
- * note, never fail. RESULTS_OK, or a negative status of results.h (a read the system
+ * note, never fail. j not NULL: a "frontier" member of the open JSON object instead (null
+ * where the text has a note). RESULTS_OK, or a negative status of results.h (a read the system
  * failed, out of memory) with the reason in err. */
-int summary_optimize_print(hid_t f, const char *path, FILE *out, char *err, size_t errlen);
+int summary_optimize_print(hid_t f, const char *path, FILE *out, summary_json *j, char *err, size_t errlen);
 
 /* summary.c's number formats (a value in its units: $12.3B, 1.23M H100e; a probability). */
 void summary_fmt_value(double x, const char *units, char *buf, size_t len);
