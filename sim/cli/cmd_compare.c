@@ -22,9 +22,40 @@ static const char compare_help[] =
     "is keyed by its name, so values the scenarios share are identical path by path) and\n"
     "write each one's statistics plus the paired differences B - A, C - A, ... to OUT.h5\n"
     "(default compare.h5). --set applies to every scenario. A scenario may be `-` (standard\n"
-    "input), once.\n"
+    "input), once. Each variant is labelled by its scenario.name; where two variants share\n"
+    "a name, by their file paths (and where a file is given twice, by path#position).\n"
     "\n"
     CLI_RUN_OPTIONS_HELP;
+
+/* The variant labels: scenario.name, unique among the variants; else the path as given
+ * (`-`: <stdin>), when that is unique among the variants; else path#K, K the 1-based
+ * position on the command line. NULL when out of memory. */
+static char **variant_labels(scenario *const *sc, char *const *paths, size_t nv)
+{
+    char **lab = calloc(nv, sizeof *lab);
+    for (size_t v = 0; lab && v < nv; v++) {
+        const char *name = sc[v]->name ? sc[v]->name : "";
+        const char *path = strcmp(paths[v], "-") == 0 ? "<stdin>" : paths[v];
+        int name_dup = !*name, path_dup = 0;
+        for (size_t w = 0; w < nv; w++) {
+            if (w == v) continue;
+            name_dup |= sc[w]->name && strcmp(sc[w]->name, name) == 0;
+            path_dup |= strcmp(paths[w], paths[v]) == 0;
+        }
+        size_t n = strlen(path) + 24;
+        if (!(lab[v] = malloc(n + strlen(name)))) break;
+        if (!name_dup) snprintf(lab[v], n + strlen(name), "%s", name);
+        else if (!path_dup) snprintf(lab[v], n, "%s", path);
+        else snprintf(lab[v], n, "%s#%zu", path, v + 1);
+    }
+    for (size_t v = 0; lab && v < nv; v++)
+        if (!lab[v]) {
+            for (size_t w = 0; w < nv; w++) free(lab[w]);
+            free(lab);
+            return NULL;
+        }
+    return lab;
+}
 
 int cmd_compare(int argc, char **argv)
 {
@@ -60,13 +91,19 @@ int cmd_compare(int argc, char **argv)
     const char *out = o.out ? o.out : "compare.h5";
     if (!bad && cli_check_output("compare", out, 1) != EXIT_OK) bad = 1;
     char *cmdline = cli_join_argv(argc + 1, argv - 1);
+    char **labels = bad ? NULL : variant_labels(sc, argv + optind, nv);
+    if (!bad && !labels) {
+        fprintf(stderr, "capsim compare: out of memory\n");
+        status = EXIT_RUNTIME;
+        bad = 1;
+    }
     if (!bad) {
         if (!o.paths) o.paths = (uint64_t)sc[0]->paths;
         if (!o.seed_set) o.seed = sc[0]->seed, o.seed_set = 1;
         for (size_t v = 0; v < nv; v++) cli_apply_run_opts(sc[v], &o);
         engine_job job = {
             .variants = (const scenario *const *)sc, .nvariants = nv,
-            .variant_names = (const char *const *)(argv + optind),
+            .variant_names = (const char *const *)labels,
             .paths = o.paths, .seed = o.seed, .threads = o.threads, .save_paths = o.save_paths,
             .quiet = o.quiet, .out_path = out, .command = "compare",
             .command_line = cmdline ? cmdline : "capsim compare",
@@ -75,6 +112,8 @@ int cmd_compare(int argc, char **argv)
         };
         status = cli_engine_run(&job);
     }
+    for (size_t v = 0; labels && v < nv; v++) free(labels[v]);
+    free(labels);
     for (size_t v = 0; sc && v < nv; v++) scenario_free(sc[v]);
     free(sc);
     free(nsets);
