@@ -550,7 +550,10 @@ static void test_loader_keys(void **state)
     /* check prints every key, defaults included, and its output loads to itself */
     char *a = print_to_string(r.sc);
     assert_non_null(strstr(a, "      period: year   # the term's "));
-    assert_non_null(strstr(a, "24 months in 2 periods from `from`: a floor of usd x 12 / 24 each (5e+05)\n      basis: delivered\n"));
+    assert_non_null(strstr(a, "24 months in 2 periods from `from`: a floor of usd x 12 / 24 each (5e+05)\n"));
+    /* the floors themselves: 1e6 x 12 / 24 for each of the two contract years */
+    assert_non_null(strstr(a, "(5e+05)\n      # yearly floors: 2025-01..2025-12 5e+05, 2026-01..2026-12 5e+05\n"
+                              "      basis: delivered\n"));
     assert_non_null(strstr(a, "      period: term\n      basis: contracted\n"));
     assert_non_null(strstr(a, "    default:\n      per_year: 0.03\n"));
     assert_non_null(strstr(a, "    default:\n      per_year: {dist: lognormal, median: 0.05, "

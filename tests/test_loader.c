@@ -1046,8 +1046,10 @@ static void test_print_content(void **state)
     char *out = print_to_string(sc);
     char line[256];
     const dist_spec *g = &unc(sc, sc->segments[0].growth)->dist;
+    /* lognormal quantiles: median x exp(sigma z), z = -+1.6448536269514722 */
     snprintf(line, sizeof line, "    growth: {dist: lognormal, median: 2, sigma: 0.3}   # "
-             "sampled once per path: mean %.6g, sd %.6g\n", dist_mean(g), dist_sd(g));
+             "sampled once per path: mean %.6g, sd %.6g; P5 %.6g, P50 2, P95 %.6g\n", dist_mean(g), dist_sd(g),
+             2 * exp(-0.3 * 1.6448536269514722), 2 * exp(0.3 * 1.6448536269514722));
     assert_non_null(strstr(out, line));
     assert_non_null(strstr(out, "  start: 2025-11\n  months: 60   # 2025-11 .. 2030-10\n"));
     assert_non_null(strstr(out, "  seed: 18446744073709551615\n"));

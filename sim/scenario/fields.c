@@ -6,6 +6,7 @@
  * error count rather than threaded through every return value.
  */
 #include "fields.h"
+#include "dist_forms.h"
 #include "sim/base/suggest.h"
 
 #include <ctype.h>
@@ -353,57 +354,46 @@ static void discrete_params(fields *m, dist_spec *d)
     }
 }
 
-/* A lognormal may be written by its median and sigma, by its 10th and 90th percentiles
- * or by its mean and sd: one pair, turned into the median and sigma d holds (so `check`
- * prints, and key paths and sampling see, one form). Returns 1 when m uses another pair
- * than median/sigma (handled here, errors reported), 0 when the generic code reads it. */
-#define Z90 1.2815515655446004   /* Phi^-1(0.9) */
-static int lognormal_other_forms(fields *m, dist_spec *d, const dist_family_type *fi)
+/* A distribution may be written by another pair of keys than its own parameters
+ * (dist_forms.h): one pair, turned into the parameters d holds. Returns 1 when m uses
+ * another pair (handled here, errors reported), 0 when the generic code reads it. */
+static int other_forms(fields *m, dist_spec *d, const dist_family_type *fi)
 {
-    static const char *const keys[3][2] = { { "median", "sigma" }, { "p10", "p90" }, { "mean", "sd" } };
-    int present[3] = { 0 }, forms = 0, form = 0;
-    for (int f = 0; f < 3; f++) {
+    const char *keys[DIST_FORMS_MAX][2];
+    int nforms = dist_forms_of(fi->family, keys);
+    if (nforms < 2) return 0;
+    int present[DIST_FORMS_MAX] = { 0 }, used = 0, form = 0;
+    for (int f = 0; f < nforms; f++) {
         present[f] = (fields_get(m, keys[f][0]) != NULL) + (fields_get(m, keys[f][1]) != NULL);
-        if (present[f]) forms++, form = f;
+        if (present[f]) used++, form = f;
     }
-    if (forms > 1) {
-        char found[96] = "";
-        for (int f = 0, k = 0; f < 3; f++)
+    if (used > 1) {
+        char pairs[160] = "", found[96] = "";
+        for (int f = 0; f < nforms; f++) {
+            size_t n = strlen(pairs);
+            snprintf(pairs + n, sizeof pairs - n, "%s%s and %s", f == 0 ? "" : f == nforms - 1 ? ", or " : ", ",
+                     keys[f][0], keys[f][1]);
+        }
+        for (int f = 0, k = 0; f < nforms; f++)
             for (int j = 0; j < 2; j++)
                 if (fields_get(m, keys[f][j])) {
-                    size_t used = strlen(found);
-                    snprintf(found + used, sizeof found - used, "%s%s", k++ ? ", " : "", keys[f][j]);
+                    size_t n = strlen(found);
+                    snprintf(found + n, sizeof found - n, "%s%s", k++ ? ", " : "", keys[f][j]);
                 }
-        fields_error(m->env, m->at, m->kp,
-                     "lognormal takes one pair: median and sigma, p10 and p90, or mean and sd "
-                     "(found %s)", found);
+        fields_error(m->env, m->at, m->kp, "%s takes one pair: %s (found %s)", fi->name, pairs, found);
         return 1;
     }
     if (form == 0) return 0;
     if (present[form] < 2) {
-        fields_error(m->env, m->at, m->kp, "lognormal needs '%s' and '%s' together (expected %s)",
+        fields_error(m->env, m->at, m->kp, "%s needs '%s' and '%s' together (expected %s)", fi->name,
                      keys[form][0], keys[form][1], fi->usage);
         return 1;
     }
     double a = dist_param(m, keys[form][0], NAN, &any_number, fi);
     double b = dist_param(m, keys[form][1], NAN, &any_number, fi);
     if (!isfinite(a) || !isfinite(b)) return 1;   /* reported by dist_param */
-    if (form == 1) {
-        if (!(a > 0 && a < b)) {
-            fields_error(m->env, m->at, m->kp, "p10 %g and p90 %g (expected 0 < p10 < p90)", a, b);
-            return 1;
-        }
-        d->p[0] = sqrt(a) * sqrt(b);
-        d->p[1] = (log(b) - log(a)) / (2 * Z90);
-    } else {
-        if (!(a > 0 && b > 0)) {
-            fields_error(m->env, m->at, m->kp, "mean %g and sd %g (expected mean > 0 and sd > 0)", a, b);
-            return 1;
-        }
-        double w = 1 + (b / a) * (b / a);   /* exp(sigma^2) */
-        d->p[0] = a / sqrt(w);
-        d->p[1] = sqrt(log(w));
-    }
+    char msg[256];
+    if (dist_forms_resolve(d, form, a, b, msg, sizeof msg) != 0) fields_error(m->env, m->at, m->kp, "%s", msg);
     return 1;
 }
 
@@ -429,7 +419,7 @@ static int parse_dist_quiet(fields_env *env, const yamldoc_node *v, const char *
     const dist_family_type *fi = find_family(&m, fields_get(&m, "dist"));
     if (!fi) return -1;   /* its keys depend on the family: do not judge them */
     d->family = fi->family;
-    if (fi->family != DIST_LOGNORMAL || !lognormal_other_forms(&m, d, fi)) {
+    if (!other_forms(&m, d, fi)) {
         missing_params(&m, fi);
         for (int i = 0; i < fi->np; i++) d->p[i] = dist_param(&m, fi->params[i], 0.0, &any_number, fi);
     }

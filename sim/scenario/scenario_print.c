@@ -65,9 +65,12 @@ void scenario_print_dist(FILE *f, const dist_spec *d)
     fputc('}', f);
 }
 
+/* The distribution's moments and its 5th, 50th and 95th percentiles (of the truncated
+ * distribution where min/max truncate it), as a comment. */
 static void moments_comment(FILE *f, const dist_spec *d, const char *what)
 {
-    fprintf(f, "   # %smean %.6g, sd %.6g\n", what, dist_mean(d), dist_sd(d));
+    fprintf(f, "   # %smean %.6g, sd %.6g; P5 %.6g, P50 %.6g, P95 %.6g\n", what, dist_mean(d), dist_sd(d),
+            dist_quantile(d, 0.05), dist_quantile(d, 0.5), dist_quantile(d, 0.95));
 }
 
 /* `key: value` at the given indent; a distribution gets its moments in a comment. */
@@ -228,6 +231,25 @@ static void print_tranche(FILE *f, const scenario *sc, const tranche_spec *t)
     put_param(f, sc, 8, "fulfilled", t->fulfilled);
 }
 
+/* The floors of min_spend period: year, one per period with its months: of usd itself,
+ * or of its mean (and P5 to P95) when usd is a distribution. */
+static void print_yearly_floors(FILE *f, const scenario *sc, const contract_spec *c, int months, int periods)
+{
+    param u = c->min_spend_usd;
+    const dist_spec *d = u.idx >= 0 && (size_t)u.idx < sc->nuncertain ? &sc->uncertain[u.idx].dist : NULL;
+    double usd = d ? dist_mean(d) : u.value;
+    fprintf(f, "      # yearly floors%s:", d ? " (of the mean usd; P5 to P95 in brackets)" : "");
+    for (int k = 0; k < periods; k++) {
+        int t0 = c->from + 12 * k, n = k < periods - 1 ? 12 : months - 12 * k;
+        char a[8], b[8];
+        scenario_month_label(sc, t0, a);
+        scenario_month_label(sc, t0 + n - 1, b);
+        fprintf(f, "%s %s..%s %.4g", k ? "," : "", a, b, usd * n / months);
+        if (d) fprintf(f, " [%.4g, %.4g]", dist_quantile(d, 0.05) * n / months, dist_quantile(d, 0.95) * n / months);
+    }
+    fputc('\n', f);
+}
+
 static void print_contract_terms(FILE *f, const scenario *sc, const contract_spec *c)
 {
     if (c->has_min_spend) {
@@ -241,6 +263,7 @@ static void print_contract_terms(FILE *f, const scenario *sc, const contract_spe
             if (c->min_spend_usd.idx < 0) fprintf(f, " (%.4g)", c->min_spend_usd.value * 12.0 / months);
             if (last < 12) fprintf(f, ", the last (%d months) pro-rated: usd x %d / %d", last, last, months);
             fputc('\n', f);
+            print_yearly_floors(f, sc, c, months, periods);
         } else {
             fprintf(f, "      period: %s\n", c->min_spend_period == PERIOD_YEAR ? "year" : "term");
         }
@@ -384,8 +407,10 @@ static void print_uncertain_index(FILE *f, const scenario *sc)
             sc->nuncertain == 1 ? "" : "s", sc->nuncertain ? ":" : ".");
     for (size_t i = 0; i < sc->nuncertain; i++) {
         const uncertain_spec *u = &sc->uncertain[i];
-        fprintf(f, "#   [%zu] %s: %s, mean %.6g, sd %.6g\n", i, u->keypath,
-                dist_family_name(u->dist.family), dist_mean(&u->dist), dist_sd(&u->dist));
+        fprintf(f, "#   [%zu] %s: ", i, u->keypath);
+        scenario_print_dist(f, &u->dist);
+        fprintf(f, ": mean %.6g, sd %.6g; P5 %.6g, P50 %.6g, P95 %.6g\n", dist_mean(&u->dist), dist_sd(&u->dist),
+                dist_quantile(&u->dist, 0.05), dist_quantile(&u->dist, 0.5), dist_quantile(&u->dist, 0.95));
     }
 }
 

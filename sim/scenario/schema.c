@@ -3,6 +3,7 @@
  * Markdown (see schema.h; the rows are in schema_table.c).
  */
 #include "schema.h"
+#include "dist_forms.h"
 #include "sim/random/dist.h"
 
 #include <math.h>
@@ -154,30 +155,28 @@ static void indent(FILE *f, int n)
 
 /* ---- distributions ---- */
 
-/* Keys a family takes besides dist, its params and (truncatable) min/max: the other
- * ways of writing it (fields.c turns them into params). */
-static const struct { dist_family family; const char *keys[4]; } other_forms[] = {
-    { DIST_LOGNORMAL, { "p10", "p90", "mean", "sd" } },
-    { DIST_NORMAL, { "p10", "p90" } },
-    { DIST_BETA, { "p10", "p90" } },
-    { DIST_DISCRETE, { "values", "weights" } },
-};
-
+/* The keys a family takes: dist, its params, the other pairs it may be written with
+ * (dist_forms.h), values/weights (discrete), min/max (truncatable). */
 static size_t family_keys(const dist_family_type *t, const char **keys)
 {
     size_t n = 0;
     keys[n++] = "dist";
     for (int i = 0; i < t->np; i++) keys[n++] = t->params[i];
-    for (size_t k = 0; k < sizeof other_forms / sizeof other_forms[0]; k++)
-        if (other_forms[k].family == t->family)
-            for (int i = 0; i < 4 && other_forms[k].keys[i]; i++) keys[n++] = other_forms[k].keys[i];
-    if (t->truncatable) {
-        int has_min = 0;
-        for (size_t i = 0; i < n; i++) has_min |= strcmp(keys[i], "min") == 0;
-        if (!has_min) {
-            keys[n++] = "min";
-            keys[n++] = "max";
+    const char *forms[DIST_FORMS_MAX][2];
+    int nf = dist_forms_of(t->family, forms);
+    for (int f = 1; f < nf; f++)
+        for (int j = 0; j < 2; j++) {
+            int seen = 0;
+            for (size_t i = 0; i < n; i++) seen |= strcmp(keys[i], forms[f][j]) == 0;
+            if (!seen) keys[n++] = forms[f][j];
         }
+    if (t->family == DIST_DISCRETE) {
+        keys[n++] = "values";
+        keys[n++] = "weights";
+    }
+    if (t->truncatable) {
+        keys[n++] = "min";
+        keys[n++] = "max";
     }
     return n;
 }
