@@ -137,10 +137,9 @@ idx=$(awk '/^demand:/ {d = 1; n = 0; next} d && /^  - name:/ {if ($3 == "inferen
 expect_rc 2 "sweep varying one key spelled two ways" "both vary the key path demand.inference.growth" \
     "$CAPSIM" sweep "$sc" --vary demand.inference.growth=1,2 --vary "demand.$idx.growth=3,4" --quiet -o "$tmp/s.h5"
 [ -e "$tmp/s.h5" ] && fail "sweep varying one key spelled two ways wrote a file"
-# sweep varies numbers only, and says so (a word, a month), and what a count must be
-expect_rc 2 "sweep of a word" "'reserved' is not a number: sweep varies numbers only" \
-    "$CAPSIM" sweep "$sc" --vary contracts.aws-2025.billing=reserved,usage --quiet -o "$tmp/s.h5"
-expect_rc 2 "sweep of months" "'2025-11' is not a number: sweep varies numbers only" \
+# start:stop:count takes numbers only, and says so (words and months are listed:
+# tests/cli_sweep_values.sh), and what a count must be
+expect_rc 2 "sweep of a range of months" "'2025-11' is not a number (start:stop:count takes numbers" \
     "$CAPSIM" sweep "$sc" --vary contracts.aws-2025.from=2025-11:2026-05:3 --quiet -o "$tmp/s.h5"
 expect_rc 2 "sweep count 0" "count '0' of start:stop:count: expected a whole number from 1 to 10000" \
     "$CAPSIM" sweep "$sc" --vary demand.inference.growth=1:3:0 --quiet -o "$tmp/s.h5"
