@@ -296,6 +296,18 @@ int cli_engine_run(const engine_job *job)
     return cli_engine_done("capsim", status, &rep, what, job->quiet, job->out_path);
 }
 
+int cli_option_error(const char *cmd, int c, char **argv)
+{
+    char name[16];
+    const char *opt = argv[optind - 1];
+    /* a short option by its letter (it may sit in a cluster: -qx); a long one as written */
+    if (optopt > 0 && optopt < 128 && isalnum(optopt) && strncmp(opt, "--", 2) != 0) {
+        snprintf(name, sizeof name, "-%c", optopt);
+        opt = name;
+    }
+    return cli_usage_error(cmd, c == ':' ? "option %s needs a value" : "unknown option %s", opt);
+}
+
 int cli_parse_run_args(const char *cmd, int argc, char **argv, const struct option *longopts,
                        const char *help, cli_run_opts *o,
                        int (*extra)(int opt, const char *arg, void *ctx), void *ctx)
@@ -305,13 +317,7 @@ int cli_parse_run_args(const char *cmd, int argc, char **argv, const struct opti
     opterr = 0;   /* one message per mistake, ours, naming the option */
     while ((c = getopt_long(argc, argv, ":o:hq", longopts, NULL)) != -1) {
         if (c == '?' || c == ':') {
-            char name[16];
-            const char *opt = argv[optind - 1];
-            if (optopt > 0 && optopt < 128 && isalnum(optopt)) {
-                snprintf(name, sizeof name, "-%c", optopt);
-                opt = name;
-            }
-            cli_usage_error(cmd, c == ':' ? "option %s needs a value" : "unknown option %s", opt);
+            cli_option_error(cmd, c, argv);
             return CLI_BAD;
         }
         if (c == 'q') c = OPT_QUIET;

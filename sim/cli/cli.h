@@ -23,6 +23,10 @@ int cli_parse_double(const char *s, double *out);
 /* Print "capsim CMD: message (see capsim CMD --help)" to stderr (under mpirun: rank 0
  * only, as for every message about the input); returns EXIT_BAD_INPUT. */
 int cli_usage_error(const char *cmd, const char *fmt, ...);
+/* getopt_long (with opterr = 0 and a leading ':' in its short options) returned c, '?' or
+ * ':': the one line naming the option ("option --paths needs a value", "unknown option
+ * -x"). Returns EXIT_BAD_INPUT. */
+int cli_option_error(const char *cmd, int c, char **argv);
 
 /* Load `path` (NULL: the built-in default scenario) with --set overrides. Errors go to
  * stderr (rank 0's only, under mpirun); NULL when the scenario is bad. */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char check_help[] =
-    "usage: capsim check [SCENARIO.yaml] [--set key.path=value ...] [--origins]\n"
+    "usage: capsim check [SCENARIO.yaml] [--set key.path=value ...] [--origins] [--quiet]\n"
     "\n"
     "Validate SCENARIO.yaml (without one: the built-in default) and print the resolved\n"
     "scenario: every key with the value it resolved to, defaults included. Every error\n"
@@ -22,7 +22,10 @@ static const char check_help[] =
     "  --origins  print instead the scenario as its files compose it (extends, merge\n"
     "             keys and --set applied, before defaults), each value written in\n"
     "             another file than SCENARIO.yaml (or by --set) followed by\n"
-    "             # from FILE:LINE\n";
+    "             # from FILE:LINE\n"
+    "  --set key.path=value  override a scenario value, as run does\n"
+    "  -q, --quiet  print nothing when the scenario is valid: only the errors (exit 2)\n"
+    "  -h, --help   this help\n";
 
 int cmd_check(int argc, char **argv)
 {
@@ -30,16 +33,26 @@ int cmd_check(int argc, char **argv)
         { "set", required_argument, NULL, OPT_SET },
         { "help", no_argument, NULL, OPT_HELP },
         { "origins", no_argument, NULL, 'O' },
+        { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 }
     };
-    int want_origins = 0;
+    int want_origins = 0, quiet = 0;
     char *origins = NULL;
     cli_run_opts o;
     memset(&o, 0, sizeof o);
     int c, status = EXIT_BAD_INPUT;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (c == OPT_HELP) {
+    opterr = 0;   /* one message per mistake, ours, naming the option */
+    while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
+        if (c == '?' || c == ':') {
+            cli_option_error("check", c, argv);
+            goto done;
+        }
+        if (c == 'q') {
+            quiet = 1;
+            continue;
+        }
+        if (c == OPT_HELP || c == 'h') {
             fputs(check_help, stdout);
             cli_run_opts_free(&o);
             return EXIT_OK;
@@ -72,6 +85,11 @@ int cmd_check(int argc, char **argv)
         goto done;
     }
     diag_free(d);
+    if (quiet) {
+        scenario_free(sc);
+        status = EXIT_OK;
+        goto done;
+    }
     if (origins) fputs(origins, stdout);
     else scenario_print(stdout, sc);
     if (ps > 0 && !origins) {

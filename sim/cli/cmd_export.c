@@ -13,7 +13,7 @@
 #include <string.h>
 
 static const char export_help[] =
-    "usage: capsim export [--help] OUT.h5 --csv DIR\n"
+    "usage: capsim export [--help] [--quiet] OUT.h5 --csv DIR\n"
     "\n"
     "Write tidy CSV files of a results file as the set in DIR (created, with its parents,\n"
     "if missing):\n"
@@ -36,6 +36,10 @@ static const char export_help[] =
     "export's files (anything else is refused); the directory holding DIR must be\n"
     "writable. A symlink DIR: the directory it points to is replaced.\n"
     "\n"
+    "  --csv DIR    the directory of the CSV files\n"
+    "  -q, --quiet  accepted, as by every command (export prints nothing on success)\n"
+    "  -h, --help   this help\n"
+    "\n"
     "Exit codes: 0 ok; 1 writing failed (disk full...), the old set stays; 2 bad arguments,\n"
     "a results file that is missing, not capsim's or damaged, or a DIR that cannot be used.\n";
 
@@ -50,6 +54,8 @@ static int parse_args(int argc, char **argv, const char **path, const char **dir
             *dir = argv[++i];
         } else if (!strncmp(a, "--csv=", 6)) {
             *dir = a + 6;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            continue;   /* export prints nothing on success: nothing to silence */
         } else if (a[0] == '-' && a[1]) {
             return cli_usage_error("export", "unknown option '%s'", a);
         } else if (*path) {

@@ -29,7 +29,8 @@ static const char merge_help[] =
     "  -o, --output OUT.h5     the merged results file: a new name or a regular file,\n"
     "                          replaced atomically (not a link, directory, device, FIFO)\n"
     "  --threads T             OpenMP threads for the final statistics\n"
-    "  --quiet                 no progress line or closing message\n";
+    "  -q, --quiet             no progress line or closing message\n"
+    "  -h, --help              this help\n";
 
 /* The scenarios of the run, as the shard describes them: each variant's text reloaded
  * with its --set list, then --paths and --seed as the run applied them. */
@@ -74,11 +75,13 @@ int cmd_merge(int argc, char **argv)
     const char *out = NULL;
     int threads = 0, quiet = 0, c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+    opterr = 0;   /* one message per mistake, ours, naming the option */
+    while ((c = getopt_long(argc, argv, ":o:hq", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_HELP: fputs(merge_help, stdout); return EXIT_OK;
+        case '?': case ':': return cli_option_error("merge", c, argv);
+        case 'h': case OPT_HELP: fputs(merge_help, stdout); return EXIT_OK;
         case 'o': out = optarg; break;
-        case OPT_QUIET: quiet = 1; break;
+        case 'q': case OPT_QUIET: quiet = 1; break;
         case OPT_THREADS:
             if (cli_parse_int(optarg, 1, 4096, &threads) != 0)
                 return cli_usage_error("merge", "--threads %s: expected a whole number from 1 to 4096", optarg);

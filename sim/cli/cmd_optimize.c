@@ -42,7 +42,12 @@ static const char optimize_help[] =
     "has at most --budget points (default 200), else Nelder-Mead. The best feasible point of\n"
     "each weight is re-run on fresh paths (seed + 1000003), beside the scenario itself;\n"
     "OUT.h5 (default optimize.h5) holds the search in /optimize and their statistics as\n"
-    "the variants baseline, w0, w0.5, ... (docs/OUTPUT.md).\n";
+    "the variants baseline, w0, w0.5, ... (docs/OUTPUT.md).\n"
+    "\n"
+    "  --budget N              most points of a grid search (default 200)\n"
+    CLI_RUN_OPTIONS_HELP
+    "  --superblock-paths N    advanced: paths per superblock (capsim run --help)\n"
+    "  (--target-rse, --on and --shard apply to run, compare and sweep only)\n";
 
 typedef struct {
     uint64_t budget;

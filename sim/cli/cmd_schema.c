@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char schema_help[] =
-    "usage: capsim schema [--help] [--markdown]\n"
+    "usage: capsim schema [--help] [--markdown] [--quiet]\n"
     "\n"
     "Print the JSON Schema (draft-07) of scenario files on stdout, made from the table of\n"
     "every key the loader takes (sim/scenario/schema_table.c). A YAML language server\n"
@@ -20,6 +20,7 @@ static const char schema_help[] =
     "A file with extends: is an overlay: the schema requires nothing in it.\n"
     "\n"
     "  --markdown   the key reference of docs/SCENARIO.md instead (between its markers)\n"
+    "  -q, --quiet  accepted, as by every command (schema prints only the schema)\n"
     "  -h, --help   this help\n"
     "\n"
     "Exit codes: 0 ok; 1 stdout cannot be written; 2 bad arguments.\n";
@@ -33,6 +34,7 @@ int cmd_schema(int argc, char **argv)
             return EXIT_OK;
         }
         if (!strcmp(argv[i], "--markdown")) markdown = 1;
+        else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) continue;
         else if (argv[i][0] == '-') return cli_usage_error("schema", "unknown option %s", argv[i]);
         else return cli_usage_error("schema", "no arguments expected, got '%s'", argv[i]);
     }

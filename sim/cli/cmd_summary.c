@@ -14,7 +14,7 @@
 #include <string.h>
 
 static const char summary_help[] =
-    "usage: capsim summary [--help] [--json] OUT.h5\n"
+    "usage: capsim summary [--help] [--json] [--quiet] OUT.h5\n"
     "\n"
     "Print percentile tables of a results file written by capsim run, compare or sweep:\n"
     "key per-path totals (mean, standard error of the mean, P5, P50, P95 over paths),\n"
@@ -24,6 +24,7 @@ static const char summary_help[] =
     "\n"
     "  --json       the same content as one JSON document, numbers at full precision\n"
     "               (its shape: docs/OUTPUT.md, \"summary --json\")\n"
+    "  -q, --quiet  accepted, as by every command (summary prints only its tables)\n"
     "  -h, --help   this help\n"
     "\n"
     "Exit codes: 0 ok; 1 a read or write error of the system; 2 bad arguments, or a file\n"
@@ -38,6 +39,7 @@ int cmd_summary(int argc, char **argv)
             fputs(summary_help, stdout);
             return EXIT_OK;
         }
+        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet")) continue;
         if (!strcmp(argv[i], "--json")) {
             json = 1;
             continue;
