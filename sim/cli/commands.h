@@ -17,6 +17,7 @@
  *   cmd_export.c   capsim export: tidy CSV files of a results file
  *   cmd_optimize.c capsim optimize: the search for the best decisions (sim/optimize)
  *   cmd_schema.c   capsim schema: the scenario format as a JSON Schema or Markdown
+ *   cmd_report.c   capsim report: an HTML page of a results file (runs output/python/capsim)
  *
  * commands: each subcommand takes the arguments after "capsim" (argv[0] is the
  * subcommand's name) and returns an exit code: 0 success, 1 runtime failure, 2 bad input.
@@ -33,5 +34,6 @@ int cmd_summary(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_optimize(int argc, char **argv);
 int cmd_schema(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const char main_help[] =
     "  summary OUT.h5             percentile tables in the terminal\n"
     "  export OUT.h5 --csv DIR    tidy CSV files\n"
     "  schema [--markdown]        the scenario format as a JSON Schema (or Markdown)\n"
+    "  report OUT.h5 -o R.html    one self-contained HTML page (charts, tables, scenario)\n"
     "\n"
     "capsim COMMAND --help for each; capsim --version.\n"
     "Exit codes: 0 success, 1 runtime failure, 2 bad input.\n";
@@ -36,6 +37,7 @@ static int dispatch(int argc, char **argv)
         { "merge", cmd_merge, 0 }, { "check", cmd_check, 0 }, { "summary", cmd_summary, 0 },
         { "export", cmd_export, 0 }, { "optimize", cmd_optimize, 1 },
         { "schema", cmd_schema, 0 },
+        { "report", cmd_report, 0 },
     };
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         if (comm_rank() == 0) fputs(main_help, argc < 2 ? stderr : stdout);
@@ -49,7 +51,7 @@ static int dispatch(int argc, char **argv)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].all_ranks || comm_rank() == 0 ? commands[i].fn(argc - 1, argv + 1) : EXIT_OK;
     if (comm_rank() == 0)
-        fprintf(stderr, "capsim: unknown command '%s' (expected run, compare, sweep, merge, check, summary, export, optimize or schema)\n",
+        fprintf(stderr, "capsim: unknown command '%s' (expected run, compare, sweep, merge, check, summary, export, optimize, schema or report)\n",
                 argv[1]);
     return EXIT_BAD_INPUT;
 }

@@ -99,9 +99,48 @@ def open_results(path, groups=GROUPS):
                    and isinstance(f.get(g), h5py.Group)]
     out = {}
     for g in present:
+        if g == "optimize":
+            out[g] = read_optimize(path)
+            continue
         with xr.open_dataset(path, group=g, engine=ENGINE) as ds:
             out[g] = ds.load()
     return Results(path, out, attrs)
+
+
+# /optimize's variables and their dimensions (docs/OUTPUT.md, "/optimize").
+OPTIMIZE_DIMS = {"decision": ("decision",), "weight": ("weight",), "point": ("point",),
+                 "constraint": ("constraint",), "points": ("point", "decision"), "objective_in": ("point", "weight"),
+                 "mean": ("point",), "es": ("point",), "constraint_value": ("point", "constraint"),
+                 "feasible": ("point",), "chosen": ("weight", "decision"), "chosen_point": ("weight",),
+                 "objective_in_chosen": ("weight",), "objective_out": ("weight",), "objective_out_se": ("weight",),
+                 "objective_baseline": ("weight",), "objective_baseline_se": ("weight",)}
+
+
+def read_optimize(path):
+    """/optimize as a Dataset, read with h5py by its documented layout rather than by
+    its dimension scales, so that a group written without them (or with a variable of
+    another shape, which is left out; a scalar baseline is kept as a scalar) still
+    reads: summary shows such pieces as n/a, and the charts do without them."""
+    with h5py.File(path, "r") as f:
+        g = f["optimize"]
+        sizes, data = {}, {}
+        for name, dims in OPTIMIZE_DIMS.items():
+            d = g.get(name)
+            if not isinstance(d, h5py.Dataset):
+                continue
+            v = d[()]
+            if v.dtype.kind in "SO":
+                v = np.array([_text(x) for x in np.ravel(v)], dtype=object).reshape(np.shape(v))
+            if np.ndim(v) == 0 and name.startswith("objective_baseline"):
+                data[name] = ((), v)
+                continue
+            if np.ndim(v) != len(dims) or any(sizes.get(k, n) != n for k, n in zip(dims, np.shape(v))):
+                continue
+            sizes.update(zip(dims, np.shape(v)))
+            data[name] = (dims, v)
+        attrs = {k: _text(v) for k, v in g.attrs.items()}
+    coords = {k: data.pop(k) for k in ("decision", "weight", "point", "constraint") if k in data}
+    return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
 def as_results(obj):
