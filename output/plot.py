@@ -71,7 +71,7 @@ def main(argv=None):
     except NotResults as e:
         print(f"plot.py: {e}", file=sys.stderr)
         return 2
-    except (KeyError, ValueError, IndexError, TypeError, OSError) as e:
+    except (KeyError, ValueError, IndexError, TypeError, OSError, RuntimeError) as e:
         print(f"plot.py: {args.file}: damaged results file: {e}", file=sys.stderr)
         return 2
     if args.variant is not None and res.variants:
@@ -98,7 +98,7 @@ def main(argv=None):
             return 2
         print(f"plot.py: {args.file}: damaged results file: {e}", file=sys.stderr)
         return 2
-    except (KeyError, IndexError, TypeError) as e:
+    except (KeyError, IndexError, TypeError, RuntimeError) as e:
         print(f"plot.py: {args.file}: damaged results file: {e}", file=sys.stderr)
         return 2
     except OSError as e:

@@ -229,8 +229,11 @@ def main(argv=None):
     except NotResults as e:
         print(f"capsim report: {e}", file=sys.stderr)
         return 2
-    except (KeyError, ValueError, IndexError, TypeError) as e:
+    except (KeyError, ValueError, IndexError, TypeError, RuntimeError) as e:
         print(f"capsim report: {args.file}: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 2
+    except OSError as e:   # HDF5's, on data that do not decode
+        print(f"capsim report: {args.file}: damaged results file: {e}", file=sys.stderr)
         return 2
     try:
         write_text(text_ok, args.out)

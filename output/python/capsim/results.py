@@ -12,7 +12,11 @@ import h5py
 import numpy as np
 import xarray as xr
 
-ENGINE = "h5netcdf"
+try:   # netCDF-C opens a group of a few hundred variables 5-10x faster than h5netcdf
+    import netCDF4  # noqa: F401
+    ENGINE = "netcdf4"
+except ImportError:
+    ENGINE = "h5netcdf"
 GROUPS = ("stats", "diff", "totals", "params", "sensitivity", "paths", "optimize")
 
 
