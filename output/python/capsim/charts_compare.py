@@ -4,7 +4,7 @@ value difference, and spend against shortfall. Each takes a Results and returns 
 Figure (sweep_curves: a dict of them), or None when the file lacks what it needs."""
 import numpy as np
 
-from .style import ScaledFormatter, axis_label, finish, fmt_value, formatter, money_scale, new_figure
+from .style import ScaledFormatter, axis_label, finish, fmt_value, formatter, money_scale, new_figure, wrap
 from .tables import CHART_TOTALS, long_name, waterfall_steps
 from .variants import select_variant, short_label
 
@@ -19,22 +19,27 @@ def compare_totals(res):
     names = [n for n in CHART_TOTALS if f"{n}_mean" in diff and diff[f"{n}_mean"].dims == ("variant",)]
     if not names:
         return None
-    variants = [short_label(v) for v in diff["variant"].values][:MAX_VARIANTS]
-    fig, axes = new_figure(9, (0.35 * len(variants) + 0.9) * len(names) + 1.2, len(names), 1)
+    labels, what = point_labels(res)   # the baseline is the first, not in /diff
+    variants = labels[1:1 + MAX_VARIANTS]
+    fig, axes = new_figure(9, (0.3 * len(variants) + 1.1) * len(names) + 1.2, len(names), 1)
     for ax, n in zip(axes[:, 0], names):
         m = diff[f"{n}_mean"].values[:len(variants)]
         se = diff[f"{n}_se"].values[:len(variants)]
         ax.barh(range(len(variants)), m, xerr=1.96 * se, color="C0", alpha=0.8, capsize=3)
         ax.set_yticks(range(len(variants)))
         ax.set_yticklabels(variants, fontsize=7)
+        ax.invert_yaxis()   # the first variant on top
         ax.axvline(0, color="black", linewidth=0.8)
         units = diff[f"{n}_mean"].attrs.get("units", "")
         ax.xaxis.set_major_formatter(formatter(units))
-        ax.set_title(f"{n}: {long_name(res['stats'][f'{n}_mean']) if f'{n}_mean' in res['stats'] else n}"
-                     f" ({diff[f'{n}_mean'].attrs.get('better', '')} is better; {units})", fontsize=8)
+        ax.set_xlabel(units, fontsize=8)
+        lname = long_name(res["stats"][f"{n}_mean"]) if f"{n}_mean" in res["stats"] else n
+        ax.set_title(wrap(f"{n}: {lname} ({diff[f'{n}_mean'].attrs.get('better', '')} is better)", 7.5, 8),
+                     fontsize=8)
         ax.grid(alpha=0.3, axis="x")
-    base = short_label(diff.attrs.get("baseline", res.attrs.get("baseline", "")))
-    return finish(fig, f"Paired difference from the baseline {base}: mean and 95% interval", res.attrs)
+    base = labels[0]
+    return finish(fig, f"Paired difference from the baseline {base}: mean and 95% interval"
+                  f"{'; variants labelled ' + what if what else ''}", res.attrs)
 
 
 def sweep_change(st, diff, n, idx):

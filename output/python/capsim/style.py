@@ -102,6 +102,11 @@ def provenance(attrs):
     return " · ".join(parts)
 
 
+def wrap(text, width_in, size):
+    """Text wrapped to lines that fit width_in inches at this font size."""
+    return "\n".join(textwrap.wrap(text, max(20, int(width_in * 72 / (size * 0.55))), break_on_hyphens=False))
+
+
 def new_figure(width, height, rows=1, cols=1, **kw):
     fig, axes = plt.subplots(rows, cols, figsize=(width, height), squeeze=False, **kw)
     return fig, axes
