@@ -2,9 +2,6 @@
 the figure (no clipped title), with the provenance footer; tick labels never in
 milli-dollars; plot.py writes png, svg and pdf."""
 import os
-import subprocess
-import sys
-
 import matplotlib
 import numpy as np
 import pytest
@@ -143,18 +140,41 @@ def test_tornado_usd_chart_spans_the_groups(results):
         assert b.get_x() + b.get_width() == pytest.approx(r["high"] / scale, rel=1e-12)
 
 
-@pytest.mark.parametrize("fmt,magic", [("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")])
+def plot_main(*args):
+    """output/plot.py's main() in this process (its imports are paid for already)."""
+    import contextlib
+    import importlib.util
+    import io
+    spec = importlib.util.spec_from_file_location("capsim_plot", os.path.join(ROOT, "output", "plot.py"))
+    plot = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plot)
+    so, se = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(so), contextlib.redirect_stderr(se):
+        try:
+            rc = plot.main(list(args))
+        except SystemExit as e:
+            rc = e.code
+    return rc, so.getvalue(), se.getvalue()
+
+
+@pytest.mark.parametrize("fmt,magic", [("svg", b"<?xml"), ("pdf", b"%PDF")])
 def test_plot_py_formats(files, tmp_path, fmt, magic):
+    # png, the default, is what the other tests of plot.py write
     out = tmp_path / fmt
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "output", "plot.py"), files["compare"], "-o", str(out),
-                        "--format", fmt, "--variant", "bigger"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    written = r.stdout.split()
-    assert any(w.endswith(f"waterfall.{fmt}") for w in written)
+    rc, stdout, stderr = plot_main(files["run"], "-o", str(out), "--format", fmt)
+    assert rc == 0, stderr
+    written = stdout.split()
+    assert any(w.endswith(f"fan_unmet.{fmt}") for w in written) and len(written) >= 6
     for w in written:
         assert w.endswith("." + fmt)
         with open(w, "rb") as f:
             assert f.read(len(magic)) == magic
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "output", "plot.py"), files["compare"], "-o", str(out),
-                        "--format", "gif"], capture_output=True, text=True)
-    assert r.returncode == 2
+    rc, _, stderr = plot_main(files["run"], "-o", str(out), "--format", "gif")
+    assert rc == 2 and "invalid choice" in stderr
+
+
+def test_plot_py_variant_names(files, tmp_path):
+    rc, _, stderr = plot_main(files["compare"], "-o", str(tmp_path), "--variant", "nope")
+    assert rc == 2 and "no variant 'nope'" in stderr
+    rc, _, stderr = plot_main(files["compare"], "-o", str(tmp_path), "--total", "nope")
+    assert rc == 2 and "no total 'nope'" in stderr
