@@ -13,6 +13,7 @@
 #   docs        the README's walkthrough figures and pictures, re-made (tools/docs.py)
 #   bench       speed, scaling and memory (tests/bench.py); make bench BASE=<commit> also
 #               builds that commit and times it against this build, in turns, on one core
+#   plots       every chart of the README's examples into plots/ (PLOT_FORMAT=svg|pdf)
 #   fuzz        the libFuzzer targets of tests/fuzz/ built with clang, ASan and UBSan
 #               (BUILD=build-fuzz), each run FUZZ_S seconds (default 60) on its working
 #               corpus build-fuzz/corpus/NAME; fails when a target crashes
@@ -203,30 +204,37 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIBCAPSIM) | $(BUILD)/.deps-ok
 # fuzz_results remembers the names H5Iget_name finds (tests/fuzz/fuzz_results.c).
 $(BUILD)/fuzz/fuzz_results: FUZZ_LDFLAGS = -Wl,--wrap=H5Iget_name
 
-# The README's pictures: the default run, the April 2026 amendment (compare) and the
-# size of the AWS deal (sweep), each drawn by output/plot.py.
+# Every chart of the README's examples, into plots/ (git-ignored; the README's own copies
+# in docs/img are made by `make docs`): the default run, the April 2026 amendment
+# (compare), the size of the AWS deal (sweep), the AWS option, the owned site, the
+# optimize example; each drawn by output/plot.py, with its HTML page (capsim report).
 PLOT_PATHS ?= 10000
+PLOT_FORMAT ?= png
+PLOT         = $(PYTHON) output/plot.py --format $(PLOT_FORMAT)
 plots: capsim
-	@mkdir -p results docs/img
+	@mkdir -p results plots
 	./$(CAPSIM) run --paths $(PLOT_PATHS) --quiet -o results/default.h5
-	$(PYTHON) output/plot.py results/default.h5 -o docs/img/default
+	$(PLOT) results/default.h5 -o plots/default
+	./$(CAPSIM) report results/default.h5 -o plots/default.html
 	./$(CAPSIM) compare scenarios/azure-exclusive-2025.yaml scenarios/multicloud-2026.yaml \
 	    --paths $(PLOT_PATHS) --quiet -o results/amendment.h5
-	$(PYTHON) output/plot.py results/amendment.h5 -o docs/img/amendment --series turned_down_revenue
+	$(PLOT) results/amendment.h5 -o plots/amendment --series turned_down_revenue
+	./$(CAPSIM) report results/amendment.h5 -o plots/amendment.html
 	./$(CAPSIM) sweep scenarios/multicloud-2026.yaml --vary contracts.aws-2025.capacity.0.count=0:400000:5 \
 	    --paths $(PLOT_PATHS) --quiet -o results/aws-size.h5
-	$(PYTHON) output/plot.py results/aws-size.h5 -o docs/img/aws-size
+	$(PLOT) results/aws-size.h5 -o plots/aws-size
 	./$(CAPSIM) compare scenarios/multicloud-2026.yaml scenarios/aws-expand-option.yaml \
 	    --paths $(PLOT_PATHS) --quiet -o results/aws-option.h5
-	$(PYTHON) output/plot.py results/aws-option.h5 -o docs/img/aws-option
+	$(PLOT) results/aws-option.h5 -o plots/aws-option
 	./$(CAPSIM) sweep scenarios/aws-expand-option.yaml --vary contracts.aws-2025.options.0.when.above=-1,0,0.1,0.2,1 \
 	    --paths $(PLOT_PATHS) --quiet -o results/aws-trigger.h5
 	./$(CAPSIM) compare scenarios/multicloud-2026.yaml scenarios/stargate-owned.yaml \
 	    --paths $(PLOT_PATHS) --quiet -o results/owned.h5
-	$(PYTHON) output/plot.py results/owned.h5 -o docs/img/owned --variant stargate-owned
+	$(PLOT) results/owned.h5 -o plots/owned --variant stargate-owned
 	./$(CAPSIM) optimize scenarios/optimize-aws-google.yaml --quiet -o results/optimize.h5
 	./$(CAPSIM) summary results/optimize.h5 > results/optimize.summary
-	$(PYTHON) output/plot.py results/optimize.h5 -o docs/img/optimize
+	$(PLOT) results/optimize.h5 -o plots/optimize
+	./$(CAPSIM) report results/optimize.h5 -o plots/optimize.html
 
 # The README's walkthrough: its figures (docs/walkthrough.json), README.md written from
 # docs/README.in.md, and its pictures (docs/img), all made by the code (tools/docs.py;
