@@ -21,7 +21,7 @@ import matplotlib
 
 from .check import check_file
 from .results import NotResults, as_results
-from .style import fmt_value, provenance
+from .style import fmt_value, is_money, provenance
 from .tables import KEY_TOTALS, key_totals
 from .variants import select_variant, short_label
 from . import charts_compare, charts_opt, charts_run, charts_sens
@@ -81,11 +81,11 @@ def _table(header, rows, cls=None):
 def _totals_table(res, variant):
     rows = []
     for r in key_totals(res, variant):
-        u = r["units"]
-        rows.append([r["name"], fmt_value(r["mean"], u), fmt_value(r["se"], u), fmt_value(r["es_lo"], u),
-                     fmt_value(r["p5"], u), fmt_value(r["p50"], u), fmt_value(r["p95"], u),
-                     fmt_value(r["es_hi"], u), r["better"]])
-    return _table(["total", "mean", "SE", "ES5", "P5", "P50", "P95", "ES95", "better"], rows)
+        # money and months say their unit in the number; others in the last column
+        u = r["units"] if is_money(r["units"]) or r["units"] == "months" else ""
+        rows.append([r["name"]] + [fmt_value(r[k], u) for k in ("mean", "se", "es_lo", "p5", "p50", "p95", "es_hi")]
+                    + [r["better"], "" if u else r["units"]])
+    return _table(["total", "mean", "SE", "ES5", "P5", "P50", "P95", "ES95", "better", "units"], rows)
 
 
 def _diff_table(res):

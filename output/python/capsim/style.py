@@ -65,6 +65,8 @@ def fmt_value(v, units=""):
     if v is None or not np.isfinite(v):
         return "n/a"
     a = abs(v)
+    if is_money(units) and v == 0:
+        return "$0"
     if is_money(units):
         scale, suf = next(((s, n) for s, n in SCALES if a >= s), (1.0, ""))
         x = a / scale

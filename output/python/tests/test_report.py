@@ -49,10 +49,16 @@ def test_self_contained(pages):
 def test_numbers_and_text(results, pages):
     res = results["run"]
     page = pages["run"]
-    for row in capsim.key_totals(res):
-        cells = f"<td>{row['name']}</td><td>{html.escape(fmt_value(row['mean'], row['units']))}</td>" \
-                f"<td>{html.escape(fmt_value(row['se'], row['units']))}</td>"
+    rows = capsim.key_totals(res)
+    assert len(rows) >= 10
+    for row in rows:
+        u = row["units"] if row["units"] in ("USD", "months") else ""
+        cells = f"<td>{row['name']}</td><td>{html.escape(fmt_value(row['mean'], u))}</td>" \
+                f"<td>{html.escape(fmt_value(row['se'], u))}</td>"
         assert cells in page, row["name"]
+    st = res["stats"]   # by hand: the mean of pv_spend in $B or $M, three figures
+    m = float(st["pv_spend_mean"])
+    assert m > 1e9 and f"<td>pv_spend</td><td>${m / 1e9:.{2 if m < 1e10 else 1}f}B</td>" in page
     assert html.escape(res.attrs["scenario"]) in page          # the scenario text, escaped
     assert f"<th>seed</th><td class='text'>{res.attrs['seed']}</td>" in page
     assert html.escape(capsim.provenance(res.attrs)) in page
