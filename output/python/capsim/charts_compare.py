@@ -114,7 +114,7 @@ def waterfall(res, variant=None):
         left = 0.0 if last else run
         color = "0.35" if last else ("C2" if amount >= 0 else "C3")
         ax.barh(i, amount / scale, left=left / scale, color=color, alpha=0.85)
-        ax.text((left + amount) / scale, i, f" {'+' if amount >= 0 else ''}{fmt_value(amount, 'USD')} ",
+        ax.text((left + amount) / scale, i, f" {'+' if amount > 0 else ''}{fmt_value(amount, 'USD')} ",
                 va="center", ha="left" if amount >= 0 else "right", fontsize=8)
         if not last:
             ax.plot([(run + amount) / scale] * 2, [i, i + 1], color="0.5", linewidth=0.6)
@@ -156,7 +156,7 @@ def spend_shortfall(res, spend="pv_spend", shortfall=None):
     fig, axes = new_figure(9, 6)
     ax = axes[0, 0]
     ax.errorbar(x / xs, y / ys, xerr=2 * xe / xs, yerr=2 * ye / ys, fmt="o", color="0.55", ecolor="0.75",
-                label="variants (mean, 2 SE)")
+                label="variants (mean, 2 SE of each; paired differences are tighter)")
     ax.plot(x[front] / xs, y[front] / ys, "-o", color="C0", label="frontier: no variant has less of both")
     ax.scatter([x[0] / xs], [y[0] / ys], marker="*", s=160, color="black", zorder=4, label="baseline")
     for i, lab in enumerate(labels):

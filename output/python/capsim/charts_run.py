@@ -55,7 +55,7 @@ def fan(res, series="unmet", variant=None, diff=False, title=None):
         ax.set_ylabel(axis_label("difference" if diff else series, units), fontsize=8)
         ax.yaxis.set_major_formatter(formatter(units))
         ax.grid(alpha=0.3)
-    axes[0, 0].legend(loc="upper left", fontsize=7, ncol=4)
+    axes[0, 0].legend(loc="best" if diff else "upper left", fontsize=7, ncol=4)
     if title is None:
         if diff:
             base = short_label(res["diff"].attrs.get("baseline", res.attrs.get("baseline", "baseline")))
@@ -200,10 +200,9 @@ def exceedance(res, max_variants=6):
         better = m.attrs.get("better", "higher")
         v = np.asarray(tot[n].values, dtype=float).reshape(len(variants), -1)
         money = is_money(m.attrs.get("units", ""))
-        scale, suf = money_scale(v[np.isfinite(v)]) if money else (1.0, None)
         npaths = 1
         for k in range(min(len(variants), max_variants)):
-            x = np.sort(v[k][np.isfinite(v[k])]) / scale
+            x = np.sort(v[k][np.isfinite(v[k])])
             if len(x) == 0:
                 continue
             npaths = max(npaths, len(x))
@@ -213,8 +212,9 @@ def exceedance(res, max_variants=6):
         ax.set_yscale("log")
         ax.set_ylim(1.0 / npaths / 1.5, 1.05)
         ax.set_ylabel("P(below x)" if better == "higher" else "P(above x)", fontsize=8)
-        ax.xaxis.set_major_formatter(ScaledFormatter(True, suf) if money else formatter(""))
-        ax.set_xlabel(axis_label(long_name(m), m.attrs.get("units", ""), suf if money else None), fontsize=8)
+        # one scale per axis from its largest tick ($B, or $T past a trillion)
+        ax.xaxis.set_major_formatter(formatter(m.attrs.get("units", "")))
+        ax.set_xlabel(axis_label(long_name(m), m.attrs.get("units", "")), fontsize=8)
         ax.set_title(f"{n}: chance of a result {'below' if better == 'higher' else 'above'} x "
                      f"({better} is better)", fontsize=9)
         ax.grid(alpha=0.3, which="both")
