@@ -109,13 +109,14 @@ def _diff_table(res):
 
 def _variant_means(res):
     st = res["stats"]
-    labels = [short_label(v) for v in st["variant"].values]
+    labels, what = charts_compare.point_labels(res)   # a sweep's variants by their values
+    note = f"<p class='muted'>Variants labelled by {html.escape(what)}.</p>" if what else ""
     rows = []
     for n in KEY_TOTALS:
         if f"{n}_mean" in st and st[f"{n}_mean"].dims == ("variant",):
             u = st[f"{n}_mean"].attrs.get("units", "")
             rows.append([n] + [fmt_value(float(x), u) for x in st[f"{n}_mean"].values])
-    return _table(["mean of"] + labels, rows)
+    return note + _table(["mean of"] + labels, rows)
 
 
 def _optimize_table(res):
