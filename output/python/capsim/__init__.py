@@ -20,6 +20,11 @@ from .charts_sens import sobol, tornado, tornado_usd  # noqa: F401
 from .charts_opt import frontier  # noqa: F401
 
 __version__ = "0.1.0"
+__all__ = ["NotResults", "Results", "open_results", "select_variant", "short_label", "unstack_sweep",
+           "variant_index", "key_totals", "path_totals", "present_value", "read_params", "tornado_usd_table",
+           "waterfall_steps", "ScaledFormatter", "fmt_value", "provenance", "save", "cash_fan", "exceedance", "fan",
+           "options_exercised", "spend_by_cloud", "supply_demand", "compare_totals", "pareto_front",
+           "spend_shortfall", "sweep_curves", "waterfall", "sobol", "tornado", "tornado_usd", "frontier", "charts"]
 
 
 def charts(res, series="unmet", total="pv_turned_down_revenue", variant=None):

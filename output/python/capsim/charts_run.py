@@ -5,7 +5,7 @@ lacks what the chart needs."""
 import matplotlib.ticker as mticker
 import numpy as np
 
-from .style import (ScaledFormatter, axis_label, finish, formatter, is_money, money_scale,
+from .style import (ScaledFormatter, axis_label, finish, formatter, money_scale,
                     new_figure)
 from .tables import long_name
 from .variants import select_variant, short_label
@@ -199,7 +199,6 @@ def exceedance(res, max_variants=6):
         m = st[f"{n}_mean"]
         better = m.attrs.get("better", "higher")
         v = np.asarray(tot[n].values, dtype=float).reshape(len(variants), -1)
-        money = is_money(m.attrs.get("units", ""))
         npaths = 1
         for k in range(min(len(variants), max_variants)):
             x = np.sort(v[k][np.isfinite(v[k])])

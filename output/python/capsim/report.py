@@ -23,7 +23,7 @@ from .check import check_file
 from .results import NotResults, as_results
 from .style import fmt_value, is_money, provenance
 from .tables import KEY_TOTALS, key_totals
-from .variants import select_variant, short_label
+from .variants import short_label
 from . import charts_compare, charts_opt, charts_run, charts_sens
 
 CSS = """

@@ -3,7 +3,6 @@ of a sweep as its own dimensions."""
 import os
 
 import numpy as np
-import xarray as xr
 
 
 def short_label(label):
@@ -60,9 +59,7 @@ def unstack_sweep(ds):
     keys = swept_keys(ds)
     if not keys or "variant" not in ds.dims:
         return ds
-    out = ds.drop_vars([k for k in ds.coords if k == "variant"]).set_index(variant=keys).unstack("variant")
-    # the key paths hold dots: keep them as the dimension names they are
-    return out
+    return ds.drop_vars("variant").set_index(variant=keys).unstack("variant")
 
 
 def grid_values(ds, key):
