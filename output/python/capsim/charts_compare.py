@@ -4,7 +4,8 @@ value difference, and spend against shortfall. Each takes a Results and returns 
 Figure (sweep_curves: a dict of them), or None when the file lacks what it needs."""
 import numpy as np
 
-from .style import ScaledFormatter, axis_label, finish, fmt_value, formatter, money_scale, new_figure, wrap
+from .style import (ScaledFormatter, axis_label, finish, fmt_value, formatter, money_scale, new_figure,
+                    unit_ticks, wrap)
 from .tables import CHART_TOTALS, long_name, waterfall_steps
 from .variants import select_variant, short_label
 
@@ -31,7 +32,7 @@ def compare_totals(res):
         ax.invert_yaxis()   # the first variant on top
         ax.axvline(0, color="black", linewidth=0.8)
         units = diff[f"{n}_mean"].attrs.get("units", "")
-        ax.xaxis.set_major_formatter(formatter(units))
+        unit_ticks(ax.xaxis, units)
         ax.set_xlabel(units, fontsize=8)
         lname = long_name(res["stats"][f"{n}_mean"]) if f"{n}_mean" in res["stats"] else n
         ax.set_title(wrap(f"{n}: {lname} ({diff[f'{n}_mean'].attrs.get('better', '')} is better)", 7.5, 8),
@@ -83,7 +84,7 @@ def sweep_curves(res):
                 ax.fill_between(x[order], (change - 1.96 * se)[order], (change + 1.96 * se)[order], alpha=0.2)
             ax.axhline(0, color="black", linewidth=0.8)
             units = st[f"{n}_mean"].attrs.get("units", "")
-            ax.yaxis.set_major_formatter(formatter(units))
+            unit_ticks(ax.yaxis, units)
             ax.set_ylabel(units, fontsize=8)
             ax.set_title(f"{n}: change ({diff[f'{n}_mean'].attrs.get('better', '')} is better)", fontsize=9)
             ax.grid(alpha=0.3)

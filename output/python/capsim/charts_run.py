@@ -5,7 +5,7 @@ lacks what the chart needs."""
 import matplotlib.ticker as mticker
 import numpy as np
 
-from .style import (ScaledFormatter, axis_label, finish, formatter, money_scale,
+from .style import (ScaledFormatter, axis_label, finish, money_scale, unit_ticks,
                     new_figure)
 from .tables import long_name
 from .variants import select_variant, short_label
@@ -53,7 +53,7 @@ def fan(res, series="unmet", variant=None, diff=False, title=None):
             ax.axhline(0, color="black", linewidth=0.8)
         ax.set_title(f"{dim} {e}" if dim else name, fontsize=9)
         ax.set_ylabel(axis_label("difference" if diff else series, units), fontsize=8)
-        ax.yaxis.set_major_formatter(formatter(units))
+        unit_ticks(ax.yaxis, units)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(loc="best" if diff else "upper left", fontsize=7, ncol=4)
     if title is None:
@@ -89,7 +89,7 @@ def spend_by_cloud(res, variant=None):
     ax = axes[0, 0]
     ax.stackplot(t, *parts.values(), labels=list(parts.keys()), alpha=0.85)
     ax.set_ylabel("spend per month, USD (mean over paths)")
-    ax.yaxis.set_major_formatter(formatter("USD"))
+    unit_ticks(ax.yaxis, "USD")
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     return finish(fig, f"{_who(res, variant)}: expected monthly spend by cloud (contracts, true-ups, capex "
@@ -115,7 +115,7 @@ def supply_demand(res, variant=None):
     ax.plot(t, srv, color="C2", linestyle="--", label="served")
     ax.fill_between(t, srv, srv + unm, color="C3", alpha=0.15, label="unmet")
     ax.set_ylabel("H100e (mean over paths)")
-    ax.yaxis.set_major_formatter(formatter(""))
+    unit_ticks(ax.yaxis, "")
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     return finish(fig, f"{_who(res, variant)}: expected capacity and demand (H100e, summed over clouds and "
@@ -213,7 +213,7 @@ def exceedance(res, max_variants=6):
         ax.set_ylim(1.0 / npaths / 1.5, 1.05)
         ax.set_ylabel("P(below x)" if better == "higher" else "P(above x)", fontsize=8)
         # one scale per axis from its largest tick ($B, or $T past a trillion)
-        ax.xaxis.set_major_formatter(formatter(m.attrs.get("units", "")))
+        unit_ticks(ax.xaxis, m.attrs.get("units", ""))
         ax.set_xlabel(axis_label(long_name(m), m.attrs.get("units", "")), fontsize=8)
         ax.set_title(f"{n}: chance of a result {'below' if better == 'higher' else 'above'} x "
                      f"({better} is better)", fontsize=9)

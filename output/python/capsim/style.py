@@ -51,6 +51,18 @@ def formatter(units):
     return ScaledFormatter(is_money(units))
 
 
+def unit_ticks(axis, units):
+    """Ticks of an axis in these units: ScaledFormatter's labels, and on money axes whole
+    dollars only, so that an axis of tiny or zero amounts reads $0, $1 and never $0.02."""
+    axis.set_major_formatter(formatter(units))
+    if is_money(units):
+        axis.set_major_locator(mticker.MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
+        lo, hi = axis.get_view_interval()   # call after plotting: the data's span
+        if abs(hi - lo) < 2:   # all (nearly) zero: a span of two dollars, not cents
+            mid = round((lo + hi) / 2)
+            getattr(axis.axes, f"set_{axis.axis_name}lim")(mid - 1, mid + 1)
+
+
 def money_scale(values):
     """The unit of a money axis whose data are divided before plotting: $B from a
     billion up, $M from a million, else $. Returns (divisor, suffix)."""

@@ -2,6 +2,7 @@
 the figure (no clipped title), with the provenance footer; tick labels never in
 milli-dollars; plot.py writes png, svg and pdf."""
 import os
+import re
 import matplotlib
 import numpy as np
 import pytest
@@ -62,6 +63,8 @@ def test_every_chart_fits_and_has_the_footer(results):
             for t in ax.get_xticklabels() + ax.get_yticklabels():
                 s = t.get_text()
                 assert not (s.startswith(("$", "-$")) and s.endswith("m")), (kind, stem, s)
+                # nor cents: an axis of zero differences reads -$1, $0, $1
+                assert not re.fullmatch(r"-?\$0\.\d+", s), (kind, stem, s)
         seen.add(f"{kind}/{stem.split('_')[0]}")
         matplotlib.pyplot.close(fig)
     for want in ("run/fan", "run/tornado", "compare/waterfall", "compare/compare", "sweep/sweep", "sweep/spend",
