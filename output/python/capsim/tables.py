@@ -17,7 +17,8 @@ CHART_TOTALS = ["pv_net_value", "pv_value_lost", "pv_spend", "pv_stranded", "pv_
 
 
 def read_params(res):
-    """/params as one variable per sampled value, named by its key path, over
+    """/params as one variable per sampled value, named by its key path (the `key_path`
+    attribute where the dataset's own name is a CF-safe form of it), over
     ([variant,] path), with its units: the one reader of both layouts, one dataset per
     key path (capsim before CF) or one `value([variant,] path, param)` with a `param`
     label coordinate. Coordinates along variant (a sweep's varied values) and variables
@@ -34,7 +35,12 @@ def read_params(res):
             da.attrs = {"key_path": name, "units": str(units[i]) if units is not None else v.attrs.get("units", "")}
             out[name] = da
         return xr.Dataset(out)
-    keep = {k: p[k] for k in p.data_vars if "path" in p[k].dims and set(p[k].dims) <= {"variant", "path"}}
+    # Datasets are named by a CF-safe form of the key path (demand_chatgpt_growth) since
+    # the CF layout; the key path itself is in their key_path attribute (docs/OUTPUT.md).
+    keep = {}
+    for k in p.data_vars:
+        if "path" in p[k].dims and set(p[k].dims) <= {"variant", "path"}:
+            keep[str(p[k].attrs.get("key_path", k))] = p[k]
     return xr.Dataset(keep)
 
 

@@ -72,9 +72,14 @@ def test_params_in_both_layouts(files, results):
     p = read_params(res)
     with h5py.File(files["compare"], "r") as f:
         keys = [k for k in f["params"] if k not in ("path", "variant") and f["params"][k].ndim == 2]
-        assert sorted(p.data_vars) == sorted(keys)
+        kp = {k: f["params"][k].attrs.get("key_path", k) for k in keys}
+        kp = {k: v.decode() if isinstance(v, bytes) else str(v) for k, v in kp.items()}
+        assert sorted(p.data_vars) == sorted(kp.values())
+        assert "demand.inference.growth" in p.data_vars   # named by key path, whatever the dataset's name
         for k in keys:
-            np.testing.assert_array_equal(p[k].values, f["params"][k][()])
+            np.testing.assert_array_equal(p[kp[k]].values, f["params"][k][()])
+        # the key paths are /sensitivity's param labels
+        assert set(p.data_vars) == {str(x) for x in res["sensitivity"]["param"].values}
     # the 2-D layout: one value(variant, path, param) with a param label coordinate, and
     # an unknown extra variable (time_bnds) that is ignored
     names = list(p.data_vars)
