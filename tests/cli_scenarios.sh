@@ -110,7 +110,7 @@ fi
 # of its variant axis (docs/OUTPUT.md). Each rule: a variant, metrics (summed over time and
 # their own dimension) and the sign its story implies. The log shows every difference,
 # so that the size of each effect can be read there.
-variants="azure-exclusive-2025 stress-nvidia-slip stress-slow-power stress-demand-boom stress-demand-bust google-third-partner aws-trainium-2026 aws-expand-option stargate-owned"
+variants="azure-exclusive-2025 stress-nvidia-slip stress-slow-power stress-demand-boom stress-demand-bust google-third-partner no-aws-expansion amendment-exclusivity-only aws-expand-option stargate-owned"
 files=""
 for v in $variants; do files="$files $dir/$v.yaml"; done
 # shellcheck disable=SC2086
@@ -129,7 +129,9 @@ rules = [
     ("stress-demand-bust", [("unmet", -1)], "a demand bust leaves less demand unmet"),
     ("stress-demand-bust", [("pv_stranded", +1)], "a demand bust strands more paid capacity"),
     ("google-third-partner", [("unmet", -1)], "a third partner's capacity leaves less demand unmet"),
-    ("aws-trainium-2026", [("unmet", -1), ("pv_spend", +1)], "Trainium leaves less demand unmet or costs more"),
+    ("no-aws-expansion", [("unmet", +1)], "without the AWS expansion more demand goes unmet"),
+    ("no-aws-expansion", [("pv_spend", -1)], "without the AWS expansion less is spent"),
+    ("amendment-exclusivity-only", [("pv_revenue_share", +1)], "without the cap the revenue share costs more"),
     ("aws-expand-option", [("unmet", -1)], "the right to expand, used on short paths, leaves less demand unmet"),
     ("aws-expand-option", [("pv_net_value", +1)], "the right to expand (no fee) adds net value: it is used only where demand went unmet"),
     ("stargate-owned", [("pv_capex", +1)], "an owned site is paid for with capex"),

@@ -82,6 +82,21 @@ STEPS = {
     "optimize": (["optimize", SC + "optimize-aws-google.yaml"], "optimize.h5"),
 }
 
+# scenarios/README.md's table of the library: each variant against the default, one
+# compare each (common random numbers by name, so a pair gives the same per-path
+# differences as one compare of all files), at LIBRARY_PATHS.
+LIBRARY_PATHS = "4000"
+LIBRARY = ["azure-exclusive-2025", "amendment-exclusivity-only", "no-aws-expansion",
+           "google-third-partner", "aws-expand-option", "stargate-owned", "stress-nvidia-slip",
+           "stress-slow-power", "stress-demand-boom", "stress-demand-bust"]
+for _v in LIBRARY:
+    STEPS["library-" + _v] = (["compare", SC + "multicloud-2026.yaml", SC + _v + ".yaml",
+                               "--paths", LIBRARY_PATHS], "library-%s.h5" % _v)
+
+# Files with regions written from figures: <!-- docs:NAME --> ... <!-- /docs:NAME -->
+# (NAME a figure, usually a block:...); the rest of such a file is edited by hand.
+REGION_FILES = [os.path.join(ROOT, "scenarios", "README.md")]
+
 # The README's pictures: step -> plot.py arguments (into docs/img/<step>).
 PLOTS = {
     "default": [],
@@ -362,9 +377,138 @@ def fig_optimize(r, s, F):
                             "out-of-sample column")
 
 
+def fig_library(name):
+    def fig(r, s, F):
+        def d(t):
+            return float((r.totals(t, 1) - r.totals(t, 0)).mean())
+        extra = []
+        if "pv_capex" in r.f["totals"] and d("pv_capex") != 0:
+            extra.append("capex (PV) %s" % usd_signed(d("pv_capex")))
+        if abs(d("pv_revenue_share")) >= 0.5e9:
+            extra.append("revenue share %s" % usd_signed(d("pv_revenue_share")))
+        if abs(d("pv_revenue")) >= 0.5e9:
+            extra.append("revenue %s" % usd_signed(d("pv_revenue")))
+        if abs(d("outstanding_commitment")) >= 0.5e9:
+            extra.append("outstanding %s" % usd_signed(d("outstanding_commitment")))
+        net = r.totals("pv_net_value", 1) - r.totals("pv_net_value", 0)
+        F["library.%s" % name] = "| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, usd_signed(d("pv_net_value")), pct(float((net > 0).mean())),
+            usd_signed(d("pv_value_lost")), usd_signed(d("pv_spend")),
+            usd_signed(d("pv_stranded")), usd_signed(d("peak_funding_need")), "; ".join(extra))
+    return fig
+
+
+def fig_reconcile(r, s, F):
+    """The default against the public record (scenarios/README.md, Reconciliation)."""
+    st = r.f["stats"]
+    months = [m.decode() for m in st["month"][()]]
+    clouds = [c.decode() for c in st["cloud"][()]]
+    contracts = [c.decode() for c in st["contract"][()]]
+    ends = {y: max(i for i, m in enumerate(months) if m.startswith(str(y))) for y in range(2025, 2031)}
+    need, avail = st["power_needed_mean"][()], st["power_available_mean"][()]
+    drawn = {y: np.minimum(need[t], avail[t]) for y, t in ends.items()}
+    F["rec.power"] = ", ".join("%d %.1f" % (y, drawn[y].sum() / 1e3) for y in ends)
+    for y in (2026, 2029):
+        share = drawn[y] / drawn[y].sum()
+        F["rec.share_%d" % y] = ", ".join("%s %.0f%%" % (c, 100 * x) for c, x in zip(clouds, share) if x >= 0.005)
+    cap = st["capacity_mean"][()]
+    F["rec.share_h100e_2029"] = ", ".join("%s %.0f%%" % (c, 100 * x) for c, x in
+                                          zip(clouds, cap[ends[2029]] / cap[ends[2029]].sum()) if x >= 0.005)
+    rev, spend = st["revenue_mean"][()], st["spend_mean"][()]
+    td = st["turned_down_revenue_mean"][()]
+    year = lambda y: [i for i, m in enumerate(months) if m.startswith(str(y))]
+    F["rec.revenue"] = ", ".join("%d %s" % (y, usd(float(rev[year(y)].sum()))) for y in range(2026, 2030))
+    F["rec.revenue_2030"] = usd(float(rev[year(2030)].sum()) * 12 / len(year(2030)))
+    F["rec.demand_2030"] = usd(float((rev[year(2030)].sum() + td[year(2030)].sum()) * 12 / len(year(2030))))
+    F["rec.td_2026"] = usd(float(td[year(2026)].sum()))
+    ppos = st["turned_down_revenue_ppos"][()]
+    F["rec.p_td_2026_04"] = pct(float(ppos[months.index("2026-04")]))
+    spend_to_2030 = float(spend.sum())
+    F["rec.spend_to_2030"] = usd(spend_to_2030)
+    billed = spend.sum(axis=0)
+    groups = [("Microsoft (Azure)", ("azure-",)), ("Amazon (AWS)", ("aws-",)), ("Oracle", ("oracle-",)),
+              ("CoreWeave", ("coreweave",)), ("Google", ("google-",)),
+              ("own sites (Nvidia, AMD, Broadcom chips)", ("nvidia-", "amd-", "broadcom-"))]
+    for label, prefixes in groups:
+        b = sum(float(billed[k]) for k, c in enumerate(contracts) if c.startswith(prefixes))
+        F["rec.billed." + label.split()[0].lower()] = usd(b)
+    F["rec.outstanding"] = usd(r.stat("outstanding_commitment_mean"))
+    F["rec.cash_2030"] = usd(float(st["cash_mean"][()][-1]))
+    F["rec.need_mean"] = usd(r.stat("peak_funding_need_mean"))
+    F["rec.need_p50"] = usd(r.quantile("peak_funding_need", 0.5))
+    rows = [
+        ("Power in use at the end of each year, GW", F["rec.power"],
+         "0.2 (2023), 0.6 (2024), ~1.9 (2025) online; more than 10 GW contracted in the US "
+         "by 2026-04, not energised; ~30 GW planned",
+         "demand: compute online, contracted capacity, compute spend plans",
+         "2025 matches by calibration, and the contracted ~10 GW arrive over 2026-28. The "
+         "~30 GW plan stops near 16 GW: only the first ~4 GW of the Nvidia, AMD and Broadcom "
+         "programmes are in the default (scenarios/multicloud-2026.yaml explains why). In use: "
+         "the smaller of the power the delivered chips need and the power built, per cloud, "
+         "in the mean"),
+        ("Share of power in use by cloud", "end-2026: %s; end-2029: %s" % (
+            F["rec.share_2026"], F["rec.share_2029"]),
+         "Azure primary; AWS rising (2 GW of the more than 3 GW signed in the 90 days to "
+         "2026-04 came from Amazon)", "demand: contracted capacity",
+         "the same direction. In H100e AWS's share is smaller (end-2029: %s) because "
+         "Trainium is counted at its BF16 throughput, 0.68 H100e for 1.8 kW"
+         % F["rec.share_h100e_2029"].split("aws ")[1].split(",")[0]),
+        ("Revenue by year", "%s; 2030 %s a year (its 10 months, annualised), against "
+         "demand worth %s a year" % (F["rec.revenue"], F["rec.revenue_2030"], F["rec.demand_2030"]),
+         "$13.1B recognised (2025); ~$30B (2026 target); more than $280B (2030 target)",
+         "demand: recognised revenue, revenue targets",
+         "2026 is on target. Demand is calibrated to the lab's plan and by 2030 is worth more "
+         "than the target, but the capacity in the horizon serves well under half of it: the "
+         "target needs the plan's ~30 GW"),
+        ("Business turned down in 2026", "expected %s; some turned away in 2026-04 on %s "
+         "of paths" % (F["rec.td_2026"], F["rec.p_td_2026_04"]),
+         "the CFO, April 2026: deals not pursued for lack of compute",
+         "demand: turning down business",
+         "consistent, because training is valued above the API's price (an assumption from "
+         "this very statement: scenarios/multicloud-2026.yaml, training)"),
+        ("Compute spend, 2025-11 to 2030-10, nominal", F["rec.spend_to_2030"],
+         "~$600B through 2030 (the later plan); $1.4T over 8 years for ~30 GW (2025-11)",
+         "demand: compute spend plans",
+         "within ~15% of the later plan; the $1.4T includes the programmes' remaining ~22 GW "
+         "and the years after 2030"),
+        ("Billed by counterparty in the horizon, nominal",
+         "Microsoft %s; Amazon %s; Oracle %s; CoreWeave %s; Google %s; own sites %s (capex "
+         "and running costs); still owed under the floors at 2030-10: %s" % (
+             F["rec.billed.microsoft"], F["rec.billed.amazon"], F["rec.billed.oracle"],
+             F["rec.billed.coreweave"], F["rec.billed.google"], F["rec.billed.own"],
+             F["rec.outstanding"]),
+         "Azure $250B; AWS $38B and +$100B; Oracle $300B; CoreWeave $22.4B; Google not "
+         "disclosed; Nvidia 10 GW, AMD 6 GW, Broadcom 10 GW programmes",
+         "contracts",
+         "the floors run past 2030-10, so part of each is still owed then. Each modelled "
+         "contract bills about its floor over its term when every chip arrives (arithmetic "
+         "in scenarios/multicloud-2026.yaml): Azure's 1.6M GB300 ~$251B, Oracle's 2.1M "
+         "GB300 to 2032-12 ~$315B"),
+        ("Cash", "mean cash at 2030-10 %s; peak funding need %s in the mean, %s in the "
+         "median" % (F["rec.cash_2030"], F["rec.need_mean"], F["rec.need_p50"]),
+         "not disclosed; Amazon invests up to $50B, Nvidia up to $100B as the GW are deployed",
+         "contracts: AWS 2026 expansion, Nvidia",
+         "the modelled inflows (Amazon's $50B, Nvidia's first $10B) do not cover the plan: "
+         "the lab must raise the peak funding need elsewhere"),
+    ]
+    F["block:reconcile"] = "\n".join(
+        ["| figure | capsim (the default, mean of the paths) | public record | SRC row "
+         "(docs/SOURCES.md) | where they differ, why |", "|---|---|---|---|---|"]
+        + ["| %s |" % " | ".join(r) for r in rows])
+
+
 FIGS = {"default": fig_default, "amendment": fig_amendment, "amendment3": fig_amendment3,
         "api-first": fig_api_first, "aws-size": fig_aws_size, "aws-option": fig_aws_option,
         "aws-trigger": fig_aws_trigger, "owned": fig_owned, "optimize": fig_optimize}
+FIGS.update({"library-" + v: fig_library(v) for v in LIBRARY})
+
+
+def library_table(F):
+    """The rows fig_library made, as one table (once all of them are there)."""
+    head = ("| variant | PV net value | better on | PV value lost | PV spend | PV stranded | "
+            "peak funding need | other |\n|---|---|---|---|---|---|---|---|")
+    if all("library.%s" % v in F for v in LIBRARY):
+        F["block:library"] = "\n".join([head] + [F["library.%s" % v] for v in LIBRARY])
 
 
 # ---------- running
@@ -382,7 +526,10 @@ def run_steps(capsim, out, steps):
         print("docs:", " ".join(cmd[1:]), file=sys.stderr)
         subprocess.run(cmd, check=True, cwd=ROOT)
         r = Results(path)
-        FIGS[name](r, summary(capsim, path), figures)
+        text = summary(capsim, path)
+        FIGS[name](r, text, figures)
+        if name == "default":
+            fig_reconcile(r, text, figures)
     return figures
 
 
@@ -395,6 +542,18 @@ def render(template, figures):
     return re.sub(r"\{\{([A-Za-z0-9_.:-]+)\}\}", fill, template)
 
 
+REGION = re.compile(r"(<!-- docs:([A-Za-z0-9_.:-]+) -->\n)(.*?)(<!-- /docs:\2 -->)", re.S)
+
+
+def render_regions(text, figures, where):
+    def fill(m):
+        key = m.group(2)
+        if key not in figures:
+            sys.exit(f"docs.py: {where}: no figure named {key!r}")
+        return m.group(1) + figures[key] + "\n" + m.group(4)
+    return REGION.sub(fill, text)
+
+
 def plots(out, img):
     python = os.environ.get("PYTHON", "/usr/bin/python3")
     for step, extra in PLOTS.items():
@@ -402,6 +561,17 @@ def plots(out, img):
         shutil.rmtree(dest, ignore_errors=True)
         subprocess.run([python, os.path.join(ROOT, "output", "plot.py"),
                         os.path.join(out, STEPS[step][1]), "-o", dest] + extra, check=True)
+
+
+def write_outputs(template, figures):
+    """README.md from its template, and the regions of REGION_FILES."""
+    outputs = [(README, render(template, figures))]
+    for path in REGION_FILES:
+        outputs.append((path, render_regions(open(path).read(), figures, path)))
+    for path, text in outputs:
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(path + ".tmp", path)
 
 
 def main():
@@ -436,8 +606,15 @@ def main():
                   "(edit the template, then run make docs):")
             sys.stdout.writelines(difflib.unified_diff(
                 expected.splitlines(True), actual.splitlines(True), "expected", "README.md"))
+        for path in REGION_FILES:
+            text = open(path).read()
+            if render_regions(text, committed, path) != text:
+                bad = 1
+                print(f"{os.path.relpath(path, ROOT)}: a docs: region is not its figure in "
+                      "docs/walkthrough.json (run make docs or tools/docs.py --render)")
         with tempfile.TemporaryDirectory() as tmp:
             made = run_steps(capsim, tmp, steps)
+        library_table(made)
         for key in sorted(made):
             if committed.get(key) != made[key]:
                 bad = 1
@@ -448,22 +625,19 @@ def main():
         return bad
 
     if a.render:
-        with open(README + ".tmp", "w") as f:
-            f.write(render(template, json.load(open(FIGURES))))
-        os.replace(README + ".tmp", README)
+        write_outputs(template, json.load(open(FIGURES)))
         return 0
 
     figures = {}
     if os.path.exists(FIGURES) and set(steps) != set(STEPS):
         figures = json.load(open(FIGURES))
     figures.update(run_steps(capsim, a.out, steps))
+    library_table(figures)
     with open(FIGURES + ".tmp", "w") as f:
         json.dump(figures, f, indent=1, sort_keys=True, ensure_ascii=False)
         f.write("\n")
     os.replace(FIGURES + ".tmp", FIGURES)
-    with open(README + ".tmp", "w") as f:
-        f.write(render(template, figures))
-    os.replace(README + ".tmp", README)
+    write_outputs(template, figures)
     if not a.no_plots:
         plots(a.out, os.path.join(ROOT, "docs", "img"))
     print(f"docs.py: {len(figures)} figures; README.md and docs/img written", file=sys.stderr)
