@@ -24,7 +24,7 @@ import time
 BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 CAPSIM = os.path.join(BUILD, "capsim")
 FLOOR = os.path.join(BUILD, "bench_floor")
-SCENARIOS = ["scenarios/multicloud-2026.yaml", "scenarios/aws-trainium-2026.yaml",
+SCENARIOS = ["scenarios/multicloud-2026.yaml", "scenarios/no-aws-expansion.yaml",
              "tests/scenarios/every-randomness.yaml"]
 NCPU = os.cpu_count() or 1
 OUT = None
