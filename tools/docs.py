@@ -543,6 +543,21 @@ def render_regions(text, figures, where):
     return REGION.sub(fill, text)
 
 
+def report_screenshot(capsim, out, img):
+    """docs/img/report.png: capsim report of the default run, as headless chromium shows it."""
+    chrome = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chrome:
+        print("docs.py: chromium not installed: docs/img/report.png not re-made", file=sys.stderr)
+        return
+    page = os.path.join(out, "report.html")
+    subprocess.run([capsim, "report", os.path.join(out, STEPS["default"][1]), "-o", page], check=True)
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chrome, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                        "--no-first-run", "--user-data-dir=" + profile, "--window-size=1200,2400",
+                        "--screenshot=" + os.path.join(img, "report.png"), "file://" + page],
+                       check=True, capture_output=True, timeout=180)
+
+
 def plots(out, img):
     python = os.environ.get("PYTHON", "/usr/bin/python3")
     for step, extra in PLOTS.items():
@@ -629,6 +644,8 @@ def main():
     write_outputs(template, figures)
     if not a.no_plots:
         plots(a.out, os.path.join(ROOT, "docs", "img"))
+        if "default" in steps:
+            report_screenshot(capsim, a.out, os.path.join(ROOT, "docs", "img"))
     print(f"docs.py: {len(figures)} figures; README.md and docs/img written", file=sys.stderr)
     return 0
 
