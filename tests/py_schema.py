@@ -88,7 +88,7 @@ BAD = [
     ("bad enum: billing rented", lambda t: t.replace("billing: reserved", "billing: rented", 1), "rented"),
     ("bad enum: sampling", lambda t: t.replace("sampling: random", "sampling: randomly"), "randomly"),
     ("bad month", lambda t: t.replace("start: 2025-11 ", "start: 2025-13 "), "2025-13"),
-    ("unknown distribution key", lambda t: t.replace("median: 1.9, sigma: 0.15", "median: 1.9, sigma: 0.15, mode: 2"),
+    ("unknown distribution key", lambda t: t.replace("median: 2.4, sigma: 0.15", "median: 2.4, sigma: 0.15, mode: 2"),
      "mode"),
     ("missing required key", lambda t: t.replace("    start_h100e: 700000", "    start_h10e: 700000"),
      "start_h100e"),
