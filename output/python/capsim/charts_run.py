@@ -111,8 +111,12 @@ def supply_demand(res, variant=None):
     fig, axes = new_figure(9, 4.8)
     ax = axes[0, 0]
     ax.plot(t, dem, color="C3", label="demand")
-    ax.plot(t, cap, color="C0", label="capacity (contracts and spot)")
-    ax.plot(t, srv, color="C2", linestyle="--", label="served")
+    # capacity is each chip's rating (BF16 H100e); served counts demand, which a segment
+    # may run at more than the rating (its chips: efficiency, e.g. FP8 inference), so
+    # served can lie above capacity
+    ax.plot(t, cap, color="C0", label="capacity (contracts and spot, at each chip's rating)")
+    ax.plot(t, srv, color="C2", linestyle="--",
+            label="served (with the segments' efficiency: may exceed capacity)")
     ax.fill_between(t, srv, srv + unm, color="C3", alpha=0.15, label="unmet")
     ax.set_ylabel("H100e (mean over paths)")
     unit_ticks(ax.yaxis, "")
