@@ -2,6 +2,7 @@
  * summary_json: the JSON writer of `capsim summary --json` (see summary_json.h).
  */
 #include "summary_json.h"
+#include "sim/base/json.h"
 
 #include <math.h>
 #include <string.h>
@@ -13,19 +14,6 @@ void sj_init(summary_json *j, FILE *f)
     j->first[0] = 1;
 }
 
-static void put_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 /* The comma, newline and indentation before an item, and its key. */
 static void item(summary_json *j, const char *key)
 {
@@ -33,7 +21,7 @@ static void item(summary_json *j, const char *key)
     j->first[j->depth] = 0;
     fprintf(j->f, "%*s", 2 * j->depth, "");
     if (key) {
-        put_string(j->f, key);
+        json_write_string(j->f, key);
         fputs(": ", j->f);
     }
 }
@@ -75,7 +63,7 @@ void sj_u64(summary_json *j, const char *key, unsigned long long x)
 void sj_str(summary_json *j, const char *key, const char *s)
 {
     item(j, key);
-    if (s) put_string(j->f, s);
+    if (s) json_write_string(j->f, s);
     else fputs("null", j->f);
 }
 

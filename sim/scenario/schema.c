@@ -4,6 +4,7 @@
  */
 #include "schema.h"
 #include "dist_forms.h"
+#include "sim/base/json.h"
 #include "sim/random/dist.h"
 
 #include <math.h>
@@ -135,18 +136,6 @@ static void json_num(FILE *f, double x)
     else fprintf(f, "%.17g", x);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
 
 static void indent(FILE *f, int n)
 {
@@ -229,7 +218,7 @@ static void print_dist_schema(FILE *f, int d)
         indent(f, d + 2);
         fprintf(f, "{\"if\": {\"properties\": {\"dist\": {\"const\": \"%s\"}}}, "
                 "\"then\": {\"description\": ", t->name);
-        json_str(f, t->usage);
+        json_write_string(f, t->usage);
         fputs(", \"propertyNames\": {\"enum\": [", f);
         for (size_t k = 0; k < n; k++) fprintf(f, "%s\"%s\"", k ? ", " : "", keys[k]);
         fputs("]}}}", f);
@@ -271,7 +260,7 @@ static void print_desc(FILE *f, const schema_entry *e)
     if (e->unit && n < (int)sizeof buf) n += snprintf(buf + n, sizeof buf - (size_t)n, " [%s]", e->unit);
     if (e->def && n < (int)sizeof buf) snprintf(buf + n, sizeof buf - (size_t)n, " (default %s)", e->def);
     fputs("\"description\": ", f);
-    json_str(f, buf);
+    json_write_string(f, buf);
 }
 
 static void print_object(FILE *f, size_t i, const char *path, int partial, int top, int d)
@@ -287,7 +276,7 @@ static void print_object(FILE *f, size_t i, const char *path, int partial, int t
         fputs(first ? "" : ",", f);
         first = 0;
         indent(f, d + 1);
-        json_str(f, last_seg(c->path));
+        json_write_string(f, last_seg(c->path));
         fputs(": ", f);
         print_entry(f, j, partial, d + 1);
         nreq += (c->flags & SCHEMA_REQUIRED) != 0;
@@ -302,7 +291,7 @@ static void print_object(FILE *f, size_t i, const char *path, int partial, int t
             const schema_entry *c = &schema_entries[j];
             if (j == i || !is_child(path, c->path) || !(c->flags & SCHEMA_REQUIRED)) continue;
             fprintf(f, "%s", first ? "" : ", ");
-            json_str(f, last_seg(c->path));
+            json_write_string(f, last_seg(c->path));
             first = 0;
         }
         fputs("],", f);
@@ -329,7 +318,7 @@ static void print_entry(FILE *f, size_t i, int partial, int d)
     if (e->example) {
         indent(f, d + 1);
         fputs("\"examples\": [", f);
-        json_str(f, e->example);
+        json_write_string(f, e->example);
         fputs("],", f);
     }
     indent(f, d + 1);
@@ -372,7 +361,7 @@ static void print_entry(FILE *f, size_t i, int partial, int d)
         fputs("\"type\": \"string\"", f);
         if (e->pattern) {
             fputs(", \"pattern\": ", f);
-            json_str(f, e->pattern);
+            json_write_string(f, e->pattern);
         }
         break;
     case SCHEMA_NAME:
