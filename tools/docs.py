@@ -157,7 +157,7 @@ class Results:
 
 
 def paired(r, name, a, b):
-    """Per-path difference b - a of a total, its mean, SE and P(b better)."""
+    """Per-path difference b - a of a total, its mean and its standard error."""
     d = r.totals(name, b) - r.totals(name, a)
     n = d.size
     return d, float(d.mean()), float(d.std(ddof=1) / math.sqrt(n))
@@ -310,7 +310,6 @@ def fig_aws_trigger(r, s, F):
     ex = ex.reshape(ex.shape[0], ex.shape[1], -1)[:, -1, 0]
     for v in [never] + list(range(k - 1)):
         net = r.totals("pv_net_value", v)
-        lo = np.sort(net)[: max(1, int(round(0.05 * net.size)))].mean()
         rows.append("| %s | %s | %s | %s | %s |" % (
             names[v], pct(float(ex[v])), "0" if v == never else usd_signed(float((net - net_never).mean())),
             usd(r.stat("pv_net_value_es_lo", v)), usd(r.stat("pv_stranded_mean", v))))
@@ -320,24 +319,22 @@ def fig_aws_trigger(r, s, F):
     F["aws_trigger.above20"] = usd_signed(float((r.totals("pv_net_value", 3) - net_never).mean()))
     F["aws_trigger.firm_es5_worse"] = usd(r.stat("pv_net_value_es_lo", never)
                                           - r.stat("pv_net_value_es_lo", 0))
-    d = r.totals("pv_net_value", 2) - r.totals("pv_net_value", 0)
-    F["aws_trigger.rule_vs_firm"] = usd_signed(float(d.mean()))
-    F["aws_trigger.rule_vs_firm_se"] = usd(float(d.std(ddof=1) / math.sqrt(d.size)))
+    _, m, se = paired(r, "pv_net_value", 0, 2)
+    F["aws_trigger.rule_vs_firm"] = usd_signed(m)
+    F["aws_trigger.rule_vs_firm_se"] = usd(se)
 
 
 def fig_owned(r, s, F):
+    mean = {}
     for t in ("pv_value", "pv_spend", "pv_capex", "pv_net_value"):
-        _, m, se = paired(r, t, 0, 1)
-        F[f"owned.{t}"] = usd(m)
+        _, mean[t], se = paired(r, t, 0, 1)
+        F[f"owned.{t}"] = usd(mean[t])
         F[f"owned.{t}.se"] = usd(se)
     resid = r.totals("residual_value", 1) - r.totals("residual_value", 0)
     F["owned.residual"] = usd(float(resid.mean()))
-    disc = float(r.f.attrs.get("discount_rate", 0.10)) if "discount_rate" in r.f.attrs else 0.10
-    horizon = r.f["stats"]["cash_mean"].shape[-1]
-    factor = (1 + disc) ** (-horizon / 12.0)
+    factor = (1 + float(r.f.attrs["discount_rate"])) ** (-int(r.f.attrs["months"]) / 12.0)
     F["owned.discount_factor"] = "%.2f" % factor
-    _, net, _ = paired(r, "pv_net_value", 0, 1)
-    F["owned.net_with_residual"] = usd_signed(net + factor * float(resid.mean()))
+    F["owned.net_with_residual"] = usd_signed(mean["pv_net_value"] + factor * float(resid.mean()))
     for v, name in ((0, "base"), (1, "site")):
         F[f"owned.{name}.need_mean"] = usd(r.stat("peak_funding_need_mean", v))
         F[f"owned.{name}.need_p50"] = usd(r.quantile("peak_funding_need", 0.5, v))

@@ -190,15 +190,11 @@ static void print_dist_schema(FILE *f, int d)
             first = 0;
         }
     fputs("]},", f);
-    static const char *const nums[] = { "mean", "sd", "median", "sigma", "mode", "p10", "p90" };
+    static const char *const nums[] = { "mean", "sd", "median", "sigma", "mode", "p10", "p90", "min", "max" };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         indent(f, d + 2);
         fprintf(f, "\"%s\": {\"type\": \"number\"},", nums[i]);
     }
-    indent(f, d + 2);
-    fputs("\"min\": {\"type\": \"number\"},", f);
-    indent(f, d + 2);
-    fputs("\"max\": {\"type\": \"number\"},", f);
     indent(f, d + 2);
     fputs("\"values\": {\"type\": \"array\", \"minItems\": 1, \"items\": {\"type\": \"number\"}},", f);
     indent(f, d + 2);
