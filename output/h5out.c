@@ -193,9 +193,12 @@ static const char *const st_what[NST] = {
 };
 
 /* Statistic st of output oi in /stats (diff 0) or /diff; the expected shortfalls are
- * for per-path totals only (they are exact: h5out_write_exact_totals). */
-static int has_stat(const output_info *oi, int st, int diff, int series)
+ * for per-path totals only (they are exact: h5out_write_exact_totals). A monthly series
+ * that simulation.quantiles leaves out has no quantiles, nor the differences' P(< 0),
+ * which comes from the same sketch. */
+static int has_stat(const h5out *o, const output_info *oi, int st, int diff, int series)
 {
+    if (series && (st == ST_Q || st == ST_PNEG) && !o->series_q[oi - model_series]) return 0;
     if (st == ST_PPOS) return diff || oi->has_ppos;
     if (st == ST_PNEG) return diff;
     if (st == ST_ES_LO || st == ST_ES_HI) return !series;
@@ -248,7 +251,7 @@ static int stat_dims(const grp *G, const output_info *oi, int series, int st, in
 static int define_output_stats(h5out *o, grp *G, const output_info *oi, int series)
 {
     for (int st = 0; st < NST; st++) {
-        if (!has_stat(oi, st, G->diff, series)) continue;
+        if (!has_stat(o, oi, st, G->diff, series)) continue;
         int dims[4], skipped;
         int rank = stat_dims(G, oi, series, st, dims);
         char name[256], ln[512];
@@ -308,7 +311,7 @@ static int write_output_stats(h5out *o, grp *G, const output_info *oi, int serie
     double *buf = scratch(o, count * STATS_NQ + 1);
     if (!buf) return h5out_fail_plain(o, "out of memory");
     for (int st = 0; st < NST; st++) {
-        if (!has_stat(oi, st, G->diff, series)) continue;
+        if (!has_stat(o, oi, st, G->diff, series)) continue;
         char name[256];
         snprintf(name, sizeof name, "%s_%s", oi->name, st_suffix[st]);
         gather_stat(buf, S, pneg, off, count, st);
@@ -386,7 +389,7 @@ static int write_exact_into(h5out *o, grp *G, long vslot, const exact_stats *ex)
         static const int which[5] = { ST_Q, ST_PPOS, ST_PNEG, ST_ES_LO, ST_ES_HI };
         for (int w = 0; w < 5; w++) {
             int st = which[w];
-            if (!has_stat(oi, st, G->diff, 0)) continue;
+            if (!has_stat(o, oi, st, G->diff, 0)) continue;
             for (size_t i = 0; i < count; i++) {
                 const exact_stats *x = &ex[off + i];
                 if (st == ST_Q)
@@ -723,6 +726,7 @@ static int root_attrs_open(h5out *o, const h5out_desc *d)
     rc |= hdf5_attr_i64(f, "variants", (int64_t)o->V);
     if (o->V > 1) rc |= hdf5_attr_str(f, "baseline", d->variants[0]);
     rc |= hdf5_attr_i64(f, "save_paths", (int64_t)o->save_paths);
+    rc |= hdf5_attr_str(f, "quantiles", o->quantiles);
     rc |= hdf5_attr_str(f, "scenario", sc->text ? sc->text : "");
     return rc ? h5out_fail(o, "writing root attributes") : 0;
 }
@@ -742,6 +746,21 @@ static int check_desc(const h5out_desc *d, char *err, size_t errlen)
     return why ? -1 : 0;
 }
 
+/* Which monthly series have quantiles, and the root attribute that says so. */
+static void quantile_series(h5out *o, const scenario *sc)
+{
+    size_t n = 0;
+    o->quantiles[0] = '\0';
+    for (int k = 0; k < N_SERIES; k++) {
+        o->series_q[k] = sc->quantile_series[k];
+        if (sc->quantiles == QUANTILES_LIST && o->series_q[k] && n < sizeof o->quantiles)
+            n += (size_t)snprintf(o->quantiles + n, sizeof o->quantiles - n, "%s%s", n ? "," : "",
+                                  model_series[k].name);
+    }
+    if (sc->quantiles != QUANTILES_LIST)
+        snprintf(o->quantiles, sizeof o->quantiles, "%s", sc->quantiles == QUANTILES_ALL ? "all" : "totals");
+}
+
 static h5out *alloc_handle(const char *path, const h5out_desc *d)
 {
     h5out *o = calloc(1, sizeof *o);
@@ -758,6 +777,7 @@ static h5out *alloc_handle(const char *path, const h5out_desc *d)
     o->save_paths = d->save_paths;
     o->start_year = d->sc->start_year;
     o->start_month = d->sc->start_month;
+    quantile_series(o, d->sc);
     h5out_grp_init(&o->stats, 0);
     h5out_grp_init(&o->totals, 0);
     h5out_grp_init(&o->params, 0);

@@ -41,6 +41,8 @@ struct h5out {
     size_t V, nparams, nvary;
     int start_year, start_month;  /* of the scenario: calendar years of the yearly sensitivity */
     uint64_t npaths_hint, save_paths;
+    unsigned char series_q[N_SERIES];  /* 1: the monthly series has quantiles (simulation.quantiles) */
+    char quantiles[512];               /* the root attribute quantiles: all, totals, or names */
     char **vary_names;            /* HDF5 names of the varied key paths */
     char **param_names;           /* CF-safe names of the /params variables (h5out_param_names) */
     grp stats, totals, params, sens, paths, diff;

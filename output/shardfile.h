@@ -28,7 +28,7 @@
 #include <hdf5.h>
 #include "models/model.h"
 
-#define SHARD_FORMAT "capsim-shard-3"
+#define SHARD_FORMAT "capsim-shard-4"
 
 typedef struct {
     /* the whole run */

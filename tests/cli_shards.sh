@@ -121,7 +121,7 @@ if ${PYTHON:-/usr/bin/python3} -c "import h5py" 2> /dev/null; then
     cp "$tmp/er.1.h5" "$tmp/old.1.h5"
     ${PYTHON:-/usr/bin/python3} -c "import h5py, sys; import numpy as np; f = h5py.File(sys.argv[1], 'r+'); a = f['shard'].attrs.get_id('format'); a.write(np.array(b'capsim-shard-1', dtype='S14'), mtype=a.get_type())" "$tmp/old.1.h5"
     expect_rc 2 "a shard of the previous format" "$CAPSIM" merge "$tmp/er.0.h5" "$tmp/old.1.h5" "$tmp/er.2.h5" -o "$tmp/bad.h5"
-    grep -q "shard format capsim-shard-1, this capsim reads capsim-shard-3" "$tmp/err" ||
+    grep -q "shard format capsim-shard-1, this capsim reads capsim-shard-4" "$tmp/err" ||
         fail "the old format is named: $(cat "$tmp/err")"
 fi
 expect_rc 2 "a file that is not a shard" "$CAPSIM" merge "$tmp/er.h5" -o "$tmp/bad.h5"

@@ -231,6 +231,24 @@ static void free_batch_buf(batch_buf *b)
     free(b->salt);
 }
 
+/* Which values of the union row keep a quantile sketch: the totals always (their exact
+ * statistics need the rank correlations' CDF, and cost little), the monthly series that
+ * the first variant's simulation.quantiles names (a compare or sweep takes it from the
+ * first file, like paths and seed). *flags stays NULL when that is every series. */
+static int sketched_flags(const engine *e, unsigned char **flags)
+{
+    const scenario *sc = e->vr[0].sc;
+    *flags = NULL;
+    if (sc->quantiles == QUANTILES_ALL) return 0;
+    unsigned char *f = malloc(e->U.row_len ? e->U.row_len : 1);
+    if (!f) return -1;
+    memset(f, 1, e->U.row_len);
+    for (int k = 0; k < N_SERIES; k++)
+        memset(f + e->U.series_off[k], sc->quantile_series[k], e->U.series_len[k]);
+    *flags = f;
+    return 0;
+}
+
 int eng_variant_init(engine *e, size_t v)
 {
     variant_run *r = &e->vr[v];
@@ -246,15 +264,17 @@ int eng_variant_init(engine *e, size_t v)
     r->param_map = malloc((r->nu ? r->nu : 1) * sizeof *r->param_map);
     if (!r->param_map) goto oom;
     for (size_t k = 0; k < r->nu; k++) r->param_map[k] = name_set_index(&e->params, r->sc->uncertain[k].keypath);
-    r->st = stats_alloc(e->U.row_len);
-    r->sb_st = stats_alloc_part(e->U.row_len, sb_max);
-    r->spill = tmpfile();
-    if (!r->st || !r->sb_st || !r->spill) goto oom;
+    unsigned char *sk = NULL;
+    if (sketched_flags(e, &sk) != 0) goto oom;
+    r->st = stats_alloc_kind(e->U.row_len, STATS_RUN, 0, sk);
+    r->sb_st = stats_alloc_kind(e->U.row_len, STATS_PART, sb_max, sk);
     if (v > 0) {
-        r->diff = stats_alloc_diff(e->U.row_len);
-        r->sb_diff = stats_alloc_diff_part(e->U.row_len, sb_max);
-        if (!r->diff || !r->sb_diff) goto oom;
+        r->diff = stats_alloc_kind(e->U.row_len, STATS_DIFF, 0, sk);
+        r->sb_diff = stats_alloc_kind(e->U.row_len, STATS_DIFF_PART, sb_max, sk);
     }
+    free(sk);
+    r->spill = tmpfile();
+    if (!r->st || !r->sb_st || !r->spill || (v > 0 && (!r->diff || !r->sb_diff))) goto oom;
     if (set_coins(e, r) != 0) goto oom;
     /* replicated designs: the standard error from the replicate means; the differences
      * too when variant 0 is replicated alike (same R and group g: then a path is in the

@@ -228,6 +228,48 @@ static void load_scenario_section(loader *L, const yamldoc_node *n)
     fields_close(&m);
 }
 
+/* simulation.quantiles: all (the default), totals, or a list of monthly series names. */
+static void load_quantiles(loader *L, const yamldoc_node *v, const char *kp)
+{
+    static const char *const expect = "all, totals, or a list of monthly series names [unmet, spend]";
+    scenario *sc = L->sc;
+    if (v->kind == YAMLDOC_SCALAR && (strcmp(v->str, "all") == 0 || strcmp(v->str, "totals") == 0)) {
+        sc->quantiles = strcmp(v->str, "all") == 0 ? QUANTILES_ALL : QUANTILES_TOTALS;
+        memset(sc->quantile_series, sc->quantiles == QUANTILES_ALL, sizeof sc->quantile_series);
+        return;
+    }
+    if (v->kind != YAMLDOC_SEQ) {
+        if (v->kind == YAMLDOC_SCALAR)
+            fields_error(&L->env, v, kp, "found '%s' (expected %s)", v->str, expect);
+        else
+            fields_error(&L->env, v, kp, "found %s (expected %s)", yamldoc_kind_name(v), expect);
+        return;
+    }
+    sc->quantiles = QUANTILES_LIST;
+    memset(sc->quantile_series, 0, sizeof sc->quantile_series);
+    char ikp[KEYPATH_MAX];
+    for (size_t i = 0; i < v->n; i++) {
+        const yamldoc_node *it = v->vals[i];
+        keypath_join_index(ikp, sizeof ikp, kp, i);
+        if (it->kind != YAMLDOC_SCALAR) {
+            fields_error(&L->env, it, ikp, "found %s (expected a monthly series name)", yamldoc_kind_name(it));
+            continue;
+        }
+        int found = -1;
+        for (int k = 0; k < SCENARIO_NSERIES; k++)
+            if (strcmp(scenario_series_names[k], it->str) == 0) found = k;
+        if (found < 0) {
+            char hint[1024];
+            suggest_text(hint, sizeof hint, it->str, scenario_series_names, SCENARIO_NSERIES, NULL);
+            fields_error(&L->env, it, ikp, "unknown monthly series '%s' (%s)", it->str, hint);
+        } else if (sc->quantile_series[found]) {
+            fields_error(&L->env, it, ikp, "'%s' is listed twice", it->str);
+        } else {
+            sc->quantile_series[found] = 1;
+        }
+    }
+}
+
 static void load_simulation(loader *L, const yamldoc_node *n)
 {
     fields m;
@@ -238,6 +280,12 @@ static void load_simulation(loader *L, const yamldoc_node *n)
     sc->sampling = (sampling_kind)fields_enum(&m, "sampling", 0, SAMPLING_RANDOM,
                                               scenario_sampling_names, SAMPLING_NKINDS);
     sc->antithetic = fields_bool(&m, "antithetic", 0, 0);
+    const yamldoc_node *q = fields_get(&m, "quantiles");
+    if (q) {
+        char kp[KEYPATH_MAX];
+        fields_child_kp(&m, "quantiles", kp, sizeof kp);
+        load_quantiles(L, q, kp);
+    }
     fields_close(&m);
 }
 

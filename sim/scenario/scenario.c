@@ -22,6 +22,12 @@ const char *const scenario_allocation_names[ALLOCATION_NKINDS] = {
     [ALLOCATION_VALUE] = "value",
 };
 
+const char *const scenario_series_names[SCENARIO_NSERIES] = {
+    "demand", "served", "unmet", "capacity", "used", "utilisation", "power_needed",
+    "power_available", "spend", "stranded", "spot_spend", "revenue", "turned_down_revenue",
+    "revenue_share", "value_lost", "defaulted", "exercised", "cash",
+};
+
 const char *scenario_sampling_name(sampling_kind k)
 {
     return ((int)k >= 0 && (int)k < SAMPLING_NKINDS) ? scenario_sampling_names[k] : "unknown";
@@ -61,6 +67,8 @@ scenario *scenario_alloc(void)
     sc->paths = 1000;
     sc->seed = 1;
     sc->sampling = SAMPLING_RANDOM;
+    sc->quantiles = QUANTILES_ALL;
+    memset(sc->quantile_series, 1, sizeof sc->quantile_series);
     sc->allocation = ALLOCATION_PRIORITY;
     sc->cash_start_usd = param_const(0.0);
     sc->other_costs_usd_per_month = param_const(0.0);

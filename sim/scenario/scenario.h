@@ -86,6 +86,13 @@ typedef enum {
 extern const char *const scenario_sampling_names[SAMPLING_NKINDS];
 /* The name of kind k; "unknown" outside the enum. */
 const char *scenario_sampling_name(sampling_kind k);
+/* simulation.quantiles: which monthly series keep their quantiles over paths (the
+ * totals always do, exactly). SCENARIO_NSERIES names, in the results file's order of the
+ * monthly series (models/model.c's model_series; tests/test_model_layout.c checks that the
+ * two lists agree). */
+typedef enum { QUANTILES_ALL, QUANTILES_TOTALS, QUANTILES_LIST } quantiles_kind;
+#define SCENARIO_NSERIES 18
+extern const char *const scenario_series_names[SCENARIO_NSERIES];
 /* owned (docs/MODEL.md 5, "Owned capacity"): the lab buys the chips (capex_usd_per_chip when each cohort
  * comes online) and pays `price` as the operating cost of its powered chips. */
 typedef enum { BILLING_RESERVED, BILLING_USAGE, BILLING_OWNED } billing_kind;
@@ -234,6 +241,8 @@ typedef struct scenario {
     uint64_t seed;
     sampling_kind sampling;
     int antithetic;
+    quantiles_kind quantiles;                       /* default QUANTILES_ALL */
+    unsigned char quantile_series[SCENARIO_NSERIES]; /* 1: series keeps monthly quantiles */
     /* the model */
     size_t nchips;     chip_spec *chips;
     size_t nclouds;    cloud_spec *clouds;

@@ -3,6 +3,7 @@
  * Markdown (see schema.h; the rows are in schema_table.c).
  */
 #include "schema.h"
+#include "scenario.h"
 #include "dist_forms.h"
 #include "sim/base/json.h"
 #include "sim/random/dist.h"
@@ -32,6 +33,7 @@ static const char *const type_names[SCHEMA_NTYPES] = {
     [SCHEMA_PAIR] = "[key.path, key.path, rho]",
     [SCHEMA_KEYPATHS] = "list of key paths",
     [SCHEMA_WEIGHTS] = "number or list of numbers",
+    [SCHEMA_SERIES] = "all, totals or list of series",
 };
 
 const char *schema_type_name(schema_type t)
@@ -409,6 +411,12 @@ static void print_entry(FILE *f, size_t i, int partial, int d)
         fputs("\"anyOf\": [{\"type\": \"number\", \"minimum\": 0}, {\"type\": \"array\", \"minItems\": 1, "
               "\"items\": {\"type\": \"number\", \"minimum\": 0}}]", f);
         break;
+    case SCHEMA_SERIES:
+        fputs("\"anyOf\": [{\"enum\": [\"all\", \"totals\"]}, {\"type\": \"array\", \"uniqueItems\": true, "
+              "\"items\": {\"enum\": [", f);
+        for (int k = 0; k < SCENARIO_NSERIES; k++) fprintf(f, "%s\"%s\"", k ? ", " : "", scenario_series_names[k]);
+        fputs("]}}]", f);
+        break;
     default:
         fputs("\"not\": {}", f);
         break;
@@ -487,6 +495,12 @@ static void allowed_text(const schema_entry *e, char *buf, size_t len)
     case SCHEMA_SEGMENTS:
         snprintf(buf, len, "%s", e->enums ? "segment names, or `all`" : "segment names");
         break;
+    case SCHEMA_SERIES: {
+        size_t n = (size_t)snprintf(buf, len, "`all`, `totals`, or a list of:");
+        for (int k = 0; k < SCENARIO_NSERIES && n < len; k++)
+            n += (size_t)snprintf(buf + n, len - n, "%s `%s`", k ? "," : "", scenario_series_names[k]);
+        break;
+    }
     case SCHEMA_SEED:
         snprintf(buf, len, "0 to 2^64 - 1");
         break;

@@ -40,6 +40,7 @@ typedef enum {
     SCHEMA_PAIR,       /* [key.path, key.path, rho] */
     SCHEMA_KEYPATHS,   /* a list of key paths */
     SCHEMA_WEIGHTS,    /* a number >= 0 or a list of them */
+    SCHEMA_SERIES,     /* all, totals, or a list of monthly series names */
     SCHEMA_NTYPES
 } schema_type;
 

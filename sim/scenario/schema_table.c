@@ -57,6 +57,9 @@ const schema_entry schema_entries[] = {
         "How the values drawn once per path are sampled (saltelli: Sobol' indices)", "random"),
     VAL("simulation.antithetic", SCHEMA_BOOL, 0, "false", NULL,
         "Pair each path with its mirror image (1 - u) to reduce variance", "false"),
+    VAL("simulation.quantiles", SCHEMA_SERIES, 0, "all", NULL,
+        "Which monthly series keep their quantiles over paths (the per-path totals always do): "
+        "fewer is faster and takes less memory", "[unmet, spend, cash]"),
 
     BOX("chips", SCHEMA_NAMED, 0, "Chip types by name", NULL),
     BOX("chips.<chip>", SCHEMA_MAP, 0, "One chip type (the name `spot` is reserved)", NULL),

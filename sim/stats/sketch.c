@@ -310,9 +310,9 @@ static double *alloc_work(size_t n)
     return w;
 }
 
-/* Plan on st (advancing it) and apply to variables [v0, v0 + nv) of s, whose slots hold
+/* Plan on st (advancing it) and apply to sketches [j0, j0 + nj) of s, whose slots hold
  * the shape old (copied before planning). */
-static void step_block(stats *s, sk_state *st, size_t v0, size_t nv)
+static void step_block(stats *s, sk_state *st, size_t j0, size_t nj)
 {
     sk_state old = *st;
     sk_plan p;
@@ -321,37 +321,37 @@ static void step_block(stats *s, sk_state *st, size_t v0, size_t nv)
         st->size[0] = (uint32_t)st->n;
     }
     plan_settle(s, st, &p, 0);
-    if (nv == 0) return;
+    if (nj == 0) return;
     double *work = alloc_work(plan_work(&p));
-    for (size_t v = v0; v < v0 + nv; v++) {
-        double *slot = s->data + v * s->slot;
+    for (size_t j = j0; j < j0 + nj; j++) {
+        double *slot = s->data + j * s->slot;
         sk_src a = {s, &old, slot};
-        apply(s, st, &p, slot, &a, NULL, var_coin(s, v), work);
+        apply(s, st, &p, slot, &a, NULL, sk_coin(s, j), work);
     }
     free(work);
 }
 
 /* ---------- a block of variables: plan once on the shape, apply to each */
 
-void sketch_convert_block(stats *s, sk_state *st, size_t v0, size_t nv)
+void sketch_convert_block(stats *s, sk_state *st, size_t j0, size_t nj)
 {
-    step_block(s, st, v0, nv);
+    step_block(s, st, j0, nj);
 }
 
-void sketch_cascade_block(stats *s, sk_state *st, size_t v0, size_t nv)
+void sketch_cascade_block(stats *s, sk_state *st, size_t j0, size_t nj)
 {
-    step_block(s, st, v0, nv);
+    step_block(s, st, j0, nj);
 }
 
 /* s (exact) becomes a sketch of the same values. */
 void sketch_convert_all(stats *s)
 {
-    size_t nblocks = (s->nvars + VBLOCK - 1) / VBLOCK;
+    size_t nblocks = (s->nsk + VBLOCK - 1) / VBLOCK;
 #pragma omp parallel for schedule(dynamic, 1) if (nblocks > 1)
     for (size_t b = 0; b < nblocks; b++) {
         sk_state st = s->st;
-        size_t v0 = b * VBLOCK;
-        sketch_convert_block(s, &st, v0, min_size(VBLOCK, s->nvars - v0));
+        size_t j0 = b * VBLOCK;
+        sketch_convert_block(s, &st, j0, min_size(VBLOCK, s->nsk - j0));
     }
     sketch_convert_block(s, &s->st, 0, 0);
 }
@@ -369,15 +369,15 @@ void sketch_merge(stats *into, const stats *from)
     plan_settle(into, &st, &p, st.top);
     st.errp += fr->errp;
     st.errn += fr->errn;
-    size_t nv = into->nvars, work = plan_work(&p);
-#pragma omp parallel if (nv >= VBLOCK)
+    size_t nsk = into->nsk, work = plan_work(&p);
+#pragma omp parallel if (nsk >= VBLOCK)
     {
         double *w = alloc_work(work);
 #pragma omp for schedule(static)
-        for (size_t v = 0; v < nv; v++) {
-            double *slot = into->data + v * into->slot;
-            sk_src a = {into, &old, slot}, b = {from, fr, from->data + v * from->slot};
-            apply(into, &st, &p, slot, &a, &b, var_coin(into, v), w);
+        for (size_t j = 0; j < nsk; j++) {
+            double *slot = into->data + j * into->slot;
+            sk_src a = {into, &old, slot}, b = {from, fr, from->data + j * from->slot};
+            apply(into, &st, &p, slot, &a, &b, sk_coin(into, j), w);
         }
         free(w);
     }
@@ -434,17 +434,17 @@ static void walk(const run *runs, size_t nr, const double *t, size_t nt, double 
 
 /* p = 0 and 1 give the exact min and max; in between, the smallest item whose cumulative
  * weight reaches p n (see Quantile under ERROR above). */
-void sketch_quantiles(const stats *s, size_t v, const double *p, size_t np, double *q)
+void sketch_quantiles(const stats *s, size_t v, size_t j, const double *p, size_t np, double *q)
 {
     double l0[B0_MAX], tmp[B0_MAX], t[STATS_NQ];
     run runs[L_MAX + 1];
-    size_t nr = sketch_runs(s, s->data + v * s->slot, l0, tmp, runs), lo = 0, hi = np;
+    size_t nr = sketch_runs(s, s->data + j * s->slot, l0, tmp, runs), lo = 0, hi = np;
     /* The ends are known exactly; the sketch answers in between. */
     while (lo < np && p[lo] <= 0.0) q[lo++] = s->mn[v];
     while (hi > lo && p[hi - 1] >= 1.0) q[--hi] = s->mx[v];
     for (size_t i = lo; i < hi; i += STATS_NQ) {
         size_t m = min_size(STATS_NQ, hi - i);
-        for (size_t j = 0; j < m; j++) t[j] = p[i + j] * (double)s->st.n;
+        for (size_t u = 0; u < m; u++) t[u] = p[i + u] * (double)s->st.n;
         walk(runs, nr, t, m, q + i);
     }
 }

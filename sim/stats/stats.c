@@ -36,10 +36,12 @@
 const double stats_quantile_levels[STATS_NQ] = {0.01, 0.05, 0.10, 0.25, 0.50,
                                                 0.75, 0.90, 0.95, 0.99};
 
-/* Where value (r, v) of a source lies: base[r * rs + v * vs]. */
+/* Where value (r, c) of a source lies: base[r * rs + c * vs]. Column c is a variable's
+ * index in rows (by_sketch 0), or a sketch index in another accumulator's slots. */
 typedef struct {
     const double *base;
     size_t rs, vs;
+    int by_sketch;
 } source;
 
 /* ---------- streaming rows */
@@ -52,9 +54,10 @@ typedef struct {
 #endif
 #define PREFETCH_ROWS 8
 
-/* Welford per variable, vectorised across the block's variables. */
+/* Welford per variable, vectorised across the block's variables. With copy (every
+ * variable has a sketch, j = v), also the copy into level 0 at position at. */
 static void moments_rows(stats *s, uint64_t n0, size_t v0, size_t nv, const double *rows,
-                         size_t rs, size_t nrows, size_t at)
+                         size_t rs, size_t nrows, size_t at, int copy)
 {
     double *restrict mean = s->mean + v0, *restrict m2 = s->m2 + v0;
     double *restrict mn = s->mn + v0, *restrict mx = s->mx + v0;
@@ -77,31 +80,32 @@ static void moments_rows(stats *s, uint64_t n0, size_t v0, size_t nv, const doub
             mn[v] = xv < mn[v] ? xv : mn[v];
             mx[v] = xv > mx[v] ? xv : mx[v];
             np[v] += xv > 0.0 ? 1.0 : 0.0;
-            dst[v * slot + i] = xv;   /* the copy into level 0, while the value is here */
+            if (copy) dst[v * slot + i] = xv;   /* the copy into level 0, while the value is here */
         }
     }
 }
 
-/* Copy rows [r0, r0 + nrows) of the block's variables into their slots at position at:
- * one variable at a time, so the writes are sequential. */
-static void append_rows(stats *s, size_t at, size_t v0, size_t nv, source in, size_t r0,
+/* Copy rows [r0, r0 + nrows) of sketches [j0, j0 + nj) into their slots at position at:
+ * one sketch at a time, so the writes are sequential. */
+static void append_rows(stats *s, size_t at, size_t j0, size_t nj, source in, size_t r0,
                         size_t nrows)
 {
-    size_t v = v0;
-    if (in.vs == 1) {
+    size_t j = j0;
+    if (in.vs == 1 && (in.by_sketch || !s->skv)) {
         /* Rows: eight variables (one cache line of each row) at a time, so that each
          * line read is used whole, into eight sequential streams. */
-        for (; v + 8 <= v0 + nv; v += 8) {
+        for (; j + 8 <= j0 + nj; j += 8) {
             double *restrict d[8];
-            for (size_t u = 0; u < 8; u++) d[u] = s->data + (v + u) * s->slot + at;
-            const double *restrict x = in.base + r0 * in.rs + v;
+            for (size_t u = 0; u < 8; u++) d[u] = s->data + (j + u) * s->slot + at;
+            const double *restrict x = in.base + r0 * in.rs + j;
             for (size_t i = 0; i < nrows; i++, x += in.rs)
                 for (size_t u = 0; u < 8; u++) d[u][i] = x[u];
         }
     }
-    for (; v < v0 + nv; v++) {
-        double *restrict dst = s->data + v * s->slot + at;
-        const double *restrict x = in.base + r0 * in.rs + v * in.vs;
+    for (; j < j0 + nj; j++) {
+        size_t c = in.by_sketch ? j : sk_var(s, j);
+        double *restrict dst = s->data + j * s->slot + at;
+        const double *restrict x = in.base + r0 * in.rs + c * in.vs;
         for (size_t i = 0; i < nrows; i++) dst[i] = x[i * in.rs];
     }
 }
@@ -112,26 +116,26 @@ static void append_rows(stats *s, size_t at, size_t v0, size_t nv, source in, si
 static void run_rows(stats *s, sk_state *st, size_t v0, size_t nv, source in, size_t nrows,
                      int moments)
 {
-    size_t r = 0;
+    size_t r = 0, j0, nj = sk_range(s, v0, nv, &j0);
     while (r < nrows) {
         if (st->exact && st->n == s->budget) {
-            sketch_convert_block(s, st, v0, nv);
+            sketch_convert_block(s, st, j0, nj);
             continue;
         }
         size_t at = st->exact ? (size_t)st->n : st->size[0];
         size_t room = (st->exact ? s->budget : s->b0) - at;
         size_t seg = min_size(room, nrows - r);
         if (nv > 0) {
+            int fused = moments && !s->skfirst;
             if (moments)
-                moments_rows(s, st->n, v0, nv, in.base + r * in.rs, in.rs, seg, at);
-            else
-                append_rows(s, at, v0, nv, in, r, seg);
+                moments_rows(s, st->n, v0, nv, in.base + r * in.rs, in.rs, seg, at, fused);
+            if (!fused) append_rows(s, at, j0, nj, in, r, seg);
         }
         st->n += seg;
         r += seg;
         if (!st->exact) {
             st->size[0] += (uint32_t)seg;
-            if (st->size[0] == s->b0) sketch_cascade_block(s, st, v0, nv);
+            if (st->size[0] == s->b0) sketch_cascade_block(s, st, j0, nj);
         }
     }
 }
@@ -159,7 +163,7 @@ static void run_all(stats *s, source in, size_t nrows, int moments)
 void stats_add_rows(stats *s, const double *rows, size_t nrows, size_t stride, size_t first)
 {
     if (!s || nrows == 0) return;
-    source in = {s->nvars ? rows + first : rows, stride, 1};
+    source in = {s->nvars ? rows + first : rows, stride, 1, 0};
     run_all(s, in, nrows, 1);
 }
 
@@ -174,7 +178,7 @@ void stats_add_rows_piece(stats *s, size_t piece, const double *rows, size_t nro
                           size_t stride, size_t first)
 {
     if (!s || nrows == 0 || piece >= stats_add_pieces(s)) return;
-    source in = {rows + first, stride, 1};
+    source in = {rows + first, stride, 1, 0};
     sk_state st = s->st;
     size_t v0 = piece * VBLOCK;
     run_rows(s, &st, v0, min_size(VBLOCK, s->nvars - v0), in, nrows, 1);
@@ -183,7 +187,7 @@ void stats_add_rows_piece(stats *s, size_t piece, const double *rows, size_t nro
 void stats_add_rows_end(stats *s, size_t nrows)
 {
     if (!s || nrows == 0) return;
-    source none = {NULL, 0, 1}; /* no variables: the shape advances, no data is read */
+    source none = {NULL, 0, 1, 0}; /* no variables: the shape advances, no data is read */
     run_rows(s, &s->st, 0, 0, none, nrows, 1);
 }
 
@@ -196,6 +200,8 @@ static void free_arrays(stats *s)
     free(s->mn);
     free(s->mx);
     free(s->npos);
+    free(s->skv);
+    free(s->skfirst);
     if (s->data_bytes)
         munmap(s->data, s->data_bytes);
     else
@@ -289,7 +295,38 @@ static void capacities(stats *s)
     }
 }
 
-stats *stats_alloc_decay(size_t nvars, unsigned k, unsigned b0, unsigned exact_budget, unsigned decay)
+/* The sketched variables' maps (stats_int.h); none when every variable is sketched. */
+static int set_sketched(stats *s, const unsigned char *sketched)
+{
+    size_t n = 0;
+    for (size_t v = 0; sketched && v < s->nvars; v++) n += sketched[v] != 0;
+    s->nsk = sketched ? n : s->nvars;
+    if (s->nsk == s->nvars) return 0;
+    s->skv = malloc((n ? n : 1) * sizeof *s->skv);
+    s->skfirst = malloc((s->nvars + 1) * sizeof *s->skfirst);
+    if (!s->skv || !s->skfirst) return -1;
+    size_t j = 0;
+    for (size_t v = 0; v < s->nvars; v++) {
+        s->skfirst[v] = j;
+        if (sketched[v]) s->skv[j++] = v;
+    }
+    s->skfirst[s->nvars] = j;
+    return 0;
+}
+
+/* The flags of s's sketched variables into f (nvars), for a copy. */
+static const unsigned char *sketched_flags(const stats *s, unsigned char **f)
+{
+    *f = NULL;
+    if (!s->skfirst) return NULL;
+    *f = calloc(s->nvars ? s->nvars : 1, 1);
+    if (!*f) return NULL;
+    for (size_t j = 0; j < s->nsk; j++) (*f)[s->skv[j]] = 1;
+    return *f;
+}
+
+stats *stats_alloc_decay(size_t nvars, unsigned k, unsigned b0, unsigned exact_budget, unsigned decay,
+                         const unsigned char *sketched)
 {
     if (k < 4 || k > K_MAX || k % 2 || b0 < 2 || b0 > B0_MAX || b0 % 2 || exact_budget > BUDGET_MAX ||
         (decay != 2 && decay != 3))
@@ -312,7 +349,11 @@ stats *stats_alloc_decay(size_t nvars, unsigned k, unsigned b0, unsigned exact_b
     s->mn = alloc_doubles(nvars);
     s->mx = alloc_doubles(nvars);
     s->npos = alloc_doubles(nvars);
-    s->data = alloc_data(s, nvars * s->slot);
+    if (set_sketched(s, sketched) != 0) {
+        stats_free(s);
+        return NULL;
+    }
+    s->data = alloc_data(s, s->nsk * s->slot);
     if (!s->mean || !s->m2 || !s->mn || !s->mx || !s->npos || !s->data) {
         stats_free(s);
         return NULL;
@@ -323,7 +364,7 @@ stats *stats_alloc_decay(size_t nvars, unsigned k, unsigned b0, unsigned exact_b
 
 stats *stats_alloc_sketch(size_t nvars, unsigned k, unsigned b0, unsigned exact_budget)
 {
-    return stats_alloc_decay(nvars, k, b0, exact_budget, 3);
+    return stats_alloc_decay(nvars, k, b0, exact_budget, 3, NULL);
 }
 
 stats *stats_alloc(size_t nvars)
@@ -331,31 +372,47 @@ stats *stats_alloc(size_t nvars)
     return stats_alloc_sketch(nvars, STATS_SKETCH_K, STATS_SKETCH_B0, STATS_EXACT_BUDGET);
 }
 
-stats *stats_alloc_part(size_t nvars, uint64_t max_values)
+stats *stats_alloc_kind(size_t nvars, stats_kind kind, uint64_t max_values, const unsigned char *sketched)
 {
-    if (max_values <= STATS_EXACT_BUDGET) return stats_alloc(nvars);
-    /* A part never holds more than a superblock, so its top can be half the run's; its
-     * capacities decay by 2/3 as the run's do (halving them saved 7 KiB per variable but
-     * left runs of one or two superblocks at a worst rank error of 0.30%, 0.17% with
-     * 2/3: docs/OUTPUT.md). */
-    return stats_alloc_decay(nvars, STATS_PART_K, STATS_SKETCH_B0, 0, 3);
+    switch (kind) {
+    case STATS_RUN:
+        return stats_alloc_decay(nvars, STATS_SKETCH_K, STATS_SKETCH_B0, STATS_EXACT_BUDGET, 3, sketched);
+    case STATS_PART:
+        if (max_values <= STATS_EXACT_BUDGET) return stats_alloc_kind(nvars, STATS_RUN, 0, sketched);
+        /* A part never holds more than a superblock, so its top can be half the run's; its
+         * capacities decay by 2/3 as the run's do (halving them saved 7 KiB per variable
+         * but left runs of one or two superblocks at a worst rank error of 0.30%, 0.17%
+         * with 2/3: docs/OUTPUT.md). */
+        return stats_alloc_decay(nvars, STATS_PART_K, STATS_SKETCH_B0, 0, 3, sketched);
+    case STATS_DIFF:
+        return stats_alloc_decay(nvars, STATS_DIFF_K, STATS_DIFF_B0, STATS_DIFF_BUDGET, 3, sketched);
+    case STATS_DIFF_PART:
+        if (max_values <= STATS_DIFF_BUDGET) return stats_alloc_kind(nvars, STATS_DIFF, 0, sketched);
+        return stats_alloc_decay(nvars, STATS_DIFF_PART_K, STATS_DIFF_B0, 0, 3, sketched);
+    }
+    return NULL;
 }
 
-stats *stats_alloc_diff(size_t nvars)
+stats *stats_alloc_part(size_t nvars, uint64_t max_values)
 {
-    return stats_alloc_decay(nvars, STATS_DIFF_K, STATS_DIFF_B0, STATS_DIFF_BUDGET, 3);
+    return stats_alloc_kind(nvars, STATS_PART, max_values, NULL);
 }
+
+stats *stats_alloc_diff(size_t nvars) { return stats_alloc_kind(nvars, STATS_DIFF, 0, NULL); }
 
 stats *stats_alloc_diff_part(size_t nvars, uint64_t max_values)
 {
-    if (max_values <= STATS_DIFF_BUDGET) return stats_alloc_diff(nvars);
-    return stats_alloc_decay(nvars, STATS_DIFF_PART_K, STATS_DIFF_B0, 0, 3);
+    return stats_alloc_kind(nvars, STATS_DIFF_PART, max_values, NULL);
 }
 
 stats *stats_clone(const stats *s)
 {
     if (!s) return NULL;
-    stats *c = stats_alloc_decay(s->nvars, s->k, s->b0, s->budget, s->decay);
+    unsigned char *flags;
+    const unsigned char *sk = sketched_flags(s, &flags);
+    if (s->skfirst && !flags) return NULL;
+    stats *c = stats_alloc_decay(s->nvars, s->k, s->b0, s->budget, s->decay, sk);
+    free(flags);
     if (!c) return NULL;
     size_t n = s->nvars;
     memcpy(c->mean, s->mean, n * sizeof(double));
@@ -363,7 +420,7 @@ stats *stats_clone(const stats *s)
     memcpy(c->mn, s->mn, n * sizeof(double));
     memcpy(c->mx, s->mx, n * sizeof(double));
     memcpy(c->npos, s->npos, n * sizeof(double));
-    memcpy(c->data, s->data, n * s->slot * sizeof(double));
+    memcpy(c->data, s->data, s->nsk * s->slot * sizeof(double));
     c->st = s->st;
     if (s->coin && stats_set_coins(c, s->coin) != 0) {
         stats_free(c);
@@ -389,6 +446,8 @@ void stats_set_seed(stats *s, uint64_t seed)
 }
 
 size_t stats_nvars(const stats *s) { return s ? s->nvars : 0; }
+
+int stats_sketched(const stats *s, size_t v) { return s && v < s->nvars && sk_of(s, v) >= 0; }
 
 double stats_count(const stats *s) { return s ? (double)s->st.n : 0.0; }
 
@@ -422,7 +481,8 @@ static void merge_moments(stats *into, const stats *from)
  * (level h has weight 2^h in both), and raw values stream in. */
 static int mergeable(const stats *into, const stats *from)
 {
-    return into->nvars == from->nvars;
+    if (into->nvars != from->nvars || into->nsk != from->nsk || !into->skv != !from->skv) return 0;
+    return !into->skv || memcmp(into->skv, from->skv, into->nsk * sizeof *into->skv) == 0;
 }
 
 int stats_merge(stats *into, const stats *from)
@@ -439,7 +499,7 @@ int stats_merge(stats *into, const stats *from)
     merge_moments(into, from);
     if (from->st.exact) {
         /* from's raw values stream in after into's, as if added as rows */
-        source in = {from->data, 1, from->slot};
+        source in = {from->data, 1, from->slot, 1};
         run_all(into, in, (size_t)from->st.n, 0);
         return 0;
     }
@@ -473,12 +533,15 @@ static void quantiles_exact(const double *slot, size_t n, const double *p, size_
 /* Quantiles of variable v at the ascending levels p[0..np) (each clamped to [0, 1]). */
 static void quantiles(const stats *s, size_t v, const double *p, size_t np, double *q)
 {
-    if (s->st.n == 0) {
+    ptrdiff_t j = sk_of(s, v);
+    if (j < 0) {
+        for (size_t i = 0; i < np; i++) q[i] = NAN;
+    } else if (s->st.n == 0) {
         for (size_t i = 0; i < np; i++) q[i] = 0.0;
     } else if (s->st.exact) {
-        quantiles_exact(s->data + v * s->slot, (size_t)s->st.n, p, np, q);
+        quantiles_exact(s->data + (size_t)j * s->slot, (size_t)s->st.n, p, np, q);
     } else {
-        sketch_quantiles(s, v, p, np, q);
+        sketch_quantiles(s, v, (size_t)j, p, np, q);
     }
 }
 

@@ -164,6 +164,17 @@ stats *stats_alloc_part(size_t nvars, uint64_t max_values);
 stats *stats_alloc_diff(size_t nvars);
 stats *stats_alloc_diff_part(size_t nvars, uint64_t max_values);
 
+/* All four in one, with the variables that keep a quantile sketch: sketched[v] != 0
+ * (nvars flags; NULL: every variable). A variable without one costs its moments alone
+ * (40 bytes, no slot): stats_quantile and stats_get's q give NaN for it, stats_cdf NaN
+ * and stats_cdf_table_alloc NULL. With every flag set the accumulator is the plain one,
+ * bit for bit. Accumulators merge only with the same flags. */
+typedef enum { STATS_RUN, STATS_PART, STATS_DIFF, STATS_DIFF_PART } stats_kind;
+stats *stats_alloc_kind(size_t nvars, stats_kind kind, uint64_t max_values, const unsigned char *sketched);
+
+/* Does variable v keep a quantile sketch? */
+int stats_sketched(const stats *s, size_t v);
+
 /* Key the sketch's compaction parities of s by seed (sketch.c, PARITY): accumulators
  * whose values are merged later should have different seeds, so that their compaction
  * errors are independent instead of repeating one another (the engine uses the

@@ -46,9 +46,9 @@ static void count_levels(const stats *s, const double *slot, double x, double *l
 
 double stats_cdf(const stats *s, size_t v, double x)
 {
-    if (!s || v >= s->nvars || isnan(x)) return NAN;
+    if (!s || v >= s->nvars || isnan(x) || sk_of(s, v) < 0) return NAN;
     if (s->st.n == 0) return 0.5; /* no data: the middle */
-    const double *slot = s->data + v * s->slot;
+    const double *slot = s->data + (size_t)sk_of(s, v) * s->slot;
     size_t raw = s->st.exact ? (size_t)s->st.n : s->st.size[0];
     /* Raw values, unsorted: integer counts (the sums of 0s and 1s, exactly), two of
      * each so that the additions do not wait on each other. */
@@ -92,8 +92,8 @@ static int cmp_weighted(const void *pa, const void *pb)
 
 stats_cdf_table *stats_cdf_table_alloc(const stats *s, size_t v)
 {
-    if (!s || v >= s->nvars) return NULL;
-    const double *slot = s->data + v * s->slot;
+    if (!s || v >= s->nvars || sk_of(s, v) < 0) return NULL;
+    const double *slot = s->data + (size_t)sk_of(s, v) * s->slot;
     size_t raw = s->st.exact ? (size_t)s->st.n : s->st.size[0], m = raw;
     run runs[L_MAX];
     size_t nr = s->st.exact ? 0 : sketch_levels(s, &s->st, slot, runs);

@@ -48,13 +48,46 @@ struct stats {
     size_t data_bytes; /* its mapping, when mapped (see alloc_data); 0 from malloc */
     uint64_t *coin;    /* nvars: each variable's key for its compaction coins (see
                         * stats_set_coins); NULL: the variable's index */
+    /* Variables without a sketch (stats_alloc_kind's sketched flags): moments only.
+     * The sketched ones, in index order, own the slots: sketch j is variable skv[j],
+     * and skfirst[v] counts the sketched variables before v (nvars + 1 entries). Both
+     * NULL when every variable has a sketch (then j = v). */
+    size_t nsk;        /* sketched variables */
+    size_t *skv, *skfirst;
 };
 
-/* stats_alloc_sketch with the capacities' decay: 3 (by 2/3 per level) or 2 (by 1/2). */
-stats *stats_alloc_decay(size_t nvars, unsigned k, unsigned b0, unsigned exact_budget, unsigned decay);
+/* Variable v's sketch index (its slot is data + j * slot), or -1 when it has none. */
+static inline ptrdiff_t sk_of(const stats *s, size_t v)
+{
+    if (!s->skfirst) return (ptrdiff_t)v;
+    return s->skfirst[v + 1] > s->skfirst[v] ? (ptrdiff_t)s->skfirst[v] : -1;
+}
 
-/* The key of variable v's compaction coins. */
-static inline uint64_t var_coin(const stats *s, size_t v) { return s->coin ? s->coin[v] : (uint64_t)v; }
+/* The variable of sketch j. */
+static inline size_t sk_var(const stats *s, size_t j) { return s->skv ? s->skv[j] : j; }
+
+/* The sketches of variables [v0, v0 + nv): sketch indices [*j0, *j0 + return). */
+static inline size_t sk_range(const stats *s, size_t v0, size_t nv, size_t *j0)
+{
+    if (!s->skfirst) {
+        *j0 = v0;
+        return nv;
+    }
+    *j0 = s->skfirst[v0];
+    return s->skfirst[v0 + nv] - s->skfirst[v0];
+}
+
+/* stats_alloc_sketch with the capacities' decay: 3 (by 2/3 per level) or 2 (by 1/2), and
+ * the variables that keep a sketch (NULL: all). */
+stats *stats_alloc_decay(size_t nvars, unsigned k, unsigned b0, unsigned exact_budget, unsigned decay,
+                         const unsigned char *sketched);
+
+/* The key of sketch j's compaction coins: its variable's key. */
+static inline uint64_t sk_coin(const stats *s, size_t j)
+{
+    size_t v = sk_var(s, j);
+    return s->coin ? s->coin[v] : (uint64_t)v;
+}
 
 /* A sorted run of items of equal weight: a level, as a query or a merge sees it. */
 typedef struct {
@@ -121,12 +154,12 @@ void sort_merge_decimate_n(const double *a, size_t na, const double *b, size_t n
 /* The empty shape of s (exact while s has a budget). */
 void sketch_state_init(const stats *s, sk_state *st);
 
-/* At n = budget: the raw values of variables [v0, v0 + nv) become the sketch, advancing
- * st (nv = 0: the shape only). */
-void sketch_convert_block(stats *s, sk_state *st, size_t v0, size_t nv);
+/* At n = budget: the raw values of sketches [j0, j0 + nj) become the sketch, advancing
+ * st (nj = 0: the shape only). */
+void sketch_convert_block(stats *s, sk_state *st, size_t j0, size_t nj);
 
-/* Level 0 full: the cascade of compactions on variables [v0, v0 + nv), advancing st. */
-void sketch_cascade_block(stats *s, sk_state *st, size_t v0, size_t nv);
+/* Level 0 full: the cascade of compactions on sketches [j0, j0 + nj), advancing st. */
+void sketch_cascade_block(stats *s, sk_state *st, size_t j0, size_t nj);
 
 /* s (exact) becomes a sketch of the same values, all variables. */
 void sketch_convert_all(stats *s);
@@ -134,7 +167,8 @@ void sketch_convert_all(stats *s);
 /* into's sketch := the sketch of into's values followed by from's (both sketches). */
 void sketch_merge(stats *into, const stats *from);
 
-/* Quantiles of variable v at ascending levels p[0..np) from the sketch (not exact). */
-void sketch_quantiles(const stats *s, size_t v, const double *p, size_t np, double *q);
+/* Quantiles of variable v (sketch j) at ascending levels p[0..np) from the sketch (not
+ * exact). */
+void sketch_quantiles(const stats *s, size_t v, size_t j, const double *p, size_t np, double *q);
 
 #endif

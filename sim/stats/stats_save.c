@@ -9,16 +9,18 @@
  * levels' sorted items as they lie in the slot (top level first). Doubles travel as their
  * bit patterns, so stats_load() restores every bit: the loaded accumulator answers
  * queries and takes rows and merges exactly as the saved one would.
- * The tag names the layout: "CAMSTAS3" since the KLL-style sketch (level sizes and pair
- * counts); words of an older layout are refused.
+ * Only the variables that keep a sketch have items (their count is in the header).
+ * The tag names the layout: "CAMSTAS4" since accumulators may sketch some variables
+ * only ("CAMSTAS3": the KLL-style sketch of every variable); words of an older layout
+ * are refused.
  */
 #include "stats_int.h"
 
 #include <stdint.h>
 #include <string.h>
 
-#define SAVE_MAGIC UINT64_C(0x33534154534d4143) /* a tag: "CAMSTAS3" in little-endian bytes */
-#define SAVE_FIXED 13                           /* header words before the per-level ones */
+#define SAVE_MAGIC UINT64_C(0x34534154534d4143) /* a tag: "CAMSTAS4" in little-endian bytes */
+#define SAVE_FIXED 14                           /* header words before the per-level ones */
 #define SAVE_HEAD (SAVE_FIXED + 2 * L_MAX)      /* header words */
 
 static uint64_t dbits(double x)
@@ -47,7 +49,7 @@ static size_t used_items(const sk_state *st)
 
 size_t stats_save_words(const stats *s)
 {
-    return SAVE_HEAD + s->nvars * (5 + used_items(&s->st));
+    return SAVE_HEAD + s->nvars * 5 + s->nsk * used_items(&s->st);
 }
 
 void stats_save(const stats *s, uint64_t *w)
@@ -56,15 +58,15 @@ void stats_save(const stats *s, uint64_t *w)
     size_t m = used_items(st), nv = s->nvars;
     uint64_t head[SAVE_FIXED] = { SAVE_MAGIC, nv, s->k, s->b0, s->budget, st->n,
                                   (uint64_t)st->exact, st->top, dbits(st->errp), dbits(st->errn),
-                                  m, st->seed, s->decay };
+                                  m, st->seed, s->decay, s->nsk };
     memcpy(w, head, sizeof head);
     w += SAVE_FIXED;
     for (unsigned h = 0; h < L_MAX; h++) *w++ = st->size[h];
     for (unsigned h = 0; h < L_MAX; h++) *w++ = st->cnt[h];
     const double *arr[5] = { s->mean, s->m2, s->mn, s->mx, s->npos };
     for (int a = 0; a < 5; a++, w += nv) memcpy(w, arr[a], nv * sizeof *w);
-    for (size_t v = 0; v < nv; v++) {
-        const double *slot = s->data + v * s->slot;
+    for (size_t j = 0; j < s->nsk; j++) {
+        const double *slot = s->data + j * s->slot;
         if (st->exact) {
             memcpy(w, slot, m * sizeof *w);
         } else {
@@ -92,7 +94,7 @@ static int shape_fits(const stats *s, const sk_state *st)
 int stats_load(stats *s, const uint64_t *w, size_t nwords)
 {
     if (!s || !w || nwords < SAVE_HEAD || w[0] != SAVE_MAGIC || w[1] != s->nvars || w[2] != s->k ||
-        w[3] != s->b0 || w[4] != s->budget || w[7] >= L_MAX || w[12] != s->decay)
+        w[3] != s->b0 || w[4] != s->budget || w[7] >= L_MAX || w[12] != s->decay || w[13] != s->nsk)
         return -1;
     sk_state st;
     memset(&st, 0, sizeof st);
@@ -115,13 +117,13 @@ int stats_load(stats *s, const uint64_t *w, size_t nwords)
     /* Reject shapes this accumulator cannot hold, before a byte is copied. */
     size_t m = used_items(&st);
     if ((st.exact ? st.n > s->budget || st.top != 1 : !shape_fits(s, &st)) || w[10] != m ||
-        nwords != SAVE_HEAD + nv * (5 + m))
+        nwords != SAVE_HEAD + nv * 5 + s->nsk * m)
         return -1;
     w += SAVE_HEAD;
     double *arr[5] = { s->mean, s->m2, s->mn, s->mx, s->npos };
     for (int a = 0; a < 5; a++, w += nv) memcpy(arr[a], w, nv * sizeof *w);
-    for (size_t v = 0; v < nv; v++) {
-        double *slot = s->data + v * s->slot;
+    for (size_t j = 0; j < s->nsk; j++) {
+        double *slot = s->data + j * s->slot;
         if (st.exact) {
             memcpy(slot, w, m * sizeof *w);
         } else {
