@@ -128,6 +128,7 @@ typedef struct {
     uint64_t V, P, K, T;
     long long len[ND];              /* the file's lengths, or UNDEF */
     int edition;                    /* the latest later_outputs edition /stats holds (1: none) */
+    unsigned char series_q[N_SERIES]; /* the monthly series with quantiles (root attribute quantiles) */
 } chk;
 
 /* The outputs added after the first edition, with the edition that added them:
@@ -220,12 +221,40 @@ static int attr_kind(chk *C, hid_t obj, const char *objname, const char *name, H
     return st;
 }
 
+/* The monthly series with quantiles, from the root attribute quantiles: all (also when
+ * absent: files before simulation.quantiles), totals (none), or their names joined by
+ * commas. */
+static int quantile_series(chk *C, hid_t f)
+{
+    memset(C->series_q, 1, sizeof C->series_q);
+    htri_t ex = H5Aexists(f, "quantiles");
+    if (ex < 0) return h5fail(C, "root: attribute quantiles");
+    if (ex == 0) return RESULTS_OK;
+    char *q = NULL;
+    if (hdf5_read_attr_str(f, "quantiles", &q) != 0) return h5fail(C, "root: attribute quantiles");
+    int st = RESULTS_OK;
+    if (strcmp(q, "all") != 0) {
+        memset(C->series_q, 0, sizeof C->series_q);
+        for (char *name = q, *end; strcmp(q, "totals") != 0 && *name && st == RESULTS_OK; name = end) {
+            size_t n = strcspn(name, ",");
+            end = name + n + (name[n] == ',');
+            int k = 0;
+            while (k < N_SERIES && !(strlen(model_series[k].name) == n && !strncmp(model_series[k].name, name, n))) k++;
+            if (k == N_SERIES) st = bad(C, "root: attribute quantiles: '%.*s' is not a monthly series", (int)n, name);
+            else C->series_q[k] = 1;
+        }
+    }
+    free(q);
+    return st;
+}
+
 static int root_attrs(chk *C, hid_t f)
 {
     static const char *const strings[] = {
         "title", "Conventions", "capsim_version", "git_revision", "compiler", "compiler_flags", "gsl_version",
         "hdf5_version", "started", "created", "command", "command_line", "sampling", "stop_reason", "scenario_name",
         "scenario_description", "scenario_source", "scenario_start", "scenario", "baseline", "target_on",
+        "quantiles",
     };
     static const char *const integers[] = { "seed", "threads", "ranks", "superblock_paths", "merged_shards" };
     static const char *const numbers[] = { "discount_rate", "wall_seconds", "target_rse", "achieved_rse" };
@@ -249,7 +278,7 @@ static int root_attrs(chk *C, hid_t f)
     if (C->K > C->P)
         return bad(C, "root: attribute save_paths: %llu, more than the %llu paths", (unsigned long long)C->K,
                    (unsigned long long)C->P);
-    return RESULTS_OK;
+    return quantile_series(C, f);
 }
 
 /* --- a group's objects -------------------------------------------------------------- */
@@ -630,6 +659,7 @@ static int stats_of(chk *C, grp *G, const output_info *oi, int series, int diff)
     for (int st = 0; st < NST; st++) {
         if (st == ST_PPOS && !diff && !oi->has_ppos) continue;
         if (st == ST_PNEG && !diff) continue;
+        if (series && (st == ST_Q || st == ST_PNEG) && !C->series_q[oi - model_series]) continue;
         int dims[4], r = 0, rc;
         if (G->len[D_VARIANT] != UNDEF) dims[r++] = D_VARIANT;
         if (series) dims[r++] = D_TIME;

@@ -35,19 +35,21 @@ def fan(res, series="unmet", variant=None, diff=False, title=None):
     /stats at a variant, or with diff=True of /diff (the paired difference variant -
     baseline; variant None: /diff's first)."""
     ds = select_variant(res["diff" if diff else "stats"], variant)
-    q, mean = ds[f"{series}_q"], ds[f"{series}_mean"]
+    # simulation.quantiles may leave a series without quantiles: then the mean alone
+    q, mean = ds.get(f"{series}_q"), ds[f"{series}_mean"]
     dim = own_dim(mean)
     elems = list(mean[dim].values)[:MAX_PANELS] if dim else [None]
     fig, axes = new_figure(9, 2.4 * len(elems) + 1.3, len(elems), 1, sharex=True)
     units = mean.attrs.get("units", "")
     name = long_name(mean).replace("difference from baseline in ", "")
     for ax, e in zip(axes[:, 0], elems):
-        qe = q.sel({dim: e}) if dim else q
         me = mean.sel({dim: e}) if dim else mean
-        t = qe["time"].values
-        ax.fill_between(t, qe.sel(quantile=0.05), qe.sel(quantile=0.95), alpha=0.2, color="C0", label="P5-P95")
-        ax.fill_between(t, qe.sel(quantile=0.25), qe.sel(quantile=0.75), alpha=0.4, color="C0", label="P25-P75")
-        ax.plot(t, qe.sel(quantile=0.5), color="C0", label="median")
+        t = me["time"].values
+        if q is not None:
+            qe = q.sel({dim: e}) if dim else q
+            ax.fill_between(t, qe.sel(quantile=0.05), qe.sel(quantile=0.95), alpha=0.2, color="C0", label="P5-P95")
+            ax.fill_between(t, qe.sel(quantile=0.25), qe.sel(quantile=0.75), alpha=0.4, color="C0", label="P25-P75")
+            ax.plot(t, qe.sel(quantile=0.5), color="C0", label="median")
         ax.plot(t, me, color="C1", linestyle="--", label="mean")
         if diff:
             ax.axhline(0, color="black", linewidth=0.8)
@@ -62,6 +64,8 @@ def fan(res, series="unmet", variant=None, diff=False, title=None):
             title = f"Paired difference {short_label(ds['variant'].values.item())} - {base}: {name}"
         else:
             title = f"{_who(res, variant)}: {name}"
+        if q is None:
+            title += "\n(mean only: simulation.quantiles kept no quantiles of this series)"
     return finish(fig, title, res.attrs)
 
 

@@ -35,12 +35,21 @@ def check_file(path, series="unmet"):
                     raise Damaged(f"{path}: damaged results file: /{gname}/{k}: a soft or external link")
         for gname in ("stats", "diff"):
             if gname in f:
-                _check_series(path, f[gname], gname, series)
+                _check_series(path, f[gname], gname, series, has_quantiles(f.attrs, series))
 
 
-def _check_series(path, g, gname, series):
+def has_quantiles(attrs, series):
+    """Does monthly series `series` have quantiles (NAME_q) in a file with root
+    attributes attrs? The attribute quantiles says: all (also when absent, files before
+    simulation.quantiles), totals (none), or the series' names joined by commas."""
+    q = attrs.get("quantiles", "all")
+    q = q.decode() if isinstance(q, bytes) else str(q)
+    return q == "all" or (q != "totals" and series in q.split(","))
+
+
+def _check_series(path, g, gname, series, with_q=True):
     mean_own = None
-    for stat in ("mean", "q"):
+    for stat in ("mean", "q") if with_q else ("mean",):
         name = f"{series}_{stat}"
         if name not in g:
             if series not in SERIES:
