@@ -101,6 +101,7 @@ static void test_layout(void **state)
 static void test_tables(void **state)
 {
     (void)state;
+    assert_int_equal(SCENARIO_NSERIES, N_SERIES);
     static const char *series[N_SERIES] = {
         "demand", "served", "unmet", "capacity", "used", "utilisation", "power_needed",
         "power_available", "spend", "stranded", "spot_spend", "revenue",
@@ -113,6 +114,8 @@ static void test_tables(void **state)
         "months_cash_negative" };
     for (int s = 0; s < N_SERIES; s++) {
         assert_string_equal(model_series[s].name, series[s]);
+        /* the scenario format's names (simulation.quantiles) are the same list */
+        assert_string_equal(scenario_series_names[s], series[s]);
         assert_non_null(model_series[s].units);
         assert_true(strlen(model_series[s].long_name) > 0);
     }

@@ -862,6 +862,101 @@ static void test_sketch_unbiased(void **state)
 /* stats_set_coins: a variable keyed by coin c has the sketch it would have at index c
  * without keys (the quantiles compared bit for bit); keys 0..n-1 change nothing; and a
  * different key gives a different sketch (the coins are what the keys decide). */
+/* Bits of a double, so that NaN compares equal to NaN. */
+static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+/* Every quantity of variable v the same bits in a and b (quantiles at 0.3 and the nine
+ * levels, the summary, the CDF at the variable's median). */
+static void assert_same_var(const stats *a, const stats *b, size_t v)
+{
+    stats_summary x, y;
+    stats_get(a, v, &x);
+    stats_get(b, v, &y);
+    assert_true(memcmp(&x, &y, sizeof x) == 0);
+    assert_true(same_bits(stats_quantile(a, v, 0.3), stats_quantile(b, v, 0.3)));
+    assert_true(same_bits(stats_cdf(a, v, x.q[4]), stats_cdf(b, v, x.q[4])));
+}
+
+/* simulation.quantiles: an accumulator that sketches some variables gives the sketched
+ * ones the very bits of the full accumulator (as run and as superblock parts merged
+ * into it, through save and load and clone), the others their moments with NaN
+ * quantiles, and it merges only with the same flags. */
+static void test_sketched_subset(void **state)
+{
+    (void)state;
+    const size_t nv = 150, n = 9000, part = 3000;   /* three parts; nv spans 3 blocks */
+    unsigned char flags[150];
+    for (size_t v = 0; v < nv; v++) flags[v] = v % 3 == 1 || (v >= 64 && v < 80);
+    double *x = make_rows(n, nv, 7);
+    stats *full = stats_alloc(nv), *sub = stats_alloc_kind(nv, STATS_RUN, 0, flags);
+    assert_non_null(sub);
+    for (size_t r0 = 0; r0 < n; r0 += part) {   /* superblock parts merged in order */
+        stats *pf = stats_alloc_part(nv, part), *ps = stats_alloc_kind(nv, STATS_PART, part, flags);
+        add_batched(pf, x + r0 * nv, part, nv, 700);
+        add_batched(ps, x + r0 * nv, part, nv, 700);
+        /* the part travels as words, as between shards */
+        uint64_t *w = malloc(stats_save_words(ps) * sizeof *w);
+        stats_save(ps, w);
+        stats *pl = stats_alloc_kind(nv, STATS_PART, part, flags);
+        assert_int_equal(stats_load(pl, w, stats_save_words(ps)), 0);
+        assert_true(stats_save_words(ps) < stats_save_words(pf));
+        assert_int_equal(stats_load(pf, w, stats_save_words(ps)), -1);   /* other flags: refused */
+        free(w);
+        assert_int_equal(stats_merge(full, pf), 0);
+        assert_int_equal(stats_merge(sub, pl), 0);
+        assert_int_equal(stats_merge(sub, pf), -1);   /* other flags: refused, unchanged */
+        stats_free(pf);
+        stats_free(ps);
+        stats_free(pl);
+    }
+    stats *rows_full = stats_alloc(nv), *rows_sub = stats_alloc_kind(nv, STATS_RUN, 0, flags);
+    add_batched(rows_full, x, n, nv, 1000);
+    add_batched(rows_sub, x, n, nv, 1000);
+    stats *cl = stats_clone(sub);
+    assert_non_null(cl);
+    size_t nsk = 0;
+    for (size_t v = 0; v < nv; v++) {
+        assert_int_equal(stats_sketched(sub, v), flags[v]);
+        assert_int_equal(stats_sketched(full, v), 1);
+        if (flags[v]) {
+            nsk++;
+            assert_same_var(full, sub, v);
+            assert_same_var(rows_full, rows_sub, v);
+            assert_same_var(sub, cl, v);
+            stats_cdf_table *t = stats_cdf_table_alloc(sub, v);
+            assert_non_null(t);
+            assert_true(same_bits(stats_cdf_table_eval(t, 0.5), stats_cdf(full, v, 0.5)));
+            stats_cdf_table_free(t);
+        } else {
+            stats_summary a, b;
+            stats_get(full, v, &a);
+            stats_get(sub, v, &b);
+            assert_true(same_bits(a.mean, b.mean) && same_bits(a.sd, b.sd) && same_bits(a.min, b.min) &&
+                        same_bits(a.max, b.max) && same_bits(a.ppos, b.ppos) && a.n == b.n);
+            for (int q = 0; q < STATS_NQ; q++) assert_true(isnan(b.q[q]));
+            assert_true(isnan(stats_quantile(sub, v, 0.5)) && isnan(stats_cdf(sub, v, 0.5)));
+            assert_null(stats_cdf_table_alloc(sub, v));
+            stats_get(rows_sub, v, &b);
+            assert_true(isnan(b.q[4]));
+        }
+    }
+    assert_true(nsk > 0 && nsk < nv);
+    /* every flag set: the plain accumulator */
+    unsigned char all[150];
+    memset(all, 1, sizeof all);
+    stats *ones = stats_alloc_kind(nv, STATS_RUN, 0, all);
+    add_batched(ones, x, n, nv, 1000);
+    for (size_t v = 0; v < nv; v++) assert_same_var(rows_full, ones, v);
+    assert_int_equal(stats_merge(ones, rows_full), 0);
+    stats_free(ones);
+    stats_free(cl);
+    stats_free(full);
+    stats_free(sub);
+    stats_free(rows_full);
+    stats_free(rows_sub);
+    free(x);
+}
+
 static void test_coins(void **state)
 {
     (void)state;
@@ -946,6 +1041,7 @@ int main(void)
         cmocka_unit_test(test_bound_values),
         cmocka_unit_test(test_add_rows_pieces),
         cmocka_unit_test(test_coins),
+        cmocka_unit_test(test_sketched_subset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,7 +88,7 @@ extern const char *const scenario_sampling_names[SAMPLING_NKINDS];
 const char *scenario_sampling_name(sampling_kind k);
 /* simulation.quantiles: which monthly series keep their quantiles over paths (the
  * totals always do, exactly). SCENARIO_NSERIES names, in the results file's order of the
- * monthly series (models/model.c's model_series; tests/test_model_layout.c checks that the
+ * monthly series (models/model.c's model_series; tests/test_model.c checks that the
  * two lists agree). */
 typedef enum { QUANTILES_ALL, QUANTILES_TOTALS, QUANTILES_LIST } quantiles_kind;
 #define SCENARIO_NSERIES 18
