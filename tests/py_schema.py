@@ -87,6 +87,9 @@ BAD = [
     ("out of range: months 0", lambda t: t.replace("  months: 60", "  months: 0"), "0"),
     ("bad enum: billing rented", lambda t: t.replace("billing: reserved", "billing: rented", 1), "rented"),
     ("bad enum: sampling", lambda t: t.replace("sampling: random", "sampling: randomly"), "randomly"),
+    ("unknown series in quantiles", lambda t: t.replace("sampling: random", "sampling: random\n  quantiles: [unmet, spnd]"),
+     "spnd"),
+    ("quantiles a word", lambda t: t.replace("sampling: random", "sampling: random\n  quantiles: some"), "some"),
     ("bad month", lambda t: t.replace("start: 2025-11 ", "start: 2025-13 "), "2025-13"),
     ("unknown distribution key", lambda t: t.replace("median: 2.4, sigma: 0.15", "median: 2.4, sigma: 0.15, mode: 2"),
      "mode"),
@@ -111,6 +114,9 @@ for what, text in [("unknown key", "extends: a.yaml\ndemand:\n  - {name: chatgpt
                    ("remove not a list", "extends: a.yaml\nremove: finance\n")]:
     check(errors(load_yaml(text)) != [], f"an overlay with {what} does not validate")
 check(errors(load_yaml(base + "\nremove: [finance]\n")) != [], "remove without extends does not validate")
+for q in ("totals", "all", "[unmet, spend, cash]"):
+    text = base.replace("sampling: random", f"sampling: random\n  quantiles: {q}")
+    check(text != base and not errors(load_yaml(text)), f"quantiles: {q} validates")
 
 if failures:
     print(f"{len(failures)} failure(s)")

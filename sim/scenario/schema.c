@@ -514,7 +514,7 @@ static void allowed_text(const schema_entry *e, char *buf, size_t len)
 
 static void md_row(FILE *f, const schema_entry *e)
 {
-    char allowed[256], key[300], type[64];
+    char allowed[512], key[300], type[64];
     snprintf(key, sizeof key, "`%s`%s", e->path, e->flags & SCHEMA_REQUIRED ? " *" : "");
     snprintf(type, sizeof type, "%s%s%s", schema_type_name(e->type),
              e->type == SCHEMA_REF ? " " : "", e->type == SCHEMA_REF ? e->enums : "");
