@@ -84,6 +84,7 @@ static void run_path(engine *e, int tid, uint64_t path, size_t i)
     }
     const double *base = e->vr[0].b.urows + i * ulen;
     for (size_t v = 1; v < e->nv; v++) {
+        if (!e->vr[v].b.drows) continue;   /* only the replicates' differences need them */
         const double *x = e->vr[v].b.urows + i * ulen;
         double *dr = e->vr[v].b.drows + i * ulen;
         for (size_t k = 0; k < ulen; k++) dr[k] = x[k] - base[k];

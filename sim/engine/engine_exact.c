@@ -22,7 +22,7 @@ static int read_columns(const engine *e, size_t v, size_t c0, size_t nc, uint64_
             double *dst = cols + j * (size_t)n + first;
             if (c < nt)
                 for (size_t i = 0; i < m; i++) dst[i] = buf[i * rec + c];
-            else   /* the same subtraction as the batch's drows (engine_batch.c) */
+            else   /* the same subtraction as the paired differences (stats_add_diff_rows) */
                 for (size_t i = 0; i < m; i++) dst[i] = buf[i * rec + c - nt] - base[i * rec + c - nt];
         }
     }

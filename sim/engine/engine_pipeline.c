@@ -34,7 +34,10 @@ static int pipeline_step(engine *e, uint64_t first, size_t n, uint64_t prev, siz
             if (it < npieces) {
                 size_t k = 0, p = it;
                 while (p >= set[k].pieces) p -= set[k++].pieces;
-                stats_add_rows_piece(set[k].s, p, set[k].rows, nprev, set[k].stride, 0);
+                if (set[k].minus)
+                    stats_add_diff_rows_piece(set[k].s, p, set[k].rows, set[k].minus, nprev, set[k].stride, 0);
+                else
+                    stats_add_rows_piece(set[k].s, p, set[k].rows, nprev, set[k].stride, 0);
             } else if (it < npieces + nrpieces) {
                 size_t k = 0, p = it - npieces;
                 while (p >= rset[k].pieces) p -= rset[k++].pieces;

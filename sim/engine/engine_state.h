@@ -34,7 +34,8 @@ typedef struct {
 typedef struct {
     double *rows;          /* ENGINE_BATCH x L.row_len */
     double *urows;         /* ENGINE_BATCH x common row_len (== rows when no map) */
-    double *drows;         /* ENGINE_BATCH x common row_len (v >= 1) */
+    double *drows;         /* ENGINE_BATCH x common row_len (v >= 1, replicated designs only: the
+                            * replicates' differences; the sketch takes urows - baseline urows) */
     double *values;        /* ENGINE_BATCH x nu */
     double *uniforms;      /* ENGINE_BATCH x nu */
     double *uvalues;       /* ENGINE_BATCH x nparams (common) */
@@ -77,6 +78,7 @@ typedef struct {
 typedef struct {
     stats *s;
     const double *rows;
+    const double *minus;   /* NULL, or the baseline's rows: s takes rows - minus (paired differences) */
     size_t stride, pieces;
 } acc_target;
 

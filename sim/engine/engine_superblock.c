@@ -9,9 +9,11 @@ size_t eng_sb_targets(engine *e, int from_done)
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
         const batch_buf *b = from_done ? &r->done : &r->b;
-        e->acc[m++] = (acc_target){ r->sb_st, b->urows, ulen, stats_add_pieces(r->sb_st) };
-        if (r->sb_diff) e->acc[m++] = (acc_target){ r->sb_diff, b->drows, ulen, stats_add_pieces(r->sb_diff) };
-        e->acc[m++] = (acc_target){ r->sb_yst, b->yrows, ylen, stats_add_pieces(r->sb_yst) };
+        const batch_buf *b0 = from_done ? &e->vr[0].done : &e->vr[0].b;
+        e->acc[m++] = (acc_target){ r->sb_st, b->urows, NULL, ulen, stats_add_pieces(r->sb_st) };
+        if (r->sb_diff)
+            e->acc[m++] = (acc_target){ r->sb_diff, b->urows, b0->urows, ulen, stats_add_pieces(r->sb_diff) };
+        e->acc[m++] = (acc_target){ r->sb_yst, b->yrows, NULL, ylen, stats_add_pieces(r->sb_yst) };
     }
     return m;
 }
@@ -40,7 +42,11 @@ size_t eng_sb_rep_targets(engine *e, int from_done, rep_target *t)
 void eng_sb_add_batch(engine *e, uint64_t first, size_t n)
 {
     size_t m = eng_sb_targets(e, 0);
-    for (size_t k = 0; k < m; k++) stats_add_rows(e->acc[k].s, e->acc[k].rows, n, e->acc[k].stride, 0);
+    for (size_t k = 0; k < m; k++) {
+        const acc_target *t = &e->acc[k];
+        if (t->minus) stats_add_diff_rows(t->s, t->rows, t->minus, n, t->stride, 0);
+        else stats_add_rows(t->s, t->rows, n, t->stride, 0);
+    }
     m = eng_sb_rep_targets(e, 0, e->rep_acc);
     for (size_t k = 0; k < m; k++) repl_add_rows(e->rep_acc[k].a, e->rep_acc[k].rows, n, e->U.row_len, first);
     for (size_t v = 0; v < e->nv; v++)

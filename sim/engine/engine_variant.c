@@ -206,7 +206,7 @@ static int alloc_batch_buf(const engine *e, const variant_run *r, size_t v, batc
     b->yrows = eng_alloc_doubles(B * 2 * (size_t)e->nyears);
     int ok = b->rows && b->urows && b->values && b->uniforms && b->uvalues && b->uuniforms && b->yrows;
     if (ok && r->row_map) absent_options(e, r, b->urows);
-    if (v > 0) ok = ok && (b->drows = eng_alloc_doubles(B * e->U.row_len));
+    if (v > 0 && r->rep_diff) ok = ok && (b->drows = eng_alloc_doubles(B * e->U.row_len));
     if (r->sc->sampling == SAMPLING_SALTELLI) {
         b->bvalues = eng_alloc_doubles(B * nu);
         b->buniforms = eng_alloc_doubles(B * nu);

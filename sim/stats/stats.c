@@ -42,6 +42,7 @@ typedef struct {
     const double *base;
     size_t rs, vs;
     int by_sketch;
+    const double *minus;    /* NULL, or values to subtract (same layout): base - minus */
 } source;
 
 /* ---------- streaming rows */
@@ -57,7 +58,7 @@ typedef struct {
 /* Welford per variable, vectorised across the block's variables. With copy (every
  * variable has a sketch, j = v), also the copy into level 0 at position at. */
 static void moments_rows(stats *s, uint64_t n0, size_t v0, size_t nv, const double *rows,
-                         size_t rs, size_t nrows, size_t at, int copy)
+                         const double *minus, size_t rs, size_t nrows, size_t at, int copy)
 {
     double *restrict mean = s->mean + v0, *restrict m2 = s->m2 + v0;
     double *restrict mn = s->mn + v0, *restrict mx = s->mx + v0;
@@ -66,14 +67,18 @@ static void moments_rows(stats *s, uint64_t n0, size_t v0, size_t nv, const doub
     size_t slot = s->slot;
     for (size_t i = 0; i < nrows; i++) {
         const double *restrict x = rows + i * rs + v0;
+        const double *restrict y = minus ? minus + i * rs + v0 : x;
         double n = (double)(n0 + i + 1);
         /* Rows are far apart (a whole model row each): the hardware does not see the
          * stride, and the loads below would wait on memory. */
         if (i + PREFETCH_ROWS < nrows)
-            for (size_t v = 0; v < nv; v += 8) PREFETCH(x + PREFETCH_ROWS * rs + v);
+            for (size_t v = 0; v < nv; v += 8) {
+                PREFETCH(x + PREFETCH_ROWS * rs + v);
+                if (minus) PREFETCH(y + PREFETCH_ROWS * rs + v);
+            }
 #pragma omp simd
         for (size_t v = 0; v < nv; v++) {
-            double xv = x[v];
+            double xv = minus ? x[v] - y[v] : x[v];
             double d = xv - mean[v];
             mean[v] += d / n;
             m2[v] += d * (xv - mean[v]);
@@ -91,6 +96,15 @@ static void append_rows(stats *s, size_t at, size_t j0, size_t nj, source in, si
                         size_t nrows)
 {
     size_t j = j0;
+    if (in.minus) {   /* differences: rows, never another accumulator's slots */
+        for (; j < j0 + nj; j++) {
+            size_t c = sk_var(s, j);
+            double *restrict dst = s->data + j * s->slot + at;
+            const double *restrict x = in.base + r0 * in.rs + c, *restrict y = in.minus + r0 * in.rs + c;
+            for (size_t i = 0; i < nrows; i++) dst[i] = x[i * in.rs] - y[i * in.rs];
+        }
+        return;
+    }
     if (in.vs == 1 && (in.by_sketch || !s->skv)) {
         /* Rows: eight variables (one cache line of each row) at a time, so that each
          * line read is used whole, into eight sequential streams. */
@@ -128,7 +142,8 @@ static void run_rows(stats *s, sk_state *st, size_t v0, size_t nv, source in, si
         if (nv > 0) {
             int fused = moments && !s->skfirst;
             if (moments)
-                moments_rows(s, st->n, v0, nv, in.base + r * in.rs, in.rs, seg, at, fused);
+                moments_rows(s, st->n, v0, nv, in.base + r * in.rs, in.minus ? in.minus + r * in.rs : NULL,
+                             in.rs, seg, at, fused);
             if (!fused) append_rows(s, at, j0, nj, in, r, seg);
         }
         st->n += seg;
@@ -163,7 +178,14 @@ static void run_all(stats *s, source in, size_t nrows, int moments)
 void stats_add_rows(stats *s, const double *rows, size_t nrows, size_t stride, size_t first)
 {
     if (!s || nrows == 0) return;
-    source in = {s->nvars ? rows + first : rows, stride, 1, 0};
+    source in = {s->nvars ? rows + first : rows, stride, 1, 0, NULL};
+    run_all(s, in, nrows, 1);
+}
+
+void stats_add_diff_rows(stats *s, const double *a, const double *b, size_t nrows, size_t stride, size_t first)
+{
+    if (!s || nrows == 0) return;
+    source in = {s->nvars ? a + first : a, stride, 1, 0, s->nvars ? b + first : b};
     run_all(s, in, nrows, 1);
 }
 
@@ -174,20 +196,30 @@ size_t stats_add_pieces(const stats *s)
 
 /* The same steps as one block of run_all: a private copy of the shape, this block's
  * variables. */
-void stats_add_rows_piece(stats *s, size_t piece, const double *rows, size_t nrows,
-                          size_t stride, size_t first)
+static void add_piece(stats *s, size_t piece, source in, size_t nrows)
 {
     if (!s || nrows == 0 || piece >= stats_add_pieces(s)) return;
-    source in = {rows + first, stride, 1, 0};
     sk_state st = s->st;
     size_t v0 = piece * VBLOCK;
     run_rows(s, &st, v0, min_size(VBLOCK, s->nvars - v0), in, nrows, 1);
 }
 
+void stats_add_rows_piece(stats *s, size_t piece, const double *rows, size_t nrows,
+                          size_t stride, size_t first)
+{
+    add_piece(s, piece, (source){rows + first, stride, 1, 0, NULL}, nrows);
+}
+
+void stats_add_diff_rows_piece(stats *s, size_t piece, const double *a, const double *b, size_t nrows,
+                               size_t stride, size_t first)
+{
+    add_piece(s, piece, (source){a + first, stride, 1, 0, b + first}, nrows);
+}
+
 void stats_add_rows_end(stats *s, size_t nrows)
 {
     if (!s || nrows == 0) return;
-    source none = {NULL, 0, 1, 0}; /* no variables: the shape advances, no data is read */
+    source none = {NULL, 0, 1, 0, NULL}; /* no variables: the shape advances, no data is read */
     run_rows(s, &s->st, 0, 0, none, nrows, 1);
 }
 
@@ -499,7 +531,7 @@ int stats_merge(stats *into, const stats *from)
     merge_moments(into, from);
     if (from->st.exact) {
         /* from's raw values stream in after into's, as if added as rows */
-        source in = {from->data, 1, from->slot, 1};
+        source in = {from->data, 1, from->slot, 1, NULL};
         run_all(into, in, (size_t)from->st.n, 0);
         return 0;
     }

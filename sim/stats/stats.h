@@ -102,6 +102,15 @@ void stats_add_rows_piece(stats *s, size_t piece, const double *rows, size_t nro
                           size_t stride, size_t first);
 void stats_add_rows_end(stats *s, size_t nrows);
 
+/* stats_add_rows and stats_add_rows_piece of the differences a - b, where a and b are
+ * rows of the same layout: value (r, v) is a[r * stride + first + v] - b[r * stride +
+ * first + v], computed as it is added (the same bits as adding a buffer of them). The
+ * paired differences of a compare need no buffer of their own. End with
+ * stats_add_rows_end. */
+void stats_add_diff_rows(stats *s, const double *a, const double *b, size_t nrows, size_t stride, size_t first);
+void stats_add_diff_rows_piece(stats *s, size_t piece, const double *a, const double *b, size_t nrows,
+                               size_t stride, size_t first);
+
 /* into := statistics of (into's values followed by from's values). Both must have the
  * same nvars; their sketch parameters may differ (a stats_alloc_part accumulator into a
  * stats_alloc one). Returns 0, or -1 on allocation failure or a mismatch (into
