@@ -289,7 +289,10 @@ static double delivery_ratio(const contract_spec *cs, const contract_path *p)
 static void add_delivery(contracts_ws *c, const supply_pool *pools, size_t i, int t)
 {
     contract_path *p = &c->cp[i];
-    for (size_t q = 0; q < c->npools; q++) {
+    /* contract i's pools: its stretch of the table when the table is laid out by
+     * contract (the same pools in the same order), else a scan of all of them */
+    size_t lo = c->by_contract ? c->pool_lo[i] : 0, hi = c->by_contract ? c->pool_lo[i + 1] : c->npools;
+    for (size_t q = lo; q < hi; q++) {
         const pool_info *pi = &c->pool[q];
         if (pi->kind == PK_SPOT || pi->contract != (int)i) continue;
         double price = price_at(c, pi, t);
