@@ -56,8 +56,13 @@
 #include "sim/scenario/scenario.h"
 
 /* Paths per batch: the unit of the pipeline (docs/ENGINE.md), which holds two batches'
- * buffers per variant. Where a batch ends never changes a result. */
+ * buffers per variant. Where a batch ends never changes a result, so a run of many
+ * variants takes smaller batches (halved down to ENGINE_BATCH_MIN while the two batches'
+ * rows of all its variants would pass ENGINE_ROWS_BUDGET bytes): a sweep's memory per
+ * variant is then mostly its statistics. */
 #define ENGINE_BATCH 512
+#define ENGINE_BATCH_MIN 64
+#define ENGINE_ROWS_BUDGET ((size_t)256 << 20)
 /* Paths per superblock by default. The superblock size is part of the job (results depend
  * on it; shards record it and merge uses theirs), never a function of threads, ranks or
  * shards. */

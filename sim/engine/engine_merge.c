@@ -34,8 +34,8 @@ int eng_merge_read(engine *e, shard_file *f, uint64_t s, words *pk)
     eng_superblock_paths(e, s, &first, &end);
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
     if (eng_pack_begin(e, s, pk) != 0) return eng_fail(e, "out of memory");
-    for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
-        size_t n = eng_batch_len(b, end), m = eng_saved_rows(e, b, n);
+    for (uint64_t b = first; b < end; b += e->batch) {
+        size_t n = eng_batch_len(e, b, end), m = eng_saved_rows(e, b, n);
         uint64_t local = b - in->path_first;
         for (size_t v = 0; v < e->nv; v++) {
             uint64_t *at = eng_words_grow(pk, n * (nt + ny) + m * len);

@@ -24,8 +24,8 @@ int eng_pack_superblock(engine *e, uint64_t s, words *pk)
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
     if (eng_pack_begin(e, s, pk) != 0) return -1;
     eng_sb_seed(e, s);
-    for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
-        size_t n = eng_batch_len(b, end), m = eng_saved_rows(e, b, n);
+    for (uint64_t b = first; b < end; b += e->batch) {
+        size_t n = eng_batch_len(e, b, end), m = eng_saved_rows(e, b, n);
         eng_batch_compute(e, b, n);
         eng_sb_add_batch(e, b, n);
         for (size_t v = 0; v < e->nv; v++) {
@@ -56,8 +56,8 @@ int eng_pack_consume(engine *e, uint64_t s, const uint64_t *w, size_t nw)
         head[4] != e->nv)
         goto bad;
     size_t nt = e->U.ntotals, ny = 2 * (size_t)e->nyears, len = e->U.row_len;
-    for (uint64_t b = first; b < end; b += ENGINE_BATCH) {
-        size_t n = eng_batch_len(b, end), m = eng_saved_rows(e, b, n);
+    for (uint64_t b = first; b < end; b += e->batch) {
+        size_t n = eng_batch_len(e, b, end), m = eng_saved_rows(e, b, n);
         for (size_t v = 0; v < e->nv; v++) {
             variant_run *r = &e->vr[v];
             const uint64_t *p = eng_take(&rd, n * (nt + ny) + m * len);

@@ -61,8 +61,8 @@ int eng_pipeline_superblock(engine *e, uint64_t s)
     size_t nprev = 0;
     eng_superblock_paths(e, s, &first, &end);
     eng_sb_seed(e, s);
-    for (uint64_t b = first;; b += ENGINE_BATCH) {
-        size_t n = b < end ? eng_batch_len(b, end) : 0;
+    for (uint64_t b = first;; b += e->batch) {
+        size_t n = b < end ? eng_batch_len(e, b, end) : 0;
         if (pipeline_step(e, b, n, prev, nprev) != 0) return -1;
         if (n == 0) break;
         for (size_t v = 0; v < e->nv; v++) {   /* batch b is now the one done */

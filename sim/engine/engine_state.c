@@ -106,6 +106,15 @@ static int init_threads(engine *e)
     return 0;
 }
 
+/* Paths per pipeline batch (engine.h): ENGINE_BATCH, halved while the two batches' rows
+ * of every variant pass the budget. A function of the variants' layout alone. */
+static size_t batch_paths(const engine *e)
+{
+    size_t per_path = 2 * e->nv * e->U.row_len * sizeof(double), b = ENGINE_BATCH;
+    while (b > ENGINE_BATCH_MIN && b * per_path > ENGINE_ROWS_BUDGET) b /= 2;
+    return b;
+}
+
 int eng_init(engine *e, const engine_job *job)
 {
     memset(e, 0, sizeof *e);
@@ -136,6 +145,7 @@ int eng_init(engine *e, const engine_job *job)
     }
     if (eng_variant_names(e) != 0) return eng_fail(e, "out of memory");
     eng_variant_layout(e);
+    e->batch = batch_paths(e);
     const scenario *s0 = job->variants[0];
     e->nyears = model_calendar_years(s0->start_month, s0->months);
     for (size_t v = 0; v < e->nv; v++)

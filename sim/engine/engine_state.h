@@ -30,7 +30,7 @@ typedef struct {
     const char **names;
 } name_set;
 
-/* One batch's per-path buffers (ENGINE_BATCH paths each). */
+/* One batch's per-path buffers (e->batch paths each: at most ENGINE_BATCH). */
 typedef struct {
     double *rows;          /* ENGINE_BATCH x L.row_len */
     double *urows;         /* ENGINE_BATCH x common row_len (== rows when no map) */
@@ -110,6 +110,7 @@ typedef struct {
     /* eng_init: the share of the run here */
     int rank, nranks;
     uint64_t sb_paths;               /* paths per superblock */
+    size_t batch;                    /* paths per pipeline batch (engine.h, ENGINE_BATCH) */
     uint64_t sb_first, sb_end;       /* superblocks of this run or shard */
     uint64_t path_first, path_end;   /* their paths */
     uint64_t save_local;             /* paths of this file's /paths (local indices) */
@@ -146,9 +147,9 @@ void eng_superblock_paths(const engine *e, uint64_t s, uint64_t *first, uint64_t
 size_t eng_saved_rows(const engine *e, uint64_t first, size_t n);
 
 /* Paths of the batch at first, in a superblock that ends at end. */
-static inline size_t eng_batch_len(uint64_t first, uint64_t end)
+static inline size_t eng_batch_len(const engine *e, uint64_t first, uint64_t end)
 {
-    return end - first < ENGINE_BATCH ? (size_t)(end - first) : ENGINE_BATCH;
+    return end - first < e->batch ? (size_t)(end - first) : e->batch;
 }
 
 /* n doubles (at least one), uninitialised; NULL when out of memory. */

@@ -188,14 +188,14 @@ static void absent_options(const engine *e, const variant_run *r, double *urows)
         for (size_t o = 0; o < r->sc->noptions; o++)
             has |= strcmp(r->sc->options[o].name, e->options.names[j]) == 0;
         if (!has)
-            for (size_t i = 0; i < ENGINE_BATCH; i++) urows[i * ulen + off + j] = -1.0;
+            for (size_t i = 0; i < e->batch; i++) urows[i * ulen + off + j] = -1.0;
     }
 }
 
 /* One batch's buffers for variant r (v: its index; the differences exist for v >= 1). */
 static int alloc_batch_buf(const engine *e, const variant_run *r, size_t v, batch_buf *b)
 {
-    size_t B = ENGINE_BATCH, np = e->params.n, nu = r->nu;
+    size_t B = e->batch, np = e->params.n, nu = r->nu;
     memset(b, 0, sizeof *b);
     b->rows = eng_alloc_doubles(B * r->L.row_len);
     b->urows = r->row_map ? calloc(B * e->U.row_len, sizeof(double)) : b->rows;
