@@ -149,6 +149,7 @@ static int write_results(engine *e)
         eng_fail(e, "out of memory");
         goto done;
     }
+    eng_variant_free_paths_state(e);
     for (size_t v = 0; v < e->nv; v++) {
         variant_run *r = &e->vr[v];
         if (h5out_write_stats(e->out, v, r->st, r->rep) != 0) goto fail;

@@ -303,6 +303,24 @@ oom:
     return -1;
 }
 
+void eng_variant_free_paths_state(engine *e)
+{
+    for (size_t v = 0; e->vr && v < e->nv; v++) {
+        variant_run *r = &e->vr[v];
+        free_batch_buf(&r->b);
+        free_batch_buf(&r->done);
+        memset(&r->b, 0, sizeof r->b);
+        memset(&r->done, 0, sizeof r->done);
+        stats_free(r->sb_st);
+        stats_free(r->sb_diff);
+        stats_free(r->sb_yst);
+        r->sb_st = r->sb_diff = r->sb_yst = NULL;
+        repl_free(r->sb_rep);
+        repl_free(r->sb_rep_diff);
+        r->sb_rep = r->sb_rep_diff = NULL;
+    }
+}
+
 void eng_variant_free_accumulators(engine *e)
 {
     for (size_t v = 0; e->vr && v < e->nv; v++) {

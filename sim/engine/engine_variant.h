@@ -29,6 +29,11 @@ int eng_variant_init(engine *e, size_t v);
  * engine's memory), ahead of eng_variant_free, which then skips them. */
 void eng_variant_free_accumulators(engine *e);
 
+/* Once every path is in (computed or merged), the batch buffers and the superblock
+ * accumulators are done with: freed before the results are written, so that the exact
+ * totals' columns (engine_exact.h) reuse their memory instead of adding to the peak. */
+void eng_variant_free_paths_state(engine *e);
+
 /* Free everything the functions above made (accepts a partial init). */
 void eng_variant_free(engine *e);
 
