@@ -323,24 +323,16 @@ void eng_variant_free_paths_state(engine *e)
 
 void eng_variant_free_accumulators(engine *e)
 {
+    eng_variant_free_paths_state(e);
     for (size_t v = 0; e->vr && v < e->nv; v++) {
         variant_run *r = &e->vr[v];
-        free_batch_buf(&r->b);
-        free_batch_buf(&r->done);
-        memset(&r->b, 0, sizeof r->b);
-        memset(&r->done, 0, sizeof r->done);
         stats_free(r->st);
         stats_free(r->diff);
         stats_free(r->yst);
-        stats_free(r->sb_st);
-        stats_free(r->sb_diff);
-        stats_free(r->sb_yst);
-        r->st = r->diff = r->yst = r->sb_st = r->sb_diff = r->sb_yst = NULL;
+        r->st = r->diff = r->yst = NULL;
         repl_free(r->rep);
         repl_free(r->rep_diff);
-        repl_free(r->sb_rep);
-        repl_free(r->sb_rep_diff);
-        r->rep = r->rep_diff = r->sb_rep = r->sb_rep_diff = NULL;
+        r->rep = r->rep_diff = NULL;
         if (r->spill) fclose(r->spill);
         r->spill = NULL;
     }

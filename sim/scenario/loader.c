@@ -176,6 +176,17 @@ static int resolve(loader *L, const yamldoc_node *v, const char *kp, ref_kind ki
     return found;
 }
 
+/* Is v a list? Else reported: "found 'word'" or "found a mapping", then what was expected. */
+static int is_list(loader *L, const yamldoc_node *v, const char *kp, const char *expect)
+{
+    if (v->kind == YAMLDOC_SEQ) return 1;
+    if (v->kind == YAMLDOC_SCALAR)
+        fields_error(&L->env, v, kp, "found '%s' (expected %s)", v->str, expect);
+    else
+        fields_error(&L->env, v, kp, "found %s (expected %s)", yamldoc_kind_name(v), expect);
+    return 0;
+}
+
 /* A list of segment names (or `all` where allowed) into per-segment flags. */
 static void segment_flags(loader *L, const yamldoc_node *v, const char *kp, int *flags,
                           int allow_all)
@@ -186,13 +197,7 @@ static void segment_flags(loader *L, const yamldoc_node *v, const char *kp, int 
         for (size_t s = 0; s < L->sc->nsegments; s++) flags[s] = 1;
         return;
     }
-    if (v->kind != YAMLDOC_SEQ) {
-        if (v->kind == YAMLDOC_SCALAR)
-            fields_error(&L->env, v, kp, "found '%s' (expected %s)", v->str, expect);
-        else
-            fields_error(&L->env, v, kp, "found %s (expected %s)", yamldoc_kind_name(v), expect);
-        return;
-    }
+    if (!is_list(L, v, kp, expect)) return;
     char ikp[KEYPATH_MAX];
     for (size_t i = 0; i < v->n; i++) {
         keypath_join_index(ikp, sizeof ikp, kp, i);
@@ -238,13 +243,7 @@ static void load_quantiles(loader *L, const yamldoc_node *v, const char *kp)
         memset(sc->quantile_series, sc->quantiles == QUANTILES_ALL, sizeof sc->quantile_series);
         return;
     }
-    if (v->kind != YAMLDOC_SEQ) {
-        if (v->kind == YAMLDOC_SCALAR)
-            fields_error(&L->env, v, kp, "found '%s' (expected %s)", v->str, expect);
-        else
-            fields_error(&L->env, v, kp, "found %s (expected %s)", yamldoc_kind_name(v), expect);
-        return;
-    }
+    if (!is_list(L, v, kp, expect)) return;
     sc->quantiles = QUANTILES_LIST;
     memset(sc->quantile_series, 0, sizeof sc->quantile_series);
     char ikp[KEYPATH_MAX];
