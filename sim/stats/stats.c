@@ -63,7 +63,8 @@ static void moments_rows(stats *s, uint64_t n0, size_t v0, size_t nv, const doub
     double *restrict mean = s->mean + v0, *restrict m2 = s->m2 + v0;
     double *restrict mn = s->mn + v0, *restrict mx = s->mx + v0;
     double *restrict np = s->npos + v0;
-    double *restrict dst = s->data + v0 * s->slot + at;
+    /* the block's slots when copying (else v0 may lie past the sketched variables' slots) */
+    double *restrict dst = copy ? s->data + v0 * s->slot + at : NULL;
     size_t slot = s->slot;
     for (size_t i = 0; i < nrows; i++) {
         const double *restrict x = rows + i * rs + v0;
