@@ -30,6 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* simulation.quantiles names the series by the scenario's list (scenario.h): the same
+ * length, and tests/test_model.c checks the same names in the same order. */
+_Static_assert(N_SERIES == SCENARIO_NSERIES, "scenario_series_names must list every monthly series");
+
 const output_info model_series[N_SERIES] = {
     [S_DEMAND] = { "demand", "H100e", "Demand by segment", DIM_SEGMENT, 0, 0, 0 },
     [S_SERVED] = { "served", "H100e", "Demand served", DIM_SEGMENT, 0, -1, 0 },
