@@ -749,16 +749,15 @@ static int check_desc(const h5out_desc *d, char *err, size_t errlen)
 /* Which monthly series have quantiles, and the root attribute that says so. */
 static void quantile_series(h5out *o, const scenario *sc)
 {
-    size_t n = 0;
-    o->quantiles[0] = '\0';
+    int nq = scenario_quantile_count(sc);
+    size_t n = (size_t)snprintf(o->quantiles, sizeof o->quantiles, "%s",
+                                nq == 0 ? "totals" : nq == N_SERIES ? "all" : "");
     for (int k = 0; k < N_SERIES; k++) {
         o->series_q[k] = sc->quantile_series[k];
-        if (sc->quantiles == QUANTILES_LIST && o->series_q[k] && n < sizeof o->quantiles)
+        if (nq < N_SERIES && o->series_q[k] && n < sizeof o->quantiles)
             n += (size_t)snprintf(o->quantiles + n, sizeof o->quantiles - n, "%s%s", n ? "," : "",
                                   model_series[k].name);
     }
-    if (sc->quantiles != QUANTILES_LIST)
-        snprintf(o->quantiles, sizeof o->quantiles, "%s", sc->quantiles == QUANTILES_ALL ? "all" : "totals");
 }
 
 static h5out *alloc_handle(const char *path, const h5out_desc *d)

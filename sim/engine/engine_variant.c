@@ -239,7 +239,7 @@ static int sketched_flags(const engine *e, unsigned char **flags)
 {
     const scenario *sc = e->vr[0].sc;
     *flags = NULL;
-    if (sc->quantiles == QUANTILES_ALL) return 0;
+    if (scenario_quantile_count(sc) == SCENARIO_NSERIES) return 0;
     unsigned char *f = malloc(e->U.row_len ? e->U.row_len : 1);
     if (!f) return -1;
     memset(f, 1, e->U.row_len);

@@ -239,12 +239,10 @@ static void load_quantiles(loader *L, const yamldoc_node *v, const char *kp)
     static const char *const expect = "all, totals, or a list of monthly series names [unmet, spend]";
     scenario *sc = L->sc;
     if (v->kind == YAMLDOC_SCALAR && (strcmp(v->str, "all") == 0 || strcmp(v->str, "totals") == 0)) {
-        sc->quantiles = strcmp(v->str, "all") == 0 ? QUANTILES_ALL : QUANTILES_TOTALS;
-        memset(sc->quantile_series, sc->quantiles == QUANTILES_ALL, sizeof sc->quantile_series);
+        memset(sc->quantile_series, strcmp(v->str, "all") == 0, sizeof sc->quantile_series);
         return;
     }
     if (!is_list(L, v, kp, expect)) return;
-    sc->quantiles = QUANTILES_LIST;
     memset(sc->quantile_series, 0, sizeof sc->quantile_series);
     char ikp[KEYPATH_MAX];
     for (size_t i = 0; i < v->n; i++) {

@@ -28,6 +28,13 @@ const char *const scenario_series_names[SCENARIO_NSERIES] = {
     "revenue_share", "value_lost", "defaulted", "exercised", "cash",
 };
 
+int scenario_quantile_count(const scenario *sc)
+{
+    int n = 0;
+    for (int k = 0; k < SCENARIO_NSERIES; k++) n += sc->quantile_series[k] != 0;
+    return n;
+}
+
 const char *scenario_sampling_name(sampling_kind k)
 {
     return ((int)k >= 0 && (int)k < SAMPLING_NKINDS) ? scenario_sampling_names[k] : "unknown";
@@ -67,7 +74,6 @@ scenario *scenario_alloc(void)
     sc->paths = 1000;
     sc->seed = 1;
     sc->sampling = SAMPLING_RANDOM;
-    sc->quantiles = QUANTILES_ALL;
     memset(sc->quantile_series, 1, sizeof sc->quantile_series);
     sc->allocation = ALLOCATION_PRIORITY;
     sc->cash_start_usd = param_const(0.0);

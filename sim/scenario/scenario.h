@@ -90,7 +90,6 @@ const char *scenario_sampling_name(sampling_kind k);
  * totals always do, exactly). SCENARIO_NSERIES names, in the results file's order of the
  * monthly series (models/model.c's model_series; tests/test_model.c checks that the
  * two lists agree). */
-typedef enum { QUANTILES_ALL, QUANTILES_TOTALS, QUANTILES_LIST } quantiles_kind;
 #define SCENARIO_NSERIES 18
 extern const char *const scenario_series_names[SCENARIO_NSERIES];
 /* owned (docs/MODEL.md 5, "Owned capacity"): the lab buys the chips (capex_usd_per_chip when each cohort
@@ -241,8 +240,7 @@ typedef struct scenario {
     uint64_t seed;
     sampling_kind sampling;
     int antithetic;
-    quantiles_kind quantiles;                       /* default QUANTILES_ALL */
-    unsigned char quantile_series[SCENARIO_NSERIES]; /* 1: series keeps monthly quantiles */
+    unsigned char quantile_series[SCENARIO_NSERIES]; /* 1: series keeps monthly quantiles (default: all) */
     /* the model */
     size_t nchips;     chip_spec *chips;
     size_t nclouds;    cloud_spec *clouds;
@@ -276,6 +274,11 @@ int scenario_add_chip(scenario *sc, const char *name, double h100e, double kw, d
 int scenario_add_cloud(scenario *sc, const char *name);
 int scenario_add_segment(scenario *sc, const char *name, double start_h100e, double growth);
 int scenario_add_contract(scenario *sc, const char *name, int cloud, int from, int to, billing_kind billing);
+/* How many monthly series keep their quantiles (simulation.quantiles): SCENARIO_NSERIES
+ * is `all`, 0 is `totals`, anything else a list (the results file and `capsim check` say
+ * it that way). */
+int scenario_quantile_count(const scenario *sc);
+
 int scenario_add_tranche(scenario *sc, int contract, int chip, double count, int online);
 /* An option of `contract` (all fields defaulted: unmet_share above 0 over 1 month, window
  * the whole term, fee 0); returns its index in scenario.options, or -1. */

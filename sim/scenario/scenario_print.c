@@ -135,13 +135,14 @@ static void print_head(FILE *f, const scenario *sc)
             "  antithetic: %s\n", sc->paths, sc->seed,
             scenario_sampling_name(sc->sampling),
             sc->antithetic ? "true" : "false");
-    if (sc->quantiles == QUANTILES_LIST) {
+    int nq = scenario_quantile_count(sc);
+    if (nq > 0 && nq < SCENARIO_NSERIES) {
         fputs("  quantiles: [", f);
         for (int k = 0, n = 0; k < SCENARIO_NSERIES; k++)
             if (sc->quantile_series[k]) fprintf(f, "%s%s", n++ ? ", " : "", scenario_series_names[k]);
         fputs("]\n", f);
     } else {
-        fprintf(f, "  quantiles: %s\n", sc->quantiles == QUANTILES_ALL ? "all" : "totals");
+        fprintf(f, "  quantiles: %s\n", nq ? "all" : "totals");
     }
 }
 

@@ -139,9 +139,10 @@ static void json_num(FILE *f, double x)
 }
 
 
-static void indent(FILE *f, int n)
+/* A new line at depth n (two spaces a level), then text (may be ""). */
+static void line(FILE *f, int n, const char *text)
 {
-    fprintf(f, "\n%*s", 2 * n, "");
+    fprintf(f, "\n%*s%s", 2 * n, "", text);
 }
 
 /* ---- distributions ---- */
@@ -175,16 +176,11 @@ static size_t family_keys(const dist_family_type *t, const char **keys)
 static void print_dist_schema(FILE *f, int d)
 {
     fputs("{", f);
-    indent(f, d + 1);
-    fputs("\"description\": \"A distribution {dist: FAMILY, ...}: see docs/SCENARIO.md, Distributions\",", f);
-    indent(f, d + 1);
-    fputs("\"type\": \"object\",", f);
-    indent(f, d + 1);
-    fputs("\"required\": [\"dist\"],", f);
-    indent(f, d + 1);
-    fputs("\"properties\": {", f);
-    indent(f, d + 2);
-    fputs("\"dist\": {\"enum\": [", f);
+    line(f, d + 1, "\"description\": \"A distribution {dist: FAMILY, ...}: see docs/SCENARIO.md, Distributions\",");
+    line(f, d + 1, "\"type\": \"object\",");
+    line(f, d + 1, "\"required\": [\"dist\"],");
+    line(f, d + 1, "\"properties\": {");
+    line(f, d + 2, "\"dist\": {\"enum\": [");
     int first = 1;
     for (int i = 0; i < DIST_NFAMILIES; i++)
         if (dist_families[i].usage) {
@@ -194,17 +190,13 @@ static void print_dist_schema(FILE *f, int d)
     fputs("]},", f);
     static const char *const nums[] = { "mean", "sd", "median", "sigma", "mode", "p10", "p90", "min", "max" };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        indent(f, d + 2);
+        line(f, d + 2, "");
         fprintf(f, "\"%s\": {\"type\": \"number\"},", nums[i]);
     }
-    indent(f, d + 2);
-    fputs("\"values\": {\"type\": \"array\", \"minItems\": 1, \"items\": {\"type\": \"number\"}},", f);
-    indent(f, d + 2);
-    fputs("\"weights\": {\"type\": \"array\", \"minItems\": 1, \"items\": {\"type\": \"number\", \"minimum\": 0}}", f);
-    indent(f, d + 1);
-    fputs("},", f);
-    indent(f, d + 1);
-    fputs("\"allOf\": [", f);
+    line(f, d + 2, "\"values\": {\"type\": \"array\", \"minItems\": 1, \"items\": {\"type\": \"number\"}},");
+    line(f, d + 2, "\"weights\": {\"type\": \"array\", \"minItems\": 1, \"items\": {\"type\": \"number\", \"minimum\": 0}}");
+    line(f, d + 1, "},");
+    line(f, d + 1, "\"allOf\": [");
     first = 1;
     for (int i = 0; i < DIST_NFAMILIES; i++) {
         const dist_family_type *t = &dist_families[i];
@@ -213,7 +205,7 @@ static void print_dist_schema(FILE *f, int d)
         size_t n = family_keys(t, keys);
         fputs(first ? "" : ",", f);
         first = 0;
-        indent(f, d + 2);
+        line(f, d + 2, "");
         fprintf(f, "{\"if\": {\"properties\": {\"dist\": {\"const\": \"%s\"}}}, "
                 "\"then\": {\"description\": ", t->name);
         json_write_string(f, t->usage);
@@ -221,10 +213,8 @@ static void print_dist_schema(FILE *f, int d)
         for (size_t k = 0; k < n; k++) fprintf(f, "%s\"%s\"", k ? ", " : "", keys[k]);
         fputs("]}}}", f);
     }
-    indent(f, d + 1);
-    fputs("]", f);
-    indent(f, d);
-    fputs("}", f);
+    line(f, d + 1, "]");
+    line(f, d, "}");
 }
 
 /* ---- JSON Schema ---- */
@@ -264,8 +254,7 @@ static void print_desc(FILE *f, const schema_entry *e)
 static void print_object(FILE *f, size_t i, const char *path, int partial, int top, int d)
 {
     fputs("\"type\": \"object\",", f);
-    indent(f, d);
-    fputs("\"properties\": {", f);
+    line(f, d, "\"properties\": {");
     int first = 1, nreq = 0;
     for (size_t j = 0; j < schema_nentries; j++) {
         const schema_entry *c = &schema_entries[j];
@@ -273,17 +262,15 @@ static void print_object(FILE *f, size_t i, const char *path, int partial, int t
         if (top && !partial && strcmp(c->path, "remove") == 0) continue;   /* only with extends */
         fputs(first ? "" : ",", f);
         first = 0;
-        indent(f, d + 1);
+        line(f, d + 1, "");
         json_write_string(f, last_seg(c->path));
         fputs(": ", f);
         print_entry(f, j, partial, d + 1);
         nreq += (c->flags & SCHEMA_REQUIRED) != 0;
     }
-    indent(f, d);
-    fputs("},", f);
+    line(f, d, "},");
     if (!partial && nreq) {
-        indent(f, d);
-        fputs("\"required\": [", f);
+        line(f, d, "\"required\": [");
         first = 1;
         for (size_t j = 0; j < schema_nentries; j++) {
             const schema_entry *c = &schema_entries[j];
@@ -294,8 +281,7 @@ static void print_object(FILE *f, size_t i, const char *path, int partial, int t
         }
         fputs("],", f);
     }
-    indent(f, d);
-    fputs("\"additionalProperties\": false", f);
+    line(f, d, "\"additionalProperties\": false");
 }
 
 /* The entry's only child (the element of a list or named map), or (size_t)-1. */
@@ -310,16 +296,15 @@ static void print_entry(FILE *f, size_t i, int partial, int d)
 {
     const schema_entry *e = &schema_entries[i];
     fputs("{", f);
-    indent(f, d + 1);
+    line(f, d + 1, "");
     print_desc(f, e);
     fputs(",", f);
     if (e->example) {
-        indent(f, d + 1);
-        fputs("\"examples\": [", f);
+        line(f, d + 1, "\"examples\": [");
         json_write_string(f, e->example);
         fputs("],", f);
     }
-    indent(f, d + 1);
+    line(f, d + 1, "");
     switch (e->type) {
     case SCHEMA_MAP:
         print_object(f, i, e->path, partial, 0, d + 1);
@@ -333,12 +318,10 @@ static void print_entry(FILE *f, size_t i, int partial, int d)
         } else {
             fputs("\"type\": \"object\",", f);
             if (!is_multi(seg, strlen(seg))) {
-                indent(f, d + 1);
-                fputs("\"propertyNames\": {\"pattern\": \"" NAME_PATTERN "\"},", f);
+                line(f, d + 1, "\"propertyNames\": {\"pattern\": \"" NAME_PATTERN "\"},");
             }
         }
-        indent(f, d + 1);
-        fputs(e->type == SCHEMA_LIST ? "\"items\": " : "\"additionalProperties\": ", f);
+        line(f, d + 1, e->type == SCHEMA_LIST ? "\"items\": " : "\"additionalProperties\": ");
         if (el != (size_t)-1) print_entry(f, el, partial, d + 1);
         else fputs("{}", f);
         break;
@@ -421,8 +404,7 @@ static void print_entry(FILE *f, size_t i, int partial, int d)
         fputs("\"not\": {}", f);
         break;
     }
-    indent(f, d);
-    fputs("}", f);
+    line(f, d, "}");
 }
 
 int schema_print_json(FILE *f)
@@ -439,7 +421,7 @@ int schema_print_json(FILE *f)
     print_dist_schema(f, 2);
     for (int partial = 0; partial < 2; partial++) {
         fprintf(f, ",\n    \"%s\": {", partial ? "overlay" : "full");
-        indent(f, 3);
+        line(f, 3, "");
         print_object(f, (size_t)-1, "", partial, 1, 3);
         fputs("\n    }", f);
     }

@@ -30,6 +30,14 @@ def own_dim(da):
     return None
 
 
+def _bands(ax, t, q, color):
+    """A fan chart's bands over time t from quantiles q (a quantile dimension): P5-P95,
+    P25-P75 and the median."""
+    ax.fill_between(t, q.sel(quantile=0.05), q.sel(quantile=0.95), alpha=0.2, color=color, label="P5-P95")
+    ax.fill_between(t, q.sel(quantile=0.25), q.sel(quantile=0.75), alpha=0.4, color=color, label="P25-P75")
+    ax.plot(t, q.sel(quantile=0.5), color=color, label="median")
+
+
 def fan(res, series="unmet", variant=None, diff=False, title=None):
     """One fan chart per element of a monthly series (P5-P95, P25-P75, median, mean) of
     /stats at a variant, or with diff=True of /diff (the paired difference variant -
@@ -47,9 +55,7 @@ def fan(res, series="unmet", variant=None, diff=False, title=None):
         t = me["time"].values
         if q is not None:
             qe = q.sel({dim: e}) if dim else q
-            ax.fill_between(t, qe.sel(quantile=0.05), qe.sel(quantile=0.95), alpha=0.2, color="C0", label="P5-P95")
-            ax.fill_between(t, qe.sel(quantile=0.25), qe.sel(quantile=0.75), alpha=0.4, color="C0", label="P25-P75")
-            ax.plot(t, qe.sel(quantile=0.5), color="C0", label="median")
+            _bands(ax, t, qe, "C0")
         ax.plot(t, me, color="C1", linestyle="--", label="mean")
         if diff:
             ax.axhline(0, color="black", linewidth=0.8)
@@ -140,9 +146,7 @@ def cash_fan(res, variant=None):
     t = q["time"].values
     fig, axes = new_figure(9, 4.8)
     ax = axes[0, 0]
-    ax.fill_between(t, q.sel(quantile=0.05), q.sel(quantile=0.95), alpha=0.2, color="C2", label="P5-P95")
-    ax.fill_between(t, q.sel(quantile=0.25), q.sel(quantile=0.75), alpha=0.4, color="C2", label="P25-P75")
-    ax.plot(t, q.sel(quantile=0.5), color="C2", label="median")
+    _bands(ax, t, q, "C2")
     ax.plot(t, st["cash_mean"].values / scale, color="C1", linestyle="--", label="mean")
     ax.axhline(0, color="black", linewidth=0.9)
     ax.set_ylabel(axis_label("cash at month end (nominal)", "USD", suf))
